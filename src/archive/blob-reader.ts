@@ -1,0 +1,182 @@
+import { createHash, type Hash } from 'node:crypto';
+import { digestFromHash, type Digest } from '../model/digest.js';
+import type { Compression } from '../model/media-type.js';
+import { LayerWalker, type LayerContents } from '../layer/layer-contents.js';
+import { createDecoder, type Decoder } from './decompress.js';
+import { SNIFF_BYTES, sniffContent, type ContentKind } from './sniff.js';
+
+/** A kept JSON entry: its text, or the fact that it was larger than the cap. */
+export type JsonSlot = { readonly text: string } | { readonly tooLarge: true; readonly size: number };
+
+/** What one pass learned about a regular entry's bytes. */
+export interface BlobFacts {
+  /** sha256 of the bytes as stored. */
+  readonly digest: Digest;
+  readonly storedSize: number;
+  readonly compression: Compression;
+  /** What the (decompressed) bytes are. */
+  readonly content: ContentKind;
+  /** sha256 of the decompressed bytes: the diff id when they are a layer tar. */
+  readonly uncompressedDigest: Digest;
+  readonly uncompressedSize: number;
+  readonly layer: LayerContents | null;
+  readonly json: JsonSlot | null;
+  /** Why decompression failed part-way, or null. */
+  readonly decodeError: string | null;
+}
+
+export interface BlobReaderOptions {
+  readonly jsonCap: number;
+  readonly keepFiles: boolean;
+}
+
+/**
+ * Classifies bytes from their head, then routes them: a tar to a header walk, JSON to a capped
+ * buffer, anything else nowhere. Synchronous, so an uncompressed layer costs no promises.
+ */
+class ContentProbe {
+  kind: ContentKind | null = null;
+  private head: Buffer[] = [];
+  private headLength = 0;
+  private walker: LayerWalker | null = null;
+  private jsonChunks: Buffer[] = [];
+  private jsonSize = 0;
+
+  constructor(private readonly options: BlobReaderOptions) {}
+
+  write(chunk: Buffer): void {
+    if (this.kind !== null) {
+      this.route(chunk);
+      return;
+    }
+    this.head.push(chunk);
+    this.headLength += chunk.length;
+    if (this.headLength >= SNIFF_BYTES) this.decide();
+  }
+
+  finish(): { kind: ContentKind; layer: LayerContents | null; json: JsonSlot | null } {
+    if (this.kind === null) this.decide();
+    const kind = this.kind ?? 'empty';
+    const layer = this.walker?.finish() ?? null;
+    let json: JsonSlot | null = null;
+    if (kind === 'json') {
+      json =
+        this.jsonSize > this.options.jsonCap
+          ? { tooLarge: true, size: this.jsonSize }
+          : { text: Buffer.concat(this.jsonChunks).toString('utf8') };
+    }
+    return { kind, layer, json };
+  }
+
+  private decide(): void {
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    const sniffed = sniffContent(head);
+    // A compressed stream inside a compressed stream is not a layer we know how to read.
+    this.kind = sniffed === 'gzip' || sniffed === 'zstd' ? 'other' : sniffed;
+    if (this.kind === 'tar') this.walker = new LayerWalker(this.options.keepFiles);
+    this.route(head);
+  }
+
+  private route(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.walker) {
+      this.walker.write(chunk);
+    } else if (this.kind === 'json') {
+      this.jsonSize += chunk.length;
+      if (this.jsonSize <= this.options.jsonCap) this.jsonChunks.push(Buffer.from(chunk));
+      else this.jsonChunks = [];
+    }
+  }
+}
+
+/**
+ * Reads one stored blob in a single pass: a digest tap on the stored bytes, then (for gzip or
+ * zstd) decompression and a second tap for the diff id, then a ContentProbe. Nothing but
+ * metadata is kept.
+ */
+export class BlobReader {
+  private readonly storedHash: Hash = createHash('sha256');
+  private storedSize = 0;
+  private sniffed = false;
+  private head: Buffer[] = [];
+  private headLength = 0;
+  private compression: Compression = 'none';
+  private decoder: Decoder | null = null;
+  private uncompressedHash: Hash | null = null;
+  private uncompressedSize = 0;
+  private decodeError: string | null = null;
+  private readonly probe: ContentProbe;
+
+  constructor(options: BlobReaderOptions) {
+    this.probe = new ContentProbe(options);
+  }
+
+  write(chunk: Buffer): Promise<void> | undefined {
+    this.storedHash.update(chunk);
+    this.storedSize += chunk.length;
+    if (this.sniffed) return this.route(chunk);
+    this.head.push(chunk);
+    this.headLength += chunk.length;
+    if (this.headLength < SNIFF_BYTES) return undefined;
+    return this.decide();
+  }
+
+  async end(): Promise<BlobFacts> {
+    if (!this.sniffed) await this.decide();
+    if (this.decoder && this.decodeError === null) {
+      try {
+        await this.decoder.end();
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    const { kind, layer, json } = this.probe.finish();
+    const digest = digestFromHash(this.storedHash.digest('hex'));
+    return {
+      digest,
+      storedSize: this.storedSize,
+      compression: this.compression,
+      content: kind,
+      uncompressedDigest: this.uncompressedHash ? digestFromHash(this.uncompressedHash.digest('hex')) : digest,
+      uncompressedSize: this.uncompressedHash ? this.uncompressedSize : this.storedSize,
+      layer,
+      json,
+      decodeError: this.decodeError,
+    };
+  }
+
+  private decide(): Promise<void> | undefined {
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    this.sniffed = true;
+    const kind = sniffContent(head);
+    if (kind === 'gzip' || kind === 'zstd') {
+      this.compression = kind;
+      const hash = createHash('sha256');
+      this.uncompressedHash = hash;
+      this.decoder = createDecoder(kind, (data) => {
+        hash.update(data);
+        this.uncompressedSize += data.length;
+        this.probe.write(data);
+      });
+    }
+    return this.route(head);
+  }
+
+  private route(chunk: Buffer): Promise<void> | undefined {
+    if (!this.decoder) {
+      this.probe.write(chunk);
+      return undefined;
+    }
+    if (this.decodeError !== null) return undefined;
+    const wait = this.decoder.write(chunk);
+    return wait?.catch((error: unknown) => {
+      this.fail(error);
+    });
+  }
+
+  private fail(error: unknown): void {
+    this.decodeError ??= error instanceof Error ? error.message : String(error);
+  }
+}

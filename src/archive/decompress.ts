@@ -1,0 +1,109 @@
+import zlib from 'node:zlib';
+import { Decompress as FzstdDecompress } from 'fzstd';
+
+/**
+ * A push decoder: `write` compressed bytes, decoded bytes arrive through `onData`. `write` returns
+ * a promise only when the decoder asks the writer to wait (back-pressure), so uncompressed paths
+ * stay synchronous.
+ */
+export interface Decoder {
+  write(chunk: Buffer): Promise<void> | undefined;
+  end(): Promise<void>;
+}
+
+type ZlibFactory = () => zlib.Gunzip;
+
+/** Node's own zstd (22.15+, 23.8+) where it exists; fzstd, a pure-JS decoder, on Node 20. */
+function nativeZstd(): ZlibFactory | null {
+  const factory = (zlib as unknown as { createZstdDecompress?: ZlibFactory }).createZstdDecompress;
+  return typeof factory === 'function' ? factory : null;
+}
+
+export function createDecoder(format: 'gzip' | 'zstd', onData: (chunk: Buffer) => void): Decoder {
+  if (format === 'gzip') return zlibDecoder(() => zlib.createGunzip({ chunkSize: 256 * 1024 }), onData);
+  const native = nativeZstd();
+  if (native) return zlibDecoder(native, onData);
+  return fzstdDecoder(onData);
+}
+
+function zlibDecoder(make: ZlibFactory, onData: (chunk: Buffer) => void): Decoder {
+  const stream = make();
+  let failure: Error | null = null;
+  // Writers waiting for 'drain'. Node never emits 'drain' once end() was called, and a blob can
+  // end in the same tick as its last back-pressured write, so end() releases them itself.
+  let waiting: (() => void)[] = [];
+  const release = (): void => {
+    const list = waiting;
+    waiting = [];
+    for (const resolve of list) resolve();
+  };
+  stream.on('drain', release);
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.on('data', onData);
+    stream.on('end', resolve);
+    stream.on('error', (error: Error) => {
+      failure = error;
+      release();
+      reject(error);
+    });
+  });
+  // Rejections are delivered through end(); keep the bare promise from going unhandled.
+  finished.catch(() => undefined);
+  return {
+    write(chunk) {
+      if (failure) return Promise.reject(failure);
+      if (stream.write(chunk)) return undefined;
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    end() {
+      release();
+      if (!failure) stream.end();
+      return finished;
+    },
+  };
+}
+
+function fzstdDecoder(onData: (chunk: Buffer) => void): Decoder {
+  const decoder = new FzstdDecompress((data) => {
+    if (data.length > 0) onData(Buffer.from(data.buffer, data.byteOffset, data.length));
+  });
+  return {
+    write(chunk) {
+      try {
+        decoder.push(chunk);
+      } catch (error) {
+        return Promise.reject(asError(error));
+      }
+      return undefined;
+    },
+    end() {
+      try {
+        decoder.push(new Uint8Array(0), true);
+      } catch (error) {
+        return Promise.reject(asError(error));
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Decodes a whole stream (the outer archive), pulling from `source` only as fast as it is read. */
+export async function* decodeStream(source: AsyncIterable<Buffer>, format: 'gzip' | 'zstd'): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  const decoder = createDecoder(format, (chunk) => queue.push(chunk));
+  for await (const chunk of source) {
+    const wait = decoder.write(chunk);
+    if (wait) {
+      // Drain what is decoded so far while the decoder catches up.
+      while (queue.length > 0) yield queue.shift() as Buffer;
+      await wait;
+    }
+    while (queue.length > 0) yield queue.shift() as Buffer;
+  }
+  await decoder.end();
+  while (queue.length > 0) yield queue.shift() as Buffer;
+}

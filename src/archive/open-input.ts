@@ -1,0 +1,118 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { InputError, InputErrorCode } from '../model/errors.js';
+import type { Compression } from '../model/media-type.js';
+import { decodeStream } from './decompress.js';
+import { sniffContent } from './sniff.js';
+
+/** Where an archive comes from: a file path, or a stream (stdin for `-`). */
+export type ArchiveInput = string | Readable | AsyncIterable<Buffer>;
+
+export interface OpenedInput {
+  /** The tar bytes, decompressed when the file as a whole is gzip or zstd. */
+  readonly tar: AsyncIterable<Buffer>;
+  readonly compression: Compression;
+  /** Size of the input in bytes when it is a regular file. */
+  readonly size: number | null;
+}
+
+export interface OpenOptions {
+  /** Called with the number of input bytes read so far. */
+  readonly onProgress?: (bytesRead: number, totalBytes: number | null) => void;
+}
+
+const READ_CHUNK = 1024 * 1024;
+
+export async function openInput(input: ArchiveInput, label: string, options: OpenOptions = {}): Promise<OpenedInput> {
+  let source: AsyncIterable<Buffer>;
+  let size: number | null = null;
+  if (typeof input === 'string') {
+    try {
+      const info = await stat(input);
+      if (info.isDirectory()) {
+        throw new InputError(
+          InputErrorCode.unreadable,
+          `${label} is a directory; layerlens reads archives (tar it first: tar -C ${label} -cf layout.tar .)`,
+        );
+      }
+      size = info.size;
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      throw new InputError(InputErrorCode.unreadable, `cannot read ${label}: ${(error as Error).message}`);
+    }
+    source = createReadStream(input, { highWaterMark: READ_CHUNK });
+  } else {
+    source = input;
+  }
+  const counted = countBytes(source, size, options.onProgress);
+  const { head, rest } = await peek(counted, 4);
+  const kind = sniffContent(head);
+  const compression: Compression = kind === 'gzip' || kind === 'zstd' ? kind : 'none';
+  const tar = compression === 'none' ? rest : decodeOuter(rest, compression, label);
+  return { tar, compression, size };
+}
+
+async function* countBytes(
+  source: AsyncIterable<Buffer>,
+  total: number | null,
+  onProgress: OpenOptions['onProgress'],
+): AsyncGenerator<Buffer> {
+  let read = 0;
+  for await (const chunk of source) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    read += buffer.length;
+    onProgress?.(read, total);
+    yield buffer;
+  }
+}
+
+/** Reads at least `bytes` bytes (or all there is) and returns them with a stream that replays them. */
+async function peek(
+  source: AsyncIterable<Buffer>,
+  bytes: number,
+): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const taken: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < bytes) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    taken.push(next.value);
+    length += next.value.length;
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield* taken;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { head: Buffer.concat(taken), rest: rest() };
+}
+
+async function* decodeOuter(
+  source: AsyncIterable<Buffer>,
+  compression: 'gzip' | 'zstd',
+  label: string,
+): AsyncGenerator<Buffer> {
+  try {
+    yield* decodeStream(source, compression);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const truncated = /unexpected end|end of file|truncated/i.test(message);
+    throw new InputError(
+      truncated ? InputErrorCode.truncated : InputErrorCode.notAnArchive,
+      truncated
+        ? `${label}: the ${compression} stream ends early (${message}; truncated download?)`
+        : `${label}: the ${compression} stream is corrupt (${message})`,
+    );
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * A push parser for tar streams (POSIX ustar, pax, GNU long names, v7). It is synchronous and
+ * keeps only the current header in memory, so the same code walks the outer archive and every
+ * layer inside it, fed in chunks of any size. We wrote it rather than use tar-stream's extractor
+ * because layer walks need headers only: no per-entry stream objects for 200k-file layers, exact
+ * offsets for the seekable fast path, and one place that decides what "truncated" means.
+ */
+
+export type TarEntryType = 'file' | 'hardlink' | 'symlink' | 'directory' | 'char' | 'block' | 'fifo' | 'other';
+
+export interface TarHeader {
+  readonly path: string;
+  readonly type: TarEntryType;
+  /** Content bytes that follow the header (0 for links and directories). */
+  readonly size: number;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly mtime: number;
+  readonly linkTarget: string | null;
+  /** Offset of this entry's first header block (including pax / GNU long-name blocks). */
+  readonly headerOffset: number;
+}
+
+export interface TarHandlers {
+  onEntry(header: TarHeader): void;
+  /** Content bytes of the current entry; omitted handlers skip content without copying. */
+  onData?(chunk: Buffer): void;
+  onEntryEnd?(header: TarHeader): void;
+}
+
+export class TarFormatError extends Error {
+  override readonly name = 'TarFormatError';
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+const BLOCK = 512;
+/** pax and GNU long-name payloads are metadata: cap them so a hostile header cannot allocate. */
+const MAX_META_SIZE = 1024 * 1024;
+
+type State = 'header' | 'data' | 'padding' | 'meta' | 'ended';
+
+interface PendingMeta {
+  path?: string;
+  linkTarget?: string;
+  size?: number;
+}
+
+export class TarParser {
+  private state: State = 'header';
+  private offset = 0;
+  private headerBuf = Buffer.alloc(BLOCK);
+  private headerFill = 0;
+  private remaining = 0;
+  private padding = 0;
+  private current: TarHeader | null = null;
+  private metaType = '';
+  private metaChunks: Buffer[] = [];
+  private pending: PendingMeta = {};
+  private global: PendingMeta = {};
+  private entryStart = -1;
+  private sawEnd = false;
+  /** Bytes that followed the end-of-archive blocks (GNU tar pads to a 10 KiB record). */
+  trailingBytes = 0;
+
+  constructor(private readonly handlers: TarHandlers) {}
+
+  /** True once the end-of-archive marker (a zero block) has been read. */
+  get ended(): boolean {
+    return this.sawEnd;
+  }
+
+  /** Total bytes consumed. */
+  get position(): number {
+    return this.offset;
+  }
+
+  /** The entry whose content is being read, for error messages. */
+  get currentPath(): string | null {
+    return this.current?.path ?? null;
+  }
+
+  write(chunk: Buffer): void {
+    let pos = 0;
+    const len = chunk.length;
+    while (pos < len) {
+      switch (this.state) {
+        case 'ended': {
+          this.trailingBytes += len - pos;
+          this.offset += len - pos;
+          return;
+        }
+        case 'header': {
+          const take = Math.min(BLOCK - this.headerFill, len - pos);
+          if (take === BLOCK) {
+            this.onHeaderBlock(chunk.subarray(pos, pos + BLOCK));
+          } else {
+            chunk.copy(this.headerBuf, this.headerFill, pos, pos + take);
+            this.headerFill += take;
+            if (this.headerFill === BLOCK) {
+              this.headerFill = 0;
+              this.onHeaderBlock(this.headerBuf);
+            }
+          }
+          pos += take;
+          this.offset += take;
+          break;
+        }
+        case 'data':
+        case 'meta': {
+          const take = Math.min(this.remaining, len - pos);
+          if (take > 0) {
+            const piece = chunk.subarray(pos, pos + take);
+            if (this.state === 'meta') this.metaChunks.push(Buffer.from(piece));
+            else this.handlers.onData?.(piece);
+          }
+          pos += take;
+          this.offset += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.finishContent();
+          break;
+        }
+        case 'padding': {
+          const take = Math.min(this.padding, len - pos);
+          pos += take;
+          this.offset += take;
+          this.padding -= take;
+          if (this.padding === 0) this.state = 'header';
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Call when the input ends. Throws TarFormatError when it ends inside an entry. Returns whether
+   * the end-of-archive marker was seen (a tar cut exactly between entries has none).
+   */
+  end(): boolean {
+    if (this.state === 'data' || this.state === 'meta' || (this.state === 'padding' && this.current)) {
+      const path = this.current?.path ?? 'a pax or long-name header';
+      throw new TarFormatError(`input ends inside ${path}`, this.offset);
+    }
+    if (this.state === 'header' && this.headerFill > 0) {
+      throw new TarFormatError('input ends inside a tar header', this.offset);
+    }
+    return this.sawEnd;
+  }
+
+  private onHeaderBlock(block: Buffer): void {
+    const blockOffset = this.offset;
+    if (isZeroBlock(block)) {
+      if (this.entryStart !== -1) throw new TarFormatError('end-of-archive marker after a pax header', blockOffset);
+      this.sawEnd = true;
+      this.state = 'ended';
+      return;
+    }
+    if (!checksumMatches(block)) {
+      throw new TarFormatError('tar header checksum does not match (not a tar, or corrupted)', blockOffset);
+    }
+    if (this.entryStart === -1) this.entryStart = blockOffset;
+    const typeflag = String.fromCharCode(block[156] ?? 0);
+    const size = parseNumeric(block, 124, 12, blockOffset);
+    if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
+      if (size > MAX_META_SIZE) {
+        throw new TarFormatError(`a ${typeflag} header of ${size} bytes is larger than any real one`, blockOffset);
+      }
+      this.metaType = typeflag;
+      this.metaChunks = [];
+      this.remaining = size;
+      this.padding = padOf(size);
+      this.current = null;
+      this.state = 'meta';
+      if (size === 0) this.finishContent();
+      return;
+    }
+    const { header, dataSize } = this.buildHeader(block, typeflag, size);
+    this.current = header;
+    this.handlers.onEntry(header);
+    this.remaining = dataSize;
+    this.padding = padOf(dataSize);
+    this.state = 'data';
+    if (dataSize === 0) this.finishContent();
+  }
+
+  private finishContent(): void {
+    if (this.state === 'meta') {
+      this.applyMeta(Buffer.concat(this.metaChunks));
+      this.metaChunks = [];
+    } else if (this.current) {
+      this.handlers.onEntryEnd?.(this.current);
+      this.entryStart = -1;
+    }
+    if (this.padding > 0) {
+      this.state = 'padding';
+    } else {
+      this.state = 'header';
+      this.current = null;
+    }
+  }
+
+  private applyMeta(payload: Buffer): void {
+    switch (this.metaType) {
+      case 'L':
+        this.pending.path = cString(payload, 0, payload.length);
+        break;
+      case 'K':
+        this.pending.linkTarget = cString(payload, 0, payload.length);
+        break;
+      case 'x':
+        Object.assign(this.pending, parsePax(payload));
+        break;
+      case 'g':
+        Object.assign(this.global, parsePax(payload));
+        break;
+    }
+    // The padding after a meta entry leads to the header it describes.
+    this.current = null;
+  }
+
+  private buildHeader(block: Buffer, typeflag: string, rawSize: number): { header: TarHeader; dataSize: number } {
+    const meta = { ...this.global, ...this.pending };
+    this.pending = {};
+    const isUstar = block.toString('latin1', 257, 262) === 'ustar';
+    let name = cString(block, 0, 100);
+    if (isUstar && block[345] !== 0 && block.toString('latin1', 263, 265) === '00') {
+      // POSIX ustar splits long names into prefix + name; GNU's "ustar  " header has no prefix.
+      name = `${cString(block, 345, 155)}/${name}`;
+    }
+    const type = typeOf(typeflag, name);
+    const size = meta.size ?? rawSize;
+    const header: TarHeader = {
+      path: meta.path ?? name,
+      type,
+      size: HEADER_ONLY.has(type) ? 0 : size,
+      mode: parseNumeric(block, 100, 8, this.offset),
+      uid: parseNumeric(block, 108, 8, this.offset),
+      gid: parseNumeric(block, 116, 8, this.offset),
+      mtime: parseNumeric(block, 136, 12, this.offset),
+      linkTarget: type === 'hardlink' || type === 'symlink' ? (meta.linkTarget ?? cString(block, 157, 100)) : null,
+      headerOffset: this.entryStart,
+    };
+    // Like Go's archive/tar (what Docker and containerd write with): header-only types carry no
+    // content whatever their size field says.
+    return { header, dataSize: HEADER_ONLY.has(type) ? 0 : size };
+  }
+}
+
+const HEADER_ONLY: ReadonlySet<TarEntryType> = new Set(['hardlink', 'symlink', 'char', 'block', 'directory', 'fifo']);
+
+function padOf(size: number): number {
+  const rest = size % BLOCK;
+  return rest === 0 ? 0 : BLOCK - rest;
+}
+
+function typeOf(flag: string, name: string): TarEntryType {
+  switch (flag) {
+    case '0':
+    case '\0':
+    case '7':
+      // v7 tar marks directories by a trailing slash only.
+      return flag === '\0' && name.endsWith('/') ? 'directory' : 'file';
+    case '1':
+      return 'hardlink';
+    case '2':
+      return 'symlink';
+    case '3':
+      return 'char';
+    case '4':
+      return 'block';
+    case '5':
+      return 'directory';
+    case '6':
+      return 'fifo';
+    default:
+      return 'other';
+  }
+}
+
+function isZeroBlock(block: Buffer): boolean {
+  for (let i = 0; i < BLOCK; i += 8) {
+    if (block.readBigUInt64LE(i) !== 0n) return false;
+  }
+  return true;
+}
+
+/** The header checksum: unsigned sum with the checksum field as spaces (signed sums from old tars too). */
+export function checksumMatches(block: Buffer): boolean {
+  const stored = parseOctal(block, 148, 8);
+  if (stored === null) return false;
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 32 : (block[i] ?? 0);
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+function parseOctal(block: Buffer, start: number, length: number): number | null {
+  let end = start;
+  const stop = start + length;
+  while (end < stop && (block[end] === 32 || block[end] === 0)) end++;
+  let value = 0;
+  let digits = 0;
+  for (let i = end; i < stop; i++) {
+    const c = block[i] ?? 0;
+    if (c === 0 || c === 32) break;
+    if (c < 48 || c > 55) return null;
+    value = value * 8 + (c - 48);
+    digits++;
+  }
+  return digits === 0 ? 0 : value;
+}
+
+function parseNumeric(block: Buffer, start: number, length: number, offset: number): number {
+  const first = block[start] ?? 0;
+  if (first & 0x80) {
+    // GNU base-256 for values that do not fit in octal (files over 8 GiB).
+    let value = first & 0x7f;
+    for (let i = start + 1; i < start + length; i++) value = value * 256 + (block[i] ?? 0);
+    if (!Number.isSafeInteger(value)) throw new TarFormatError('a tar size field is out of range', offset);
+    return value;
+  }
+  const value = parseOctal(block, start, length);
+  if (value === null) throw new TarFormatError('a tar numeric field is not octal', offset);
+  return value;
+}
+
+function cString(buf: Buffer, start: number, length: number): string {
+  const stop = Math.min(start + length, buf.length);
+  let end = start;
+  while (end < stop && buf[end] !== 0) end++;
+  return buf.toString('utf8', start, end);
+}
+
+function parsePax(payload: Buffer): PendingMeta {
+  const out: PendingMeta = {};
+  let pos = 0;
+  while (pos < payload.length) {
+    const space = payload.indexOf(0x20, pos);
+    if (space === -1) break;
+    const recordLength = Number(payload.toString('latin1', pos, space));
+    if (!Number.isInteger(recordLength) || recordLength <= 0 || pos + recordLength > payload.length) break;
+    const record = payload.toString('utf8', space + 1, pos + recordLength - 1);
+    const eq = record.indexOf('=');
+    if (eq > 0) {
+      const key = record.slice(0, eq);
+      const value = record.slice(eq + 1);
+      if (key === 'path') out.path = value;
+      else if (key === 'linkpath') out.linkTarget = value;
+      else if (key === 'size') {
+        const size = Number(value);
+        if (Number.isSafeInteger(size) && size >= 0) out.size = size;
+      }
+    }
+    pos += recordLength;
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+import yargs from 'yargs';
+import { DEFAULT_JSON_CAP } from '../read-archive.js';
+import { InputError, UsageError } from '../model/errors.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { runInspect } from './inspect.js';
+
+/**
+ * The whole CLI: parse `argv`, run one command, return the exit code. Never exits the process.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed: { error: Error | null; output: string } = { error: null, output: '' };
+  const parser = yargs()
+    .scriptName('layerlens')
+    .usage(
+      '$0 <command> [options]\n\nRead container image archives: what is inside, what images share, whether they fit a budget.',
+    )
+    .command('inspect <archives..>', 'List the images, platforms, layers and files of image archives', (y) =>
+      y
+        .positional('archives', {
+          type: 'string',
+          array: true,
+          describe: 'archive files; - reads stdin',
+          demandOption: true,
+        })
+        .option('json', { type: 'boolean', default: false, describe: 'print the schemaVersion 1 JSON report' })
+        .option('files', { type: 'boolean', default: false, describe: "list each layer's files" })
+        .option('platform', { type: 'string', describe: 'only images of this platform (os/arch[/variant])' })
+        .option('image', { type: 'string', describe: 'only the image with this tag or digest prefix' })
+        .option('max-json', {
+          type: 'number',
+          default: DEFAULT_JSON_CAP,
+          describe: 'largest JSON entry read, in bytes',
+        })
+        .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' })
+        .example('$0 inspect app.tar', 'images and layers of a docker save')
+        .example('docker save app | $0 inspect -', 'read from stdin')
+        .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
+        .example('$0 inspect --files app.tar.gz', "every layer's files"),
+    )
+    .demandCommand(1, 'name a command: inspect')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(100, io.stderr.columns ?? 80))
+    .exitProcess(false);
+  let args: Awaited<ReturnType<typeof parser.parseAsync>> | undefined;
+  try {
+    args = await parser.parseAsync([...argv], {}, (error: Error | undefined, _argv: unknown, text: string) => {
+      parsed.error = error ?? null;
+      parsed.output = text;
+    });
+  } catch (error) {
+    parsed.error = error instanceof Error ? error : new Error(String(error));
+  }
+  const { error: parseError, output } = parsed;
+  if (parseError !== null || args === undefined) {
+    // yargs' own text already ends with the reason; print it once.
+    io.stderr.write(output ? `${output}\n` : `layerlens: ${parseError?.message ?? 'cannot parse the command line'}\n`);
+    return EXIT.usage;
+  }
+  if (output) {
+    io.stdout.write(`${output}\n`);
+    return EXIT.ok;
+  }
+  try {
+    const command = String(args._[0]);
+    switch (command) {
+      case 'inspect':
+        return await runInspect(
+          {
+            archives: (args['archives'] as string[] | undefined) ?? [],
+            json: args['json'] === true,
+            files: args['files'] === true,
+            platform: args['platform'] as string | undefined,
+            image: args['image'] as string | undefined,
+            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+            quiet: args['quiet'] === true,
+          },
+          io,
+        );
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`layerlens: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof InputError) {
+      io.stderr.write(`layerlens: ${error.message}\n`);
+      return EXIT.input;
+    }
+    io.stderr.write(
+      `layerlens: internal error (a bug; please report it with this trace):\n${(error as Error).stack ?? String(error)}\n`,
+    );
+    return EXIT.bug;
+  }
+}

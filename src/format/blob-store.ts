@@ -1,0 +1,144 @@
+import type { ArchiveEntry, ArchiveWalk } from '../archive/walk-archive.js';
+import { escapeControl, resolveLinkTarget } from '../archive/entry-path.js';
+import { digestClaimedByName, type Digest } from '../model/digest.js';
+import { problem, ProblemCode, type Problem } from '../model/problem.js';
+
+const MAX_LINK_HOPS = 40;
+
+export type Lookup =
+  | { readonly kind: 'found'; readonly entry: ArchiveEntry & { readonly blob: NonNullable<ArchiveEntry['blob']> } }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'problem'; readonly problem: Problem };
+
+/** The walked archive as the format readers see it: entries by path and blobs by digest. */
+export class BlobStore {
+  private readonly byContentDigest = new Map<Digest, ArchiveEntry>();
+  private readonly byClaimedDigest = new Map<Digest, ArchiveEntry>();
+
+  constructor(readonly walk: ArchiveWalk) {
+    for (const entry of walk.entries.values()) {
+      if (!entry.blob) continue;
+      if (!this.byContentDigest.has(entry.blob.digest) || entry.path.startsWith('blobs/')) {
+        this.byContentDigest.set(entry.blob.digest, entry);
+      }
+      const claimed = digestClaimedByName(entry.path);
+      if (claimed) this.byClaimedDigest.set(claimed, entry);
+    }
+  }
+
+  has(path: string): boolean {
+    return this.walk.entries.has(path);
+  }
+
+  /** Follows symlinks and hard links (relative to the link's folder) to a regular entry. */
+  resolve(path: string): Lookup {
+    let current = path;
+    const seen = new Set<string>();
+    for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+      const entry = this.walk.entries.get(current);
+      if (!entry) return { kind: 'missing' };
+      if (entry.blob) return { kind: 'found', entry: entry as Extract<Lookup, { kind: 'found' }>['entry'] };
+      if (entry.type !== 'symlink' && entry.type !== 'hardlink') return { kind: 'missing' };
+      if (seen.has(current)) break;
+      seen.add(current);
+      const target = resolveLinkTarget(current, entry.linkTarget ?? '', entry.type);
+      if (target === null) {
+        return {
+          kind: 'problem',
+          problem: problem(
+            ProblemCode.linkEscape,
+            'error',
+            `${escapeControl(current)} links to ${escapeControl(entry.linkTarget ?? '')}, outside the archive (a hostile or hand-edited archive?)`,
+            current,
+          ),
+        };
+      }
+      current = target;
+    }
+    return {
+      kind: 'problem',
+      problem: problem(
+        ProblemCode.linkCycle,
+        'error',
+        `${escapeControl(path)} is a link that never reaches a file (a link cycle)`,
+        path,
+      ),
+    };
+  }
+
+  /** The blob whose bytes hash to `digest`. */
+  byDigest(digest: Digest): Lookup {
+    const entry = this.byContentDigest.get(digest);
+    if (entry?.blob) return { kind: 'found', entry: entry as Extract<Lookup, { kind: 'found' }>['entry'] };
+    const liar = this.byClaimedDigest.get(digest);
+    if (liar?.blob) {
+      return {
+        kind: 'problem',
+        problem: problem(
+          ProblemCode.digestMismatch,
+          'error',
+          `${escapeControl(liar.path)} should hash to ${digest} but hashes to ${liar.blob.digest} (corrupted blob?)`,
+          liar.path,
+        ),
+      };
+    }
+    return { kind: 'missing' };
+  }
+
+  /** Entries whose name promises a digest their bytes do not have. */
+  misnamedBlobs(): Problem[] {
+    const out: Problem[] = [];
+    for (const [claimed, entry] of this.byClaimedDigest) {
+      if (entry.blob && entry.blob.digest !== claimed) {
+        out.push(
+          problem(
+            ProblemCode.digestMismatch,
+            'error',
+            `${escapeControl(entry.path)} should hash to ${claimed} but hashes to ${entry.blob.digest} (corrupted blob?)`,
+            entry.path,
+          ),
+        );
+      }
+    }
+    return out;
+  }
+}
+
+export type JsonResult =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: Problem };
+
+/** Parses a kept JSON entry; too large, not JSON or not kept are problems naming the entry. */
+export function parseJsonEntry(entry: ArchiveEntry, what: string, jsonCap: number): JsonResult {
+  const path = escapeControl(entry.path);
+  const slot = entry.blob?.json;
+  if (!slot) {
+    return {
+      ok: false,
+      problem: problem(ProblemCode.invalidJson, 'error', `${path} (${what}) is not JSON`, entry.path),
+    };
+  }
+  if ('tooLarge' in slot) {
+    return {
+      ok: false,
+      problem: problem(
+        ProblemCode.entryTooLarge,
+        'error',
+        `${path} (${what}) is ${slot.size} bytes of JSON, over the ${jsonCap}-byte cap (a hostile archive? raise --max-json if it is genuine)`,
+        entry.path,
+      ),
+    };
+  }
+  try {
+    return { ok: true, value: JSON.parse(slot.text) as unknown };
+  } catch (error) {
+    return {
+      ok: false,
+      problem: problem(
+        ProblemCode.invalidJson,
+        'error',
+        `${path} (${what}) is not valid JSON: ${(error as Error).message}`,
+        entry.path,
+      ),
+    };
+  }
+}

@@ -1,0 +1,214 @@
+import { escapeControl } from '../archive/entry-path.js';
+import type { ArchiveEntry } from '../archive/walk-archive.js';
+import type { ImageConfig } from '../model/config.js';
+import type { Digest } from '../model/digest.js';
+import type { ImageReport, LayerReport } from '../model/image.js';
+import { compressionOfMediaType, dockerLayerMediaType, isForeignLayerMediaType } from '../model/media-type.js';
+import { formatPlatform } from '../model/platform.js';
+import { problem, ProblemCode, type Problem } from '../model/problem.js';
+import type { Lookup } from './blob-store.js';
+
+/** What a manifest says a layer's blob is (OCI descriptor, docker-save LayerSources). */
+export interface LayerDescriptor {
+  readonly digest: Digest | null;
+  readonly size: number | null;
+  readonly mediaType: string | null;
+  readonly urls: readonly string[];
+}
+
+export interface LayerSource {
+  readonly index: number;
+  /** The manifest's name for it: an entry path or a digest, for messages. */
+  readonly reference: string;
+  readonly lookup: Lookup;
+  readonly descriptor: LayerDescriptor | null;
+  /** Whether the descriptor's digest must equal the stored blob's (OCI) or may differ (docker-save LayerSources describe the registry blob). */
+  readonly descriptorIsStored: boolean;
+}
+
+/**
+ * Joins one layer's stored blob with what the config and manifest say about it, and checks them
+ * against each other: the one place a layer's figures are decided.
+ */
+export function buildLayer(
+  source: LayerSource,
+  config: ImageConfig | null,
+  createdBy: string | null,
+  problems: Problem[],
+): LayerReport {
+  const { index, reference, lookup, descriptor } = source;
+  const claimedDiffId = config?.diffIds[index] ?? null;
+  const where = escapeControl(reference);
+  if (lookup.kind !== 'found') {
+    if (lookup.kind === 'problem') problems.push(lookup.problem);
+    const external = isForeignLayerMediaType(descriptor?.mediaType ?? undefined);
+    if (lookup.kind === 'missing' && !external) {
+      problems.push(
+        problem(
+          ProblemCode.missingBlob,
+          'error',
+          `layer ${index} (${where}) is listed but the archive has no such entry (truncated or partial save?)`,
+          reference,
+        ),
+      );
+    }
+    const mediaType = descriptor?.mediaType ?? null;
+    const compression = compressionOfMediaType(mediaType ?? undefined);
+    return {
+      index,
+      diffId: claimedDiffId,
+      digest: null,
+      mediaType,
+      compression,
+      storedSize: null,
+      uncompressedSize: null,
+      contentSize: null,
+      fileCount: null,
+      createdBy,
+      present: false,
+      external,
+      estargz: false,
+      entry: null,
+      compressedSize: compression !== null && compression !== 'none' ? (descriptor?.size ?? null) : null,
+      files: [],
+    };
+  }
+  const { entry } = lookup;
+  const blob = entry.blob;
+  const path = escapeControl(entry.path);
+  checkLayerBlob(entry, index, problems);
+  if (
+    claimedDiffId !== null &&
+    blob.content === 'tar' &&
+    blob.decodeError === null &&
+    blob.uncompressedDigest !== claimedDiffId
+  ) {
+    problems.push(
+      problem(
+        ProblemCode.diffIdMismatch,
+        'error',
+        `layer ${index} (${path}) uncompresses to ${blob.uncompressedDigest}, but the config's diff id is ${claimedDiffId} (corrupted or edited layer?)`,
+        entry.path,
+      ),
+    );
+  }
+  if (descriptor !== null && descriptor.digest !== null && descriptor.digest !== blob.digest) {
+    problems.push(
+      source.descriptorIsStored
+        ? problem(
+            ProblemCode.digestMismatch,
+            'error',
+            `layer ${index} (${path}) hashes to ${blob.digest}, but the manifest says ${descriptor.digest} (corrupted blob?)`,
+            entry.path,
+          )
+        : problem(
+            ProblemCode.layerSourceMismatch,
+            'warning',
+            `layer ${index} (${path}) is ${blob.digest} (${blob.storedSize} bytes), but manifest.json LayerSources says ${descriptor.digest} (${descriptor.size ?? '?'} bytes) (hand-edited manifest.json?)`,
+            entry.path,
+          ),
+    );
+  } else if (descriptor?.size != null && descriptor.size !== blob.storedSize && source.descriptorIsStored) {
+    problems.push(
+      problem(
+        ProblemCode.sizeMismatch,
+        'error',
+        `layer ${index} (${path}) is ${blob.storedSize} bytes, but the manifest says ${descriptor.size}`,
+        entry.path,
+      ),
+    );
+  }
+  const isTar = blob.content === 'tar';
+  return {
+    index,
+    diffId: claimedDiffId ?? (isTar ? blob.uncompressedDigest : null),
+    digest: blob.digest,
+    mediaType: descriptor?.mediaType ?? dockerLayerMediaType(blob.compression),
+    compression: blob.compression,
+    storedSize: blob.storedSize,
+    uncompressedSize: blob.uncompressedSize,
+    contentSize: blob.layer?.contentSize ?? null,
+    fileCount: blob.layer?.fileCount ?? null,
+    createdBy,
+    present: true,
+    external: isForeignLayerMediaType(descriptor?.mediaType ?? undefined),
+    estargz: blob.layer?.estargz ?? false,
+    entry: entry.path,
+    compressedSize: blob.compression !== 'none' ? blob.storedSize : compressedFromDescriptor(descriptor),
+    files: blob.layer?.files ?? [],
+  };
+}
+
+function compressedFromDescriptor(descriptor: LayerDescriptor | null): number | null {
+  const compression = compressionOfMediaType(descriptor?.mediaType ?? undefined);
+  return compression !== null && compression !== 'none' ? (descriptor?.size ?? null) : null;
+}
+
+function checkLayerBlob(entry: ArchiveEntry, index: number, problems: Problem[]): void {
+  const blob = entry.blob;
+  if (!blob) return;
+  const path = escapeControl(entry.path);
+  if (blob.decodeError !== null) {
+    problems.push(
+      problem(
+        ProblemCode.invalidLayer,
+        'error',
+        `layer ${index} (${path}) does not decompress as ${blob.compression}: ${blob.decodeError} (corrupted or truncated blob?)`,
+        entry.path,
+      ),
+    );
+  } else if (blob.content !== 'tar') {
+    problems.push(
+      problem(
+        ProblemCode.invalidLayer,
+        'error',
+        `layer ${index} (${path}) is not a tar${blob.compression === 'none' ? '' : ` after ${blob.compression} decompression`} (${blob.content} content)`,
+        entry.path,
+      ),
+    );
+  } else if (blob.layer?.tarProblem) {
+    problems.push(
+      problem(ProblemCode.invalidLayer, 'warning', `layer ${index} (${path}): ${blob.layer.tarProblem}`, entry.path),
+    );
+  }
+}
+
+/** Sums an image's figures over its distinct layers (a layer listed twice is stored once). */
+export function assembleImage(parts: {
+  tags: readonly string[];
+  configDigest: Digest | null;
+  manifestDigest: Digest | null;
+  config: ImageConfig | null;
+  layers: readonly LayerReport[];
+}): ImageReport {
+  const seen = new Set<string>();
+  let contentSize = 0;
+  let uncompressedSize = 0;
+  let compressedSize: number | null = 0;
+  for (const layer of parts.layers) {
+    const key = layer.diffId ?? layer.digest ?? `#${layer.index}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    contentSize += layer.contentSize ?? 0;
+    uncompressedSize += layer.uncompressedSize ?? 0;
+    compressedSize =
+      compressedSize === null || layer.compressedSize === null ? null : compressedSize + layer.compressedSize;
+  }
+  return {
+    tags: [...new Set(parts.tags)],
+    configDigest: parts.configDigest,
+    manifestDigest: parts.manifestDigest,
+    platform: formatPlatform(parts.config?.platform ?? null),
+    created: parts.config?.created ?? null,
+    contentSize,
+    uncompressedSize,
+    compressedSize: parts.layers.length === 0 ? null : compressedSize,
+    layers: parts.layers,
+    history: parts.config?.history ?? [],
+  };
+}
+
+/** The history step that made each layer, by position among non-empty steps. */
+export function createdByOf(config: ImageConfig | null, index: number): string | null {
+  return config?.history.find((step) => step.layerIndex === index)?.createdBy ?? null;
+}

@@ -1,0 +1,115 @@
+import { escapeControl } from '../archive/entry-path.js';
+import { parseImageConfig } from '../model/config.js';
+import { parseDigest } from '../model/digest.js';
+import type { ImageReport, LayerReport } from '../model/image.js';
+import { arrayField, isObject, objectField, stringArray, stringField, type JsonObject } from '../model/json.js';
+import { problem, ProblemCode } from '../model/problem.js';
+import { assembleImage, buildLayer, createdByOf, type LayerDescriptor } from './build-image.js';
+import { readJson, type FormatContext } from './context.js';
+
+/**
+ * `docker save` manifest.json (Docker 1.10+, podman, skopeo docker-archive, crane, kaniko, Jib):
+ * an array of { Config, RepoTags, Layers, LayerSources? }. Jib writes the keys in lower case.
+ */
+export function readDockerManifestList(context: FormatContext, manifest: readonly unknown[]): ImageReport[] {
+  const images: ImageReport[] = [];
+  manifest.forEach((item, position) => {
+    const where = `manifest.json[${position}]`;
+    if (!isObject(item)) {
+      context.problems.push(
+        problem(ProblemCode.invalidManifest, 'error', `${where} is not an object`, 'manifest.json'),
+      );
+      return;
+    }
+    const image = readOne(context, item, where);
+    if (image) images.push(image);
+  });
+  return images;
+}
+
+function readOne(context: FormatContext, item: JsonObject, where: string): ImageReport | null {
+  const { store, problems } = context;
+  const configPath = stringField(item, 'Config', 'config');
+  const layerPaths = arrayField(item, 'Layers', 'layers');
+  if (configPath === null || layerPaths === null) {
+    problems.push(
+      problem(
+        ProblemCode.invalidManifest,
+        'error',
+        `${where} has no Config or no Layers (not a docker save manifest?)`,
+        'manifest.json',
+      ),
+    );
+    return null;
+  }
+  const configLookup = store.resolve(configPath);
+  if (configLookup.kind === 'missing') {
+    problems.push(
+      problem(
+        ProblemCode.missingBlob,
+        'error',
+        `manifest.json lists config ${escapeControl(configPath)} but the archive has no such entry (truncated or partial save?)`,
+        configPath,
+      ),
+    );
+    return null;
+  }
+  const config = parseImageConfig(readJson(context, configLookup, 'image config'));
+  if (configLookup.kind !== 'found') return null;
+  if (config === null) {
+    problems.push(
+      problem(
+        ProblemCode.invalidConfig,
+        'error',
+        `${escapeControl(configPath)} is not an image config (no rootfs.diff_ids)`,
+        configPath,
+      ),
+    );
+  }
+  const layerSources = objectField(item, 'LayerSources', 'layerSources');
+  if (config !== null && config.diffIds.length !== layerPaths.length) {
+    problems.push(
+      problem(
+        ProblemCode.layerCountMismatch,
+        'error',
+        `${where} lists ${layerPaths.length} layers but its config has ${config.diffIds.length} diff ids (hand-edited manifest.json?)`,
+        'manifest.json',
+      ),
+    );
+  }
+  const layers: LayerReport[] = layerPaths.map((raw, index) => {
+    const reference = typeof raw === 'string' ? raw : '';
+    const diffId = config?.diffIds[index] ?? null;
+    const source = diffId !== null && layerSources ? layerSources[diffId] : undefined;
+    return buildLayer(
+      {
+        index,
+        reference,
+        lookup: reference === '' ? { kind: 'missing' } : store.resolve(reference),
+        descriptor: descriptorOf(source),
+        descriptorIsStored: false,
+      },
+      config,
+      createdByOf(config, index),
+      problems,
+    );
+  });
+  return assembleImage({
+    tags: stringArray(item['RepoTags'] ?? item['repoTags']),
+    configDigest: configLookup.entry.blob.digest,
+    manifestDigest: null,
+    config,
+    layers,
+  });
+}
+
+export function descriptorOf(value: unknown): LayerDescriptor | null {
+  if (!isObject(value)) return null;
+  const size = value['size'];
+  return {
+    digest: parseDigest(value['digest']),
+    size: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : null,
+    mediaType: stringField(value, 'mediaType'),
+    urls: stringArray(value['urls']),
+  };
+}

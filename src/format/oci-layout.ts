@@ -1,0 +1,262 @@
+import { escapeControl } from '../archive/entry-path.js';
+import { parseImageConfig } from '../model/config.js';
+import { parseDigest, type Digest } from '../model/digest.js';
+import type { AbsentReport, ArtifactReport, ImageReport, LayerReport } from '../model/image.js';
+import { arrayField, isObject, objectField, stringField, type JsonObject } from '../model/json.js';
+import {
+  isImageConfigMediaType,
+  isIndexMediaType,
+  isLayerMediaType,
+  isManifestMediaType,
+} from '../model/media-type.js';
+import { formatPlatform, platformOf } from '../model/platform.js';
+import { problem, ProblemCode } from '../model/problem.js';
+import { assembleImage, buildLayer, createdByOf } from './build-image.js';
+import { readJson, type FormatContext } from './context.js';
+import { descriptorOf } from './docker-save.js';
+
+/** OCI annotations that name an image; containerd writes the full reference beside the tag. */
+const REF_NAME = 'org.opencontainers.image.ref.name';
+const CONTAINERD_NAME = 'io.containerd.image.name';
+/** BuildKit marks attestation (and regclient other reference) manifests with this annotation. */
+const REFERENCE_TYPE = 'vnd.docker.reference.type';
+const MAX_INDEX_DEPTH = 32;
+
+export interface OciWalk {
+  readonly images: ImageReport[];
+  readonly artifacts: ArtifactReport[];
+  readonly absent: AbsentReport[];
+}
+
+interface Descriptor {
+  readonly digest: Digest;
+  readonly mediaType: string | null;
+  readonly size: number | null;
+  readonly platform: string | null;
+  readonly annotations: JsonObject;
+}
+
+/**
+ * Walks an OCI image layout from `index.json` through nested indexes (depth-first, cycles
+ * reported, not followed) to image manifests, attestations and artifacts. Descriptors whose blob
+ * is not in the archive are listed as absent, which containerd exports of one platform expect.
+ */
+export function walkOciIndex(context: FormatContext, index: unknown): OciWalk {
+  const walker = new OciWalker(context);
+  walker.index(index, [], [], 'index.json');
+  return walker.result();
+}
+
+/** A single manifest at a known place (skopeo `dir:` layouts keep one as manifest.json). */
+export function readSingleManifest(context: FormatContext, manifest: JsonObject, digest: Digest): OciWalk {
+  const walker = new OciWalker(context);
+  walker.manifest(
+    { digest, mediaType: stringField(manifest, 'mediaType'), size: null, platform: null, annotations: {} },
+    manifest,
+    [],
+  );
+  return walker.result();
+}
+
+class OciWalker {
+  private readonly images = new Map<Digest, ImageReport>();
+  private readonly artifacts = new Map<Digest, ArtifactReport>();
+  private readonly absent = new Map<Digest, AbsentReport>();
+
+  constructor(private readonly context: FormatContext) {}
+
+  result(): OciWalk {
+    return {
+      images: [...this.images.values()],
+      artifacts: [...this.artifacts.values()],
+      absent: [...this.absent.values()],
+    };
+  }
+
+  index(value: unknown, tags: readonly string[], ancestors: readonly Digest[], where: string): void {
+    if (!isObject(value)) {
+      this.context.problems.push(problem(ProblemCode.invalidManifest, 'error', `${where} is not an OCI index`, where));
+      return;
+    }
+    // Docker 25 writes `"manifests": null` when saving an image by ID.
+    for (const child of arrayField(value, 'manifests') ?? []) {
+      const descriptor = parseDescriptor(child);
+      if (descriptor === null) {
+        this.context.problems.push(
+          problem(ProblemCode.invalidManifest, 'warning', `${where} has a descriptor without a valid digest`, where),
+        );
+        continue;
+      }
+      const own = tagsOf(descriptor.annotations);
+      this.descriptor(descriptor, own.length > 0 ? own : tags, ancestors);
+    }
+  }
+
+  private descriptor(descriptor: Descriptor, tags: readonly string[], ancestors: readonly Digest[]): void {
+    const { problems, store } = this.context;
+    if (ancestors.includes(descriptor.digest)) {
+      problems.push(
+        problem(
+          ProblemCode.indexCycle,
+          'warning',
+          `index ${descriptor.digest} contains itself; not followed again`,
+          null,
+        ),
+      );
+      return;
+    }
+    if (ancestors.length >= MAX_INDEX_DEPTH) {
+      problems.push(
+        problem(ProblemCode.indexCycle, 'warning', `indexes nest deeper than ${MAX_INDEX_DEPTH}; stopped`, null),
+      );
+      return;
+    }
+    const lookup = store.byDigest(descriptor.digest);
+    if (lookup.kind === 'missing') {
+      this.markAbsent(descriptor, tags);
+      return;
+    }
+    if (lookup.kind === 'found' && descriptor.size !== null && lookup.entry.blob.storedSize !== descriptor.size) {
+      problems.push(
+        problem(
+          ProblemCode.sizeMismatch,
+          'error',
+          `${escapeControl(lookup.entry.path)} is ${lookup.entry.blob.storedSize} bytes, but its descriptor says ${descriptor.size}`,
+          lookup.entry.path,
+        ),
+      );
+    }
+    const value = readJson(this.context, lookup, 'manifest or index');
+    if (!isObject(value)) return;
+    const isIndex =
+      isIndexMediaType(descriptor.mediaType ?? undefined) ||
+      (!isManifestMediaType(descriptor.mediaType ?? undefined) && Array.isArray(value['manifests']));
+    if (isIndex) {
+      this.index(value, tags, [...ancestors, descriptor.digest], descriptor.digest);
+    } else {
+      this.manifest(descriptor, value, tags);
+    }
+  }
+
+  manifest(descriptor: Descriptor, value: JsonObject, tags: readonly string[]): void {
+    const digest = descriptor.digest;
+    const known = this.images.get(digest) ?? this.artifacts.get(digest);
+    if (known) {
+      const merged = { ...known, tags: [...new Set([...known.tags, ...tags])] };
+      if (this.images.has(digest)) this.images.set(digest, merged as ImageReport);
+      else this.artifacts.set(digest, merged as ArtifactReport);
+      return;
+    }
+    const configDescriptor = objectField(value, 'config');
+    const configMediaType = configDescriptor ? stringField(configDescriptor, 'mediaType') : null;
+    const layerDescriptors = (arrayField(value, 'layers') ?? []).map(descriptorOf);
+    const artifactType = stringField(value, 'artifactType');
+    const referenceType = stringField(descriptor.annotations, REFERENCE_TYPE);
+    const isImage =
+      referenceType === null &&
+      artifactType === null &&
+      isImageConfigMediaType(configMediaType ?? undefined) &&
+      layerDescriptors.every((d) => d !== null && isLayerMediaType(d.mediaType ?? undefined));
+    if (!isImage) {
+      const subject = objectField(value, 'subject');
+      this.artifacts.set(digest, {
+        kind: referenceType !== null ? 'attestation' : 'artifact',
+        manifestDigest: digest,
+        artifactType: artifactType ?? (referenceType !== null ? null : configMediaType),
+        configMediaType,
+        tags: [...tags],
+        subject: subject ? parseDigest(subject['digest']) : null,
+        platform: descriptor.platform,
+        layerCount: layerDescriptors.length,
+        size: layerDescriptors.reduce((sum, d) => sum + (d?.size ?? 0), 0),
+      });
+      return;
+    }
+    this.images.set(digest, this.image(digest, configDescriptor, layerDescriptors, tags));
+  }
+
+  private image(
+    digest: Digest,
+    configDescriptor: JsonObject | null,
+    layerDescriptors: ReturnType<typeof descriptorOf>[],
+    tags: readonly string[],
+  ): ImageReport {
+    const { store, problems } = this.context;
+    const configDigest = configDescriptor ? parseDigest(configDescriptor['digest']) : null;
+    const configLookup = configDigest ? store.byDigest(configDigest) : ({ kind: 'missing' } as const);
+    if (configLookup.kind === 'missing') {
+      problems.push(
+        problem(
+          ProblemCode.missingBlob,
+          'error',
+          `manifest ${digest} names config ${configDigest ?? '(none)'} but the archive has no such blob (truncated or partial export?)`,
+          null,
+        ),
+      );
+    }
+    const config = parseImageConfig(readJson(this.context, configLookup, 'image config'));
+    if (config !== null && config.diffIds.length !== layerDescriptors.length) {
+      problems.push(
+        problem(
+          ProblemCode.layerCountMismatch,
+          'error',
+          `manifest ${digest} lists ${layerDescriptors.length} layers but its config has ${config.diffIds.length} diff ids`,
+          null,
+        ),
+      );
+    }
+    const layers: LayerReport[] = layerDescriptors.map((descriptor, index) =>
+      buildLayer(
+        {
+          index,
+          reference: descriptor?.digest ?? `layer ${index}`,
+          lookup: descriptor?.digest ? store.byDigest(descriptor.digest) : { kind: 'missing' },
+          descriptor,
+          descriptorIsStored: true,
+        },
+        config,
+        createdByOf(config, index),
+        problems,
+      ),
+    );
+    return assembleImage({ tags, configDigest, manifestDigest: digest, config, layers });
+  }
+
+  private markAbsent(descriptor: Descriptor, tags: readonly string[]): void {
+    if (this.absent.has(descriptor.digest)) return;
+    const mediaType = descriptor.mediaType;
+    const kind = stringField(descriptor.annotations, REFERENCE_TYPE)
+      ? 'attestation'
+      : isIndexMediaType(mediaType ?? undefined)
+        ? 'index'
+        : isManifestMediaType(mediaType ?? undefined)
+          ? 'image'
+          : 'unknown';
+    this.absent.set(descriptor.digest, {
+      kind,
+      digest: descriptor.digest,
+      mediaType,
+      platform: descriptor.platform,
+      tags: [...tags],
+    });
+  }
+}
+
+function parseDescriptor(value: unknown): Descriptor | null {
+  if (!isObject(value)) return null;
+  const digest = parseDigest(value['digest']);
+  if (digest === null) return null;
+  const size = value['size'];
+  return {
+    digest,
+    mediaType: stringField(value, 'mediaType'),
+    size: typeof size === 'number' && Number.isSafeInteger(size) ? size : null,
+    platform: formatPlatform(platformOf(value['platform'])),
+    annotations: objectField(value, 'annotations') ?? {},
+  };
+}
+
+function tagsOf(annotations: JsonObject): string[] {
+  const names = [stringField(annotations, CONTAINERD_NAME), stringField(annotations, REF_NAME)];
+  return [...new Set(names.filter((n): n is string => n !== null && n !== ''))];
+}

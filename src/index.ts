@@ -1,0 +1,18 @@
+export { readArchive, DEFAULT_JSON_CAP, type ReadOptions } from './read-archive.js';
+export type { ArchiveInput } from './archive/open-input.js';
+export type {
+  ArchiveReport,
+  ArchiveFormat,
+  ImageReport,
+  LayerReport,
+  ArtifactReport,
+  AbsentReport,
+} from './model/image.js';
+export type { FileRecord, LayerContents } from './layer/layer-contents.js';
+export type { HistoryStep } from './model/config.js';
+export { type Digest, parseDigest, chainIds, shortDigest } from './model/digest.js';
+export { MediaType, type Compression } from './model/media-type.js';
+export { InputError, InputErrorCode, UsageError } from './model/errors.js';
+export { ProblemCode, type Problem, type Severity, hasErrors } from './model/problem.js';
+export { whiteoutKindOf, whiteoutTarget, type WhiteoutKind } from './layer/whiteout.js';
+export { buildInspectJson, INSPECT_SCHEMA_VERSION } from './report/inspect-json.js';

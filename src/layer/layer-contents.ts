@@ -1,0 +1,110 @@
+import { TarFormatError, TarParser, type TarEntryType, type TarHeader } from '../archive/tar-parser.js';
+import { normalizeEntryPath } from '../archive/entry-path.js';
+import { whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
+
+/** One entry of a layer tar: its header, never its contents. */
+export interface FileRecord {
+  readonly path: string;
+  readonly type: TarEntryType;
+  readonly size: number;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly linkTarget: string | null;
+  readonly whiteout: WhiteoutKind | null;
+}
+
+export interface LayerContents {
+  /** Entries in the layer tar (its root `./` excluded). */
+  readonly fileCount: number;
+  /** Regular-file bytes plus symlink-target lengths: what Docker's SIZE and `du` count. */
+  readonly contentSize: number;
+  readonly files: readonly FileRecord[];
+  /** Why the layer tar could not be walked to its end, or null. */
+  readonly tarProblem: string | null;
+  readonly sawEndOfArchive: boolean;
+  /** eStargz layers carry their table of contents as `stargz.index.json`. */
+  readonly estargz: boolean;
+}
+
+/**
+ * Size that counts toward a layer's content: a regular file's bytes, a symlink's target length
+ * (in bytes, as `du` counts the link's own size); hard links, directories and devices add nothing.
+ */
+export function contentBytesOf(type: TarEntryType, size: number, linkTarget: string | null): number {
+  if (type === 'file') return size;
+  if (type === 'symlink' && linkTarget !== null) return Buffer.byteLength(linkTarget);
+  return 0;
+}
+
+/** Walks a layer tar fed in chunks of any size, keeping headers only. */
+export class LayerWalker {
+  private readonly parser: TarParser;
+  private readonly files: FileRecord[] = [];
+  private contentSize = 0;
+  private problem: string | null = null;
+  private estargz = false;
+
+  constructor(private readonly keepFiles: boolean) {
+    this.parser = new TarParser({
+      onEntry: (header) => {
+        this.onEntry(header);
+      },
+    });
+  }
+
+  write(chunk: Buffer): void {
+    if (this.problem !== null) return;
+    try {
+      this.parser.write(chunk);
+    } catch (error) {
+      this.problem = describe(error);
+    }
+  }
+
+  finish(): LayerContents {
+    let sawEnd = false;
+    if (this.problem === null) {
+      try {
+        sawEnd = this.parser.end();
+      } catch (error) {
+        this.problem = describe(error);
+      }
+    }
+    return {
+      fileCount: this.fileCount,
+      contentSize: this.contentSize,
+      files: this.files,
+      tarProblem: this.problem,
+      sawEndOfArchive: sawEnd,
+      estargz: this.estargz,
+    };
+  }
+
+  private fileCount = 0;
+
+  private onEntry(header: TarHeader): void {
+    const path = normalizeEntryPath(header.path);
+    if (path === '') return;
+    this.fileCount++;
+    this.contentSize += contentBytesOf(header.type, header.size, header.linkTarget);
+    if (path === 'stargz.index.json') this.estargz = true;
+    if (this.keepFiles) {
+      this.files.push({
+        path,
+        type: header.type,
+        size: header.size,
+        mode: header.mode,
+        uid: header.uid,
+        gid: header.gid,
+        linkTarget: header.linkTarget,
+        whiteout: whiteoutKindOf(path),
+      });
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof TarFormatError) return `${error.message} at byte ${error.offset} of the layer tar`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,47 @@
+import { parseDigest, type Digest } from './digest.js';
+import { arrayField, isObject, objectField, stringField } from './json.js';
+import { platformOf, type Platform } from './platform.js';
+
+export interface HistoryStep {
+  readonly created: string | null;
+  readonly createdBy: string | null;
+  readonly comment: string | null;
+  readonly emptyLayer: boolean;
+  /** The layer this step made, or null for `empty_layer` steps (ENV, LABEL, CMD...). */
+  readonly layerIndex: number | null;
+}
+
+export interface ImageConfig {
+  readonly platform: Platform | null;
+  readonly created: string | null;
+  /** `rootfs.diff_ids`; null entries are malformed ones. */
+  readonly diffIds: readonly (Digest | null)[];
+  readonly history: readonly HistoryStep[];
+}
+
+/** Reads an image config (OCI or Docker). Returns null when it is not one. */
+export function parseImageConfig(value: unknown): ImageConfig | null {
+  if (!isObject(value)) return null;
+  const rootfs = objectField(value, 'rootfs');
+  const diffIds = rootfs ? (arrayField(rootfs, 'diff_ids') ?? []) : null;
+  if (diffIds === null) return null;
+  const history: HistoryStep[] = [];
+  let layerIndex = 0;
+  for (const step of arrayField(value, 'history') ?? []) {
+    if (!isObject(step)) continue;
+    const emptyLayer = step['empty_layer'] === true;
+    history.push({
+      created: stringField(step, 'created'),
+      createdBy: stringField(step, 'created_by'),
+      comment: stringField(step, 'comment'),
+      emptyLayer,
+      layerIndex: emptyLayer ? null : layerIndex++,
+    });
+  }
+  return {
+    platform: platformOf(value),
+    created: stringField(value, 'created'),
+    diffIds: diffIds.map((d) => parseDigest(d)),
+    history,
+  };
+}

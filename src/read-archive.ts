@@ -1,0 +1,191 @@
+import { escapeControl } from './archive/entry-path.js';
+import { openInput, type ArchiveInput, type OpenOptions } from './archive/open-input.js';
+import { walkArchive, type ArchiveWalk } from './archive/walk-archive.js';
+import { BlobStore, parseJsonEntry } from './format/blob-store.js';
+import type { FormatContext } from './format/context.js';
+import { readDockerManifestList } from './format/docker-save.js';
+import { readLegacyRepositories } from './format/legacy.js';
+import { readSingleManifest, walkOciIndex, type OciWalk } from './format/oci-layout.js';
+import { InputError, InputErrorCode } from './model/errors.js';
+import type { ArchiveFormat, ArchiveReport, ImageReport } from './model/image.js';
+import { isObject } from './model/json.js';
+import { problem, ProblemCode, type Problem } from './model/problem.js';
+
+export interface ReadOptions extends OpenOptions {
+  /** Largest JSON entry kept, in bytes (default 16 MiB). */
+  readonly jsonCap?: number;
+  /** Keep every layer's file list (for `--files`, trees and waste); default true. */
+  readonly keepFiles?: boolean;
+  /** Name used in messages and the report; defaults to the path, or `-` for a stream. */
+  readonly label?: string;
+}
+
+export const DEFAULT_JSON_CAP = 16 * 1024 * 1024;
+
+/**
+ * Reads an image archive in one streaming pass and reports every image, layer and problem.
+ * Throws {@link InputError} only when no report can be made (not an archive, truncated, unknown
+ * format, unreadable manifest); everything else is in `problems`.
+ *
+ * @example
+ * ```ts
+ * import { readArchive } from 'layerlens';
+ * const report = await readArchive('app.tar');
+ * for (const image of report.images) console.log(image.tags, image.contentSize);
+ * ```
+ */
+export async function readArchive(input: ArchiveInput, options: ReadOptions = {}): Promise<ArchiveReport> {
+  const label = options.label ?? (typeof input === 'string' ? input : '-');
+  const jsonCap = options.jsonCap ?? DEFAULT_JSON_CAP;
+  const opened = await openInput(input, escapeControl(label), options);
+  const walk = await walkArchive(opened.tar, { jsonCap, keepFiles: options.keepFiles ?? true }, escapeControl(label));
+  const context: FormatContext = { store: new BlobStore(walk), jsonCap, problems: [] };
+  const { format, images, oci } = readFormat(context, walk, escapeControl(label));
+  const problems: Problem[] = [...context.problems, ...context.store.misnamedBlobs(), ...walkProblems(walk)];
+  return {
+    path: label,
+    format,
+    compression: opened.compression,
+    entryCount: walk.entryCount,
+    images,
+    artifacts: oci?.artifacts ?? [],
+    absent: oci?.absent ?? [],
+    problems: dedupeProblems(problems),
+  };
+}
+
+function readFormat(
+  context: FormatContext,
+  walk: ArchiveWalk,
+  label: string,
+): { format: ArchiveFormat; images: ImageReport[]; oci: OciWalk | null } {
+  const manifest = readTopLevelJson(context, 'manifest.json');
+  const index = readTopLevelJson(context, 'index.json');
+  if (Array.isArray(manifest)) {
+    const images = readDockerManifestList(context, manifest);
+    if (index === undefined) return { format: 'docker-save', images, oci: null };
+    // Docker 25+ and containerd write an OCI layout beside manifest.json: manifest.json is the
+    // image list Docker loads; the layout adds manifest digests, absent platforms, attestations.
+    const oci = walkOciIndex(context, index);
+    return { format: 'docker-save+oci', images: joinOciImages(context.problems, images, oci.images), oci };
+  }
+  if (isObject(manifest)) {
+    if (!('config' in manifest) || !('layers' in manifest)) {
+      throw new InputError(
+        InputErrorCode.invalidManifest,
+        `${label}: manifest.json is neither a docker save list nor an image manifest`,
+        'manifest.json',
+      );
+    }
+    const lookup = context.store.resolve('manifest.json');
+    if (lookup.kind !== 'found') throw new Error('manifest.json vanished between reads');
+    const oci = readSingleManifest(context, manifest, lookup.entry.blob.digest);
+    return { format: 'docker-dir', images: oci.images, oci };
+  }
+  if (manifest !== undefined) {
+    throw new InputError(
+      InputErrorCode.invalidManifest,
+      `${label}: manifest.json is not a list of images`,
+      'manifest.json',
+    );
+  }
+  if (index !== undefined) {
+    const oci = walkOciIndex(context, index);
+    return { format: 'oci-layout', images: oci.images, oci };
+  }
+  const repositories = readTopLevelJson(context, 'repositories');
+  if (repositories !== undefined) {
+    return { format: 'docker-legacy', images: readLegacyRepositories(context, repositories), oci: null };
+  }
+  if (!walk.sawEndOfArchive) {
+    throw new InputError(
+      InputErrorCode.truncated,
+      `${label} stops after entry ${escapeControl(walk.lastEntry ?? '(none)')} without the end-of-archive blocks, and has no manifest.json, index.json or repositories (truncated download or interrupted save?)`,
+    );
+  }
+  throw new InputError(
+    InputErrorCode.unknownFormat,
+    `${label} is a tar archive but not an image archive: it has no manifest.json, index.json or repositories (a root filesystem tarball? that is what docker import reads)`,
+  );
+}
+
+/** Reads manifest.json / index.json / repositories; an unreadable one means no report at all. */
+function readTopLevelJson(context: FormatContext, path: string): unknown {
+  const lookup = context.store.resolve(path);
+  if (lookup.kind === 'missing') return undefined;
+  if (lookup.kind === 'problem') throw new InputError(InputErrorCode.invalidManifest, lookup.problem.message, path);
+  const parsed = parseJsonEntry(lookup.entry, path, context.jsonCap);
+  if (parsed.ok) return parsed.value;
+  throw new InputError(
+    parsed.problem.code === ProblemCode.entryTooLarge ? InputErrorCode.entryTooLarge : InputErrorCode.invalidManifest,
+    parsed.problem.message,
+    path,
+  );
+}
+
+/**
+ * Joins manifest.json's images with the OCI manifests for the same config: the OCI side adds the
+ * manifest digest and its tags, and must list the same blobs in the same order.
+ */
+function joinOciImages(problems: Problem[], docker: ImageReport[], oci: readonly ImageReport[]): ImageReport[] {
+  const unmatched = new Set(oci);
+  const joined = docker.map((image) => {
+    const twin = oci.find((o) => o.configDigest === image.configDigest && o.platform === image.platform);
+    if (!twin) return image;
+    unmatched.delete(twin);
+    const dockerBlobs = image.layers.map((l) => l.digest ?? l.diffId);
+    const ociBlobs = twin.layers.map((l) => l.digest ?? l.diffId);
+    if (dockerBlobs.length !== ociBlobs.length || dockerBlobs.some((d, i) => d !== ociBlobs[i])) {
+      problems.push(
+        problem(
+          ProblemCode.manifestMismatch,
+          'error',
+          `manifest.json and OCI manifest ${twin.manifestDigest ?? '?'} list different layers for config ${image.configDigest ?? '?'}`,
+          'manifest.json',
+        ),
+      );
+    }
+    return {
+      ...image,
+      manifestDigest: twin.manifestDigest,
+      tags: [...new Set([...image.tags, ...twin.tags])],
+      layers: image.layers.map((layer, i) => ({ ...layer, mediaType: twin.layers[i]?.mediaType ?? layer.mediaType })),
+    };
+  });
+  return [...joined, ...unmatched];
+}
+
+function walkProblems(walk: ArchiveWalk): Problem[] {
+  const out: Problem[] = [];
+  if (!walk.sawEndOfArchive) {
+    out.push(
+      problem(
+        ProblemCode.missingEndOfArchive,
+        'warning',
+        `the archive stops after ${escapeControl(walk.lastEntry ?? '(none)')} without its end-of-archive blocks (truncated?); every entry it lists is complete`,
+        walk.lastEntry,
+      ),
+    );
+  }
+  for (const path of new Set(walk.duplicates)) {
+    out.push(
+      problem(
+        ProblemCode.duplicateEntry,
+        'info',
+        `${escapeControl(path)} appears more than once; the last copy is used`,
+        path,
+      ),
+    );
+  }
+  return out;
+}
+
+function dedupeProblems(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.code}|${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,38 @@
+/** Aligned text tables for terminal output. Pure: rows in, lines out. */
+export interface Column {
+  readonly header: string;
+  readonly align?: 'left' | 'right';
+  /** Longest cell before it is cut with an ellipsis. */
+  readonly max?: number;
+}
+
+export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], indent = ''): string[] {
+  const cells = rows.map((row) => columns.map((column, i) => clip(row[i] ?? '', column.max)));
+  const widths = columns.map((column, i) =>
+    Math.max(displayWidth(column.header), ...cells.map((row) => displayWidth(row[i] ?? ''))),
+  );
+  const line = (row: readonly string[]): string =>
+    indent +
+    row
+      .map((cell, i) => {
+        const width = widths[i] ?? 0;
+        const last = i === row.length - 1;
+        const pad = ' '.repeat(Math.max(0, width - displayWidth(cell)));
+        if (columns[i]?.align === 'right') return pad + cell;
+        return last ? cell : cell + pad;
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...cells.map(line)];
+}
+
+export function clip(text: string, max: number | undefined): string {
+  if (max === undefined || Array.from(text).length <= max) return text;
+  return `${Array.from(text)
+    .slice(0, Math.max(0, max - 1))
+    .join('')}…`;
+}
+
+function displayWidth(text: string): number {
+  return Array.from(text).length;
+}
