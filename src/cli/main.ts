@@ -5,6 +5,8 @@ import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { runInspect } from './inspect.js';
 
+const STDIN_TOKEN = '\u0000stdin';
+
 /**
  * The whole CLI: parse `argv`, run one command, return the exit code. Never exits the process.
  */
@@ -46,10 +48,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .exitProcess(false);
   let args: Awaited<ReturnType<typeof parser.parseAsync>> | undefined;
   try {
-    args = await parser.parseAsync([...argv], {}, (error: Error | undefined, _argv: unknown, text: string) => {
-      parsed.error = error ?? null;
-      parsed.output = text;
-    });
+    // yargs drops a lone `-` positional; carry it through as a token no real path can equal.
+    args = await parser.parseAsync(
+      argv.map((a) => (a === '-' ? STDIN_TOKEN : a)),
+      {},
+      (error: Error | undefined, _argv: unknown, text: string) => {
+        parsed.error = error ?? null;
+        parsed.output = text;
+      },
+    );
   } catch (error) {
     parsed.error = error instanceof Error ? error : new Error(String(error));
   }
@@ -69,7 +76,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'inspect':
         return await runInspect(
           {
-            archives: (args['archives'] as string[] | undefined) ?? [],
+            archives: ((args['archives'] as string[] | undefined) ?? []).map((a) => (a === STDIN_TOKEN ? '-' : a)),
             json: args['json'] === true,
             files: args['files'] === true,
             platform: args['platform'] as string | undefined,

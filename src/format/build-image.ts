@@ -212,3 +212,19 @@ export function assembleImage(parts: {
 export function createdByOf(config: ImageConfig | null, index: number): string | null {
   return config?.history.find((step) => step.layerIndex === index)?.createdBy ?? null;
 }
+
+/** Docker and BuildKit write one non-empty history step per layer; say so when they disagree. */
+export function checkHistory(config: ImageConfig | null, layerCount: number, where: string, problems: Problem[]): void {
+  if (config === null || config.history.length === 0) return;
+  const steps = config.history.filter((step) => step.layerIndex !== null).length;
+  if (steps !== layerCount) {
+    problems.push(
+      problem(
+        ProblemCode.historyMismatch,
+        'info',
+        `${where} has ${steps} history steps that made layers but ${layerCount} layers; "created by" may be misattributed`,
+        null,
+      ),
+    );
+  }
+}

@@ -4,7 +4,7 @@ import { parseDigest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
 import { arrayField, isObject, objectField, stringArray, stringField, type JsonObject } from '../model/json.js';
 import { problem, ProblemCode } from '../model/problem.js';
-import { assembleImage, buildLayer, createdByOf, type LayerDescriptor } from './build-image.js';
+import { assembleImage, buildLayer, checkHistory, createdByOf, type LayerDescriptor } from './build-image.js';
 import { readJson, type FormatContext } from './context.js';
 
 /**
@@ -94,6 +94,7 @@ function readOne(context: FormatContext, item: JsonObject, where: string): Image
       problems,
     );
   });
+  checkHistory(config, layers.length, escapeControl(configPath), problems);
   return assembleImage({
     tags: stringArray(item['RepoTags'] ?? item['repoTags']),
     configDigest: configLookup.entry.blob.digest,

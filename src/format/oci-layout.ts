@@ -11,7 +11,7 @@ import {
 } from '../model/media-type.js';
 import { formatPlatform, platformOf } from '../model/platform.js';
 import { problem, ProblemCode } from '../model/problem.js';
-import { assembleImage, buildLayer, createdByOf } from './build-image.js';
+import { assembleImage, buildLayer, checkHistory, createdByOf } from './build-image.js';
 import { readJson, type FormatContext } from './context.js';
 import { descriptorOf } from './docker-save.js';
 
@@ -219,6 +219,7 @@ class OciWalker {
         problems,
       ),
     );
+    checkHistory(config, layers.length, `config ${configDigest ?? '?'}`, problems);
     return assembleImage({ tags, configDigest, manifestDigest: digest, config, layers });
   }
 

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { TarFormatError, TarParser, type TarHeader } from '../../src/archive/tar-parser.js';
+import { writeTar } from '../helpers/fixture-builder.js';
+
+function parse(bytes: Buffer, chunkSize: number): { headers: TarHeader[]; data: Map<string, Buffer>; ended: boolean } {
+  const headers: TarHeader[] = [];
+  const data = new Map<string, Buffer>();
+  let current = '';
+  const parser = new TarParser({
+    onEntry(header) {
+      headers.push(header);
+      current = header.path;
+      data.set(current, Buffer.alloc(0));
+    },
+    onData(chunk) {
+      data.set(current, Buffer.concat([data.get(current) ?? Buffer.alloc(0), chunk]));
+    },
+  });
+  for (let i = 0; i < bytes.length; i += chunkSize) parser.write(bytes.subarray(i, i + chunkSize));
+  return { headers, data, ended: parser.end() };
+}
+
+describe('TarParser', () => {
+  const longName = `${'deep/'.repeat(40)}file-with-a-long-name.txt`;
+  const entries = [
+    { path: 'a.txt', content: Buffer.from('hello') },
+    { path: 'dir/', type: 'dir' as const },
+    { path: longName, content: Buffer.alloc(1000, 7) },
+    { path: 'link', type: 'symlink' as const, target: 'x'.repeat(300) },
+    { path: 'hard', type: 'hardlink' as const, target: 'a.txt' },
+    { path: 'empty', content: Buffer.alloc(0) },
+  ];
+
+  it.each([1, 7, 321, 512, 100_000])('reads every header and byte fed in chunks of %i', async (size) => {
+    const { headers, data, ended } = parse(await writeTar(entries), size);
+    expect(ended).toBe(true);
+    expect(headers.map((h) => [h.path, h.type, h.size, h.linkTarget])).toEqual([
+      ['a.txt', 'file', 5, null],
+      ['dir/', 'directory', 0, null],
+      [longName, 'file', 1000, null],
+      ['link', 'symlink', 0, 'x'.repeat(300)],
+      ['hard', 'hardlink', 0, 'a.txt'],
+      ['empty', 'file', 0, null],
+    ]);
+    expect(data.get('a.txt')?.toString()).toBe('hello');
+    expect(data.get(longName)).toEqual(Buffer.alloc(1000, 7));
+  });
+
+  it('records where each entry starts, pax headers included', async () => {
+    const { headers } = parse(await writeTar(entries), 4096);
+    expect(headers[0]?.headerOffset).toBe(0);
+    expect(headers[1]?.headerOffset).toBe(1024);
+    // The long name needs a pax header block and its payload before the entry's own header.
+    expect(headers[3]?.headerOffset).toBeGreaterThan(headers[2]?.headerOffset ?? 0);
+  });
+
+  it('reports a stream without end-of-archive blocks as not ended', async () => {
+    const { ended } = parse(await writeTar(entries, { endBlocks: false }), 999);
+    expect(ended).toBe(false);
+  });
+
+  it('throws when the input ends inside an entry', async () => {
+    const tar = await writeTar(entries);
+    expect(() => parse(tar.subarray(0, 1500), 100)).toThrow(TarFormatError);
+    expect(() => parse(tar.subarray(0, 100), 100)).toThrow(/inside a tar header/);
+  });
+
+  it('rejects a header whose checksum does not match', async () => {
+    const tar = Buffer.from(await writeTar(entries));
+    tar[10] = 0x41;
+    expect(() => parse(tar, 512)).toThrow(/checksum/);
+  });
+
+  it('reads GNU base-256 sizes', () => {
+    const header = Buffer.alloc(512);
+    header.write('big', 0);
+    header.write('0000644\0', 100);
+    header.write('0000000\0', 108);
+    header.write('0000000\0', 116);
+    header[124] = 0x80;
+    header.writeUIntBE(3, 124 + 6, 6);
+    header.write('00000000000\0', 136);
+    header[156] = 0x30;
+    header.write('ustar\x0000', 257);
+    header.write('        ', 148);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    const seen: TarHeader[] = [];
+    const parser = new TarParser({ onEntry: (h) => seen.push(h) });
+    parser.write(Buffer.concat([header, Buffer.alloc(512), Buffer.alloc(1024)]));
+    expect(parser.end()).toBe(true);
+    expect(seen[0]?.size).toBe(3);
+  });
+
+  it('refuses a pax header larger than any real one', () => {
+    const header = Buffer.alloc(512);
+    header.write('PaxHeader', 0);
+    header.write('0000644\0', 100);
+    header.write('77777777777\0', 124);
+    header[156] = 'x'.charCodeAt(0);
+    header.write('ustar\x0000', 257);
+    header.write('        ', 148);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    const parser = new TarParser({ onEntry: () => undefined });
+    expect(() => {
+      parser.write(header);
+    }).toThrow(/larger than any real one/);
+  });
+});

@@ -1,0 +1,25 @@
+import { Readable } from 'node:stream';
+import { main } from '../../src/cli/index.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with captured output; `stdin` feeds `-`. */
+export async function runCli(
+  argv: string[],
+  options: { stdin?: Buffer; cwd?: string; tty?: boolean } = {},
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text), isTTY: options.tty ?? false },
+    stdin: Readable.from(options.stdin ? [options.stdin] : []),
+    env: { NO_COLOR: '1' },
+    cwd: options.cwd ?? process.cwd(),
+  });
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,114 @@
+/**
+ * The sample archives in fixtures/, used by the README and `npm start`: a small product line of
+ * images on a shared base, written in three formats. `npm run fixtures` rewrites them;
+ * test/fixtures.test.ts fails when the committed bytes differ from what this produces.
+ */
+import type { BuildOptions, FixtureFormat, ImageSpec, LayerSpec } from './fixture-builder.js';
+
+/** Deterministic text that compresses like real files do (words from a small vocabulary). */
+export function pseudoText(seed: number, bytes: number): string {
+  const words = [
+    'lib',
+    'init',
+    'config',
+    'daemon',
+    'socket',
+    'buffer',
+    'module',
+    'export',
+    'return',
+    'value',
+    'error',
+    'state',
+  ];
+  let x = seed >>> 0 || 1;
+  let out = '';
+  while (out.length < bytes) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out += words[x % words.length] ?? '';
+    out += x % 9 === 0 ? '\n' : ' ';
+  }
+  return out.slice(0, bytes);
+}
+
+const osLayer: LayerSpec = {
+  files: [
+    { path: 'bin/', type: 'dir' },
+    { path: 'bin/busybox', content: pseudoText(1, 180_000) },
+    { path: 'bin/sh', type: 'symlink', target: 'busybox' },
+    { path: 'bin/ls', type: 'hardlink', target: 'bin/busybox' },
+    { path: 'etc/', type: 'dir' },
+    { path: 'etc/os-release', content: 'NAME="Sample Linux"\nVERSION_ID=1.0\n' },
+    { path: 'lib/', type: 'dir' },
+    { path: 'lib/libc.so', content: pseudoText(2, 120_000) },
+  ],
+};
+
+const aptLayer: LayerSpec = {
+  files: [
+    { path: 'usr/', type: 'dir' },
+    { path: 'usr/lib/', type: 'dir' },
+    { path: 'usr/lib/node', content: pseudoText(3, 150_000) },
+    { path: 'var/', type: 'dir' },
+    { path: 'var/lib/', type: 'dir' },
+    { path: 'var/lib/apt/', type: 'dir' },
+    { path: 'var/lib/apt/lists/', type: 'dir' },
+    { path: 'var/lib/apt/lists/deb.example.org_main_Packages', content: pseudoText(4, 60_000) },
+  ],
+};
+
+const depsLayer = (version: number): LayerSpec => ({
+  files: [
+    { path: 'app/', type: 'dir' },
+    { path: 'app/node_modules/', type: 'dir' },
+    { path: 'app/node_modules/express.js', content: pseudoText(10 + version, 40_000) },
+    { path: 'app/node_modules/lodash.js', content: pseudoText(20, 30_000) },
+  ],
+});
+
+const codeLayer = (version: number): LayerSpec => ({
+  files: [
+    { path: 'app/server.js', content: `// version ${version}\n${pseudoText(30 + version, 3_000)}` },
+    { path: 'app/package.json', content: `{"name":"app","version":"${version}.0.0"}\n` },
+  ],
+});
+
+const baseHistory = [
+  { createdBy: '/bin/sh -c #(nop) ADD file:0b5f0c1d in / ' },
+  { createdBy: '/bin/sh -c #(nop)  CMD ["sh"]', emptyLayer: true },
+  { createdBy: '/bin/sh -c apt-get update && apt-get install -y nodejs' },
+];
+
+const base: ImageSpec = { tags: ['example/base:1'], layers: [osLayer, aptLayer], history: baseHistory };
+
+const app = (version: number, compression: LayerSpec['compression'] = 'none'): ImageSpec => ({
+  tags: [`example/app:${version}.0`],
+  layers: [osLayer, aptLayer, depsLayer(version), codeLayer(version)].map((l) => ({ ...l, compression })),
+  history: [
+    ...baseHistory,
+    { createdBy: '/bin/sh -c #(nop) WORKDIR /app', emptyLayer: true },
+    { createdBy: '/bin/sh -c npm ci' },
+    { createdBy: '/bin/sh -c #(nop) COPY dir:5e1c in /app ' },
+    { createdBy: '/bin/sh -c #(nop)  CMD ["node","server.js"]', emptyLayer: true },
+  ],
+  created: `2024-0${version}-01T00:00:00Z`,
+});
+
+const worker: ImageSpec = {
+  tags: ['example/worker:1.0'],
+  layers: [osLayer, aptLayer, { files: [{ path: 'worker.sh', content: '#!/bin/sh\nexec node /app/worker.js\n' }] }],
+  history: [...baseHistory, { createdBy: '/bin/sh -c #(nop) COPY file:9a1b in /worker.sh ' }],
+};
+
+export interface SampleFixture {
+  readonly file: string;
+  readonly format: FixtureFormat;
+  readonly images: readonly ImageSpec[];
+  readonly options?: BuildOptions;
+}
+
+export const SAMPLE_FIXTURES: readonly SampleFixture[] = [
+  { file: 'app-v1.docker-save.tar', format: 'docker-classic', images: [app(1), worker] },
+  { file: 'app-v2.oci.tar', format: 'oci', images: [app(2, 'gzip')] },
+  { file: 'base.podman.tar.gz', format: 'podman', images: [base], options: { outer: 'gzip' } },
+];
