@@ -16,3 +16,19 @@ export { InputError, InputErrorCode, UsageError } from './model/errors.js';
 export { ProblemCode, type Problem, type Severity, hasErrors } from './model/problem.js';
 export { whiteoutKindOf, whiteoutTarget, type WhiteoutKind } from './layer/whiteout.js';
 export { buildInspectJson, INSPECT_SCHEMA_VERSION } from './report/inspect-json.js';
+export { readInput } from './read-input.js';
+export { parseInspectJson } from './report/parse-inspect-json.js';
+export {
+  analyzeSharing,
+  mergeImages,
+  imageId,
+  type ShareKey,
+  type SharingReport,
+  type ImageShare,
+  type SharedLayer,
+  type SharedBase,
+  type PullCost,
+  type SharingTotals,
+} from './sharing/analyze-sharing.js';
+export { buildShareJson, SHARE_SCHEMA_VERSION } from './report/share-report.js';
+export { formatDockerSize } from './report/docker-units.js';

@@ -18,6 +18,8 @@ export interface ReadOptions extends OpenOptions {
   readonly keepFiles?: boolean;
   /** Name used in messages and the report; defaults to the path, or `-` for a stream. */
   readonly label?: string;
+  /** gzip layers stored uncompressed (level 6, like `docker push`) to estimate their wire size. */
+  readonly estimateCompressed?: boolean;
 }
 
 export const DEFAULT_JSON_CAP = 16 * 1024 * 1024;
@@ -38,7 +40,11 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
   const label = options.label ?? (typeof input === 'string' ? input : '-');
   const jsonCap = options.jsonCap ?? DEFAULT_JSON_CAP;
   const opened = await openInput(input, escapeControl(label), options);
-  const walk = await walkArchive(opened.tar, { jsonCap, keepFiles: options.keepFiles ?? true }, escapeControl(label));
+  const walk = await walkArchive(
+    opened.tar,
+    { jsonCap, keepFiles: options.keepFiles ?? true, estimateCompressed: options.estimateCompressed ?? false },
+    escapeControl(label),
+  );
   const context: FormatContext = { store: new BlobStore(walk), jsonCap, problems: [] };
   const { format, images, oci } = readFormat(context, walk, escapeControl(label));
   const problems: Problem[] = [...context.problems, ...context.store.misnamedBlobs(), ...walkProblems(walk)];

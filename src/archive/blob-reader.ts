@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { digestFromHash, type Digest } from '../model/digest.js';
 import type { Compression } from '../model/media-type.js';
 import { LayerWalker, type LayerContents } from '../layer/layer-contents.js';
-import { createDecoder, type Decoder } from './decompress.js';
+import { createDecoder, createGzipEstimator, type Decoder } from './decompress.js';
 import { SNIFF_BYTES, sniffContent, type ContentKind } from './sniff.js';
 
 /** A kept JSON entry: its text, or the fact that it was larger than the cap. */
@@ -23,11 +23,15 @@ export interface BlobFacts {
   readonly json: JsonSlot | null;
   /** Why decompression failed part-way, or null. */
   readonly decodeError: string | null;
+  /** gzip -6 size of an uncompressed layer tar, when estimates were asked for. */
+  readonly estimatedCompressedSize: number | null;
 }
 
 export interface BlobReaderOptions {
   readonly jsonCap: number;
   readonly keepFiles: boolean;
+  /** gzip uncompressed blobs at level 6 to estimate their wire size. */
+  readonly estimateCompressed?: boolean;
 }
 
 /**
@@ -107,8 +111,10 @@ export class BlobReader {
   private uncompressedSize = 0;
   private decodeError: string | null = null;
   private readonly probe: ContentProbe;
+  private estimator: Decoder | null = null;
+  private estimatedSize = 0;
 
-  constructor(options: BlobReaderOptions) {
+  constructor(private readonly options: BlobReaderOptions) {
     this.probe = new ContentProbe(options);
   }
 
@@ -131,6 +137,11 @@ export class BlobReader {
         this.fail(error);
       }
     }
+    let estimated: number | null = null;
+    if (this.estimator) {
+      await this.estimator.end();
+      estimated = this.estimatedSize;
+    }
     const { kind, layer, json } = this.probe.finish();
     const digest = digestFromHash(this.storedHash.digest('hex'));
     return {
@@ -143,6 +154,7 @@ export class BlobReader {
       layer,
       json,
       decodeError: this.decodeError,
+      estimatedCompressedSize: kind === 'tar' ? estimated : null,
     };
   }
 
@@ -151,6 +163,11 @@ export class BlobReader {
     this.head = [];
     this.sniffed = true;
     const kind = sniffContent(head);
+    if (kind === 'tar' && this.options.estimateCompressed === true) {
+      this.estimator = createGzipEstimator((data) => {
+        this.estimatedSize += data.length;
+      });
+    }
     if (kind === 'gzip' || kind === 'zstd') {
       this.compression = kind;
       const hash = createHash('sha256');
@@ -167,7 +184,7 @@ export class BlobReader {
   private route(chunk: Buffer): Promise<void> | undefined {
     if (!this.decoder) {
       this.probe.write(chunk);
-      return undefined;
+      return this.estimator?.write(chunk);
     }
     if (this.decodeError !== null) return undefined;
     const wait = this.decoder.write(chunk);

@@ -20,13 +20,21 @@ function nativeZstd(): ZlibFactory | null {
 }
 
 export function createDecoder(format: 'gzip' | 'zstd', onData: (chunk: Buffer) => void): Decoder {
-  if (format === 'gzip') return zlibDecoder(() => zlib.createGunzip({ chunkSize: 256 * 1024 }), onData);
+  if (format === 'gzip') return zlibPush(() => zlib.createGunzip({ chunkSize: 256 * 1024 }), onData);
   const native = nativeZstd();
-  if (native) return zlibDecoder(native, onData);
+  if (native) return zlibPush(native, onData);
   return fzstdDecoder(onData);
 }
 
-function zlibDecoder(make: ZlibFactory, onData: (chunk: Buffer) => void): Decoder {
+/**
+ * gzip at level 6, as `docker push` compresses: used to estimate the wire size of layers an
+ * archive stores uncompressed. Same push interface as the decoders.
+ */
+export function createGzipEstimator(onData: (chunk: Buffer) => void): Decoder {
+  return zlibPush(() => zlib.createGzip({ level: 6, chunkSize: 256 * 1024 }), onData);
+}
+
+function zlibPush(make: () => zlib.Gzip | zlib.Gunzip, onData: (chunk: Buffer) => void): Decoder {
   const stream = make();
   let failure: Error | null = null;
   // Writers waiting for 'drain'. Node never emits 'drain' once end() was called, and a blob can

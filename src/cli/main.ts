@@ -4,8 +4,14 @@ import { InputError, UsageError } from '../model/errors.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { runInspect } from './inspect.js';
+import { runShare } from './share.js';
 
 const STDIN_TOKEN = '\u0000stdin';
+
+function stdinAware(value: unknown): string[] {
+  const list = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  return list.map((a) => (a === STDIN_TOKEN ? '-' : a));
+}
 
 /**
  * The whole CLI: parse `argv`, run one command, return the exit code. Never exits the process.
@@ -40,7 +46,48 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
         .example('$0 inspect --files app.tar.gz', "every layer's files"),
     )
-    .demandCommand(1, 'name a command: inspect')
+    .command('share <inputs..>', 'What images share, and what that saves on disk and on the wire', (y) =>
+      y
+        .positional('inputs', {
+          type: 'string',
+          array: true,
+          describe: 'archives or saved inspect --json reports; - reads stdin',
+          demandOption: true,
+        })
+        .option('by', {
+          choices: ['diff', 'chain'] as const,
+          default: 'diff' as const,
+          describe: "key layers by diff id, or by ChainID as Docker's store does",
+        })
+        .option('have', {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: 'images the node already has (archives or reports)',
+        })
+        .option('estimate-compressed', {
+          type: 'boolean',
+          default: false,
+          describe: 'gzip uncompressed layers (level 6) to estimate transfer sizes',
+        })
+        .option('json', { type: 'boolean', default: false, describe: 'print the schemaVersion 1 JSON report' })
+        .option('format', {
+          choices: ['text', 'json', 'markdown'] as const,
+          default: 'text' as const,
+          describe: 'output format',
+        })
+        .option('max-json', {
+          type: 'number',
+          default: DEFAULT_JSON_CAP,
+          describe: 'largest JSON entry read, in bytes',
+        })
+        .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' })
+        .example('$0 share app-1.tar app-2.tar worker.tar', 'shared and unique bytes, savings, bases')
+        .example('$0 share --by chain *.tar', "share as Docker's store does (docker system df -v)")
+        .example('$0 share next.tar --have current.tar', 'what the next release costs a node that runs the current one')
+        .example('$0 share --format markdown a.json b.json', 'merge reports from CI jobs into a PR comment'),
+    )
+    .demandCommand(1, 'name a command: inspect or share')
     .strict()
     .help()
     .version(false)
@@ -76,11 +123,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'inspect':
         return await runInspect(
           {
-            archives: ((args['archives'] as string[] | undefined) ?? []).map((a) => (a === STDIN_TOKEN ? '-' : a)),
+            archives: stdinAware(args['archives']),
             json: args['json'] === true,
             files: args['files'] === true,
             platform: args['platform'] as string | undefined,
             image: args['image'] as string | undefined,
+            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+            quiet: args['quiet'] === true,
+          },
+          io,
+        );
+      case 'share':
+        return await runShare(
+          {
+            inputs: stdinAware(args['inputs']),
+            have: stdinAware(args['have']),
+            by: args['by'] === 'chain' ? 'chainId' : 'diffId',
+            format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
+            estimateCompressed: args['estimateCompressed'] === true,
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
           },

@@ -3,7 +3,12 @@ import type { ArchiveEntry } from '../archive/walk-archive.js';
 import type { ImageConfig } from '../model/config.js';
 import type { Digest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
-import { compressionOfMediaType, dockerLayerMediaType, isForeignLayerMediaType } from '../model/media-type.js';
+import {
+  compressionOfMediaType,
+  dockerLayerMediaType,
+  isForeignLayerMediaType,
+  type Compression,
+} from '../model/media-type.js';
 import { formatPlatform } from '../model/platform.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import type { Lookup } from './blob-store.js';
@@ -70,6 +75,7 @@ export function buildLayer(
       estargz: false,
       entry: null,
       compressedSize: compression !== null && compression !== 'none' ? (descriptor?.size ?? null) : null,
+      compressedSizeEstimated: false,
       files: [],
     };
   }
@@ -134,14 +140,27 @@ export function buildLayer(
     external: isForeignLayerMediaType(descriptor?.mediaType ?? undefined),
     estargz: blob.layer?.estargz ?? false,
     entry: entry.path,
-    compressedSize: blob.compression !== 'none' ? blob.storedSize : compressedFromDescriptor(descriptor),
+    ...compressedSizeOf(blob.compression, blob.storedSize, blob.estimatedCompressedSize, descriptor),
     files: blob.layer?.files ?? [],
   };
 }
 
-function compressedFromDescriptor(descriptor: LayerDescriptor | null): number | null {
-  const compression = compressionOfMediaType(descriptor?.mediaType ?? undefined);
-  return compression !== null && compression !== 'none' ? (descriptor?.size ?? null) : null;
+/**
+ * The bytes a registry transfers for this layer: the stored blob when it is compressed, else a
+ * descriptor's size when it describes a compressed blob, else the gzip -6 estimate if one was made.
+ */
+function compressedSizeOf(
+  compression: Compression,
+  storedSize: number,
+  estimate: number | null,
+  descriptor: LayerDescriptor | null,
+): { compressedSize: number | null; compressedSizeEstimated: boolean } {
+  if (compression !== 'none') return { compressedSize: storedSize, compressedSizeEstimated: false };
+  const declared = compressionOfMediaType(descriptor?.mediaType ?? undefined);
+  if (declared !== null && declared !== 'none' && descriptor?.size != null) {
+    return { compressedSize: descriptor.size, compressedSizeEstimated: false };
+  }
+  return { compressedSize: estimate, compressedSizeEstimated: estimate !== null };
 }
 
 function checkLayerBlob(entry: ArchiveEntry, index: number, problems: Problem[]): void {

@@ -7,6 +7,7 @@ export const InputErrorCode = {
   invalidManifest: 'INVALID_MANIFEST',
   entryTooLarge: 'ENTRY_TOO_LARGE',
   unreadable: 'UNREADABLE',
+  invalidReport: 'INVALID_REPORT',
 } as const;
 
 export type InputErrorCode = (typeof InputErrorCode)[keyof typeof InputErrorCode];

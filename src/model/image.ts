@@ -25,6 +25,8 @@ export interface LayerReport {
   readonly entry: string | null;
   /** Compressed size a registry would transfer, from a descriptor or the stored blob; null if unknown. */
   readonly compressedSize: number | null;
+  /** True when `compressedSize` is layerlens's gzip -6 estimate, not a stored blob's size. */
+  readonly compressedSizeEstimated: boolean;
   readonly files: readonly FileRecord[];
 }
 

@@ -1,0 +1,101 @@
+import { InputError, InputErrorCode } from '../model/errors.js';
+import { parseDigest } from '../model/digest.js';
+import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
+import { arrayField, isObject, stringArray, stringField, type JsonObject } from '../model/json.js';
+import type { Compression } from '../model/media-type.js';
+import { INSPECT_SCHEMA_VERSION } from './inspect-json.js';
+
+/**
+ * Reads a saved `inspect --json` report back into archive reports, so CI jobs on different
+ * machines can each inspect their image and one job merges them. Validates what sharing and
+ * auditing rely on; a report that lies about its shape is an INVALID_REPORT error.
+ */
+export function parseInspectJson(value: unknown, label: string): ArchiveReport[] {
+  const fail = (why: string): never => {
+    throw new InputError(InputErrorCode.invalidReport, `${label} is not a layerlens inspect --json report: ${why}`);
+  };
+  if (!isObject(value)) return fail('not a JSON object');
+  if (value['schemaVersion'] !== INSPECT_SCHEMA_VERSION) {
+    return fail(
+      `schemaVersion is ${JSON.stringify(value['schemaVersion'])}, this layerlens reads ${INSPECT_SCHEMA_VERSION}`,
+    );
+  }
+  const archives = arrayField(value, 'archives') ?? fail('no archives list');
+  return archives
+    .filter((a) => isObject(a) && !('error' in a))
+    .map((archive, i) => readArchiveJson(archive as JsonObject, `${label} archives[${i}]`, fail));
+}
+
+function readArchiveJson(archive: JsonObject, where: string, fail: (why: string) => never): ArchiveReport {
+  const images = (arrayField(archive, 'images') ?? fail(`${where} has no images list`)).map((image, i) =>
+    readImageJson(image, `${where}.images[${i}]`, fail),
+  );
+  const compression = stringField(archive, 'compression');
+  return {
+    path: stringField(archive, 'path') ?? where,
+    format: (stringField(archive, 'format') ?? 'docker-save') as ArchiveReport['format'],
+    compression: isCompression(compression) ? compression : 'none',
+    entryCount: numberOr(archive['entryCount'], 0),
+    images,
+    artifacts: [],
+    absent: [],
+    problems: [],
+  };
+}
+
+function readImageJson(value: unknown, where: string, fail: (why: string) => never): ImageReport {
+  if (!isObject(value)) return fail(`${where} is not an object`);
+  const layers = (arrayField(value, 'layers') ?? fail(`${where} has no layers`)).map((layer, i) =>
+    readLayerJson(layer, i, `${where}.layers[${i}]`, fail),
+  );
+  return {
+    tags: stringArray(value['tags']),
+    configDigest: parseDigest(value['configDigest']),
+    manifestDigest: parseDigest(value['manifestDigest']),
+    platform: stringField(value, 'platform'),
+    created: stringField(value, 'created'),
+    contentSize: numberOr(value['contentSize'], 0),
+    uncompressedSize: numberOr(value['uncompressedSize'], 0),
+    compressedSize: numberOrNull(value['compressedSize']),
+    layers,
+    history: [],
+  };
+}
+
+function readLayerJson(value: unknown, index: number, where: string, fail: (why: string) => never): LayerReport {
+  if (!isObject(value)) return fail(`${where} is not an object`);
+  const diffId = parseDigest(value['diffId']);
+  if (value['diffId'] !== null && diffId === null) fail(`${where}.diffId is not a sha256 digest`);
+  const compression = stringField(value, 'compression');
+  return {
+    index,
+    diffId,
+    digest: parseDigest(value['digest']),
+    mediaType: stringField(value, 'mediaType'),
+    compression: isCompression(compression) ? compression : null,
+    storedSize: numberOrNull(value['storedSize']),
+    uncompressedSize: numberOrNull(value['uncompressedSize']),
+    contentSize: numberOrNull(value['contentSize']),
+    fileCount: numberOrNull(value['fileCount']),
+    createdBy: stringField(value, 'createdBy'),
+    present: value['present'] !== false,
+    external: value['external'] === true,
+    estargz: value['estargz'] === true,
+    entry: stringField(value, 'entry'),
+    compressedSize: numberOrNull(value['compressedSize']),
+    compressedSizeEstimated: value['compressedSizeEstimated'] === true,
+    files: [],
+  };
+}
+
+function isCompression(value: string | null): value is Compression {
+  return value === 'none' || value === 'gzip' || value === 'zstd';
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return numberOrNull(value) ?? fallback;
+}

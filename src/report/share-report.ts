@@ -1,0 +1,240 @@
+import prettyBytes from 'pretty-bytes';
+import { escapeControl } from '../archive/entry-path.js';
+import { shortDigest } from '../model/digest.js';
+import type { ImageShare, SharingReport } from '../sharing/analyze-sharing.js';
+import { describeStep } from './history-text.js';
+import { clip } from './table.js';
+import { line, table, type Block, type Section } from './sections.js';
+
+export const SHARE_SCHEMA_VERSION = 1;
+const MATRIX_MAX_IMAGES = 6;
+const TOP_LAYERS = 10;
+
+const bytes = (n: number | null, estimated = false): string =>
+  n === null ? 'n/a' : `${estimated ? '~' : ''}${prettyBytes(n)}`;
+const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`;
+
+/** A short, safe name for an image: its first tag, or `untagged <config>`. */
+export function imageName(image: ImageShare['image']): string {
+  const tag = image.tags[0];
+  return tag !== undefined ? escapeControl(tag) : `untagged ${shortDigest(image.configDigest)}`;
+}
+
+/** The `share --json` document (schemaVersion 1, documented in the README). Pure. */
+export function buildShareJson(report: SharingReport): object {
+  const byId = new Map(report.images.map((i) => [i.id, i]));
+  return {
+    schemaVersion: SHARE_SCHEMA_VERSION,
+    key: report.key,
+    images: report.images.map((i) => ({
+      id: i.id,
+      configDigest: i.image.configDigest,
+      platform: i.image.platform,
+      tags: i.image.tags,
+      sources: i.sources,
+      size: i.size,
+      sharedSize: i.sharedSize,
+      uniqueSize: i.uniqueSize,
+      uncompressedSize: i.uncompressedSize,
+      sharedUncompressedSize: i.sharedUncompressedSize,
+      layerCount: i.layerCount,
+      distinctLayerCount: i.distinctLayerCount,
+      sharedLayerCount: i.sharedLayerCount,
+      compressedSize: i.compressedSize,
+      compressedSizeEstimated: i.compressedSizeEstimated,
+    })),
+    layers: report.layers.map((l) => ({
+      key: l.key,
+      diffId: l.diffId,
+      chainId: l.chainId,
+      size: l.size,
+      uncompressedSize: l.uncompressedSize,
+      images: l.images,
+      digests: l.digests,
+      createdBy: l.createdBy,
+    })),
+    bases: report.bases,
+    matrix: { images: report.images.map((i) => i.id), sharedSize: report.matrix },
+    transfer: {
+      ...report.transfer,
+      images: report.transfer.images.map((cost) => ({ ...cost, tags: byId.get(cost.id)?.image.tags ?? [] })),
+    },
+    totals: report.totals,
+  };
+}
+
+/** Text and Markdown share the same sections; only the renderer differs. */
+export function buildShareSections(report: SharingReport, options: { width?: number } = {}): Section[] {
+  const width = options.width ?? 80;
+  const { totals } = report;
+  // The five other columns take 51 characters with their gaps at most.
+  const nameWidth = Math.max(16, width - 52);
+  const sections: Section[] = [];
+  sections.push({
+    title: null,
+    blocks: [
+      line(
+        `${totals.images} images, ${totals.layers} distinct layers (${totals.sharedLayers} shared), keyed by ${report.key === 'diffId' ? 'diff id' : 'chain id'}`,
+      ),
+      table(
+        [
+          { header: 'IMAGE', max: nameWidth },
+          { header: 'PLATFORM', max: 14 },
+          { header: 'SIZE', align: 'right' },
+          { header: 'SHARED', align: 'right' },
+          { header: 'UNIQUE', align: 'right' },
+          { header: 'LAYERS', align: 'right' },
+        ],
+        report.images.map((i) => [
+          imageName(i.image),
+          i.image.platform ?? '-',
+          bytes(i.size),
+          bytes(i.sharedSize),
+          bytes(i.uniqueSize),
+          `${i.sharedLayerCount}/${i.distinctLayerCount}`,
+        ]),
+      ),
+      line('SIZE is content bytes (as docker image ls); LAYERS is shared/distinct.'),
+    ],
+  });
+  const est = totals.compressedSizeEstimated;
+  const savedRatio = (saved: number | null, of: number | null): string =>
+    saved === null || of === null || of === 0 ? '' : ` (${percent(saved / of)})`;
+  const savings: Block[] = [
+    table(
+      [
+        { header: '' },
+        { header: 'SEPARATELY', align: 'right' },
+        { header: 'DEDUPLICATED', align: 'right' },
+        { header: 'SAVED', align: 'right' },
+      ],
+      [
+        [
+          'storage (content)',
+          bytes(totals.size),
+          bytes(totals.dedupedSize),
+          `${bytes(totals.savedSize)}${savedRatio(totals.savedSize, totals.size)}`,
+        ],
+        [
+          'transfer (compressed)',
+          bytes(totals.compressedSize, est),
+          bytes(totals.dedupedCompressedSize, est),
+          `${bytes(totals.savedCompressedSize, est)}${savedRatio(totals.savedCompressedSize, totals.compressedSize)}`,
+        ],
+      ],
+    ),
+  ];
+  if (totals.compressedSize === null) {
+    savings.push(line('n/a: some layers are stored uncompressed (try --estimate-compressed).'));
+  } else if (est) {
+    savings.push(line('~ = estimate: gzip -6 of uncompressed layers, as docker push sends them.'));
+  }
+  savings.push(line('The wire dedupes by blob digest: a diff id compressed two ways is sent twice.'));
+  sections.push({ title: 'Savings', blocks: savings });
+
+  if (report.bases.length > 0) {
+    sections.push({
+      title: 'Shared bases',
+      blocks: report.bases.map((base) =>
+        line(
+          `${base.images.length} images share base ${clip(escapeControl(describeStep(base.name)), 40)}: ${base.layerCount} layer${base.layerCount === 1 ? '' : 's'}, ${bytes(base.size)}, stored once`,
+        ),
+      ),
+    });
+  }
+
+  const byId = new Map(report.images.map((i) => [i.id, i]));
+  const t = report.transfer;
+  sections.push({
+    title: `Pull cost in input order${t.have.length > 0 ? ` (the node has ${t.have.length} image${t.have.length === 1 ? '' : 's'})` : ''}`,
+    blocks: [
+      table(
+        [
+          { header: 'IMAGE', max: nameWidth },
+          { header: 'DOWNLOAD', align: 'right' },
+          { header: 'BLOBS', align: 'right' },
+          { header: 'NEW ON DISK', align: 'right' },
+        ],
+        [
+          ...t.images.map((cost) => {
+            const image = byId.get(cost.id);
+            return [
+              image ? imageName(image.image) : cost.id,
+              bytes(cost.pullSize, cost.estimated),
+              String(cost.pullLayers),
+              bytes(cost.diskSize),
+            ];
+          }),
+          ['total', bytes(t.pullSize, t.estimated), '', bytes(t.diskSize)],
+        ],
+      ),
+    ],
+  });
+
+  if (report.images.length >= 2) sections.push(matrixSection(report));
+
+  const shared = report.layers
+    .filter((l) => l.images.length > 1)
+    .sort((a, b) => b.size - a.size)
+    .slice(0, TOP_LAYERS);
+  if (shared.length > 0) {
+    sections.push({
+      title: 'Largest shared layers',
+      blocks: [
+        table(
+          [
+            { header: 'SIZE', align: 'right' },
+            { header: 'IMAGES', align: 'right' },
+            { header: 'DIFF ID' },
+            { header: 'CREATED BY', max: Math.max(20, width - 38) },
+          ],
+          shared.map((l) => [
+            bytes(l.size),
+            String(l.images.length),
+            shortDigest(l.diffId),
+            escapeControl(describeStep(l.createdBy)),
+          ]),
+        ),
+      ],
+    });
+  }
+  return sections;
+}
+
+function matrixSection(report: SharingReport): Section {
+  const images = report.images;
+  if (images.length <= MATRIX_MAX_IMAGES) {
+    return {
+      title: 'Shared bytes between images',
+      blocks: [
+        table(
+          [{ header: '' }, ...images.map((_, j) => ({ header: String(j + 1), align: 'right' as const }))],
+          images.map((_, i) => [String(i + 1), ...images.map((__, j) => bytes(report.matrix[i]?.[j] ?? 0))]),
+        ),
+        ...images.map((image, i) => line(`${i + 1} = ${imageName(image.image)}`)),
+      ],
+    };
+  }
+  const nameAt = (i: number): string => {
+    const share = images[i];
+    return share ? imageName(share.image) : '?';
+  };
+  const pairs: { a: number; b: number; size: number }[] = [];
+  for (let a = 0; a < images.length; a++) {
+    for (let b = a + 1; b < images.length; b++) pairs.push({ a, b, size: report.matrix[a]?.[b] ?? 0 });
+  }
+  pairs.sort((x, y) => y.size - x.size);
+  return {
+    title: 'Most shared pairs (the full matrix is in --json)',
+    blocks: [
+      table(
+        [
+          { header: 'SHARED', align: 'right' },
+          { header: 'IMAGE', max: 28 },
+          { header: 'IMAGE', max: 28 },
+        ],
+        pairs.slice(0, 10).map((p) => [bytes(p.size), nameAt(p.a), nameAt(p.b)]),
+      ),
+    ],
+  };
+}

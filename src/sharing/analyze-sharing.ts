@@ -1,0 +1,405 @@
+import { chainIds, type Digest } from '../model/digest.js';
+import type { ImageReport, LayerReport } from '../model/image.js';
+
+/** What makes two layers "the same": the diff id (content), or the ChainID (content and everything below, Docker's store). */
+export type ShareKey = 'diffId' | 'chainId';
+
+/** An image as the sharing index sees it: one per config digest and platform, with every tag it was seen under. */
+export interface ShareInputImage {
+  readonly image: ImageReport;
+  /** Inputs it was read from. */
+  readonly sources: readonly string[];
+}
+
+export interface SharedLayer {
+  /** The key the index uses (a diff id or a ChainID). */
+  readonly key: string;
+  readonly diffId: Digest | null;
+  readonly chainId: Digest | null;
+  /** Content bytes (regular files plus symlink targets). */
+  readonly size: number;
+  readonly uncompressedSize: number;
+  /** Compressed blobs seen for this layer: the wire shares by these, not by diff id. */
+  readonly digests: readonly { readonly digest: Digest; readonly compressedSize: number | null }[];
+  /** Image ids (`<configDigest>|<platform>`) that contain it. */
+  readonly images: readonly string[];
+  readonly createdBy: string | null;
+}
+
+export interface ImageShare {
+  readonly id: string;
+  readonly image: ImageReport;
+  readonly sources: readonly string[];
+  /** Content bytes of its distinct layers: the unit `docker image ls` uses. */
+  readonly size: number;
+  readonly sharedSize: number;
+  readonly uniqueSize: number;
+  readonly uncompressedSize: number;
+  readonly sharedUncompressedSize: number;
+  readonly layerCount: number;
+  readonly distinctLayerCount: number;
+  readonly sharedLayerCount: number;
+  /** Compressed bytes of its distinct layers; null when a layer's is unknown. */
+  readonly compressedSize: number | null;
+  readonly compressedSizeEstimated: boolean;
+}
+
+export interface SharedBase {
+  /** The image whose whole layer list is the prefix, or the history step of its top layer. */
+  readonly name: string;
+  readonly baseImage: string | null;
+  readonly layerCount: number;
+  readonly size: number;
+  readonly images: readonly string[];
+}
+
+export interface PullCost {
+  readonly id: string;
+  /** Compressed bytes to download given what the node already has; null when unknown. */
+  readonly pullSize: number | null;
+  readonly pullLayers: number;
+  /** Content bytes it adds on disk. */
+  readonly diskSize: number;
+  readonly estimated: boolean;
+}
+
+export interface SharingTotals {
+  readonly images: number;
+  readonly layers: number;
+  readonly sharedLayers: number;
+  readonly size: number;
+  readonly dedupedSize: number;
+  readonly savedSize: number;
+  readonly savedRatio: number;
+  readonly uncompressedSize: number;
+  readonly dedupedUncompressedSize: number;
+  readonly compressedSize: number | null;
+  readonly dedupedCompressedSize: number | null;
+  readonly savedCompressedSize: number | null;
+  readonly compressedSizeEstimated: boolean;
+}
+
+export interface SharingReport {
+  readonly key: ShareKey;
+  readonly images: readonly ImageShare[];
+  readonly layers: readonly SharedLayer[];
+  readonly bases: readonly SharedBase[];
+  /** Shared content bytes between image i and image j (diagonal: the image's size). */
+  readonly matrix: readonly (readonly number[])[];
+  readonly transfer: {
+    readonly have: readonly string[];
+    readonly images: readonly PullCost[];
+    readonly pullSize: number | null;
+    readonly diskSize: number;
+    readonly estimated: boolean;
+  };
+  readonly totals: SharingTotals;
+}
+
+/** `<configDigest>|<platform>`: one image, whatever tags or archives it came in. */
+export function imageId(image: ImageReport): string {
+  return `${image.configDigest ?? `untagged:${image.tags[0] ?? '?'}`}|${image.platform ?? 'unknown'}`;
+}
+
+/**
+ * Merges images seen in several inputs (same config digest and platform) into one with all its
+ * tags and sources, keeping first-seen order.
+ */
+export function mergeImages(inputs: readonly { image: ImageReport; source: string }[]): ShareInputImage[] {
+  const byId = new Map<string, { image: ImageReport; sources: string[] }>();
+  for (const { image, source } of inputs) {
+    const id = imageId(image);
+    const known = byId.get(id);
+    if (!known) {
+      byId.set(id, { image, sources: [source] });
+      continue;
+    }
+    known.image = { ...known.image, tags: [...new Set([...known.image.tags, ...image.tags])] };
+    if (!known.sources.includes(source)) known.sources.push(source);
+  }
+  return [...byId.values()];
+}
+
+interface LayerRow {
+  key: string;
+  layer: LayerReport;
+  diffId: Digest | null;
+  chainId: Digest | null;
+}
+
+function layerRows(image: ImageReport, key: ShareKey): LayerRow[] {
+  const diffIds = image.layers.map((l) => l.diffId);
+  const known = diffIds.every((d): d is Digest => d !== null);
+  const chains = known ? chainIds(diffIds) : [];
+  return image.layers.map((layer, i) => {
+    const chainId = chains[i] ?? null;
+    const fallback = layer.digest ?? `unknown:${imageId(image)}:${i}`;
+    return {
+      key: key === 'chainId' ? (chainId ?? fallback) : (layer.diffId ?? fallback),
+      layer,
+      diffId: layer.diffId,
+      chainId,
+    };
+  });
+}
+
+/** The wire identity of a layer: its compressed blob digest, or (stored uncompressed) its diff id. */
+function wireKey(layer: LayerReport): string {
+  return layer.compression !== 'none' && layer.digest !== null
+    ? layer.digest
+    : `tar:${layer.diffId ?? layer.digest ?? '?'}`;
+}
+
+/**
+ * The sharing index across images: per layer who has it, per image its shared and unique bytes,
+ * the deduplicated totals on disk and on the wire, shared bases, and the cost of pulling the
+ * images in order onto a node that already has `have`. Pure.
+ */
+export function analyzeSharing(
+  inputs: readonly ShareInputImage[],
+  options: { key?: ShareKey; have?: readonly ShareInputImage[] } = {},
+): SharingReport {
+  const key = options.key ?? 'diffId';
+  const rowsById = new Map<string, LayerRow[]>();
+  const layers = new Map<string, { row: LayerRow; images: string[]; digests: Map<Digest, number | null> }>();
+  for (const { image } of inputs) {
+    const id = imageId(image);
+    const rows = layerRows(image, key);
+    rowsById.set(id, rows);
+    for (const row of rows) {
+      let entry = layers.get(row.key);
+      if (!entry) {
+        entry = { row, images: [], digests: new Map() };
+        layers.set(row.key, entry);
+      }
+      if (!entry.images.includes(id)) entry.images.push(id);
+      if (row.layer.digest !== null && row.layer.compression !== 'none') {
+        entry.digests.set(row.layer.digest, row.layer.compressedSize);
+      }
+    }
+  }
+
+  const images: ImageShare[] = inputs.map(({ image, sources }) => {
+    const id = imageId(image);
+    const distinct = distinctRows(rowsById.get(id) ?? []);
+    let size = 0;
+    let sharedSize = 0;
+    let uncompressedSize = 0;
+    let sharedUncompressedSize = 0;
+    let sharedLayerCount = 0;
+    let compressedSize: number | null = 0;
+    let estimated = false;
+    for (const row of distinct) {
+      const shared = (layers.get(row.key)?.images.length ?? 0) > 1;
+      const content = row.layer.contentSize ?? 0;
+      const tar = row.layer.uncompressedSize ?? 0;
+      size += content;
+      uncompressedSize += tar;
+      if (shared) {
+        sharedSize += content;
+        sharedUncompressedSize += tar;
+        sharedLayerCount++;
+      }
+      compressedSize =
+        compressedSize === null || row.layer.compressedSize === null ? null : compressedSize + row.layer.compressedSize;
+      estimated ||= row.layer.compressedSizeEstimated;
+    }
+    return {
+      id,
+      image,
+      sources,
+      size,
+      sharedSize,
+      uniqueSize: size - sharedSize,
+      uncompressedSize,
+      sharedUncompressedSize,
+      layerCount: image.layers.length,
+      distinctLayerCount: distinct.length,
+      sharedLayerCount,
+      compressedSize: distinct.length === 0 ? null : compressedSize,
+      compressedSizeEstimated: estimated,
+    };
+  });
+
+  const sharedLayers: SharedLayer[] = [...layers.values()].map(({ row, images: ids, digests }) => ({
+    key: row.key,
+    diffId: row.diffId,
+    chainId: row.chainId,
+    size: row.layer.contentSize ?? 0,
+    uncompressedSize: row.layer.uncompressedSize ?? 0,
+    digests: [...digests].map(([digest, compressedSize]) => ({ digest, compressedSize })),
+    images: ids,
+    createdBy: row.layer.createdBy,
+  }));
+
+  return {
+    key,
+    images,
+    layers: sharedLayers,
+    bases: findBases(inputs, rowsById),
+    matrix: images.map((a) => images.map((b) => sharedBetween(rowsById.get(a.id) ?? [], rowsById.get(b.id) ?? []))),
+    transfer: pullCosts(inputs, options.have ?? []),
+    totals: totalsOf(images, sharedLayers, inputs),
+  };
+}
+
+function distinctRows(rows: readonly LayerRow[]): LayerRow[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => {
+    if (seen.has(row.key)) return false;
+    seen.add(row.key);
+    return true;
+  });
+}
+
+function sharedBetween(a: readonly LayerRow[], b: readonly LayerRow[]): number {
+  const keys = new Set(b.map((row) => row.key));
+  return distinctRows(a).reduce((sum, row) => sum + (keys.has(row.key) ? (row.layer.contentSize ?? 0) : 0), 0);
+}
+
+function totalsOf(
+  images: readonly ImageShare[],
+  layers: readonly SharedLayer[],
+  inputs: readonly ShareInputImage[],
+): SharingTotals {
+  const size = images.reduce((sum, i) => sum + i.size, 0);
+  const dedupedSize = layers.reduce((sum, l) => sum + l.size, 0);
+  const compressedSize = images.some((i) => i.compressedSize === null)
+    ? null
+    : images.reduce((sum, i) => sum + (i.compressedSize ?? 0), 0);
+  // The wire deduplicates by blob digest: the same diff id compressed two ways is two downloads.
+  const wire = new Map<string, number | null>();
+  let estimated = false;
+  for (const { image } of inputs) {
+    for (const layer of image.layers) {
+      wire.set(wireKey(layer), layer.compressedSize);
+      estimated ||= layer.compressedSizeEstimated;
+    }
+  }
+  const wireSizes = [...wire.values()];
+  const dedupedCompressedSize = wireSizes.some((s) => s === null)
+    ? null
+    : wireSizes.reduce<number>((sum, s) => sum + (s ?? 0), 0);
+  return {
+    images: images.length,
+    layers: layers.length,
+    sharedLayers: layers.filter((l) => l.images.length > 1).length,
+    size,
+    dedupedSize,
+    savedSize: size - dedupedSize,
+    savedRatio: size === 0 ? 0 : (size - dedupedSize) / size,
+    uncompressedSize: images.reduce((sum, i) => sum + i.uncompressedSize, 0),
+    dedupedUncompressedSize: layers.reduce((sum, l) => sum + l.uncompressedSize, 0),
+    compressedSize,
+    dedupedCompressedSize: compressedSize === null ? null : dedupedCompressedSize,
+    savedCompressedSize:
+      compressedSize === null || dedupedCompressedSize === null ? null : compressedSize - dedupedCompressedSize,
+    compressedSizeEstimated: estimated,
+  };
+}
+
+/**
+ * Shared bases: the longest layer prefixes that two or more images have in common. A prefix is
+ * reported where its group of images stops growing together (some end there, or they split).
+ */
+function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<string, LayerRow[]>): SharedBase[] {
+  interface Node {
+    children: Map<string, Node>;
+    images: string[];
+    depth: number;
+    row: LayerRow | null;
+    parent: Node | null;
+  }
+  const root: Node = { children: new Map(), images: [], depth: 0, row: null, parent: null };
+  const fullLength = new Map<string, number>();
+  for (const { image } of inputs) {
+    const id = imageId(image);
+    const rows = rowsById.get(id) ?? [];
+    fullLength.set(id, rows.length);
+    let node = root;
+    for (const row of rows) {
+      // Prefixes compare by diff id: the same content in the same order is the same base.
+      const step = row.diffId ?? row.key;
+      let child = node.children.get(step);
+      if (!child) {
+        child = { children: new Map(), images: [], depth: node.depth + 1, row, parent: node };
+        node.children.set(step, child);
+      }
+      child.images.push(id);
+      node = child;
+    }
+  }
+  const bases: SharedBase[] = [];
+  const visit = (node: Node): void => {
+    for (const child of node.children.values()) visit(child);
+    if (node.depth === 0 || node.images.length < 2) return;
+    const continues = [...node.children.values()].some((c) => c.images.length === node.images.length);
+    if (continues) return;
+    const path: LayerRow[] = [];
+    for (let n: Node | null = node; n?.row; n = n.parent) path.unshift(n.row);
+    const seen = new Set<string>();
+    const size = path.reduce((sum, row) => {
+      if (seen.has(row.key)) return sum;
+      seen.add(row.key);
+      return sum + (row.layer.contentSize ?? 0);
+    }, 0);
+    const baseImage = node.images.find((id) => fullLength.get(id) === node.depth) ?? null;
+    const baseTags = baseImage ? inputs.find((i) => imageId(i.image) === baseImage)?.image.tags : undefined;
+    bases.push({
+      name:
+        baseTags?.[0] ??
+        (baseImage ? baseImage.slice(7, 19) : (path.at(-1)?.layer.createdBy ?? path.at(-1)?.key ?? '?')),
+      baseImage,
+      layerCount: node.depth,
+      size,
+      images: node.images,
+    });
+  };
+  visit(root);
+  return bases.sort((a, b) => b.images.length - a.images.length || b.size - a.size);
+}
+
+function pullCosts(inputs: readonly ShareInputImage[], have: readonly ShareInputImage[]): SharingReport['transfer'] {
+  const onWire = new Set<string>();
+  const onDisk = new Set<string>();
+  for (const { image } of have) {
+    for (const layer of image.layers) {
+      onWire.add(wireKey(layer));
+      onDisk.add(layer.diffId ?? wireKey(layer));
+    }
+  }
+  let total: number | null = 0;
+  let diskTotal = 0;
+  let anyEstimated = false;
+  const images = inputs.map(({ image }): PullCost => {
+    let pullSize: number | null = 0;
+    let pullLayers = 0;
+    let diskSize = 0;
+    let estimated = false;
+    for (const layer of image.layers) {
+      const wire = wireKey(layer);
+      if (!onWire.has(wire)) {
+        onWire.add(wire);
+        pullLayers++;
+        pullSize = pullSize === null || layer.compressedSize === null ? null : pullSize + layer.compressedSize;
+        estimated ||= layer.compressedSizeEstimated;
+      }
+      const disk = layer.diffId ?? wire;
+      if (!onDisk.has(disk)) {
+        onDisk.add(disk);
+        diskSize += layer.contentSize ?? 0;
+      }
+    }
+    total = total === null || pullSize === null ? null : total + pullSize;
+    diskTotal += diskSize;
+    anyEstimated ||= estimated;
+    return { id: imageId(image), pullSize, pullLayers, diskSize, estimated };
+  });
+  return {
+    have: have.map(({ image }) => imageId(image)),
+    images,
+    pullSize: total,
+    diskSize: diskTotal,
+    estimated: anyEstimated,
+  };
+}
