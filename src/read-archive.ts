@@ -20,6 +20,8 @@ export interface ReadOptions extends OpenOptions {
   readonly label?: string;
   /** gzip layers stored uncompressed (level 6, like `docker push`) to estimate their wire size. */
   readonly estimateCompressed?: boolean;
+  /** sha256 every file inside the layers (with keepFiles), to find identical files. */
+  readonly hashFiles?: boolean;
 }
 
 export const DEFAULT_JSON_CAP = 16 * 1024 * 1024;
@@ -42,7 +44,12 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
   const opened = await openInput(input, escapeControl(label), options);
   const walk = await walkArchive(
     opened.tar,
-    { jsonCap, keepFiles: options.keepFiles ?? true, estimateCompressed: options.estimateCompressed ?? false },
+    {
+      jsonCap,
+      keepFiles: options.keepFiles ?? true,
+      estimateCompressed: options.estimateCompressed ?? false,
+      hashFiles: options.hashFiles ?? false,
+    },
     escapeControl(label),
   );
   const context: FormatContext = { store: new BlobStore(walk), jsonCap, problems: [] };

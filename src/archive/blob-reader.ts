@@ -32,6 +32,8 @@ export interface BlobReaderOptions {
   readonly keepFiles: boolean;
   /** gzip uncompressed blobs at level 6 to estimate their wire size. */
   readonly estimateCompressed?: boolean;
+  /** sha256 every regular file inside layers (for duplicate-file findings). */
+  readonly hashFiles?: boolean;
 }
 
 /**
@@ -78,7 +80,7 @@ class ContentProbe {
     const sniffed = sniffContent(head);
     // A compressed stream inside a compressed stream is not a layer we know how to read.
     this.kind = sniffed === 'gzip' || sniffed === 'zstd' ? 'other' : sniffed;
-    if (this.kind === 'tar') this.walker = new LayerWalker(this.options.keepFiles);
+    if (this.kind === 'tar') this.walker = new LayerWalker(this.options.keepFiles, this.options.hashFiles ?? false);
     this.route(head);
   }
 

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { TarFormatError, TarParser, type TarEntryType, type TarHeader } from '../archive/tar-parser.js';
 import { normalizeEntryPath } from '../archive/entry-path.js';
 import { whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
@@ -12,6 +13,8 @@ export interface FileRecord {
   readonly gid: number;
   readonly linkTarget: string | null;
   readonly whiteout: WhiteoutKind | null;
+  /** sha256 (hex) of a regular file's content, when the walk was asked to hash files. */
+  readonly sha256: string | null;
 }
 
 export interface LayerContents {
@@ -45,12 +48,37 @@ export class LayerWalker {
   private problem: string | null = null;
   private estargz = false;
 
-  constructor(private readonly keepFiles: boolean) {
+  private fileHash: Hash | null = null;
+
+  /** `hashFiles` costs one more sha256 pass over the layer: only audits ask for it. */
+  constructor(
+    private readonly keepFiles: boolean,
+    private readonly hashFiles = false,
+  ) {
+    const hashing = keepFiles && hashFiles;
     this.parser = new TarParser({
       onEntry: (header) => {
         this.onEntry(header);
       },
+      ...(hashing
+        ? {
+            onData: (chunk: Buffer) => {
+              this.fileHash?.update(chunk);
+            },
+            onEntryEnd: () => {
+              this.finishHash();
+            },
+          }
+        : {}),
     });
+  }
+
+  private finishHash(): void {
+    const last = this.files[this.files.length - 1];
+    if (this.fileHash && last) {
+      this.files[this.files.length - 1] = { ...last, sha256: this.fileHash.digest('hex') };
+    }
+    this.fileHash = null;
   }
 
   write(chunk: Buffer): void {
@@ -99,7 +127,9 @@ export class LayerWalker {
         gid: header.gid,
         linkTarget: header.linkTarget,
         whiteout: whiteoutKindOf(path),
+        sha256: null,
       });
+      if (this.hashFiles && header.type === 'file') this.fileHash = createHash('sha256');
     }
   }
 }

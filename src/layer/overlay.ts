@@ -1,0 +1,145 @@
+import { contentBytesOf, type FileRecord } from './layer-contents.js';
+import { whiteoutTarget } from './whiteout.js';
+
+/** A path in the image's final file tree, and the layer its visible copy comes from. */
+export interface TreeEntry {
+  readonly record: FileRecord;
+  readonly layerIndex: number;
+}
+
+export type HiddenBy = 'overwrite' | 'delete' | 'opaque' | 'replace';
+
+/** A lower layer's copy of a path that an upper layer hides: bytes shipped but never seen. */
+export interface HiddenCopy {
+  readonly path: string;
+  readonly layerIndex: number;
+  readonly size: number;
+  readonly hiddenBy: HiddenBy;
+  readonly byLayer: number;
+}
+
+export interface Overlay {
+  readonly tree: ReadonlyMap<string, TreeEntry>;
+  readonly hidden: readonly HiddenCopy[];
+  /** Content bytes of every copy in every layer (each layer listed counts). */
+  readonly totalSize: number;
+  /** Content bytes of the final tree. */
+  readonly visibleSize: number;
+  /** Bytes of hidden copies: each hidden copy once, the visible copy never. */
+  readonly wastedSize: number;
+  /** 1 - wasted / total; 1 for an image with no content. */
+  readonly efficiency: number;
+}
+
+/**
+ * Applies layers in order with overlayfs rules (OCI image spec, "Applying Changesets"): `.wh.x`
+ * deletes x and all below it; `.wh..wh..opq` hides everything lower layers put in its directory;
+ * a file replaces a directory (and all below it) and the other way round; an entry over a lower
+ * one hides it. Whiteouts act on lower layers only, so their order inside a layer does not matter.
+ */
+export function applyLayers(
+  layers: readonly (readonly FileRecord[])[],
+  layerKeys: readonly (string | null)[] = [],
+): Overlay {
+  // A layer listed twice (same diff id) is stored once: its second copy hides nothing extra.
+  const sameLayer = (a: number, b: number): boolean => layerKeys[a] != null && layerKeys[a] === layerKeys[b];
+  const counted = new Set<string>();
+  const tree = new Map<string, TreeEntry>();
+  const children = new Map<string, Set<string>>();
+  const hidden: HiddenCopy[] = [];
+  let totalSize = 0;
+
+  const parentOf = (path: string): string => {
+    const slash = path.lastIndexOf('/');
+    return slash === -1 ? '' : path.slice(0, slash);
+  };
+  const link = (path: string): void => {
+    const parent = parentOf(path);
+    let set = children.get(parent);
+    if (!set) {
+      set = new Set();
+      children.set(parent, set);
+    }
+    set.add(path);
+  };
+  /** Removes `path` and everything below it, recording hidden copies from layers below `byLayer`. */
+  const remove = (path: string, hiddenBy: HiddenBy, byLayer: number): void => {
+    const entry = tree.get(path);
+    for (const child of children.get(path) ?? []) remove(child, hiddenBy, byLayer);
+    children.delete(path);
+    if (!entry) return;
+    tree.delete(path);
+    children.get(parentOf(path))?.delete(path);
+    const size = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
+    if ((size > 0 || entry.record.type !== 'directory') && !sameLayer(entry.layerIndex, byLayer)) {
+      hidden.push({ path, layerIndex: entry.layerIndex, size, hiddenBy, byLayer });
+    }
+  };
+  /** Only what lower layers put in `dir` goes: entries of this layer already applied stay. */
+  const removeLower = (dir: string, byLayer: number): void => {
+    for (const child of [...(children.get(dir) ?? [])]) {
+      const entry = tree.get(child);
+      if (entry && entry.layerIndex === byLayer) {
+        if (entry.record.type === 'directory') removeLower(child, byLayer);
+        continue;
+      }
+      remove(child, 'opaque', byLayer);
+    }
+  };
+
+  layers.forEach((records, layerIndex) => {
+    const key = layerKeys[layerIndex] ?? null;
+    if (key === null || !counted.has(key)) {
+      if (key !== null) counted.add(key);
+      for (const record of records) {
+        if (record.whiteout === null) totalSize += contentBytesOf(record.type, record.size, record.linkTarget);
+      }
+    }
+    // Whiteouts first: they describe the lower layers, whatever their position in this tar.
+    for (const record of records) {
+      if (record.whiteout === 'opaque') removeLower(whiteoutTarget(record.path), layerIndex);
+      else if (record.whiteout === 'delete') remove(whiteoutTarget(record.path), 'delete', layerIndex);
+    }
+    for (const record of records) {
+      if (record.whiteout !== null) continue;
+      // A path under something that is now a file: that file gives way to a directory.
+      let ancestor = parentOf(record.path);
+      while (ancestor !== '') {
+        const above = tree.get(ancestor);
+        if (above && above.record.type !== 'directory') remove(ancestor, 'replace', layerIndex);
+        ancestor = parentOf(ancestor);
+      }
+      const existing = tree.get(record.path);
+      if (existing) {
+        const bothDirectories = existing.record.type === 'directory' && record.type === 'directory';
+        if (!bothDirectories) {
+          if (existing.record.type === 'directory' || record.type === 'directory')
+            remove(record.path, 'replace', layerIndex);
+          else if (existing.layerIndex !== layerIndex && !sameLayer(existing.layerIndex, layerIndex)) {
+            hidden.push({
+              path: record.path,
+              layerIndex: existing.layerIndex,
+              size: contentBytesOf(existing.record.type, existing.record.size, existing.record.linkTarget),
+              hiddenBy: 'overwrite',
+              byLayer: layerIndex,
+            });
+          }
+        }
+      }
+      tree.set(record.path, { record, layerIndex });
+      link(record.path);
+    }
+  });
+
+  const wastedSize = hidden.reduce((sum, h) => sum + h.size, 0);
+  let visibleSize = 0;
+  for (const { record } of tree.values()) visibleSize += contentBytesOf(record.type, record.size, record.linkTarget);
+  return {
+    tree,
+    hidden,
+    totalSize,
+    visibleSize,
+    wastedSize,
+    efficiency: totalSize === 0 ? 1 : 1 - wastedSize / totalSize,
+  };
+}

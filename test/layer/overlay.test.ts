@@ -1,0 +1,196 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normalizeEntryPath } from '../../src/archive/entry-path.js';
+import type { FileRecord } from '../../src/layer/layer-contents.js';
+import { applyLayers } from '../../src/layer/overlay.js';
+import { whiteoutKindOf } from '../../src/layer/whiteout.js';
+
+const file = (path: string, size: number): FileRecord => ({
+  path,
+  type: 'file',
+  size,
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  linkTarget: null,
+  whiteout: whiteoutKindOf(path),
+  sha256: null,
+});
+const dir = (path: string): FileRecord => ({ ...file(path, 0), type: 'directory' });
+const hardlink = (path: string, target: string): FileRecord => ({
+  ...file(path, 0),
+  type: 'hardlink',
+  linkTarget: target,
+});
+const symlink = (path: string, target: string): FileRecord => ({
+  ...file(path, 0),
+  type: 'symlink',
+  linkTarget: target,
+});
+
+describe('applyLayers', () => {
+  it('counts a deleted file as waste, attributed to the layer that added it', () => {
+    const overlay = applyLayers([[dir('a'), file('a/big', 1000), file('a/keep', 10)], [file('a/.wh.big', 0)]]);
+    expect(overlay.hidden).toEqual([{ path: 'a/big', layerIndex: 0, size: 1000, hiddenBy: 'delete', byLayer: 1 }]);
+    expect([overlay.totalSize, overlay.wastedSize, overlay.visibleSize]).toEqual([1010, 1000, 10]);
+    expect(overlay.efficiency).toBeCloseTo(10 / 1010);
+    expect([...overlay.tree.keys()]).toEqual(['a', 'a/keep']);
+  });
+
+  it('deletes a directory with everything below it', () => {
+    const overlay = applyLayers([[dir('d'), dir('d/e'), file('d/e/f', 5), file('d/g', 7)], [file('.wh.d', 0)]]);
+    expect(overlay.wastedSize).toBe(12);
+    expect(overlay.tree.size).toBe(0);
+  });
+
+  it('hides only lower content under an opaque directory, keeping what the same layer adds', () => {
+    const overlay = applyLayers([
+      [dir('www'), file('www/old.html', 100), file('www/css', 20)],
+      [dir('www'), file('www/.wh..wh..opq', 0), file('www/index.html', 12)],
+    ]);
+    expect(overlay.hidden.map((h) => [h.path, h.hiddenBy, h.size])).toEqual([
+      ['www/old.html', 'opaque', 100],
+      ['www/css', 'opaque', 20],
+    ]);
+    expect([...overlay.tree.keys()].sort()).toEqual(['www', 'www/index.html']);
+  });
+
+  it('counts each hidden copy of an overwritten file once and the visible copy never', () => {
+    const overlay = applyLayers([[file('f', 100)], [file('f', 200)], [file('f', 300)]]);
+    expect(overlay.hidden.map((h) => [h.layerIndex, h.size, h.hiddenBy])).toEqual([
+      [0, 100, 'overwrite'],
+      [1, 200, 'overwrite'],
+    ]);
+    expect(overlay.wastedSize).toBe(300);
+    expect(overlay.tree.get('f')?.layerIndex).toBe(2);
+  });
+
+  it('swaps a directory for a file and a file for a directory', () => {
+    const overlay = applyLayers([
+      [dir('x'), file('x/a', 4), file('y', 9)],
+      [file('x', 1), dir('y'), file('y/b', 2)],
+    ]);
+    expect(overlay.hidden.map((h) => [h.path, h.hiddenBy, h.size]).sort()).toEqual([
+      ['x/a', 'replace', 4],
+      ['y', 'replace', 9],
+    ]);
+    expect(overlay.tree.get('x')?.record.type).toBe('file');
+    expect(overlay.tree.get('y/b')?.layerIndex).toBe(1);
+  });
+
+  it('counts hard links once', () => {
+    const overlay = applyLayers([
+      [file('bin/busybox', 500), hardlink('bin/ls', 'bin/busybox'), symlink('bin/sh', 'busybox')],
+    ]);
+    expect(overlay.totalSize).toBe(500 + 'busybox'.length);
+    expect(overlay.wastedSize).toBe(0);
+  });
+
+  it('ignores a whiteout of a path that never existed', () => {
+    const overlay = applyLayers([[file('a', 1)], [file('.wh.never', 0), file('dir/.wh..wh..opq', 0)]]);
+    expect(overlay.hidden).toEqual([]);
+    expect(overlay.wastedSize).toBe(0);
+  });
+
+  it('does not count a layer listed twice as waste', () => {
+    const layer = [file('f', 50)];
+    const overlay = applyLayers([layer, [file('g', 1)], layer], ['sha256:a', 'sha256:b', 'sha256:a']);
+    expect([overlay.totalSize, overlay.wastedSize]).toEqual([51, 0]);
+  });
+});
+
+/**
+ * An independent oracle over the corpus truth files (every entry of every layer): a flat map of
+ * path -> (layer, size), whiteouts deleting by prefix. Written differently from applyLayers on
+ * purpose.
+ */
+interface TruthEntry {
+  path: string;
+  type: string;
+  size: number;
+  link_target?: string;
+  linkname?: string;
+}
+function oracleWaste(layers: TruthEntry[][]): number {
+  const live = new Map<string, { size: number; layer: number; isDir: boolean }>();
+  let waste = 0;
+  const drop = (prefix: string, lowerThan: number, keepSelf = false): void => {
+    for (const [path, entry] of [...live]) {
+      const under = path === prefix || path.startsWith(`${prefix}/`);
+      if (!under || entry.layer >= lowerThan || (keepSelf && path === prefix)) continue;
+      waste += entry.size;
+      live.delete(path);
+    }
+  };
+  layers.forEach((entries, layer) => {
+    for (const e of entries) {
+      const path = normalizeEntryPath(e.path);
+      const base = path.split('/').at(-1) ?? '';
+      const parent = path.split('/').slice(0, -1).join('/');
+      if (base === '.wh..wh..opq') {
+        for (const p of [...live.keys()]) {
+          if (p.startsWith(`${parent}/`)) drop(p, layer);
+        }
+      } else if (base.startsWith('.wh.')) {
+        drop(parent ? `${parent}/${base.slice(4)}` : base.slice(4), layer);
+      }
+    }
+    for (const e of entries) {
+      const path = normalizeEntryPath(e.path);
+      if (path === '' || (path.split('/').at(-1) ?? '').startsWith('.wh.')) continue;
+      const target = e.link_target ?? e.linkname ?? '';
+      const size = e.type === 'file' ? e.size : e.type === 'symlink' ? Buffer.byteLength(target) : 0;
+      const old = live.get(path);
+      if (old && !(old.isDir && e.type === 'dir') && old.layer < layer) {
+        if (old.isDir) drop(path, layer);
+        else waste += old.size;
+      }
+      live.set(path, { size, layer, isDir: e.type === 'dir' });
+    }
+  });
+  return waste;
+}
+
+const real = resolve(import.meta.dirname, '../../../shared/corpus/real');
+const cases = [
+  'whiteout-1.docker-archive.tar.gz',
+  'dwhiteout-1.docker20-save.tar',
+  'links-1.skopeo-docker-archive.tar',
+];
+
+describe.skipIf(!existsSync(real))('waste on the corpus (truth files list every entry)', () => {
+  it.each(cases)('%s: applyLayers agrees with an independent oracle', async (name) => {
+    const truth = JSON.parse(readFileSync(join(real, `${name}.truth.json`), 'utf8')) as {
+      images: { layers: { entries: TruthEntry[] }[] }[];
+    };
+    const { readArchive } = await import('../../src/index.js');
+    const report = await readArchive(join(real, name));
+    const image = report.images[0];
+    const truthLayers = truth.images[0]?.layers.map((l) => l.entries) ?? [];
+    const overlay = applyLayers(image?.layers.map((l) => l.files) ?? []);
+    expect(overlay.wastedSize).toBe(oracleWaste(truthLayers));
+    expect(overlay.totalSize).toBe(image?.layers.reduce((s, l) => s + (l.contentSize ?? 0), 0));
+  });
+
+  it('whiteout-1: blob.bin overwritten then deleted, /etc/protocols deleted, /srv/www opaque, chmod copy-up', async () => {
+    const { readArchive } = await import('../../src/index.js');
+    const report = await readArchive(join(real, 'whiteout-1.docker-archive.tar.gz'));
+    const overlay = applyLayers(report.images[0]?.layers.map((l) => l.files) ?? []);
+    const by = (path: string) =>
+      overlay.hidden.filter((h) => h.path === path).map((h) => [h.layerIndex, h.hiddenBy, h.byLayer, h.size]);
+    expect(by('var/lib/corpus/blob.bin')).toEqual([
+      [1, 'overwrite', 5, 262144],
+      [5, 'delete', 8, 262144],
+    ]);
+    expect(by('etc/services')).toEqual([[0, 'overwrite', 6, 12813]]);
+    expect(by('etc/protocols')[0]?.slice(0, 3)).toEqual([0, 'delete', 4]);
+    // Hidden directories carry no bytes and are not listed; the files under them are.
+    expect(
+      overlay.hidden
+        .filter((h) => h.hiddenBy === 'opaque')
+        .map((h) => h.path)
+        .sort(),
+    ).toEqual(['srv/www/css/site.css', 'srv/www/index.html', 'srv/www/js/app.js']);
+  });
+});
