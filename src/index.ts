@@ -32,3 +32,9 @@ export {
 } from './sharing/analyze-sharing.js';
 export { buildShareJson, SHARE_SCHEMA_VERSION } from './report/share-report.js';
 export { formatDockerSize } from './report/docker-units.js';
+export { applyLayers, type Overlay, type HiddenCopy, type TreeEntry } from './layer/overlay.js';
+export { treeOf, type TreeNode } from './layer/tree-view.js';
+export { auditImages, type AuditResult, type ImageAudit, type RuleResult } from './audit/audit-images.js';
+export { parseAuditConfig, ConfigError, type AuditConfig, type Budget } from './audit/config.js';
+export { findLayeringIssues, FindingCode, type Finding } from './audit/findings.js';
+export { buildAuditJson, renderAuditJunit, AUDIT_SCHEMA_VERSION } from './report/audit-report.js';

@@ -1,4 +1,6 @@
 import { UsageError } from '../model/errors.js';
+import { applyLayers, type Overlay } from '../layer/overlay.js';
+import { treeOf, type TreeNode } from '../layer/tree-view.js';
 import type { ArchiveReport, ImageReport } from '../model/image.js';
 import { platformMatches } from '../model/platform.js';
 import { buildInspectJson } from '../report/inspect-json.js';
@@ -15,6 +17,8 @@ export interface InspectArgs {
   readonly image: string | undefined;
   readonly maxJson: number;
   readonly quiet: boolean;
+  readonly tree: boolean;
+  readonly treeDepth: number;
 }
 
 export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode> {
@@ -31,15 +35,34 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       `no image matches${args.platform ? ` --platform ${args.platform}` : ''}${args.image ? ` --image ${args.image}` : ''}`,
     );
   }
+  const overlays = new Map<ImageReport, { overlay: Overlay; tree: TreeNode; wastedSize: number; efficiency: number }>();
+  if (args.tree) {
+    for (const image of reports.flatMap((r) => r.images)) {
+      const overlay = applyLayers(
+        image.layers.map((l) => l.files),
+        image.layers.map((l) => l.diffId),
+      );
+      overlays.set(image, {
+        overlay,
+        tree: treeOf(overlay),
+        wastedSize: overlay.wastedSize,
+        efficiency: overlay.efficiency,
+      });
+    }
+  }
   if (args.json) {
-    const document = buildInspectJson(reports, { files: args.files }) as { archives: object[] };
+    const document = buildInspectJson(reports, { files: args.files, trees: overlays }) as { archives: object[] };
     for (const { path, error } of result.failures) {
       document.archives.push({ path, error: { code: error.code, message: error.message, entry: error.entry } });
     }
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
     const width = io.env['COLUMNS'] ? Number(io.env['COLUMNS']) : 0;
-    io.stdout.write(reports.map((r) => renderInspectText(r, { files: args.files, width })).join('\n'));
+    io.stdout.write(
+      reports
+        .map((r) => renderInspectText(r, { files: args.files, width, trees: overlays, treeDepth: args.treeDepth }))
+        .join('\n'),
+    );
   }
   return printInputProblems(result, io);
 }

@@ -5,6 +5,32 @@ import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { runInspect } from './inspect.js';
 import { runShare } from './share.js';
+import { CONFIG_FILE, runAudit } from './audit.js';
+
+/** Budget flags, in the spelling of layerlens.config.json. */
+const FLAG_RULES = [
+  'maxSize',
+  'maxCompressedSize',
+  'maxLayers',
+  'maxLayerSize',
+  'maxWastedSize',
+  'maxWastedPercent',
+  'minEfficiency',
+  'maxGrowth',
+  'mustShareBase',
+] as const;
+
+function flagRules(args: Record<string, unknown>): Record<string, unknown> {
+  const rules: Record<string, unknown> = {};
+  for (const rule of FLAG_RULES) {
+    const value = args[rule];
+    if (value === undefined) continue;
+    // Numbers given as text ("0.95") stay text for sizes; the config parser reads both.
+    rules[rule] =
+      typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) && rule === 'minEfficiency' ? Number(value) : value;
+  }
+  return rules;
+}
 
 const STDIN_TOKEN = '\u0000stdin';
 
@@ -33,6 +59,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         })
         .option('json', { type: 'boolean', default: false, describe: 'print the schemaVersion 1 JSON report' })
         .option('files', { type: 'boolean', default: false, describe: "list each layer's files" })
+        .option('tree', {
+          type: 'boolean',
+          default: false,
+          describe: 'show the final file tree, biggest first, and the waste',
+        })
+        .option('tree-depth', { type: 'number', default: 3, describe: 'levels of the tree to print' })
         .option('platform', { type: 'string', describe: 'only images of this platform (os/arch[/variant])' })
         .option('image', { type: 'string', describe: 'only the image with this tag or digest prefix' })
         .option('max-json', {
@@ -87,7 +119,67 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         .example('$0 share next.tar --have current.tar', 'what the next release costs a node that runs the current one')
         .example('$0 share --format markdown a.json b.json', 'merge reports from CI jobs into a PR comment'),
     )
-    .demandCommand(1, 'name a command: inspect or share')
+    .command('audit <inputs..>', 'Check images against size, layer and waste budgets; advise on layering', (y) =>
+      y
+        .positional('inputs', {
+          type: 'string',
+          array: true,
+          describe: 'archives or saved inspect --json --files reports',
+          demandOption: true,
+        })
+        .option('config', { type: 'string', describe: `budgets file (default: ${CONFIG_FILE} here or above)` })
+        .option('baseline', {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: 'the last release (archive or report) for maxGrowth and deltas',
+        })
+        .option('max-size', { type: 'string', describe: 'fail above this content size (e.g. 500MB)' })
+        .option('max-compressed-size', { type: 'string', describe: 'fail above this compressed size' })
+        .option('max-layers', { type: 'number', describe: 'fail above this many layers' })
+        .option('max-layer-size', { type: 'string', describe: 'fail when a layer is larger' })
+        .option('max-wasted-size', { type: 'string', describe: 'fail above this many wasted bytes' })
+        .option('max-wasted-percent', { type: 'number', describe: 'fail above this share of wasted bytes' })
+        .option('min-efficiency', { type: 'string', describe: 'fail below this efficiency (0.95 or 95%)' })
+        .option('max-growth', {
+          type: 'string',
+          describe: 'fail when the image grew more than this since --baseline (10% or 20MB)',
+        })
+        .option('must-share-base', {
+          type: 'string',
+          describe: 'fail unless every image contains every layer of this image (tag or path)',
+        })
+        .option('ignore', {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: 'path globs exempt from waste rules',
+        })
+        .option('json', { type: 'boolean', default: false, describe: 'print the schemaVersion 1 JSON report' })
+        .option('format', {
+          choices: ['text', 'json', 'markdown', 'junit'] as const,
+          default: 'text' as const,
+          describe: 'output format',
+        })
+        .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
+        .option('markdown', { type: 'string', describe: 'also write the Markdown PR comment to this file' })
+        .option('max-json', {
+          type: 'number',
+          default: DEFAULT_JSON_CAP,
+          describe: 'largest JSON entry read, in bytes',
+        })
+        .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' })
+        .example('$0 audit app.tar --max-size 500MB --min-efficiency 95%', 'gate on flags alone')
+        .example(
+          '$0 audit app.tar --baseline release.json',
+          `budgets from ${CONFIG_FILE}, growth against the last release`,
+        )
+        .example(
+          '$0 audit app.tar --markdown comment.md --junit audit.xml',
+          'text in the log, a PR comment and a test report',
+        ),
+    )
+    .demandCommand(1, 'name a command: inspect, share or audit')
     .strict()
     .help()
     .version(false)
@@ -130,6 +222,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             image: args['image'] as string | undefined,
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
+            tree: args['tree'] === true,
+            treeDepth: Number(args['treeDepth'] ?? 3),
           },
           io,
         );
@@ -141,6 +235,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             by: args['by'] === 'chain' ? 'chainId' : 'diffId',
             format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
             estimateCompressed: args['estimateCompressed'] === true,
+            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+            quiet: args['quiet'] === true,
+          },
+          io,
+        );
+      case 'audit':
+        return await runAudit(
+          {
+            inputs: stdinAware(args['inputs']),
+            baseline: stdinAware(args['baseline']),
+            config: args['config'] as string | undefined,
+            format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown' | 'junit'),
+            junit: args['junit'] as string | undefined,
+            markdown: args['markdown'] as string | undefined,
+            flagRules: flagRules(args),
+            ignore: stdinAware(args['ignore']),
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
           },

@@ -1,10 +1,13 @@
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
+import type { Overlay } from '../layer/overlay.js';
 
 export const INSPECT_SCHEMA_VERSION = 1;
 
 export interface InspectJsonOptions {
   /** Include each layer's file list. */
   readonly files?: boolean;
+  /** Final trees (flat, by path) with waste figures, by image. */
+  readonly trees?: ReadonlyMap<ImageReport, { readonly overlay: Overlay }>;
 }
 
 /** The `inspect --json` document (schemaVersion 1, documented in the README). Pure. */
@@ -36,6 +39,22 @@ function imageJson(image: ImageReport, options: InspectJsonOptions): object {
     compressedSize: image.compressedSize,
     layers: image.layers.map((layer) => layerJson(layer, options)),
     history: image.history,
+    ...treeJson(options.trees?.get(image)?.overlay),
+  };
+}
+
+function treeJson(overlay: Overlay | undefined): object {
+  if (!overlay) return {};
+  return {
+    wastedSize: overlay.wastedSize,
+    efficiency: overlay.efficiency,
+    tree: [...overlay.tree].map(([path, entry]) => ({
+      path,
+      type: entry.record.type,
+      size: entry.record.size,
+      linkTarget: entry.record.linkTarget,
+      layerIndex: entry.layerIndex,
+    })),
   };
 }
 

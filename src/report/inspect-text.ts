@@ -3,11 +3,18 @@ import { escapeControl } from '../archive/entry-path.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
 import { shortDigest } from '../model/digest.js';
 import type { FileRecord } from '../layer/layer-contents.js';
-import { describeStep } from './history-text.js';
+import { describeStep } from '../model/history-step.js';
 import { renderTable } from './table.js';
+import type { TreeNode } from '../layer/tree-view.js';
 
 export interface InspectTextOptions {
   readonly files?: boolean;
+  /** Final file trees to print, by image, with the depth to print them to. */
+  readonly trees?: ReadonlyMap<
+    ImageReport,
+    { readonly tree: TreeNode; readonly wastedSize: number; readonly efficiency: number }
+  >;
+  readonly treeDepth?: number;
   /** Terminal width for the history column; 0 means no limit. */
   readonly width?: number;
 }
@@ -103,6 +110,14 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
   if (options.files) {
     for (const layer of image.layers) lines.push('', `    layer ${layer.index} files:`, ...layer.files.map(fileLine));
   }
+  const view = options.trees?.get(image);
+  if (view) {
+    lines.push(
+      '',
+      `    final tree: ${bytes(view.tree.size)} visible, ${bytes(view.wastedSize)} hidden by later layers (efficiency ${(view.efficiency * 100).toFixed(1)}%)`,
+      ...treeLines(view.tree, options.treeDepth ?? 3),
+    );
+  }
   return lines;
 }
 
@@ -137,6 +152,26 @@ function fileLine(file: FileRecord): string {
   const whiteout =
     file.whiteout === 'opaque' ? '  [opaque whiteout]' : file.whiteout === 'delete' ? '  [whiteout]' : '';
   return `      ${TYPE_LETTER[file.type]} ${String(file.size).padStart(10)}  ${escapeControl(file.path)}${link}${whiteout}`;
+}
+
+/** The tree biggest first, to `depth` levels; each line: size, indented name, the layer it comes from. */
+function treeLines(root: TreeNode, depth: number): string[] {
+  const out: string[] = [];
+  const walk = (node: TreeNode, level: number): void => {
+    for (const child of node.children) {
+      const folder = child.type === 'directory';
+      const link = child.linkTarget !== null ? ` -> ${escapeControl(child.linkTarget)}` : '';
+      const layer = child.layerIndex === null || folder ? '' : `  (layer ${child.layerIndex})`;
+      const more =
+        folder && level + 1 >= depth && child.children.length > 0 ? `  [${child.children.length} entries]` : '';
+      out.push(
+        `    ${bytes(child.size).padStart(9)}  ${'  '.repeat(level)}${escapeControl(child.name)}${folder ? '/' : ''}${link}${layer}${more}`,
+      );
+      if (folder && level + 1 < depth) walk(child, level + 1);
+    }
+  };
+  walk(root, 0);
+  return out;
 }
 
 function tagsText(tags: readonly string[]): string {

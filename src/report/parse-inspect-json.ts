@@ -3,6 +3,7 @@ import { parseDigest } from '../model/digest.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
 import { arrayField, isObject, stringArray, stringField, type JsonObject } from '../model/json.js';
 import type { Compression } from '../model/media-type.js';
+import type { FileRecord } from '../layer/layer-contents.js';
 import { INSPECT_SCHEMA_VERSION } from './inspect-json.js';
 
 /**
@@ -84,7 +85,38 @@ function readLayerJson(value: unknown, index: number, where: string, fail: (why:
     entry: stringField(value, 'entry'),
     compressedSize: numberOrNull(value['compressedSize']),
     compressedSizeEstimated: value['compressedSizeEstimated'] === true,
-    files: [],
+    files: (arrayField(value, 'files') ?? []).map((file, i) => readFileJson(file, `${where}.files[${i}]`, fail)),
+  };
+}
+
+const FILE_TYPES: ReadonlySet<string> = new Set([
+  'file',
+  'hardlink',
+  'symlink',
+  'directory',
+  'char',
+  'block',
+  'fifo',
+  'other',
+]);
+
+/** A file record from `inspect --json --files`, so audits of saved reports can measure waste. */
+function readFileJson(value: unknown, where: string, fail: (why: string) => never): FileRecord {
+  if (!isObject(value)) return fail(`${where} is not an object`);
+  const path = stringField(value, 'path');
+  const type = stringField(value, 'type');
+  if (path === null || type === null || !FILE_TYPES.has(type)) return fail(`${where} needs a path and a known type`);
+  const whiteout = stringField(value, 'whiteout');
+  return {
+    path,
+    type: type as FileRecord['type'],
+    size: numberOr(value['size'], 0),
+    mode: numberOr(value['mode'], 0),
+    uid: numberOr(value['uid'], 0),
+    gid: numberOr(value['gid'], 0),
+    linkTarget: stringField(value, 'linkTarget'),
+    whiteout: whiteout === 'delete' || whiteout === 'opaque' ? whiteout : null,
+    sha256: stringField(value, 'sha256'),
   };
 }
 

@@ -2,7 +2,7 @@ import prettyBytes from 'pretty-bytes';
 import { escapeControl } from '../archive/entry-path.js';
 import { shortDigest } from '../model/digest.js';
 import type { ImageShare, SharingReport } from '../sharing/analyze-sharing.js';
-import { describeStep } from './history-text.js';
+import { describeStep } from '../model/history-step.js';
 import { clip } from './table.js';
 import { line, table, type Block, type Section } from './sections.js';
 

@@ -63,6 +63,23 @@ const depsLayer = (version: number): LayerSpec => ({
     { path: 'app/node_modules/', type: 'dir' },
     { path: 'app/node_modules/express.js', content: pseudoText(10 + version, 40_000) },
     { path: 'app/node_modules/lodash.js', content: pseudoText(20, 30_000) },
+    // v2 downloads a build tarball that a later step deletes: the bytes stay in this layer.
+    ...(version >= 2
+      ? [
+          { path: 'tmp/', type: 'dir' as const },
+          { path: 'tmp/build-cache.tgz', content: pseudoText(40, 90_000) },
+        ]
+      : []),
+  ],
+});
+
+/** v2's cleanup step: deletes the tarball and chmods server.js, which copies the file up. */
+const cleanupLayer = (version: number): LayerSpec => ({
+  files: [
+    { path: 'tmp/', type: 'dir' },
+    { path: 'tmp/.wh.build-cache.tgz', content: '' },
+    { path: 'app/', type: 'dir' },
+    { path: 'app/server.js', content: `// version ${version}\n${pseudoText(30 + version, 3_000)}` },
   ],
 });
 
@@ -83,12 +100,19 @@ const base: ImageSpec = { tags: ['example/base:1'], layers: [osLayer, aptLayer],
 
 const app = (version: number, compression: LayerSpec['compression'] = 'none'): ImageSpec => ({
   tags: [`example/app:${version}.0`],
-  layers: [osLayer, aptLayer, depsLayer(version), codeLayer(version)].map((l) => ({ ...l, compression })),
+  layers: [
+    osLayer,
+    aptLayer,
+    depsLayer(version),
+    codeLayer(version),
+    ...(version >= 2 ? [cleanupLayer(version)] : []),
+  ].map((l) => ({ ...l, compression })),
   history: [
     ...baseHistory,
     { createdBy: '/bin/sh -c #(nop) WORKDIR /app', emptyLayer: true },
     { createdBy: '/bin/sh -c npm ci' },
     { createdBy: '/bin/sh -c #(nop) COPY dir:5e1c in /app ' },
+    ...(version >= 2 ? [{ createdBy: '/bin/sh -c rm /tmp/build-cache.tgz && chmod 755 /app/server.js' }] : []),
     { createdBy: '/bin/sh -c #(nop)  CMD ["node","server.js"]', emptyLayer: true },
   ],
   created: `2024-0${version}-01T00:00:00Z`,

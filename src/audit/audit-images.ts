@@ -1,0 +1,260 @@
+import type { ImageReport } from '../model/image.js';
+import { applyLayers, type HiddenCopy } from '../layer/overlay.js';
+import {
+  NUMERIC_RULES,
+  type AuditConfig,
+  type Budget,
+  type Growth,
+  type Levels,
+  type NumericRule,
+  type RuleName,
+} from './config.js';
+import { findLayeringIssues, wastedSizeOf, type Finding } from './findings.js';
+import { globToRegExp, matchesAny } from './glob.js';
+
+export type RuleStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface RuleResult {
+  readonly rule: RuleName;
+  readonly unit: 'bytes' | 'count' | 'percent' | 'ratio' | 'growth' | 'layers';
+  /** The measured value; null when it cannot be measured (then status is skip and `note` says why). */
+  readonly value: number | null;
+  readonly warn: number | null;
+  readonly fail: number | null;
+  readonly status: RuleStatus;
+  readonly note: string | null;
+  /** For maxGrowth: whether the limit is in bytes or percent. */
+  readonly limitText: string | null;
+}
+
+export interface ImageAudit {
+  readonly image: ImageReport;
+  readonly size: number;
+  readonly compressedSize: number | null;
+  readonly compressedSizeEstimated: boolean;
+  readonly layerCount: number;
+  readonly largestLayerSize: number;
+  readonly totalSize: number;
+  readonly wastedSize: number;
+  readonly efficiency: number;
+  /** False when the input carried no file lists (a report saved without --files). */
+  readonly filesKnown: boolean;
+  readonly findings: readonly Finding[];
+  readonly rules: readonly RuleResult[];
+  /** The largest hidden copies, for "top offenders". */
+  readonly wasted: readonly HiddenCopy[];
+  readonly baseline: ImageReport | null;
+}
+
+export interface AuditResult {
+  readonly images: readonly ImageAudit[];
+  readonly summary: { readonly pass: number; readonly warn: number; readonly fail: number; readonly skip: number };
+}
+
+export interface AuditContext {
+  readonly config: AuditConfig;
+  readonly baseline: readonly ImageReport[];
+  /** Images a `mustShareBase` may name, by tag (inputs, baseline and loaded base files). */
+  readonly bases: ReadonlyMap<string, ImageReport>;
+}
+
+const TOP_WASTED = 20;
+
+/** The budgets that apply to an image: every budget whose glob matches one of its tags (untagged: `*` only). */
+export function budgetsFor(image: ImageReport, budgets: readonly Budget[]): Budget[] {
+  return budgets.filter((budget) => {
+    const globs = budget.images.map((g) => globToRegExp(g, 'tag'));
+    if (budget.images.includes('*')) return true;
+    return image.tags.some((tag) => matchesAny(tag, globs));
+  });
+}
+
+/** Later budgets override earlier ones rule by rule. */
+function mergeBudgets(budgets: readonly Budget[]): Omit<Budget, 'images'> {
+  let limits: Budget['limits'] = {};
+  let maxGrowth: Budget['maxGrowth'] = null;
+  let mustShareBase: Budget['mustShareBase'] = null;
+  const ignore: string[] = [];
+  for (const budget of budgets) {
+    limits = { ...limits, ...budget.limits };
+    maxGrowth = budget.maxGrowth ?? maxGrowth;
+    mustShareBase = budget.mustShareBase ?? mustShareBase;
+    ignore.push(...budget.ignore);
+  }
+  return { limits, maxGrowth, mustShareBase, ignore };
+}
+
+/** The baseline image for `image`: same config, else same repository, else the only one. */
+export function baselineFor(
+  image: ImageReport,
+  baseline: readonly ImageReport[],
+  auditedCount: number,
+): ImageReport | null {
+  const repo = (tag: string): string => tag.replace(/(@sha256:[0-9a-f]+)?$/, '').replace(/:[^:/]+$/, '');
+  const repos = new Set(image.tags.map(repo));
+  return (
+    baseline.find(
+      (b) => b.configDigest !== null && b.configDigest === image.configDigest && b.platform === image.platform,
+    ) ??
+    baseline.find((b) => b.platform === image.platform && b.tags.some((t) => repos.has(repo(t)))) ??
+    (baseline.length === 1 && auditedCount === 1 ? (baseline[0] ?? null) : null)
+  );
+}
+
+/**
+ * Audits images against the budgets that match them: waste from the overlaid layers, findings
+ * from history and trees, and one result per rule. Pure.
+ */
+export function auditImages(images: readonly ImageReport[], context: AuditContext): AuditResult {
+  const audits = images.map((image) => auditImage(image, context, images.length));
+  const summary = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  for (const audit of audits) for (const rule of audit.rules) summary[rule.status]++;
+  return { images: audits, summary };
+}
+
+function auditImage(image: ImageReport, context: AuditContext, auditedCount: number): ImageAudit {
+  const budget = mergeBudgets(budgetsFor(image, context.config.budgets));
+  const ignore = [...context.config.ignore, ...budget.ignore].map((g) => globToRegExp(g, 'path'));
+  const filesKnown = image.layers.every((l) => l.files.length > 0 || l.fileCount === 0 || !l.present);
+  const overlay = applyLayers(
+    image.layers.map((l) => l.files),
+    image.layers.map((l) => l.diffId),
+  );
+  const wastedSize = wastedSizeOf(overlay, ignore);
+  const totalSize = overlay.totalSize;
+  const efficiency = totalSize === 0 ? 1 : 1 - wastedSize / totalSize;
+  const baseline = baselineFor(image, context.baseline, auditedCount);
+  const compressedSizeEstimated = image.layers.some((l) => l.compressedSizeEstimated);
+  const measured: Record<NumericRule, number | null> = {
+    maxSize: image.contentSize,
+    maxCompressedSize: image.compressedSize,
+    maxLayers: image.layers.length,
+    maxLayerSize: Math.max(0, ...image.layers.map((l) => l.contentSize ?? 0)),
+    maxWastedSize: filesKnown ? wastedSize : null,
+    maxWastedPercent: filesKnown ? (totalSize === 0 ? 0 : (wastedSize / totalSize) * 100) : null,
+    minEfficiency: filesKnown ? efficiency : null,
+  };
+  const rules: RuleResult[] = [];
+  for (const rule of Object.keys(NUMERIC_RULES) as NumericRule[]) {
+    const limit = budget.limits[rule];
+    if (!limit) continue;
+    const value = measured[rule];
+    const note =
+      value !== null
+        ? null
+        : rule === 'maxCompressedSize'
+          ? 'compressed size unknown (layers stored uncompressed)'
+          : 'no file lists in this input (inspect --json --files keeps them)';
+    rules.push(numericResult(rule, value, limit, note));
+  }
+  if (budget.maxGrowth) rules.push(growthResult(image, baseline, budget.maxGrowth));
+  if (budget.mustShareBase) rules.push(baseResult(image, budget.mustShareBase, context.bases));
+  return {
+    image,
+    size: image.contentSize,
+    compressedSize: image.compressedSize,
+    compressedSizeEstimated,
+    layerCount: image.layers.length,
+    largestLayerSize: measured.maxLayerSize ?? 0,
+    totalSize,
+    wastedSize,
+    efficiency,
+    filesKnown,
+    findings: filesKnown ? findLayeringIssues(image, overlay, ignore) : [],
+    rules,
+    wasted: overlay.hidden
+      .filter((h) => h.size > 0 && !matchesAny(h.path, ignore))
+      .sort((a, b) => b.size - a.size)
+      .slice(0, TOP_WASTED),
+    baseline,
+  };
+}
+
+function numericResult(
+  rule: NumericRule,
+  value: number | null,
+  limit: Levels<number>,
+  note: string | null,
+): RuleResult {
+  const unit = NUMERIC_RULES[rule];
+  const below = rule.startsWith('min');
+  const crosses = (threshold: number | null): boolean =>
+    value !== null && threshold !== null && (below ? value < threshold : value > threshold);
+  const status: RuleStatus =
+    value === null ? 'skip' : crosses(limit.fail) ? 'fail' : crosses(limit.warn) ? 'warn' : 'pass';
+  return { rule, unit, value, warn: limit.warn, fail: limit.fail, status, note, limitText: null };
+}
+
+function growthResult(image: ImageReport, baseline: ImageReport | null, limit: Levels<Growth>): RuleResult {
+  const text = (g: Growth | null): string | null =>
+    g === null ? null : g.kind === 'percent' ? `${g.percent}%` : `${g.bytes}`;
+  const limitText = [
+    limit.warn ? `warn > ${text(limit.warn) ?? ''}` : null,
+    limit.fail ? `fail > ${text(limit.fail) ?? ''}` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  if (baseline === null) {
+    return {
+      rule: 'maxGrowth',
+      unit: 'growth',
+      value: null,
+      warn: null,
+      fail: null,
+      status: 'skip',
+      note: 'no baseline image for it (--baseline)',
+      limitText,
+    };
+  }
+  const growth = image.contentSize - baseline.contentSize;
+  const exceeds = (g: Growth | null): boolean => {
+    if (g === null) return false;
+    if (g.kind === 'bytes') return growth > g.bytes;
+    return baseline.contentSize === 0 ? growth > 0 : (growth / baseline.contentSize) * 100 > g.percent;
+  };
+  const status: RuleStatus = exceeds(limit.fail) ? 'fail' : exceeds(limit.warn) ? 'warn' : 'pass';
+  const percent = baseline.contentSize === 0 ? null : (growth / baseline.contentSize) * 100;
+  return {
+    rule: 'maxGrowth',
+    unit: 'growth',
+    value: growth,
+    warn: limit.warn?.kind === 'bytes' ? limit.warn.bytes : null,
+    fail: limit.fail?.kind === 'bytes' ? limit.fail.bytes : null,
+    status,
+    note: `against ${baseline.tags[0] ?? baseline.configDigest ?? 'baseline'}${percent === null ? '' : ` (${percent >= 0 ? '+' : ''}${percent.toFixed(1)}%)`}`,
+    limitText,
+  };
+}
+
+function baseResult(image: ImageReport, limit: Levels<string>, bases: ReadonlyMap<string, ImageReport>): RuleResult {
+  const ref = limit.fail ?? limit.warn ?? '';
+  const level: RuleStatus = limit.fail !== null ? 'fail' : 'warn';
+  const base = bases.get(ref);
+  if (!base) {
+    return {
+      rule: 'mustShareBase',
+      unit: 'layers',
+      value: null,
+      warn: null,
+      fail: null,
+      status: 'skip',
+      note: `base ${ref} is not among the inputs`,
+      limitText: ref,
+    };
+  }
+  const have = new Set(image.layers.map((l) => l.diffId));
+  const missing = base.layers.filter((l) => !have.has(l.diffId)).length;
+  return {
+    rule: 'mustShareBase',
+    unit: 'layers',
+    value: base.layers.length - missing,
+    warn: null,
+    fail: base.layers.length,
+    status: missing === 0 ? 'pass' : level,
+    note:
+      missing === 0
+        ? `contains all ${base.layers.length} layers of ${ref}`
+        : `lacks ${missing} of the ${base.layers.length} layers of ${ref} (rebuild on the current base)`,
+    limitText: ref,
+  };
+}

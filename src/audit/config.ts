@@ -1,0 +1,226 @@
+import { isObject } from '../model/json.js';
+import { globToRegExp } from './glob.js';
+
+/** Budget rules with a numeric limit; `min*` rules fail below the limit, the others above it. */
+export const NUMERIC_RULES = {
+  maxSize: 'bytes',
+  maxCompressedSize: 'bytes',
+  maxLayers: 'count',
+  maxLayerSize: 'bytes',
+  maxWastedSize: 'bytes',
+  maxWastedPercent: 'percent',
+  minEfficiency: 'ratio',
+} as const;
+export type NumericRule = keyof typeof NUMERIC_RULES;
+export type RuleName = NumericRule | 'maxGrowth' | 'mustShareBase';
+export const RULE_NAMES: readonly RuleName[] = [
+  ...(Object.keys(NUMERIC_RULES) as NumericRule[]),
+  'maxGrowth',
+  'mustShareBase',
+];
+
+/** A rule's thresholds: crossing `warn` warns, crossing `fail` fails the audit. */
+export interface Levels<T> {
+  readonly warn: T | null;
+  readonly fail: T | null;
+}
+
+export type Growth =
+  { readonly kind: 'bytes'; readonly bytes: number } | { readonly kind: 'percent'; readonly percent: number };
+
+export interface Budget {
+  /** Tag globs; `*` matches every image. */
+  readonly images: readonly string[];
+  readonly limits: Partial<Record<NumericRule, Levels<number>>>;
+  readonly maxGrowth: Levels<Growth> | null;
+  /** A tag of an input image, or a path to an archive or report, of the base every image must contain. */
+  readonly mustShareBase: Levels<string> | null;
+  readonly ignore: readonly string[];
+}
+
+export interface AuditConfig {
+  readonly budgets: readonly Budget[];
+  readonly ignore: readonly string[];
+}
+
+const BUDGET_KEYS = new Set<string>(['images', 'description', 'ignore', ...RULE_NAMES]);
+const TOP_KEYS = new Set(['$schema', 'budgets', 'ignore']);
+
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** `600 MB` (decimal, as docker and pretty-bytes print), `1.5GiB`, `2048`, or a number of bytes. */
+export function parseSize(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
+  if (typeof value !== 'string') return null;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  if (!match) return null;
+  const unit = (match[2] ?? '').toLowerCase() || 'b';
+  const factor = UNITS[unit];
+  return factor === undefined ? null : Math.round(Number(match[1]) * factor);
+}
+
+function parsePercent(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
+  if (typeof value !== 'string') return null;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(value);
+  return match ? Number(match[1]) : null;
+}
+
+function parseRatio(value: unknown): number | null {
+  if (typeof value === 'string' && value.trim().endsWith('%')) {
+    const percent = parsePercent(value);
+    return percent === null || percent > 100 ? null : percent / 100;
+  }
+  return typeof value === 'number' && value >= 0 && value <= 1 ? value : null;
+}
+
+export function parseGrowth(value: unknown): Growth | null {
+  if (typeof value === 'string' && value.trim().endsWith('%')) {
+    const percent = parsePercent(value);
+    return percent === null ? null : { kind: 'percent', percent };
+  }
+  const bytes = parseSize(value);
+  return bytes === null ? null : { kind: 'bytes', bytes };
+}
+
+const PARSERS: Record<(typeof NUMERIC_RULES)[NumericRule], (v: unknown) => number | null> = {
+  bytes: parseSize,
+  count: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null),
+  percent: parsePercent,
+  ratio: parseRatio,
+};
+
+const EXPECTED: Record<(typeof NUMERIC_RULES)[NumericRule], string> = {
+  bytes: 'a size such as 600 MB, 1.5 GiB or a number of bytes',
+  count: 'a whole number',
+  percent: 'a percentage such as 5 or "5%"',
+  ratio: 'a ratio from 0 to 1, or a percentage such as "95%"',
+};
+
+function levels<T>(
+  value: unknown,
+  parse: (v: unknown) => T | null,
+  where: string,
+  expected: string,
+  errors: string[],
+): Levels<T> | null {
+  if (isObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (key !== 'warn' && key !== 'fail') errors.push(`${where}.${key}: unknown level (use "warn" and "fail")`);
+    }
+    const read = (level: 'warn' | 'fail'): T | null => {
+      if (!(level in value)) return null;
+      const parsed = parse(value[level]);
+      if (parsed === null) errors.push(`${where}.${level}: ${JSON.stringify(value[level])} is not ${expected}`);
+      return parsed;
+    };
+    const warn = read('warn');
+    const fail = read('fail');
+    if (warn === null && fail === null && !('warn' in value) && !('fail' in value))
+      errors.push(`${where}: give "warn", "fail" or both`);
+    return { warn, fail };
+  }
+  const parsed = parse(value);
+  if (parsed === null) {
+    errors.push(`${where}: ${JSON.stringify(value)} is not ${expected}`);
+    return null;
+  }
+  return { warn: null, fail: parsed };
+}
+
+function globs(value: unknown, where: string, kind: 'path' | 'tag', errors: string[]): string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || !list.every((g): g is string => typeof g === 'string' && g.length > 0)) {
+    errors.push(`${where}: expected a ${kind} glob or a list of them`);
+    return [];
+  }
+  for (const glob of list) {
+    try {
+      globToRegExp(glob, kind);
+    } catch {
+      errors.push(`${where}: ${JSON.stringify(glob)} is not a valid glob`);
+    }
+  }
+  return list;
+}
+
+/** Reads one budget (from the config file or from flags), adding every problem to `errors`. */
+export function parseBudget(value: unknown, where: string, errors: string[]): Budget | null {
+  if (!isObject(value)) {
+    errors.push(`${where}: expected an object`);
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    if (!BUDGET_KEYS.has(key))
+      errors.push(`${where}.${key}: unknown rule (known: ${RULE_NAMES.join(', ')}, images, ignore)`);
+  }
+  const limits: Partial<Record<NumericRule, Levels<number>>> = {};
+  for (const [rule, unit] of Object.entries(NUMERIC_RULES) as [NumericRule, (typeof NUMERIC_RULES)[NumericRule]][]) {
+    if (!(rule in value)) continue;
+    const parsed = levels(value[rule], PARSERS[unit], `${where}.${rule}`, EXPECTED[unit], errors);
+    if (parsed) limits[rule] = parsed;
+  }
+  const growth =
+    'maxGrowth' in value
+      ? levels(value['maxGrowth'], parseGrowth, `${where}.maxGrowth`, 'a size or a percentage such as "10%"', errors)
+      : null;
+  const base =
+    'mustShareBase' in value
+      ? levels(
+          value['mustShareBase'],
+          (v) => (typeof v === 'string' && v !== '' ? v : null),
+          `${where}.mustShareBase`,
+          'an image tag or a path',
+          errors,
+        )
+      : null;
+  return {
+    images: 'images' in value ? globs(value['images'], `${where}.images`, 'tag', errors) : ['*'],
+    limits,
+    maxGrowth: growth,
+    mustShareBase: base,
+    ignore: 'ignore' in value ? globs(value['ignore'], `${where}.ignore`, 'path', errors) : [],
+  };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly source: string,
+    readonly errors: readonly string[],
+  ) {
+    super(`${source} is not a valid layerlens config:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+  }
+}
+
+/** Validates a whole `layerlens.config.json`, listing every error at once. */
+export function parseAuditConfig(value: unknown, source: string): AuditConfig {
+  const errors: string[] = [];
+  if (!isObject(value)) throw new ConfigError(source, ['expected a JSON object with "budgets"']);
+  for (const key of Object.keys(value)) {
+    if (!TOP_KEYS.has(key)) errors.push(`${key}: unknown key (known: budgets, ignore)`);
+  }
+  const raw = value['budgets'];
+  const budgets: Budget[] = [];
+  if (raw === undefined) errors.push('budgets: missing (a list of { "images": "app:*", "maxSize": "500 MB", ... })');
+  else if (!Array.isArray(raw)) errors.push('budgets: expected a list');
+  else {
+    raw.forEach((item: unknown, i) => {
+      const budget = parseBudget(item, `budgets[${i}]`, errors);
+      if (budget) budgets.push(budget);
+    });
+  }
+  const ignore = 'ignore' in value ? globs(value['ignore'], 'ignore', 'path', errors) : [];
+  if (errors.length > 0) throw new ConfigError(source, errors);
+  return { budgets, ignore };
+}

@@ -1,0 +1,194 @@
+import type { ImageReport } from '../model/image.js';
+import type { HiddenCopy, Overlay } from '../layer/overlay.js';
+import { describeStep } from '../model/history-step.js';
+import { matchesAny, globToRegExp } from './glob.js';
+
+/** Layering advice: data, worded here, rendered in report/. */
+export const FindingCode = {
+  addedThenRemoved: 'ADDED_THEN_REMOVED',
+  overwritten: 'OVERWRITTEN',
+  packageCache: 'PACKAGE_CACHE',
+  aptUpdateAlone: 'APT_UPDATE_ALONE',
+  dependenciesAfterSources: 'DEPENDENCIES_AFTER_SOURCES',
+  duplicateFiles: 'DUPLICATE_FILES',
+  manyTinyLayers: 'MANY_TINY_LAYERS',
+} as const;
+export type FindingCode = (typeof FindingCode)[keyof typeof FindingCode];
+
+export interface Finding {
+  readonly code: FindingCode;
+  readonly severity: 'warning' | 'info';
+  readonly message: string;
+  /** Bytes at stake: what fixing it would save (or, for ordering, what a source change re-pushes). */
+  readonly bytes: number;
+  readonly layerIndex: number | null;
+  readonly paths: readonly string[];
+  readonly createdBy: string | null;
+}
+
+const MAX_PATHS = 10;
+const TINY_LAYER = 1024;
+const TINY_LAYER_COUNT = 5;
+const DUPLICATE_MIN = 1024;
+/** A dependency layer this large, above a whole-context copy, is worth reordering. */
+const DEPENDENCY_LAYER_MIN = 1024 * 1024;
+
+/** Package-manager caches that a final image never needs (each cleans up in its own RUN step). */
+const CACHES: readonly { label: string; globs: readonly RegExp[] }[] = [
+  { label: 'apt lists', globs: ['var/lib/apt/lists/**'] },
+  { label: 'apt archives', globs: ['var/cache/apt/**'] },
+  { label: 'apk cache', globs: ['var/cache/apk/**', 'etc/apk/cache/**'] },
+  { label: 'yum/dnf cache', globs: ['var/cache/yum/**', 'var/cache/dnf/**'] },
+  { label: 'npm cache', globs: ['root/.npm/**', 'home/*/.npm/**'] },
+  { label: 'yarn cache', globs: ['usr/local/share/.cache/yarn/**', 'root/.cache/yarn/**', 'home/*/.cache/yarn/**'] },
+  { label: 'pip cache', globs: ['root/.cache/pip/**', 'home/*/.cache/pip/**'] },
+].map((c) => ({ label: c.label, globs: c.globs.map((g) => globToRegExp(g, 'path')) }));
+
+const DEPENDENCY_STEP =
+  /\b(npm (ci|install)|yarn( install)?\b|pnpm install|pip3? install|poetry install|bundle install|go mod download|mvn |gradle|composer install|cargo (build|fetch))/;
+const CONTEXT_COPY = /\b(COPY|ADD)\b.*?(\s\.\s|\s\.\/?\s|dir:[0-9a-f]+ in )/;
+
+const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
+
+/**
+ * Reads an image's layers and final tree for the mistakes that make images big: bytes hidden
+ * by later layers, caches left behind, steps in an order that re-pushes dependencies, copies of
+ * the same file, and many tiny layers. `ignore` path globs exempt paths from waste findings.
+ */
+export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore: readonly RegExp[] = []): Finding[] {
+  const findings: Finding[] = [];
+  const step = (index: number): string | null => image.layers[index]?.createdBy ?? null;
+  const where = (index: number): string => `layer ${index}${step(index) ? ` (${shortStep(step(index))})` : ''}`;
+
+  const hidden = overlay.hidden.filter((h) => h.size > 0 && !matchesAny(h.path, ignore));
+  const groups = new Map<string, HiddenCopy[]>();
+  for (const copy of hidden) {
+    const removed = copy.hiddenBy === 'delete' || copy.hiddenBy === 'opaque';
+    const key = `${removed ? 'r' : 'o'}|${copy.layerIndex}|${copy.byLayer}`;
+    groups.set(key, [...(groups.get(key) ?? []), copy]);
+  }
+  for (const [key, copies] of groups) {
+    const removed = key.startsWith('r');
+    const first = copies[0];
+    if (!first) continue;
+    const bytes = copies.reduce((sum, c) => sum + c.size, 0);
+    const sorted = [...copies].sort((a, b) => b.size - a.size);
+    findings.push({
+      code: removed ? FindingCode.addedThenRemoved : FindingCode.overwritten,
+      severity: 'warning',
+      message: removed
+        ? `${where(first.layerIndex)} adds ${plural(copies.length, 'file')} that layer ${first.byLayer} removes: the bytes stay in the image (remove them in the step that creates them)`
+        : `${where(first.layerIndex)} ships ${plural(copies.length, 'file')} that layer ${first.byLayer} replaces (a chmod, chown or rewrite copies the whole file up)`,
+      bytes,
+      layerIndex: first.layerIndex,
+      paths: sorted.slice(0, MAX_PATHS).map((c) => c.path),
+      createdBy: step(first.layerIndex),
+    });
+  }
+
+  const caches = new Map<string, { label: string; layer: number; bytes: number; paths: string[] }>();
+  for (const [path, entry] of overlay.tree) {
+    if (entry.record.type !== 'file' || matchesAny(path, ignore)) continue;
+    const cache = CACHES.find((c) => matchesAny(path, c.globs));
+    if (!cache) continue;
+    const key = `${cache.label}|${entry.layerIndex}`;
+    const group = caches.get(key) ?? { label: cache.label, layer: entry.layerIndex, bytes: 0, paths: [] };
+    group.bytes += entry.record.size;
+    group.paths.push(path);
+    caches.set(key, group);
+  }
+  for (const group of caches.values()) {
+    findings.push({
+      code: FindingCode.packageCache,
+      severity: 'warning',
+      message: `${where(group.layer)} leaves the ${group.label} in the image (clean it in the same RUN step)`,
+      bytes: group.bytes,
+      layerIndex: group.layer,
+      paths: group.paths.slice(0, MAX_PATHS),
+      createdBy: step(group.layer),
+    });
+  }
+
+  image.layers.forEach((layer, index) => {
+    const text = layer.createdBy ?? '';
+    const update = /\b(apt-get|apt) update\b/.test(text) && !/\b(apt-get|apt) (-\S+ )*install\b/.test(text);
+    const apkUpdate = /\bapk update\b/.test(text) && !/\bapk add\b/.test(text);
+    if (update || apkUpdate) {
+      findings.push({
+        code: FindingCode.aptUpdateAlone,
+        severity: 'warning',
+        message: `${where(index)} updates package lists in a step of its own: the cached layer goes stale and later installs use old lists (run update and install in one RUN)`,
+        bytes: layer.contentSize ?? 0,
+        layerIndex: index,
+        paths: [],
+        createdBy: text,
+      });
+    }
+  });
+
+  const contextCopy = image.layers.findIndex((l) => CONTEXT_COPY.test(l.createdBy ?? ''));
+  if (contextCopy !== -1) {
+    image.layers.forEach((layer, index) => {
+      if (index <= contextCopy || !DEPENDENCY_STEP.test(layer.createdBy ?? '')) return;
+      if ((layer.contentSize ?? 0) < DEPENDENCY_LAYER_MIN) return;
+      findings.push({
+        code: FindingCode.dependenciesAfterSources,
+        severity: 'warning',
+        message: `${where(index)} installs dependencies after ${where(contextCopy)} copies the build context: every source change rebuilds and re-pushes it (copy the lock file, install, then copy the sources)`,
+        bytes: layer.contentSize ?? 0,
+        layerIndex: index,
+        paths: [],
+        createdBy: layer.createdBy,
+      });
+    });
+  }
+
+  const byHash = new Map<string, { path: string; layer: number; size: number }[]>();
+  for (const [path, entry] of overlay.tree) {
+    const { record } = entry;
+    if (record.type !== 'file' || record.sha256 === null || record.size < DUPLICATE_MIN || matchesAny(path, ignore))
+      continue;
+    byHash.set(record.sha256, [
+      ...(byHash.get(record.sha256) ?? []),
+      { path, layer: entry.layerIndex, size: record.size },
+    ]);
+  }
+  for (const copies of byHash.values()) {
+    const layers = new Set(copies.map((c) => c.layer));
+    const first = copies[0];
+    if (layers.size < 2 || !first) continue;
+    findings.push({
+      code: FindingCode.duplicateFiles,
+      severity: 'info',
+      message: `${plural(copies.length, 'identical copy', 'identical copies')} of a ${first.size}-byte file in ${plural(layers.size, 'layer')}: ${copies.map((c) => `${c.path} (layer ${c.layer})`).join(', ')}`,
+      bytes: first.size * (copies.length - 1),
+      layerIndex: first.layer,
+      paths: copies.slice(0, MAX_PATHS).map((c) => c.path),
+      createdBy: null,
+    });
+  }
+
+  const tiny = image.layers.filter((l) => l.contentSize !== null && l.contentSize < TINY_LAYER);
+  if (tiny.length >= TINY_LAYER_COUNT) {
+    findings.push({
+      code: FindingCode.manyTinyLayers,
+      severity: 'info',
+      message: `${plural(tiny.length, 'layer')} of ${image.layers.length} hold under ${TINY_LAYER} bytes each: each costs a round trip on pull (merge small COPY and RUN steps)`,
+      bytes: tiny.reduce((sum, l) => sum + (l.uncompressedSize ?? 0), 0),
+      layerIndex: null,
+      paths: [],
+      createdBy: null,
+    });
+  }
+  return findings.sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Wasted bytes after `ignore`: what the waste rules measure. */
+export function wastedSizeOf(overlay: Overlay, ignore: readonly RegExp[]): number {
+  return overlay.hidden.reduce((sum, h) => (matchesAny(h.path, ignore) ? sum : sum + h.size), 0);
+}
+
+function shortStep(createdBy: string | null): string {
+  const text = describeStep(createdBy);
+  return text.length > 50 ? `${text.slice(0, 49)}…` : text;
+}

@@ -1,0 +1,135 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { auditImages } from '../audit/audit-images.js';
+import { ConfigError, parseAuditConfig, parseBudget, type AuditConfig } from '../audit/config.js';
+import { UsageError } from '../model/errors.js';
+import type { ImageReport } from '../model/image.js';
+import { buildAuditJson, buildAuditSections, renderAuditJunit } from '../report/audit-report.js';
+import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { printInputProblems, readInputs, type ReadResult } from './read-inputs.js';
+
+export const CONFIG_FILE = 'layerlens.config.json';
+
+export interface AuditArgs {
+  readonly inputs: readonly string[];
+  readonly baseline: readonly string[];
+  readonly config: string | undefined;
+  readonly format: 'text' | 'json' | 'markdown' | 'junit';
+  readonly junit: string | undefined;
+  readonly markdown: string | undefined;
+  /** Rules given as flags, already in config spelling (`maxSize`...). */
+  readonly flagRules: Readonly<Record<string, unknown>>;
+  readonly ignore: readonly string[];
+  readonly maxJson: number;
+  readonly quiet: boolean;
+}
+
+/** `layerlens.config.json` from --config, else the working directory or the nearest parent. */
+export function findConfig(cwd: string, explicit: string | undefined): string | null {
+  if (explicit !== undefined) {
+    const path = isAbsolute(explicit) ? explicit : join(cwd, explicit);
+    if (!existsSync(path)) throw new UsageError(`--config ${explicit}: no such file`);
+    return path;
+  }
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, CONFIG_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+function loadConfig(path: string | null, args: AuditArgs): AuditConfig {
+  let config: AuditConfig = { budgets: [], ignore: [] };
+  if (path !== null) {
+    let value: unknown;
+    try {
+      value = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+    }
+    config = parseAuditConfig(value, path);
+  }
+  const hasFlags = Object.keys(args.flagRules).length > 0 || args.ignore.length > 0;
+  if (!hasFlags) return config;
+  const errors: string[] = [];
+  const budget = parseBudget(
+    { images: '*', ...args.flagRules, ...(args.ignore.length > 0 ? { ignore: args.ignore } : {}) },
+    'flags',
+    errors,
+  );
+  if (errors.length > 0 || !budget) throw new ConfigError('the command line', errors);
+  return { ...config, budgets: [...config.budgets, budget] };
+}
+
+export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
+  const configPath = findConfig(io.cwd, args.config);
+  let config: AuditConfig;
+  try {
+    config = loadConfig(configPath, args);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const needsCompressed = config.budgets.some((b) => b.limits.maxCompressedSize !== undefined);
+  const read = (paths: readonly string[]): Promise<ReadResult> =>
+    readInputs(paths, io, {
+      quiet: args.quiet,
+      read: { jsonCap: args.maxJson, keepFiles: true, hashFiles: true, estimateCompressed: needsCompressed },
+      reportsAllowed: true,
+    });
+  const inputs = await read(args.inputs);
+  const baseline = await read(args.baseline);
+  // Bases named by path in the config are read like any input, relative to the config file.
+  const baseRefs = [
+    ...new Set(
+      config.budgets
+        .flatMap((b) => [b.mustShareBase?.fail, b.mustShareBase?.warn])
+        .filter((r): r is string => typeof r === 'string'),
+    ),
+  ];
+  const basePaths = baseRefs
+    .map((ref) => ({ ref, path: isAbsolute(ref) ? ref : join(configPath ? dirname(configPath) : io.cwd, ref) }))
+    .filter((b) => existsSync(b.path));
+  const baseFiles = await read(basePaths.map((b) => b.path));
+  const all: ReadResult = {
+    reports: [...inputs.reports, ...baseline.reports, ...baseFiles.reports],
+    failures: [...inputs.failures, ...baseline.failures, ...baseFiles.failures],
+  };
+  if (all.failures.length > 0) return printInputProblems(all, io);
+
+  const images = inputs.reports.flatMap((r) => r.images);
+  if (images.length === 0) throw new UsageError('the inputs hold no images to audit');
+  const bases = new Map<string, ImageReport>();
+  for (const image of [...images, ...baseline.reports.flatMap((r) => r.images)])
+    for (const tag of image.tags) bases.set(tag, image);
+  for (const { ref, path } of basePaths) {
+    const report = baseFiles.reports.find((r) => r.path === path);
+    const image = report?.images[0];
+    if (image) bases.set(ref, image);
+  }
+  const result = auditImages(images, { config, baseline: baseline.reports.flatMap((r) => r.images), bases });
+
+  const markdown = (): string =>
+    renderSectionsMarkdown('layerlens audit', buildAuditSections(result, { markdown: true }));
+  if (args.junit !== undefined) writeFileSync(resolve(io.cwd, args.junit), renderAuditJunit(result));
+  if (args.markdown !== undefined) writeFileSync(resolve(io.cwd, args.markdown), markdown());
+  switch (args.format) {
+    case 'json':
+      io.stdout.write(`${JSON.stringify(buildAuditJson(result), null, 2)}\n`);
+      break;
+    case 'markdown':
+      io.stdout.write(markdown());
+      break;
+    case 'junit':
+      io.stdout.write(renderAuditJunit(result));
+      break;
+    case 'text':
+      io.stdout.write(renderSectionsText(buildAuditSections(result)));
+      break;
+  }
+  const inputExit = printInputProblems(all, io);
+  if (inputExit !== EXIT.ok) return inputExit;
+  return result.summary.fail > 0 ? EXIT.failed : EXIT.ok;
+}

@@ -1,0 +1,219 @@
+import prettyBytes from 'pretty-bytes';
+import { escapeControl } from '../archive/entry-path.js';
+import type { AuditResult, ImageAudit, RuleResult } from '../audit/audit-images.js';
+import { shortDigest } from '../model/digest.js';
+import type { ImageReport } from '../model/image.js';
+import { line, table, type Section } from './sections.js';
+
+export const AUDIT_SCHEMA_VERSION = 1;
+const TOP_FINDINGS = 8;
+const TOP_WASTED = 5;
+
+const name = (image: ImageReport): string =>
+  image.tags[0] !== undefined ? escapeControl(image.tags[0]) : `untagged ${shortDigest(image.configDigest)}`;
+const pct = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`;
+const signed = (n: number): string => `${n >= 0 ? '+' : '-'}${prettyBytes(Math.abs(n))}`;
+
+function formatValue(rule: RuleResult, value: number | null): string {
+  if (value === null) return 'n/a';
+  switch (rule.unit) {
+    case 'bytes':
+      return prettyBytes(value);
+    case 'count':
+      return String(value);
+    case 'percent':
+      return `${value.toFixed(1)}%`;
+    case 'ratio':
+      return pct(value);
+    case 'growth':
+      return signed(value);
+    case 'layers':
+      return `${value}/${rule.fail ?? '?'} layers`;
+  }
+}
+
+export function formatLimit(rule: RuleResult): string {
+  if (rule.unit === 'layers') return `all of ${rule.limitText ?? '?'}`;
+  if (rule.unit === 'growth') return rule.limitText?.replace(/\d+(?=$|,)/g, (n) => prettyBytes(Number(n))) ?? '';
+  const op = rule.rule.startsWith('min') ? '<' : '>';
+  const parts = [
+    rule.warn !== null ? `warn ${op} ${formatValue(rule, rule.warn)}` : null,
+    rule.fail !== null ? `fail ${op} ${formatValue(rule, rule.fail)}` : null,
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+const STATUS_TEXT = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' } as const;
+
+/** The `audit --json` document (schemaVersion 1, in the README). Pure. */
+export function buildAuditJson(result: AuditResult): object {
+  return {
+    schemaVersion: AUDIT_SCHEMA_VERSION,
+    summary: result.summary,
+    images: result.images.map((audit) => ({
+      tags: audit.image.tags,
+      configDigest: audit.image.configDigest,
+      platform: audit.image.platform,
+      size: audit.size,
+      compressedSize: audit.compressedSize,
+      compressedSizeEstimated: audit.compressedSizeEstimated,
+      layerCount: audit.layerCount,
+      largestLayerSize: audit.largestLayerSize,
+      totalSize: audit.totalSize,
+      wastedSize: audit.filesKnown ? audit.wastedSize : null,
+      efficiency: audit.filesKnown ? audit.efficiency : null,
+      baseline: audit.baseline
+        ? {
+            tags: audit.baseline.tags,
+            configDigest: audit.baseline.configDigest,
+            size: audit.baseline.contentSize,
+            compressedSize: audit.baseline.compressedSize,
+            layerCount: audit.baseline.layers.length,
+          }
+        : null,
+      rules: audit.rules.map((r) => ({
+        name: r.rule,
+        value: r.value,
+        limit: { warn: r.warn, fail: r.fail, text: formatLimit(r) },
+        status: r.status,
+        note: r.note,
+      })),
+      findings: audit.findings,
+      wasted: audit.wasted,
+    })),
+  };
+}
+
+/** Sections shared by the text and Markdown renderers. */
+export function buildAuditSections(result: AuditResult, options: { markdown?: boolean } = {}): Section[] {
+  const sections: Section[] = [];
+  const rows = result.images.flatMap((audit) =>
+    audit.rules.map((r) => [r.rule, name(audit.image), formatValue(r, r.value), formatLimit(r), STATUS_TEXT[r.status]]),
+  );
+  const { pass, warn, fail, skip } = result.summary;
+  sections.push({
+    title: null,
+    blocks: [
+      rows.length > 0
+        ? table(
+            [
+              { header: 'RULE' },
+              { header: 'IMAGE', max: 28 },
+              { header: 'VALUE', align: 'right' },
+              { header: 'LIMIT' },
+              { header: 'STATUS' },
+            ],
+            rows,
+          )
+        : line('No budget applies to these images: add a layerlens.config.json or flags such as --max-size.'),
+      line(
+        `${fail > 0 ? 'FAILED' : 'passed'}: ${pass} pass, ${warn} warn, ${fail} fail${skip > 0 ? `, ${skip} skipped` : ''}`,
+      ),
+    ],
+  });
+  if (options.markdown) sections.push(overviewSection(result));
+  for (const audit of result.images) {
+    const notes = audit.rules
+      .filter((r) => r.note !== null && r.status !== 'pass')
+      .map((r) => line(`${r.rule}: ${r.note ?? ''}`));
+    const wasted = audit.wasted
+      .slice(0, TOP_WASTED)
+      .map((h) => [
+        prettyBytes(h.size),
+        escapeControl(h.path),
+        `layer ${h.layerIndex}, ${h.hiddenBy === 'overwrite' ? 'overwritten' : h.hiddenBy === 'replace' ? 'replaced' : 'removed'} in layer ${h.byLayer}`,
+      ]);
+    const findings = audit.findings
+      .slice(0, TOP_FINDINGS)
+      .map((f) =>
+        line(
+          `${f.severity} ${f.code} (${prettyBytes(f.bytes)}): ${f.message}${f.paths.length > 0 ? `; e.g. ${f.paths.slice(0, 3).map(escapeControl).join(', ')}` : ''}`,
+        ),
+      );
+    const head = audit.filesKnown
+      ? `${prettyBytes(audit.size)}, ${audit.layerCount} layers, ${prettyBytes(audit.wastedSize)} wasted, efficiency ${pct(audit.efficiency)}`
+      : `${prettyBytes(audit.size)}, ${audit.layerCount} layers (no file lists: waste not measured)`;
+    sections.push({
+      title: `${name(audit.image)}: ${head}`,
+      blocks: [
+        ...notes,
+        ...(wasted.length > 0
+          ? [table([{ header: 'WASTED', align: 'right' }, { header: 'PATH', max: 44 }, { header: 'WHERE' }], wasted)]
+          : []),
+        ...findings,
+      ],
+    });
+  }
+  return sections;
+}
+
+/** For pull requests: each image against its baseline. */
+function overviewSection(result: AuditResult): Section {
+  const delta = (now: number | null, then: number | null): string =>
+    now === null || then === null ? '' : ` (${signed(now - then)})`;
+  return {
+    title: 'Images against the baseline',
+    blocks: [
+      table(
+        [
+          { header: 'IMAGE' },
+          { header: 'SIZE', align: 'right' },
+          { header: 'COMPRESSED', align: 'right' },
+          { header: 'LAYERS', align: 'right' },
+          { header: 'WASTED', align: 'right' },
+          { header: 'EFFICIENCY', align: 'right' },
+        ],
+        result.images.map((a) => {
+          const b = a.baseline;
+          return [
+            name(a.image),
+            `${prettyBytes(a.size)}${delta(a.size, b?.contentSize ?? null)}`,
+            a.compressedSize === null
+              ? 'n/a'
+              : `${a.compressedSizeEstimated ? '~' : ''}${prettyBytes(a.compressedSize)}${delta(a.compressedSize, b?.compressedSize ?? null)}`,
+            `${a.layerCount}${b ? ` (${a.layerCount - b.layers.length >= 0 ? '+' : ''}${a.layerCount - b.layers.length})` : ''}`,
+            a.filesKnown ? prettyBytes(a.wastedSize) : 'n/a',
+            a.filesKnown ? pct(a.efficiency) : 'n/a',
+          ];
+        }),
+      ),
+    ],
+  };
+}
+
+const xml = (text: string): string =>
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+
+/** JUnit XML: one test case per rule and image; FAIL is a failure, SKIP skipped, WARN passes with a note. */
+export function renderAuditJunit(result: AuditResult): string {
+  const cases = result.images.flatMap((audit: ImageAudit) =>
+    audit.rules.map((r) => {
+      const message = `${r.rule} = ${formatValue(r, r.value)} (${formatLimit(r)})${r.note ? `: ${r.note}` : ''}`;
+      const body =
+        r.status === 'fail'
+          ? `<failure message="${xml(message)}" type="${r.rule}"/>`
+          : r.status === 'skip'
+            ? `<skipped message="${xml(r.note ?? 'not measured')}"/>`
+            : r.status === 'warn'
+              ? `<system-out>${xml(`WARN ${message}`)}</system-out>`
+              : '';
+      return `    <testcase classname="${xml(name(audit.image))}" name="${xml(r.rule)}">${body}</testcase>`;
+    }),
+  );
+  const { fail, skip } = result.summary;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="layerlens audit" tests="${cases.length}" failures="${fail}" skipped="${skip}">`,
+    `  <testsuite name="layerlens audit" tests="${cases.length}" failures="${fail}" skipped="${skip}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
