@@ -1,0 +1,211 @@
+// Deterministic benchmark archives, streamed to disk (never buffered): layer content is an
+// AES-256-CTR keystream (fast, reproducible) interleaved with text, so gzip halves it roughly
+// like real layers.
+import { createCipheriv } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import tar from 'tar-stream';
+
+const BLOCK = 64 * 1024;
+const TEXT = Buffer.alloc(BLOCK / 2, 'layerlens benchmark text, compressible like config files and scripts\n');
+
+/** `size` bytes of content for file `seed`, as a stream of 64 KiB chunks. */
+function contentStream(seed, size) {
+  const key = createHash('sha256').update(`key-${seed}`).digest();
+  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  const zero = Buffer.alloc(BLOCK / 2);
+  let left = size;
+  return new Readable({
+    read() {
+      if (left === 0) return this.push(null);
+      const random = cipher.update(zero);
+      const chunk = Buffer.concat([random, TEXT]).subarray(0, Math.min(BLOCK, left));
+      left -= chunk.length;
+      this.push(chunk);
+    },
+  });
+}
+
+function contentBuffer(seed, size) {
+  const key = createHash('sha256').update(`key-${seed}`).digest();
+  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  const half = Math.ceil(size / 2);
+  return Buffer.concat([cipher.update(Buffer.alloc(half)), TEXT.subarray(0, size - half)]);
+}
+
+const pad = (n) => Math.ceil(n / 512) * 512;
+/** Byte size of a tar of these files as tar-stream writes it (short names, no pax). */
+const tarSize = (files) => files.reduce((sum, f) => sum + 512 + pad(f.size), 0) + 1024;
+
+/** A layer tar as a stream: `files` = [{ name, size, seed }]. */
+function layerStream(files) {
+  const pack = tar.pack();
+  (async () => {
+    for (const f of files) {
+      if (f.size < 256 * 1024) {
+        pack.entry({ name: f.name, size: f.size, mtime: new Date(0), mode: 0o644 }, contentBuffer(f.seed, f.size));
+        continue;
+      }
+      const entry = pack.entry({ name: f.name, size: f.size, mtime: new Date(0), mode: 0o644 });
+      await pipeline(contentStream(f.seed, f.size), entry);
+    }
+    pack.finalize();
+  })().catch((e) => pack.destroy(e));
+  return pack;
+}
+
+function bigLayer(index, megabytes) {
+  const files = [];
+  for (let i = 0; i < 4; i++)
+    files.push({ name: `data/layer${index}/big${i}.bin`, size: (megabytes * 1024 * 1024) / 4, seed: index * 100 + i });
+  for (let i = 0; i < 50; i++)
+    files.push({ name: `etc/layer${index}/conf${i}`, size: 1000 + i * 37, seed: index * 1000 + i });
+  return files;
+}
+
+function smallFilesLayer(index, count) {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `usr/share/l${index}/d${Math.floor(i / 500)}/f${i}.txt`,
+    size: 2000 + ((i * 7919) % 6000),
+    seed: index * 1_000_000 + i,
+  }));
+}
+
+const sha = (text) => createHash('sha256').update(text).digest('hex');
+
+/** Writes a docker save (classic layout) or an OCI layout with gzip layers. */
+async function writeArchive(path, layers, { format, gzipLayers = false, layersCopy = null }) {
+  const copy = layersCopy ? createWriteStream(layersCopy) : null;
+  const out = tar.pack();
+  const done = pipeline(out, createWriteStream(path));
+  const diffIds = [];
+  const layerNames = [];
+  const descriptors = [];
+  for (const [i, files] of layers.entries()) {
+    const size = tarSize(files);
+    if (!gzipLayers) {
+      const name = format === 'oci' ? `blobs/sha256/${sha(`layer-${i}`)}` : `${sha(`v1-${i}`)}/layer.tar`;
+      const hash = createHash('sha256');
+      const entry = out.entry({ name, size, mtime: new Date(0), mode: 0o644 });
+      const layer = layerStream(files);
+      layer.on('data', (c) => hash.update(c));
+      await pipeline(layer, entry);
+      diffIds.push(`sha256:${hash.digest('hex')}`);
+      layerNames.push(name);
+    } else {
+      // The compressed size must be known before the entry header: compress to memory-free
+      // counting first, then again into the archive. Deterministic, so both passes agree.
+      let compressedSize = 0;
+      const diff = createHash('sha256');
+      const digest = createHash('sha256');
+      const count = layerStream(files);
+      count.on('data', (c) => diff.update(c));
+      const gz = createGzip({ level: 1 });
+      gz.on('data', (c) => {
+        compressedSize += c.length;
+        digest.update(c);
+      });
+      await pipeline(count, gz);
+      const hex = digest.digest('hex');
+      const entry = out.entry({ name: `blobs/sha256/${hex}`, size: compressedSize, mtime: new Date(0), mode: 0o644 });
+      const second = createGzip({ level: 1 });
+      // The yardstick for (d) decompresses the very same gzip bytes, kept beside the archive.
+      if (copy) second.on('data', (c) => copy.write(c));
+      await pipeline(layerStream(files), second, entry);
+      diffIds.push(`sha256:${diff.digest('hex')}`);
+      descriptors.push({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: `sha256:${hex}`,
+        size: compressedSize,
+      });
+    }
+  }
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: diffIds },
+      history: diffIds.map((_, i) => ({ created_by: `layer ${i}` })),
+    }),
+  );
+  const configHex = sha(config);
+  const add = (name, data) =>
+    new Promise((resolve, reject) =>
+      out.entry({ name, mtime: new Date(0), mode: 0o644 }, data, (e) => (e ? reject(e) : resolve())),
+    );
+  if (format === 'oci') {
+    if (!gzipLayers)
+      descriptors.push(
+        ...layerNames.map((n, i) => ({
+          mediaType: 'application/vnd.oci.image.layer.v1.tar',
+          digest: diffIds[i],
+          size: tarSize(layers[i]),
+        })),
+      );
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: `sha256:${configHex}`,
+          size: config.length,
+        },
+        layers: descriptors,
+      }),
+    );
+    await add(`blobs/sha256/${configHex}`, config);
+    await add(`blobs/sha256/${sha(manifest)}`, manifest);
+    await add(
+      'index.json',
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          manifests: [
+            {
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              digest: `sha256:${sha(manifest)}`,
+              size: manifest.length,
+              annotations: { 'org.opencontainers.image.ref.name': 'bench:1' },
+            },
+          ],
+        }),
+      ),
+    );
+    await add('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+  } else {
+    await add(`${configHex}.json`, config);
+    await add(
+      'manifest.json',
+      Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: ['bench:1'], Layers: layerNames }])),
+    );
+  }
+  out.finalize();
+  await done;
+  if (copy) await new Promise((resolve) => copy.end(resolve));
+}
+
+/** The four inputs of the benchmark; `scale` shrinks them for a quick check. */
+export async function generateInputs(dir, scale = 1) {
+  const mb = (n) => Math.max(1, Math.round(n * scale));
+  const a = `${dir}/a-docker-save-large-layers.tar`;
+  const b = `${dir}/b-docker-save-small-files.tar`;
+  const d = `${dir}/d-oci-gzip-layers.tar`;
+  await writeArchive(a, [bigLayer(1, mb(800)), bigLayer(2, mb(600)), bigLayer(3, mb(400)), bigLayer(4, mb(200))], {
+    format: 'docker',
+  });
+  await writeArchive(
+    b,
+    [0, 1, 2, 3].map((i) => smallFilesLayer(i, Math.max(100, Math.round(55_000 * scale)))),
+    { format: 'docker' },
+  );
+  await writeArchive(d, [bigLayer(1, mb(400)), bigLayer(2, mb(300)), bigLayer(3, mb(100))], {
+    format: 'oci',
+    gzipLayers: true,
+    layersCopy: `${d}.layers.gz`,
+  });
+  return { a, b, d, dLayers: `${d}.layers.gz` };
+}
