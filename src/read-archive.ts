@@ -1,12 +1,15 @@
 import { escapeControl } from './archive/entry-path.js';
 import { openInput, type ArchiveInput, type OpenOptions } from './archive/open-input.js';
 import { walkArchive, type ArchiveWalk } from './archive/walk-archive.js';
+import { walkArchiveFile } from './archive/walk-file.js';
+import { BlobWorkerPool } from './archive/worker-pool.js';
 import { BlobStore, parseJsonEntry } from './format/blob-store.js';
 import type { FormatContext } from './format/context.js';
 import { readDockerManifestList } from './format/docker-save.js';
 import { readLegacyRepositories } from './format/legacy.js';
 import { readSingleManifest, walkOciIndex, type OciWalk } from './format/oci-layout.js';
 import { InputError, InputErrorCode } from './model/errors.js';
+import { DEFAULT_JSON_CAP } from './model/limits.js';
 import type { ArchiveFormat, ArchiveReport, ImageReport } from './model/image.js';
 import { isObject } from './model/json.js';
 import { problem, ProblemCode, type Problem } from './model/problem.js';
@@ -22,9 +25,19 @@ export interface ReadOptions extends OpenOptions {
   readonly estimateCompressed?: boolean;
   /** sha256 every file inside the layers (with keepFiles), to find identical files. */
   readonly hashFiles?: boolean;
+  /**
+   * Hash every byte and check digests and diff ids (default true). False reads metadata only:
+   * on a regular uncompressed file layer contents are skipped by seeking; streams are verified anyway.
+   */
+  readonly verify?: boolean;
+  /** Worker threads for large blobs of a regular file (default: one per core; 0: none). */
+  readonly workers?: number;
+  /** Blobs at least this large go to a worker (default 8 MiB). */
+  readonly workerThreshold?: number;
 }
 
-export const DEFAULT_JSON_CAP = 16 * 1024 * 1024;
+export { DEFAULT_JSON_CAP };
+const DEFAULT_WORKER_THRESHOLD = 8 * 1024 * 1024;
 
 /**
  * Reads an image archive in one streaming pass and reports every image, layer and problem.
@@ -42,16 +55,35 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
   const label = options.label ?? (typeof input === 'string' ? input : '-');
   const jsonCap = options.jsonCap ?? DEFAULT_JSON_CAP;
   const opened = await openInput(input, escapeControl(label), options);
-  const walk = await walkArchive(
-    opened.tar,
-    {
-      jsonCap,
-      keepFiles: options.keepFiles ?? true,
-      estimateCompressed: options.estimateCompressed ?? false,
-      hashFiles: options.hashFiles ?? false,
-    },
-    escapeControl(label),
-  );
+  const blobOptions = {
+    jsonCap,
+    keepFiles: options.keepFiles ?? true,
+    estimateCompressed: options.estimateCompressed ?? false,
+    hashFiles: options.hashFiles ?? false,
+  };
+  const verify = opened.kind === 'stream' || (options.verify ?? true);
+  let walk: ArchiveWalk;
+  if (opened.kind === 'file') {
+    const pool = verify && options.workers !== 0 ? BlobWorkerPool.create(options.workers) : null;
+    try {
+      walk = await walkArchiveFile(
+        opened.path,
+        opened.size,
+        {
+          ...blobOptions,
+          verify,
+          pool,
+          workerThreshold: options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        },
+        escapeControl(label),
+      );
+    } finally {
+      await pool?.close();
+    }
+  } else {
+    walk = await walkArchive(opened.tar, blobOptions, escapeControl(label));
+  }
   const context: FormatContext = { store: new BlobStore(walk), jsonCap, problems: [] };
   const { format, images, oci } = readFormat(context, walk, escapeControl(label));
   const problems: Problem[] = [...context.problems, ...context.store.misnamedBlobs(), ...walkProblems(walk)];
@@ -59,6 +91,7 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
     path: label,
     format,
     compression: opened.compression,
+    verified: verify,
     entryCount: walk.entryCount,
     images,
     artifacts: oci?.artifacts ?? [],
@@ -91,8 +124,10 @@ function readFormat(
       );
     }
     const lookup = context.store.resolve('manifest.json');
-    if (lookup.kind !== 'found') throw new Error('manifest.json vanished between reads');
-    const oci = readSingleManifest(context, manifest, lookup.entry.blob.digest);
+    // JSON entries are always read whole and hashed, verified or not.
+    const digest = lookup.kind === 'found' ? lookup.entry.blob.digest : null;
+    if (digest === null) throw new Error('manifest.json was read without its digest');
+    const oci = readSingleManifest(context, manifest, digest);
     return { format: 'docker-dir', images: oci.images, oci };
   }
   if (manifest !== undefined) {

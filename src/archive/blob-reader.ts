@@ -10,14 +10,16 @@ export type JsonSlot = { readonly text: string } | { readonly tooLarge: true; re
 
 /** What one pass learned about a regular entry's bytes. */
 export interface BlobFacts {
-  /** sha256 of the bytes as stored. */
-  readonly digest: Digest;
+  /** sha256 of the bytes as stored; without verification, the digest the entry's name claims, or null. */
+  readonly digest: Digest | null;
+  /** Whether `digest` and `uncompressedDigest` were computed from the bytes (false: metadata-only read). */
+  readonly verified: boolean;
   readonly storedSize: number;
   readonly compression: Compression;
   /** What the (decompressed) bytes are. */
   readonly content: ContentKind;
-  /** sha256 of the decompressed bytes: the diff id when they are a layer tar. */
-  readonly uncompressedDigest: Digest;
+  /** sha256 of the decompressed bytes: the diff id when they are a layer tar (null when not verified). */
+  readonly uncompressedDigest: Digest | null;
   readonly uncompressedSize: number;
   readonly layer: LayerContents | null;
   readonly json: JsonSlot | null;
@@ -148,6 +150,7 @@ export class BlobReader {
     const digest = digestFromHash(this.storedHash.digest('hex'));
     return {
       digest,
+      verified: true,
       storedSize: this.storedSize,
       compression: this.compression,
       content: kind,

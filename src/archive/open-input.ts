@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InputError, InputErrorCode } from '../model/errors.js';
 import type { Compression } from '../model/media-type.js';
@@ -9,13 +9,17 @@ import { sniffContent } from './sniff.js';
 /** Where an archive comes from: a file path, or a stream (stdin for `-`). */
 export type ArchiveInput = string | Readable | AsyncIterable<Buffer>;
 
-export interface OpenedInput {
-  /** The tar bytes, decompressed when the file as a whole is gzip or zstd. */
-  readonly tar: AsyncIterable<Buffer>;
-  readonly compression: Compression;
-  /** Size of the input in bytes when it is a regular file. */
-  readonly size: number | null;
-}
+/** Either a regular uncompressed file (seekable: the fast path) or a stream of tar bytes. */
+export type OpenedInput =
+  | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly compression: 'none' }
+  | {
+      readonly kind: 'stream';
+      /** The tar bytes, decompressed when the file as a whole is gzip or zstd. */
+      readonly tar: AsyncIterable<Buffer>;
+      readonly compression: Compression;
+      /** Size of the input in bytes when it is a regular file. */
+      readonly size: number | null;
+    };
 
 export interface OpenOptions {
   /** Called with the number of input bytes read so far. */
@@ -28,6 +32,7 @@ export async function openInput(input: ArchiveInput, label: string, options: Ope
   let source: AsyncIterable<Buffer>;
   let size: number | null = null;
   if (typeof input === 'string') {
+    let regular = false;
     try {
       const info = await stat(input);
       if (info.isDirectory()) {
@@ -37,10 +42,15 @@ export async function openInput(input: ArchiveInput, label: string, options: Ope
         );
       }
       size = info.size;
+      regular = info.isFile();
     } catch (error) {
       if (error instanceof InputError) throw error;
       throw new InputError(InputErrorCode.unreadable, `cannot read ${label}: ${(error as Error).message}`);
     }
+    // A regular uncompressed file can be read by seeking (the fast path); pipes and
+    // compressed files stream.
+    if (size > 0 && regular && (await sniffFile(input)) === 'none')
+      return { kind: 'file', path: input, size, compression: 'none' };
     source = createReadStream(input, { highWaterMark: READ_CHUNK });
   } else {
     source = input;
@@ -50,7 +60,19 @@ export async function openInput(input: ArchiveInput, label: string, options: Ope
   const kind = sniffContent(head);
   const compression: Compression = kind === 'gzip' || kind === 'zstd' ? kind : 'none';
   const tar = compression === 'none' ? rest : decodeOuter(rest, compression, label);
-  return { tar, compression, size };
+  return { kind: 'stream', tar, compression, size };
+}
+
+async function sniffFile(path: string): Promise<Compression> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    const kind = sniffContent(head.subarray(0, bytesRead));
+    return kind === 'gzip' || kind === 'zstd' ? kind : 'none';
+  } finally {
+    await handle.close();
+  }
 }
 
 async function* countBytes(

@@ -1,6 +1,9 @@
 import { isObject } from '../model/json.js';
 import { globToRegExp } from './glob.js';
 
+/** Where budgets live, found from the working directory up. */
+export const CONFIG_FILE = 'layerlens.config.json';
+
 /** Budget rules with a numeric limit; `min*` rules fail below the limit, the others above it. */
 export const NUMERIC_RULES = {
   maxSize: 'bytes',

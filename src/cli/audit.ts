@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { auditImages } from '../audit/audit-images.js';
-import { ConfigError, parseAuditConfig, parseBudget, type AuditConfig } from '../audit/config.js';
+import { CONFIG_FILE, ConfigError, parseAuditConfig, parseBudget, type AuditConfig } from '../audit/config.js';
 import { UsageError } from '../model/errors.js';
 import type { ImageReport } from '../model/image.js';
 import { buildAuditJson, buildAuditSections, renderAuditJunit } from '../report/audit-report.js';
@@ -9,8 +9,6 @@ import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.j
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { printInputProblems, readInputs, type ReadResult } from './read-inputs.js';
-
-export const CONFIG_FILE = 'layerlens.config.json';
 
 export interface AuditArgs {
   readonly inputs: readonly string[];

@@ -18,6 +18,7 @@ export interface InspectArgs {
   readonly maxJson: number;
   readonly quiet: boolean;
   readonly tree: boolean;
+  readonly verify: boolean;
   readonly treeDepth: number;
 }
 
@@ -25,7 +26,8 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
   if (args.archives.filter((a) => a === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
   const result = await readInputs(args.archives, io, {
     quiet: args.quiet,
-    read: { jsonCap: args.maxJson, keepFiles: true },
+    // File lists cost memory per file (200k-file layers): keep them only when they are shown.
+    read: { jsonCap: args.maxJson, keepFiles: args.files || args.tree, verify: args.verify },
     reportsAllowed: false,
   });
   const reports = result.reports.map((report) => select(report, args));

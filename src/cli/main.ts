@@ -1,11 +1,9 @@
 import yargs from 'yargs';
-import { DEFAULT_JSON_CAP } from '../read-archive.js';
+import { CONFIG_FILE } from '../audit/config.js';
 import { InputError, UsageError } from '../model/errors.js';
+import { DEFAULT_JSON_CAP } from '../model/limits.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { runInspect } from './inspect.js';
-import { runShare } from './share.js';
-import { CONFIG_FILE, runAudit } from './audit.js';
 
 /** Budget flags, in the spelling of layerlens.config.json. */
 const FLAG_RULES = [
@@ -59,6 +57,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         })
         .option('json', { type: 'boolean', default: false, describe: 'print the schemaVersion 1 JSON report' })
         .option('files', { type: 'boolean', default: false, describe: "list each layer's files" })
+        .option('verify', {
+          type: 'boolean',
+          default: true,
+          describe: 'hash every blob and check digests; --no-verify reads metadata only (seeks past layer contents)',
+        })
         .option('tree', {
           type: 'boolean',
           default: false,
@@ -96,6 +99,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           array: true,
           default: [] as string[],
           describe: 'images the node already has (archives or reports)',
+        })
+        .option('verify', {
+          type: 'boolean',
+          default: false,
+          describe: 'also hash every blob and check digests (slower)',
         })
         .option('estimate-compressed', {
           type: 'boolean',
@@ -212,7 +220,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     const command = String(args._[0]);
     switch (command) {
-      case 'inspect':
+      case 'inspect': {
+        // Each command's modules load only when it runs: startup is part of every CI step.
+        const { runInspect } = await import('./inspect.js');
         return await runInspect(
           {
             archives: stdinAware(args['archives']),
@@ -223,11 +233,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
             tree: args['tree'] === true,
+            verify: args['verify'] !== false,
             treeDepth: Number(args['treeDepth'] ?? 3),
           },
           io,
         );
-      case 'share':
+      }
+      case 'share': {
+        const { runShare } = await import('./share.js');
         return await runShare(
           {
             inputs: stdinAware(args['inputs']),
@@ -235,12 +248,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             by: args['by'] === 'chain' ? 'chainId' : 'diffId',
             format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
             estimateCompressed: args['estimateCompressed'] === true,
+            verify: args['verify'] === true,
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
           },
           io,
         );
-      case 'audit':
+      }
+      case 'audit': {
+        const { runAudit } = await import('./audit.js');
         return await runAudit(
           {
             inputs: stdinAware(args['inputs']),
@@ -256,6 +272,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           },
           io,
         );
+      }
       default:
         throw new UsageError(`unknown command ${command}`);
     }

@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { escapeControl } from '../archive/entry-path.js';
 import { InputError } from '../model/errors.js';
 import type { ArchiveReport } from '../model/image.js';
@@ -25,7 +26,7 @@ export async function readInputs(
   const failures: { path: string; error: InputError }[] = [];
   for (const path of paths) {
     const progress = createProgress(io, escapeControl(path), !options.quiet);
-    const input = path === '-' ? io.stdin : path.startsWith('/') ? path : `${io.cwd}/${path}`;
+    const input = path === '-' ? stdinInput(io) : path.startsWith('/') ? path : `${io.cwd}/${path}`;
     try {
       const read = { ...options.read, label: path, onProgress: progress.update };
       reports.push(...(options.reportsAllowed ? await readInput(input, read) : [await readArchive(input, read)]));
@@ -37,6 +38,20 @@ export async function readInputs(
     }
   }
   return { reports, failures };
+}
+
+/**
+ * stdin redirected from a regular file (`layerlens inspect - < app.tar`) is read by path, so it
+ * gets the seekable fast path; a pipe streams.
+ */
+function stdinInput(io: CliIo): CliIo['stdin'] | string {
+  const fd = (io.stdin as { fd?: unknown }).fd;
+  if (fd !== 0 || process.platform !== 'linux') return io.stdin;
+  try {
+    return fstatSync(0).isFile() ? '/dev/stdin' : io.stdin;
+  } catch {
+    return io.stdin;
+  }
 }
 
 /** Prints unreadable inputs and `error` findings, one line each; returns 3 if there were any. */

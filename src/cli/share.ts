@@ -13,6 +13,7 @@ export interface ShareArgs {
   readonly by: ShareKey;
   readonly format: 'text' | 'json' | 'markdown';
   readonly estimateCompressed: boolean;
+  readonly verify: boolean;
   readonly maxJson: number;
   readonly quiet: boolean;
 }
@@ -23,7 +24,13 @@ export async function runShare(args: ShareArgs, io: CliIo): Promise<ExitCode> {
   const read = (paths: readonly string[]): Promise<ReadResult> =>
     readInputs(paths, io, {
       quiet: args.quiet,
-      read: { jsonCap: args.maxJson, keepFiles: false, estimateCompressed: args.estimateCompressed },
+      read: {
+        jsonCap: args.maxJson,
+        keepFiles: false,
+        estimateCompressed: args.estimateCompressed,
+        // Sharing needs sizes and diff ids, not hashes: metadata only unless --verify.
+        verify: args.verify || args.estimateCompressed,
+      },
       reportsAllowed: true,
     });
   const main = await read(args.inputs);

@@ -18,11 +18,13 @@ export class BlobStore {
   constructor(readonly walk: ArchiveWalk) {
     for (const entry of walk.entries.values()) {
       if (!entry.blob) continue;
-      if (!this.byContentDigest.has(entry.blob.digest) || entry.path.startsWith('blobs/')) {
-        this.byContentDigest.set(entry.blob.digest, entry);
+      const { digest } = entry.blob;
+      // Unverified blobs carry the digest their name claims: trusted, since nothing was hashed.
+      if (digest !== null && (!this.byContentDigest.has(digest) || entry.path.startsWith('blobs/'))) {
+        this.byContentDigest.set(digest, entry);
       }
       const claimed = digestClaimedByName(entry.path);
-      if (claimed) this.byClaimedDigest.set(claimed, entry);
+      if (claimed && entry.blob.verified) this.byClaimedDigest.set(claimed, entry);
     }
   }
 
@@ -71,7 +73,7 @@ export class BlobStore {
     const entry = this.byContentDigest.get(digest);
     if (entry?.blob) return { kind: 'found', entry: entry as Extract<Lookup, { kind: 'found' }>['entry'] };
     const liar = this.byClaimedDigest.get(digest);
-    if (liar?.blob) {
+    if (liar?.blob?.digest) {
       return {
         kind: 'problem',
         problem: problem(
@@ -89,7 +91,7 @@ export class BlobStore {
   misnamedBlobs(): Problem[] {
     const out: Problem[] = [];
     for (const [claimed, entry] of this.byClaimedDigest) {
-      if (entry.blob && entry.blob.digest !== claimed) {
+      if (entry.blob?.digest && entry.blob.digest !== claimed) {
         out.push(
           problem(
             ProblemCode.digestMismatch,

@@ -85,6 +85,7 @@ export function buildLayer(
   checkLayerBlob(entry, index, problems);
   if (
     claimedDiffId !== null &&
+    blob.uncompressedDigest !== null &&
     blob.content === 'tar' &&
     blob.decodeError === null &&
     blob.uncompressedDigest !== claimedDiffId
@@ -98,7 +99,7 @@ export function buildLayer(
       ),
     );
   }
-  if (descriptor !== null && descriptor.digest !== null && descriptor.digest !== blob.digest) {
+  if (descriptor !== null && descriptor.digest !== null && blob.digest !== null && descriptor.digest !== blob.digest) {
     problems.push(
       source.descriptorIsStored
         ? problem(

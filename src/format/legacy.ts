@@ -107,7 +107,7 @@ function findConfig(
     if (!parsed.ok) continue;
     const config = parseImageConfig(parsed.value);
     if (config && config.diffIds.length === diffIds.length && config.diffIds.every((d, i) => d === diffIds[i])) {
-      return { digest: entry.blob.digest, config };
+      if (entry.blob.digest) return { digest: entry.blob.digest, config };
     }
   }
   return null;

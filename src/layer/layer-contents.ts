@@ -90,6 +90,36 @@ export class LayerWalker {
     }
   }
 
+  /**
+   * Walks a layer tar stored uncompressed at [start, start + length) of a seekable file, reading
+   * only its header blocks (and pax payloads) and seeking past file contents: the metadata-only
+   * fast path. Gives the same records as feeding every byte to write().
+   */
+  async walkRange(
+    source: {
+      cached(position: number, length: number): Buffer | null;
+      read(position: number, length: number): Promise<Buffer>;
+    },
+    start: number,
+    length: number,
+  ): Promise<void> {
+    const end = start + length;
+    let position = start;
+    while (position < end && this.problem === null && !this.parser.ended) {
+      if (this.parser.pendingData > 0) {
+        position += this.parser.skipData();
+        continue;
+      }
+      const want = Math.min(Math.max(this.parser.wantedBytes, 1), end - position);
+      const chunk = source.cached(position, want) ?? (await source.read(position, want));
+      if (chunk.length === 0) break;
+      this.write(chunk);
+      position += chunk.length;
+    }
+    if (position > end && this.problem === null)
+      this.problem = `an entry runs past the end of the layer tar (${position - end} bytes)`;
+  }
+
   finish(): LayerContents {
     let sawEnd = false;
     if (this.problem === null) {

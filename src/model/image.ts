@@ -70,6 +70,8 @@ export interface ArchiveReport {
   readonly format: ArchiveFormat;
   /** Compression of the archive file as a whole. */
   readonly compression: Compression;
+  /** Whether every blob was hashed and checked (false: a metadata-only read, `--no-verify`). */
+  readonly verified: boolean;
   readonly entryCount: number;
   readonly images: readonly ImageReport[];
   readonly artifacts: readonly ArtifactReport[];

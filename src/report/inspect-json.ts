@@ -18,6 +18,7 @@ export function buildInspectJson(archives: readonly ArchiveReport[], options: In
       path: archive.path,
       format: archive.format,
       compression: archive.compression,
+      verified: archive.verified,
       entryCount: archive.entryCount,
       images: archive.images.map((image) => imageJson(image, options)),
       artifacts: archive.artifacts,

@@ -36,6 +36,7 @@ function readArchiveJson(archive: JsonObject, where: string, fail: (why: string)
     path: stringField(archive, 'path') ?? where,
     format: (stringField(archive, 'format') ?? 'docker-save') as ArchiveReport['format'],
     compression: isCompression(compression) ? compression : 'none',
+    verified: archive['verified'] !== false,
     entryCount: numberOr(archive['entryCount'], 0),
     images,
     artifacts: [],

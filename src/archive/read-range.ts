@@ -1,0 +1,48 @@
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { BlobReader, type BlobFacts, type BlobReaderOptions } from './blob-reader.js';
+
+const CHUNK = 1024 * 1024;
+
+/**
+ * Reads `length` bytes at `offset` of an open file through a BlobReader: the same one-pass
+ * digest, decompression and layer walk as the streaming path, for one entry of a seekable file.
+ */
+export async function readBlobRange(
+  handle: FileHandle,
+  offset: number,
+  length: number,
+  options: BlobReaderOptions,
+  onProgress?: (bytes: number) => void,
+): Promise<BlobFacts> {
+  const reader = new BlobReader(options);
+  let done = 0;
+  while (done < length) {
+    const size = Math.min(CHUNK, length - done);
+    // A fresh buffer per read: the reader may keep a reference (sniffing, JSON) past this turn.
+    const buffer = Buffer.allocUnsafe(size);
+    const { bytesRead } = await handle.read(buffer, 0, size, offset + done);
+    if (bytesRead === 0) throw new RangeError(`the file ends at byte ${offset + done}, inside an entry`);
+    const wait = reader.write(bytesRead === size ? buffer : buffer.subarray(0, bytesRead));
+    if (wait) await wait;
+    done += bytesRead;
+    onProgress?.(bytesRead);
+  }
+  return reader.end();
+}
+
+/** Opens `path` for one range read (a worker's job). */
+export async function readBlobRangeOfFile(
+  path: string,
+  offset: number,
+  length: number,
+  options: BlobReaderOptions,
+  onProgress?: (bytes: number) => void,
+): Promise<BlobFacts> {
+  const handle = await open(path, 'r');
+  try {
+    return await readBlobRange(handle, offset, length, options, onProgress);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,237 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { InputError, InputErrorCode } from '../model/errors.js';
+import { digestClaimedByName } from '../model/digest.js';
+import { LayerWalker } from '../layer/layer-contents.js';
+import { BlobReader, type BlobFacts, type BlobReaderOptions } from './blob-reader.js';
+import { escapeControl, normalizeEntryPath } from './entry-path.js';
+import { readBlobRange } from './read-range.js';
+import { sniffContent, SNIFF_BYTES } from './sniff.js';
+import { TarFormatError, TarParser } from './tar-parser.js';
+import type { ArchiveEntry, ArchiveWalk } from './walk-archive.js';
+import type { BlobWorkerPool } from './worker-pool.js';
+
+export interface FileWalkOptions extends BlobReaderOptions {
+  /** Hash every byte (digests, diff ids); false reads metadata only, seeking past layer contents. */
+  readonly verify: boolean;
+  /** Workers for large blobs when verifying; null reads everything on this thread. */
+  readonly pool: BlobWorkerPool | null;
+  /** Blobs at least this large go to a worker. */
+  readonly workerThreshold: number;
+  readonly onProgress?: (bytesRead: number, totalBytes: number | null) => void;
+}
+
+const BLOCK_CACHE = 1024 * 1024;
+
+/** Positional reads through a 1 MiB block cache, so header walks cost one read per megabyte. */
+class BlockReader {
+  private block = Buffer.alloc(0);
+  private blockStart = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly size: number,
+  ) {}
+
+  /** The bytes if the cached block holds them: no promise, no await (220k headers add up). */
+  cached(position: number, length: number): Buffer | null {
+    if (position >= this.blockStart && position + length <= this.blockStart + this.block.length) {
+      return this.block.subarray(position - this.blockStart, position - this.blockStart + length);
+    }
+    return null;
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    const hit = this.cached(position, length);
+    if (hit) return hit;
+    const size = Math.min(Math.max(BLOCK_CACHE, length), this.size - position);
+    if (size <= 0) return Buffer.alloc(0);
+    const buffer = Buffer.allocUnsafe(size);
+    const { bytesRead } = await this.handle.read(buffer, 0, size, position);
+    this.block = buffer.subarray(0, bytesRead);
+    this.blockStart = position;
+    return this.block.subarray(0, Math.min(length, bytesRead));
+  }
+}
+
+/**
+ * The fast path for a regular, uncompressed archive file: walk the outer tar from header to
+ * header, seeking past contents, and read each entry's range separately: on worker threads when
+ * verifying large blobs, or (metadata only) by seeking through a layer's own headers. Produces
+ * the same ArchiveWalk as the streaming path.
+ */
+export async function walkArchiveFile(
+  path: string,
+  size: number,
+  options: FileWalkOptions,
+  label: string,
+): Promise<ArchiveWalk> {
+  const handle = await open(path, 'r');
+  try {
+    return await walk(handle, path, size, options, label);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function walk(
+  handle: FileHandle,
+  path: string,
+  size: number,
+  options: FileWalkOptions,
+  label: string,
+): Promise<ArchiveWalk> {
+  const reader = new BlockReader(handle, size);
+  const entries = new Map<string, ArchiveEntry>();
+  const duplicates: string[] = [];
+  const jobs: Promise<void>[] = [];
+  let count = 0;
+  let lastEntry: string | null = null;
+  // Set by the parser callback when a regular file's content comes next.
+  const next: { file: { path: string; position: number } | null } = { file: null };
+  let done = 0;
+  const progress = (bytes: number): void => {
+    done += bytes;
+    options.onProgress?.(Math.min(done, size), size);
+  };
+  const record = (entry: ArchiveEntry): void => {
+    if (entries.has(entry.path)) duplicates.push(entry.path);
+    entries.set(entry.path, entry);
+  };
+
+  const parser = new TarParser({
+    onEntry(header) {
+      const entryPath = normalizeEntryPath(header.path);
+      const position = count++;
+      lastEntry = header.path;
+      if (header.type !== 'file') {
+        if (entryPath !== '')
+          record({ path: entryPath, type: header.type, linkTarget: header.linkTarget, blob: null, position });
+        return;
+      }
+      next.file = { path: entryPath, position };
+      if (header.size === 0) {
+        jobs.push(
+          new BlobReader(options).end().then((blob) => {
+            record({ path: entryPath, type: 'file', linkTarget: null, blob, position });
+          }),
+        );
+        next.file = null;
+      }
+    },
+  });
+
+  let position = 0;
+  try {
+    while (position < size && !parser.ended) {
+      const pending = parser.pendingData;
+      const file = next.file;
+      if (pending > 0 && file !== null) {
+        const { path: entryPath, position: index } = file;
+        if (position + pending > size) {
+          throw new InputError(
+            InputErrorCode.truncated,
+            `${label} ends inside entry ${escapeControl(entryPath)} at byte ${size} (truncated download or interrupted save?)`,
+            entryPath,
+          );
+        }
+        const start = position;
+        const job = readEntry(handle, reader, path, entryPath, start, pending, options, progress).then((blob) => {
+          record({ path: entryPath, type: 'file', linkTarget: null, blob, position: index });
+        });
+        // Large blobs run on workers in parallel; small ones are read now, in order.
+        if (options.verify && options.pool && pending >= options.workerThreshold) jobs.push(job);
+        else await job;
+        next.file = null;
+        position += parser.skipData();
+        continue;
+      }
+      const want = Math.min(Math.max(parser.wantedBytes, 1), size - position);
+      const chunk = reader.cached(position, want) ?? (await reader.read(position, want));
+      parser.write(chunk);
+      position += chunk.length;
+      progress(chunk.length);
+    }
+  } catch (error) {
+    if (error instanceof TarFormatError) {
+      throw new InputError(
+        InputErrorCode.notAnArchive,
+        count === 0
+          ? `${label} is not a tar archive: no valid tar header at byte 0 (not an image archive, or compressed with something other than gzip or zstd?)`
+          : `${label}: ${error.message} at byte ${error.offset} (corrupted archive?)`,
+      );
+    }
+    throw error;
+  }
+  if (size === 0) {
+    throw new InputError(
+      InputErrorCode.empty,
+      `${label} is empty: 0 bytes of archive (an interrupted save or download?)`,
+    );
+  }
+  let sawEnd: boolean;
+  try {
+    sawEnd = parser.end();
+  } catch {
+    throw new InputError(
+      InputErrorCode.truncated,
+      count === 0
+        ? `${label} ends inside its first tar header (truncated download?)`
+        : `${label} ends inside entry ${escapeControl(parser.currentPath ?? lastEntry ?? '?')} at byte ${size} (truncated download or interrupted save?)`,
+      parser.currentPath,
+    );
+  }
+  await Promise.all(jobs);
+  return { entries, entryCount: count, sawEndOfArchive: sawEnd, duplicates, lastEntry };
+}
+
+async function readEntry(
+  handle: FileHandle,
+  reader: BlockReader,
+  path: string,
+  entryPath: string,
+  start: number,
+  length: number,
+  options: FileWalkOptions,
+  progress: (bytes: number) => void,
+): Promise<BlobFacts> {
+  const blobOptions: BlobReaderOptions = {
+    jsonCap: options.jsonCap,
+    keepFiles: options.keepFiles,
+    ...(options.estimateCompressed !== undefined ? { estimateCompressed: options.estimateCompressed } : {}),
+    ...(options.hashFiles !== undefined ? { hashFiles: options.hashFiles } : {}),
+  };
+  if (options.verify) {
+    if (options.pool && length >= options.workerThreshold)
+      return options.pool.run(path, start, length, blobOptions, progress);
+    return readBlobRange(handle, start, length, blobOptions, progress);
+  }
+  // Metadata only: JSON and compressed blobs are read whole (JSON is small; a compressed layer
+  // must be decoded to list its files); an uncompressed layer tar is walked header by header.
+  const head = await reader.read(start, Math.min(SNIFF_BYTES, length));
+  const kind = sniffContent(head);
+  if (kind !== 'tar' && kind !== 'other') return readBlobRange(handle, start, length, blobOptions, progress);
+  if (kind === 'other') {
+    progress(length);
+    return unverified(entryPath, length, kind, null);
+  }
+  const walker = new LayerWalker(options.keepFiles);
+  await walker.walkRange(reader, start, length);
+  progress(length);
+  return unverified(entryPath, length, 'tar', walker.finish());
+}
+
+function unverified(entryPath: string, length: number, content: 'tar' | 'other', layer: BlobFacts['layer']): BlobFacts {
+  return {
+    digest: digestClaimedByName(entryPath),
+    verified: false,
+    storedSize: length,
+    compression: 'none',
+    content,
+    uncompressedDigest: null,
+    uncompressedSize: length,
+    layer,
+    json: null,
+    decodeError: null,
+    estimatedCompressedSize: null,
+  };
+}

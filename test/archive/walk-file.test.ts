@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { InputErrorCode, readArchive, type ArchiveReport } from '../../src/index.js';
+import { archiveEntries, buildArchive, buildImage, writeTar } from '../helpers/fixture-builder.js';
+import { sampleImages } from '../helpers/specs.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'layerlens-file-'));
+const root = resolve(import.meta.dirname, '../..');
+const fixtures = join(root, 'fixtures');
+const real = resolve(root, '../shared/corpus/real');
+
+function write(name: string, bytes: Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** What a metadata-only read must agree on: everything but hashes of blobs it did not read. */
+const metadataOf = (report: ArchiveReport) =>
+  report.images.map((image) => ({
+    tags: image.tags,
+    configDigest: image.configDigest,
+    contentSize: image.contentSize,
+    layers: image.layers.map((l) => [l.diffId, l.storedSize, l.uncompressedSize, l.contentSize, l.fileCount, l.files]),
+  }));
+
+describe('the seekable path over a regular file', () => {
+  it.each(['docker-classic', 'podman', 'docker25', 'oci'] as const)(
+    'gives the same report as streaming (%s)',
+    async (format) => {
+      const { bytes } = await buildArchive(format, sampleImages(format === 'oci' ? 'gzip' : 'none'));
+      const path = write(`${format}.tar`, bytes);
+      const byFile = await readArchive(path, { label: 'x' });
+      const byStream = await readArchive(Readable.from([bytes]), { label: 'x' });
+      expect(byFile).toEqual(byStream);
+    },
+  );
+
+  it.each(readdirSync(fixtures))(
+    'reads fixtures/%s metadata-only with the same sizes, files and diff ids',
+    async (name) => {
+      const path = join(fixtures, name);
+      const verified = await readArchive(path);
+      const quick = await readArchive(path, { verify: false });
+      expect(metadataOf(quick)).toEqual(metadataOf(verified));
+      expect(quick.verified).toBe(name.endsWith('.gz')); // a compressed file streams, so it is verified anyway
+    },
+  );
+
+  const realArchives = existsSync(real)
+    ? readdirSync(real).filter((f) => /\.tar$/.test(f) && !f.startsWith('broken.'))
+    : [];
+  it.each(realArchives)('reads corpus %s metadata-only with the same sizes, files and diff ids', async (name) => {
+    const path = join(real, name);
+    expect(metadataOf(await readArchive(path, { verify: false }))).toEqual(metadataOf(await readArchive(path)));
+  });
+
+  it('reports truncation inside an entry, naming it', async () => {
+    const { bytes } = await buildArchive('podman', sampleImages());
+    const path = write('cut.tar', bytes.subarray(0, 3000));
+    await expect(readArchive(path)).rejects.toMatchObject({
+      code: InputErrorCode.truncated,
+      message: expect.stringMatching(/ends inside entry .*\.tar/) as unknown,
+    });
+    await expect(readArchive(path, { verify: false })).rejects.toMatchObject({ code: InputErrorCode.truncated });
+  });
+
+  it('refuses a file that is not a tar, and an empty one', async () => {
+    await expect(readArchive(write('junk.tar', Buffer.alloc(4096, 0x41)))).rejects.toMatchObject({
+      code: InputErrorCode.notAnArchive,
+    });
+    await expect(readArchive(write('empty.tar', Buffer.alloc(0)))).rejects.toMatchObject({
+      code: InputErrorCode.empty,
+    });
+  });
+
+  it('reads complete entries without end-of-archive blocks, with a warning', async () => {
+    const images = [await buildImage(sampleImages()[0] ?? { layers: [] })];
+    const path = write('noend.tar', await writeTar(archiveEntries('docker-classic', images), { endBlocks: false }));
+    const report = await readArchive(path);
+    expect(report.images).toHaveLength(1);
+    expect(report.problems.map((p) => p.code)).toContain('MISSING_END_OF_ARCHIVE');
+  });
+});
+
+const dist = join(root, 'dist/index.js');
+describe.skipIf(!existsSync(dist))('worker threads (built dist/)', () => {
+  it('give the same report as reading on the main thread', async () => {
+    const { bytes } = await buildArchive('oci', sampleImages('gzip'));
+    const path = write('workers.tar', bytes);
+    const script = `
+      import { readArchive } from ${JSON.stringify(dist)};
+      const path = ${JSON.stringify(path)};
+      const a = await readArchive(path, { workers: 2, workerThreshold: 0 });
+      const b = await readArchive(path, { workers: 0 });
+      process.stdout.write(JSON.stringify({ same: JSON.stringify(a) === JSON.stringify(b), layers: a.images.flatMap((i) => i.layers.map((l) => l.digest)) }));
+    `;
+    const scriptPath = join(dir, 'workers.mjs');
+    writeFileSync(scriptPath, script);
+    const run = spawnSync(process.execPath, [scriptPath], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const result = JSON.parse(run.stdout) as { same: boolean; layers: string[] };
+    expect(result.same).toBe(true);
+    expect(result.layers.every((d) => d.startsWith('sha256:'))).toBe(true);
+  });
+
+  it('reads stdin redirected from a file like the file itself', () => {
+    const path = join(fixtures, 'app-v2.oci.tar');
+    const bin = join(root, 'bin/layerlens.js');
+    const byPath = spawnSync(process.execPath, [bin, 'inspect', '--json', path], { encoding: 'utf8' });
+    const byStdin = spawnSync(process.execPath, [bin, 'inspect', '--json', '-'], {
+      encoding: 'utf8',
+      input: readFileSync(path),
+    });
+    const images = (out: string) => (JSON.parse(out) as { archives: { images: unknown }[] }).archives[0]?.images;
+    expect(images(byStdin.stdout)).toEqual(images(byPath.stdout));
+  });
+});
