@@ -101,7 +101,9 @@ async function main() {
       console.error(`${item.name} ${label}: ${result.seconds.toFixed(2)} s vs ${yard.seconds.toFixed(2)} s`);
     };
     measure('verify, by path', `${inspect(sh(item.file))} > /dev/null`, null);
-    measure('verify, stdin', `${inspect('-')} > /dev/null`, item.file);
+    measure('verify, stdin (file redirect)', `${inspect('-')} > /dev/null`, item.file);
+    if (item.file === a)
+      measure('verify, stdin pipe (cat |)', `cat ${sh(item.file)} | ${inspect('-')} > /dev/null`, null);
     if (process.env.BENCH_SKIP_METADATA !== '1' && (item.file === a || item.file === b))
       measure('metadata only (--no-verify), by path', `${inspect(`--no-verify ${sh(item.file)}`)} > /dev/null`, null);
   }

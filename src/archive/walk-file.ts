@@ -20,12 +20,20 @@ export interface FileWalkOptions extends BlobReaderOptions {
   readonly onProgress?: (bytesRead: number, totalBytes: number | null) => void;
 }
 
-const BLOCK_CACHE = 1024 * 1024;
+const MIN_BLOCK = 64 * 1024;
+const MAX_BLOCK = 1024 * 1024;
 
-/** Positional reads through a 1 MiB block cache, so header walks cost one read per megabyte. */
+/**
+ * Positional reads through a block cache. After a seek it reads 64 KiB (a header far from the
+ * last one needs no more); while reads follow each other it doubles up to 1 MiB (dense headers
+ * of small files cost one read per megabyte).
+ */
 class BlockReader {
   private block = Buffer.alloc(0);
   private blockStart = 0;
+  private blockSize = MIN_BLOCK;
+  /** Bytes read from the file, for the performance notes and tests. */
+  bytesRead = 0;
 
   constructor(
     private readonly handle: FileHandle,
@@ -43,10 +51,15 @@ class BlockReader {
   async read(position: number, length: number): Promise<Buffer> {
     const hit = this.cached(position, length);
     if (hit) return hit;
-    const size = Math.min(Math.max(BLOCK_CACHE, length), this.size - position);
+    // Dense headers land just past the last block: keep growing. A far seek starts small again.
+    const end = this.blockStart + this.block.length;
+    const near = position >= end && position < end + this.blockSize;
+    this.blockSize = near ? Math.min(MAX_BLOCK, this.blockSize * 2) : MIN_BLOCK;
+    const size = Math.min(Math.max(this.blockSize, length), this.size - position);
     if (size <= 0) return Buffer.alloc(0);
     const buffer = Buffer.allocUnsafe(size);
     const { bytesRead } = await this.handle.read(buffer, 0, size, position);
+    this.bytesRead += bytesRead;
     this.block = buffer.subarray(0, bytesRead);
     this.blockStart = position;
     return this.block.subarray(0, Math.min(length, bytesRead));

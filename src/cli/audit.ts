@@ -9,6 +9,7 @@ import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.j
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { printInputProblems, readInputs, type ReadResult } from './read-inputs.js';
+import { writeHtmlReport } from './html-output.js';
 
 export interface AuditArgs {
   readonly inputs: readonly string[];
@@ -17,6 +18,7 @@ export interface AuditArgs {
   readonly format: 'text' | 'json' | 'markdown' | 'junit';
   readonly junit: string | undefined;
   readonly markdown: string | undefined;
+  readonly html: string | undefined;
   /** Rules given as flags, already in config spelling (`maxSize`...). */
   readonly flagRules: Readonly<Record<string, unknown>>;
   readonly ignore: readonly string[];
@@ -113,6 +115,8 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
     renderSectionsMarkdown('layerlens audit', buildAuditSections(result, { markdown: true }));
   if (args.junit !== undefined) writeFileSync(resolve(io.cwd, args.junit), renderAuditJunit(result));
   if (args.markdown !== undefined) writeFileSync(resolve(io.cwd, args.markdown), markdown());
+  if (args.html !== undefined)
+    writeHtmlReport(io, args.html, `layerlens audit: ${args.inputs.join(', ')}`, { reports: inputs.reports }, result);
   switch (args.format) {
     case 'json':
       io.stdout.write(`${JSON.stringify(buildAuditJson(result), null, 2)}\n`);

@@ -8,6 +8,7 @@ import { renderInspectText } from '../report/inspect-text.js';
 import type { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { printInputProblems, readInputs } from './read-inputs.js';
+import { writeHtmlReport } from './html-output.js';
 
 export interface InspectArgs {
   readonly archives: readonly string[];
@@ -19,6 +20,7 @@ export interface InspectArgs {
   readonly quiet: boolean;
   readonly tree: boolean;
   readonly verify: boolean;
+  readonly html: string | undefined;
   readonly treeDepth: number;
 }
 
@@ -52,6 +54,8 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       });
     }
   }
+  if (args.html !== undefined)
+    writeHtmlReport(io, args.html, `layerlens inspect: ${args.archives.join(', ')}`, { reports });
   if (args.json) {
     const document = buildInspectJson(reports, { files: args.files, trees: overlays }) as { archives: object[] };
     for (const { path, error } of result.failures) {

@@ -76,6 +76,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           describe: 'largest JSON entry read, in bytes',
         })
         .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' })
+        .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' })
         .example('$0 inspect app.tar', 'images and layers of a docker save')
         .example('docker save app | $0 inspect -', 'read from stdin')
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
@@ -122,6 +123,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           describe: 'largest JSON entry read, in bytes',
         })
         .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' })
+        .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' })
         .example('$0 share app-1.tar app-2.tar worker.tar', 'shared and unique bytes, savings, bases')
         .example('$0 share --by chain *.tar', "share as Docker's store does (docker system df -v)")
         .example('$0 share next.tar --have current.tar', 'what the next release costs a node that runs the current one')
@@ -177,6 +179,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           describe: 'largest JSON entry read, in bytes',
         })
         .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' })
+        .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' })
         .example('$0 audit app.tar --max-size 500MB --min-efficiency 95%', 'gate on flags alone')
         .example(
           '$0 audit app.tar --baseline release.json',
@@ -234,6 +237,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             quiet: args['quiet'] === true,
             tree: args['tree'] === true,
             verify: args['verify'] !== false,
+            html: args['html'] as string | undefined,
             treeDepth: Number(args['treeDepth'] ?? 3),
           },
           io,
@@ -249,6 +253,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
             estimateCompressed: args['estimateCompressed'] === true,
             verify: args['verify'] === true,
+            html: args['html'] as string | undefined,
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
           },
@@ -265,6 +270,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown' | 'junit'),
             junit: args['junit'] as string | undefined,
             markdown: args['markdown'] as string | undefined,
+            html: args['html'] as string | undefined,
             flagRules: flagRules(args),
             ignore: stdinAware(args['ignore']),
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),

@@ -6,6 +6,7 @@ import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.j
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { printInputProblems, readInputs, type ReadResult } from './read-inputs.js';
+import { writeHtmlReport } from './html-output.js';
 
 export interface ShareArgs {
   readonly inputs: readonly string[];
@@ -14,6 +15,7 @@ export interface ShareArgs {
   readonly format: 'text' | 'json' | 'markdown';
   readonly estimateCompressed: boolean;
   readonly verify: boolean;
+  readonly html: string | undefined;
   readonly maxJson: number;
   readonly quiet: boolean;
 }
@@ -46,6 +48,8 @@ export async function runShare(args: ShareArgs, io: CliIo): Promise<ExitCode> {
   if (images.length === 0) throw new UsageError('the inputs hold no images to compare');
   const haveImages = mergeImages(have.reports.flatMap((r) => r.images.map((image) => ({ image, source: r.path }))));
   const report = analyzeSharing(images, { key: args.by, have: haveImages });
+  if (args.html !== undefined)
+    writeHtmlReport(io, args.html, `layerlens share: ${args.inputs.join(', ')}`, { sharing: report });
   if (args.format === 'json') {
     io.stdout.write(`${JSON.stringify(buildShareJson(report), null, 2)}\n`);
   } else {

@@ -5,6 +5,7 @@ import { shortDigest } from '../model/digest.js';
 import type { FileRecord } from '../layer/layer-contents.js';
 import { describeStep } from '../model/history-step.js';
 import { renderTable } from './table.js';
+import { textBar } from './text-bar.js';
 import type { TreeNode } from '../layer/tree-view.js';
 
 export interface InspectTextOptions {
@@ -107,6 +108,14 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
       '    ',
     ),
   );
+  const largest = Math.max(0, ...image.layers.map((l) => l.contentSize ?? 0));
+  if (largest > 0 && image.layers.length > 1) {
+    lines.push('', '    content by layer:');
+    for (const layer of image.layers) {
+      const bar = textBar([{ value: layer.contentSize ?? 0, char: '█' }], largest, 40);
+      lines.push(`    ${String(layer.index).padStart(3)} ${bar.padEnd(40)} ${bytes(layer.contentSize).padStart(9)}`);
+    }
+  }
   if (options.files) {
     for (const layer of image.layers) lines.push('', `    layer ${layer.index} files:`, ...layer.files.map(fileLine));
   }

@@ -4,6 +4,7 @@ import { shortDigest } from '../model/digest.js';
 import type { ImageShare, SharingReport } from '../sharing/analyze-sharing.js';
 import { describeStep } from '../model/history-step.js';
 import { clip } from './table.js';
+import { textBar } from './text-bar.js';
 import { line, table, type Block, type Section } from './sections.js';
 
 export const SHARE_SCHEMA_VERSION = 1;
@@ -97,6 +98,24 @@ export function buildShareSections(report: SharingReport, options: { width?: num
       line('SIZE is content bytes (as docker image ls); LAYERS is shared/distinct.'),
     ],
   });
+  const largest = Math.max(0, ...report.images.map((i) => i.size));
+  if (largest > 0) {
+    sections.push({
+      title: 'Size to scale (█ shared, ░ unique)',
+      blocks: report.images.map((i) =>
+        line(
+          `${clip(imageName(i.image), 24).padEnd(24)} ${textBar(
+            [
+              { value: i.sharedSize, char: '█' },
+              { value: i.uniqueSize, char: '░' },
+            ],
+            largest,
+            40,
+          ).padEnd(40)} ${bytes(i.size).padStart(9)}`,
+        ),
+      ),
+    });
+  }
   const est = totals.compressedSizeEstimated;
   const savedRatio = (saved: number | null, of: number | null): string =>
     saved === null || of === null || of === 0 ? '' : ` (${percent(saved / of)})`;

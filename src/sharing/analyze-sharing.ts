@@ -42,6 +42,8 @@ export interface ImageShare {
   /** Compressed bytes of its distinct layers; null when a layer's is unknown. */
   readonly compressedSize: number | null;
   readonly compressedSizeEstimated: boolean;
+  /** The index key (diff id or ChainID) of each of its layers, in order. */
+  readonly layerKeys: readonly string[];
 }
 
 export interface SharedBase {
@@ -181,7 +183,8 @@ export function analyzeSharing(
 
   const images: ImageShare[] = inputs.map(({ image, sources }) => {
     const id = imageId(image);
-    const distinct = distinctRows(rowsById.get(id) ?? []);
+    const rows = rowsById.get(id) ?? [];
+    const distinct = distinctRows(rows);
     let size = 0;
     let sharedSize = 0;
     let uncompressedSize = 0;
@@ -218,6 +221,7 @@ export function analyzeSharing(
       sharedLayerCount,
       compressedSize: distinct.length === 0 ? null : compressedSize,
       compressedSizeEstimated: estimated,
+      layerKeys: rows.map((row) => row.key),
     };
   });
 

@@ -1,0 +1,33 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AuditResult } from '../audit/audit-images.js';
+import type { ArchiveReport } from '../model/image.js';
+import { renderHtmlReport } from '../report/html-report.js';
+import { analyzeSharing, mergeImages, type ShareKey, type SharingReport } from '../sharing/analyze-sharing.js';
+import type { CliIo } from './io.js';
+
+/** Writes the self-contained HTML report for `--html FILE`; bars come from the sharing index. */
+export function writeHtmlReport(
+  io: CliIo,
+  file: string,
+  title: string,
+  source: { reports: readonly ArchiveReport[]; key?: ShareKey } | { sharing: SharingReport },
+  audit: AuditResult | null = null,
+): void {
+  const sharing =
+    'sharing' in source
+      ? source.sharing
+      : analyzeSharing(
+          mergeImages(source.reports.flatMap((r) => r.images.map((image) => ({ image, source: r.path })))),
+          {
+            key: source.key ?? 'diffId',
+          },
+        );
+  const html = renderHtmlReport({
+    title,
+    sharing,
+    audit,
+    generatedAt: new Date().toISOString().slice(0, 19).replace('T', ' '),
+  });
+  writeFileSync(resolve(io.cwd, file), html);
+}

@@ -1,0 +1,213 @@
+import prettyBytes from 'pretty-bytes';
+import type { AuditResult } from '../audit/audit-images.js';
+import { shortDigest } from '../model/digest.js';
+import { describeStep } from '../model/history-step.js';
+import type { ImageShare, SharingReport } from '../sharing/analyze-sharing.js';
+import { formatLimit } from './audit-report.js';
+
+export interface HtmlReportInput {
+  readonly title: string;
+  readonly sharing: SharingReport;
+  readonly audit?: AuditResult | null;
+  /** Shown in the footer; pass a fixed value for reproducible files. */
+  readonly generatedAt?: string;
+}
+
+const esc = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+const bytes = (n: number | null, estimated = false): string =>
+  n === null ? 'n/a' : `${estimated ? '~' : ''}${prettyBytes(n)}`;
+const name = (share: ImageShare): string => share.image.tags[0] ?? `untagged ${shortDigest(share.image.configDigest)}`;
+
+/** The same layer gets the same colour in every image: a hue from its key. */
+function hueOf(key: string): number {
+  const hex = key.replace(/^[a-z0-9]+:/, '').slice(0, 6);
+  const value = Number.parseInt(hex, 16);
+  return Number.isFinite(value) ? value % 360 : 0;
+}
+
+/**
+ * One self-contained HTML file: inline CSS, no script, no network, so it opens from file:// and
+ * offline. Tooltips appear on hover and on keyboard focus (CSS only); every chart has a table or
+ * text beside it. Pure: data in, a string out.
+ */
+export function renderHtmlReport(input: HtmlReportInput): string {
+  const { sharing } = input;
+  const layerByKey = new Map(sharing.layers.map((l) => [l.key, l]));
+  const largest = Math.max(1, ...sharing.images.map((i) => i.size));
+  const body: string[] = [];
+
+  const t = sharing.totals;
+  const transfer =
+    t.compressedSize === null || t.dedupedCompressedSize === null || t.savedCompressedSize === null
+      ? 'not known (layers stored uncompressed)'
+      : `${bytes(t.savedCompressedSize, t.compressedSizeEstimated)} of ${bytes(t.compressedSize, t.compressedSizeEstimated)}`;
+  body.push(`<section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2><dl class="cards">
+<div><dt>Images</dt><dd data-total="images">${t.images}</dd></div>
+<div><dt>Distinct layers</dt><dd data-total="layers">${t.layers} (${t.sharedLayers} shared)</dd></div>
+<div><dt>Stored separately</dt><dd data-total="size">${bytes(t.size)}</dd></div>
+<div><dt>Deduplicated</dt><dd data-total="dedupedSize">${bytes(t.dedupedSize)}</dd></div>
+<div><dt>Storage saved</dt><dd data-total="savedSize">${bytes(t.savedSize)} (${Math.round(t.savedRatio * 100)}%)</dd></div>
+<div><dt>Transfer saved</dt><dd data-total="transfer">${esc(transfer)}</dd></div>
+</dl></section>`);
+
+  body.push(`<section aria-labelledby="images-h"><h2 id="images-h">Layers of each image</h2>
+<p class="note">Each bar is an image, drawn to scale; each segment a layer, sized by its content bytes. The same layer has the same colour in every image. Hover or focus a segment for its details.</p>
+<div class="bars">`);
+  sharing.images.forEach((share, row) => {
+    const seen = new Set<string>();
+    const segments: string[] = [];
+    share.image.layers.forEach((layer, index) => {
+      const key = share.layerKeys[index] ?? '';
+      if (seen.has(key)) return; // a layer listed twice is stored once
+      seen.add(key);
+      const size = layer.contentSize ?? 0;
+      const others = Math.max(0, (layerByKey.get(key)?.images.length ?? 1) - 1);
+      const step = describeStep(layer.createdBy);
+      const label = `layer ${index} of ${name(share)}: ${prettyBytes(size)}${step ? `, ${step}` : ''}${others > 0 ? `, shared with ${others} other image${others === 1 ? '' : 's'}` : ''}`;
+      const width = share.size === 0 ? 0 : (size / share.size) * 100;
+      segments.push(
+        `<button type="button" class="seg${others > 0 ? ' shared' : ''}" style="flex-basis:${width.toFixed(4)}%;--hue:${hueOf(key)}" data-image="${row}" data-layer="${index}" data-diff-id="${esc(layer.diffId ?? '')}" data-size="${size}" aria-label="${esc(label)}"><span class="tip" role="tooltip"><b>Layer ${index}</b> · ${esc(prettyBytes(size))} content${layer.uncompressedSize !== null ? ` · ${esc(prettyBytes(layer.uncompressedSize))} tar` : ''}${layer.compressedSize !== null ? ` · ${esc(bytes(layer.compressedSize, layer.compressedSizeEstimated))} compressed` : ''}<br>${esc(step || '(no history step)')}<br><code>diff ${esc(shortDigest(layer.diffId))}</code> <code>blob ${esc(shortDigest(layer.digest))}</code>${others > 0 ? `<br>shared with ${others} other image${others === 1 ? '' : 's'}` : ''}</span></button>`,
+      );
+    });
+    body.push(`<div class="row"><div class="label"><span class="name">${esc(name(share))}</span> <span class="meta">${esc(share.image.platform ?? '')} · <span data-image-size="${row}">${esc(prettyBytes(share.size))}</span>, ${esc(prettyBytes(share.sharedSize))} shared</span></div>
+<div class="track"><div class="bar" role="group" aria-label="${esc(`${name(share)}: ${share.image.layers.length} layers, ${prettyBytes(share.size)}`)}" style="width:${((share.size / largest) * 100).toFixed(4)}%">${segments.join('')}</div></div></div>`);
+  });
+  body.push('</div></section>');
+
+  if (sharing.images.length >= 2) {
+    const max = Math.max(1, ...sharing.matrix.flatMap((row, i) => row.filter((_, j) => j !== i)));
+    body.push(`<section aria-labelledby="matrix-h"><h2 id="matrix-h">Shared bytes between images</h2><div class="scroll"><table class="matrix"><caption>Content bytes each pair of images has in common (the diagonal is each image's own size)</caption>
+<thead><tr><th scope="col">image</th>${sharing.images.map((s, j) => `<th scope="col" title="${esc(name(s))}">${j + 1}</th>`).join('')}</tr></thead><tbody>`);
+    sharing.images.forEach((share, i) => {
+      const cells = sharing.matrix[i]?.map((value, j) => {
+        const heat = i === j ? 0 : value / max;
+        return `<td style="--heat:${heat.toFixed(3)}" data-shared="${value}">${esc(prettyBytes(value))}</td>`;
+      });
+      body.push(`<tr><th scope="row">${i + 1}. ${esc(name(share))}</th>${cells?.join('') ?? ''}</tr>`);
+    });
+    body.push('</tbody></table></div></section>');
+  }
+
+  if (sharing.bases.length > 0) {
+    body.push(
+      `<section aria-labelledby="bases-h"><h2 id="bases-h">Shared bases</h2><ul>${sharing.bases
+        .map(
+          (b) =>
+            `<li>${b.images.length} images share base <b>${esc(describeStep(b.name))}</b>: ${b.layerCount} layer${b.layerCount === 1 ? '' : 's'}, ${esc(prettyBytes(b.size))}, stored once</li>`,
+        )
+        .join('')}</ul></section>`,
+    );
+  }
+
+  if (input.audit) body.push(auditSection(input.audit));
+
+  body.push(`<section aria-labelledby="table-h"><h2 id="table-h">All layers</h2><div class="scroll"><table><caption>Every layer of every image, as in the bars above</caption>
+<thead><tr><th scope="col">image</th><th scope="col">#</th><th scope="col">diff id</th><th scope="col" class="num">content</th><th scope="col" class="num">compressed</th><th scope="col">created by</th></tr></thead><tbody>`);
+  for (const share of sharing.images) {
+    share.image.layers.forEach((layer, index) => {
+      body.push(
+        `<tr><td>${esc(name(share))}</td><td>${index}</td><td><code>${esc(shortDigest(layer.diffId))}</code></td><td class="num">${esc(bytes(layer.contentSize))}</td><td class="num">${esc(bytes(layer.compressedSize, layer.compressedSizeEstimated))}</td><td class="step">${esc(describeStep(layer.createdBy))}</td></tr>`,
+      );
+    });
+  }
+  body.push('</tbody></table></div></section>');
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${esc(input.title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><h1>${esc(input.title)}</h1></header>
+<main>
+${body.join('\n')}
+</main>
+<footer>Made by layerlens${input.generatedAt ? ` on ${esc(input.generatedAt)}` : ''}. Sizes are content bytes (regular files plus symlink targets) unless marked otherwise.</footer>
+</body>
+</html>
+`;
+}
+
+function auditSection(audit: AuditResult): string {
+  const out: string[] = [
+    `<section aria-labelledby="audit-h"><h2 id="audit-h">Budget audit</h2>
+<p data-audit-summary>${audit.summary.fail > 0 ? '<strong class="fail">Failed</strong>' : '<strong class="pass">Passed</strong>'}: ${audit.summary.pass} pass, ${audit.summary.warn} warn, ${audit.summary.fail} fail${audit.summary.skip > 0 ? `, ${audit.summary.skip} skipped` : ''}</p>`,
+  ];
+  const rows = audit.images.flatMap((a) =>
+    a.rules.map(
+      (r) =>
+        `<tr class="${r.status}"><td>${esc(r.rule)}</td><td>${esc(a.image.tags[0] ?? shortDigest(a.image.configDigest))}</td><td class="num">${esc(r.value === null ? 'n/a' : String(r.value))}</td><td>${esc(formatLimit(r))}</td><td><span class="status ${r.status}">${r.status.toUpperCase()}</span></td></tr>`,
+    ),
+  );
+  if (rows.length > 0) {
+    out.push(
+      `<div class="scroll"><table><caption>Rules</caption><thead><tr><th scope="col">rule</th><th scope="col">image</th><th scope="col" class="num">value</th><th scope="col">limit</th><th scope="col">status</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`,
+    );
+  }
+  for (const a of audit.images) {
+    if (a.wasted.length === 0 && a.findings.length === 0) continue;
+    out.push(
+      `<h3>${esc(a.image.tags[0] ?? shortDigest(a.image.configDigest))}: ${esc(prettyBytes(a.wastedSize))} wasted, efficiency ${(a.efficiency * 100).toFixed(1)}%</h3>`,
+    );
+    if (a.wasted.length > 0) {
+      out.push(
+        `<div class="scroll"><table><caption>Biggest wasted files</caption><thead><tr><th scope="col" class="num">bytes</th><th scope="col">path</th><th scope="col">where</th></tr></thead><tbody>${a.wasted
+          .slice(0, 10)
+          .map(
+            (h) =>
+              `<tr><td class="num">${esc(prettyBytes(h.size))}</td><td><code>${esc(h.path)}</code></td><td>layer ${h.layerIndex}, ${h.hiddenBy === 'overwrite' ? 'overwritten' : h.hiddenBy === 'replace' ? 'replaced' : 'removed'} in layer ${h.byLayer}</td></tr>`,
+          )
+          .join('')}</tbody></table></div>`,
+      );
+    }
+    if (a.findings.length > 0) {
+      out.push(
+        `<ul class="findings">${a.findings.map((f) => `<li><span class="code">${esc(f.code)}</span> ${esc(prettyBytes(f.bytes))}: ${esc(f.message)}</li>`).join('')}</ul>`,
+      );
+    }
+  }
+  out.push('</section>');
+  return out.join('\n');
+}
+
+const CSS = `
+:root{--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--card:#f6f8fa;--pass:#1a7f37;--warn:#9a6700;--fail:#cf222e;--sat:65%;--lit:55%}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--line:#30363d;--card:#161b22;--pass:#3fb950;--warn:#d29922;--fail:#f85149;--lit:45%}}
+*{box-sizing:border-box}
+/* Long paths and digests in titles and lists must wrap on a phone, not widen the page. */
+body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;overflow-wrap:anywhere}
+header,main,footer{max-width:1200px;margin:0 auto;padding:0 16px}
+h1{font-size:1.5rem;margin:1rem 0}
+h2{font-size:1.15rem;margin:1.8rem 0 .6rem;border-bottom:1px solid var(--line);padding-bottom:.3rem}
+footer{color:var(--muted);font-size:.85rem;margin:2rem auto}
+.note{color:var(--muted);margin:.2rem 0 .8rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:10px;margin:0}
+.cards div{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px}
+.cards dt{color:var(--muted);font-size:.85rem}.cards dd{margin:0;font-size:1.15rem;font-weight:600}
+.row{margin:10px 0}
+.label{display:flex;flex-wrap:wrap;gap:.5rem;align-items:baseline}.label .name{font-weight:600;overflow-wrap:anywhere}.label .meta{color:var(--muted);font-size:.85rem}
+/* Tooltips anchor to the whole track, so one near the right edge cannot push past a phone's screen. */
+.track{position:relative;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:2px}
+.bar{display:flex;height:28px;min-width:8px}
+.seg{flex-grow:0;flex-shrink:1;min-width:3px;height:100%;border:0;border-right:1px solid var(--bg);padding:0;margin:0;cursor:pointer;background:hsl(var(--hue) var(--sat) var(--lit))}
+.seg.shared{background:repeating-linear-gradient(135deg,hsl(var(--hue) var(--sat) var(--lit)) 0 6px,hsl(var(--hue) var(--sat) calc(var(--lit) + 8%)) 6px 12px)}
+.seg:focus-visible{outline:3px solid var(--fg);outline-offset:1px;z-index:2}
+.tip{display:none;position:absolute;left:0;top:calc(100% + 4px);z-index:5;width:max-content;max-width:min(420px,100%);background:var(--fg);color:var(--bg);padding:8px 10px;border-radius:6px;font-size:.8rem;text-align:left;line-height:1.4;overflow-wrap:anywhere}
+.seg:hover .tip,.seg:focus .tip{display:block}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+caption{text-align:left;color:var(--muted);padding:.3rem 0}
+th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
+.num{text-align:right;white-space:nowrap}
+td.step{overflow-wrap:anywhere}
+.scroll{overflow-x:auto}
+.matrix td{text-align:right;background:rgb(47 129 247 / calc(var(--heat) * 60%));white-space:nowrap}
+.status{font-weight:700}.status.pass,.pass{color:var(--pass)}.status.warn{color:var(--warn)}.status.fail,.fail{color:var(--fail)}
+.findings .code{font-family:ui-monospace,monospace;font-size:.85rem}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em}
+@media (max-width:600px){body{font-size:14px}.bar{height:36px}h1{font-size:1.25rem}}
+`;

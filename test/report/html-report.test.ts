@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { ImageReport, LayerReport } from '../../src/index.js';
+import { renderHtmlReport } from '../../src/report/html-report.js';
+import { textBar } from '../../src/report/text-bar.js';
+import { analyzeSharing, mergeImages } from '../../src/sharing/analyze-sharing.js';
+
+const layer = (index: number, diffId: string, size: number, createdBy: string): LayerReport => ({
+  index,
+  diffId: diffId as LayerReport['diffId'],
+  digest: null,
+  mediaType: null,
+  compression: 'none',
+  storedSize: size,
+  uncompressedSize: size,
+  contentSize: size,
+  fileCount: 1,
+  createdBy,
+  present: true,
+  external: false,
+  estargz: false,
+  entry: null,
+  compressedSize: null,
+  compressedSizeEstimated: false,
+  files: [],
+});
+const image = (tag: string, layers: LayerReport[]): ImageReport => ({
+  tags: [tag],
+  configDigest: `sha256:${tag.length.toString(16).padStart(64, '0')}` as ImageReport['configDigest'],
+  manifestDigest: null,
+  platform: 'linux/amd64',
+  created: null,
+  contentSize: layers.reduce((s, l) => s + (l.contentSize ?? 0), 0),
+  uncompressedSize: 0,
+  compressedSize: null,
+  layers,
+  history: [],
+});
+
+describe('renderHtmlReport', () => {
+  const hostile = image('<script>alert(1)</script>:1', [
+    layer(0, `sha256:${'a'.repeat(64)}`, 100, 'RUN echo "<img src=x onerror=alert(1)>"'),
+  ]);
+  const other = image('other:1', [
+    layer(0, `sha256:${'a'.repeat(64)}`, 100, 'base'),
+    layer(1, `sha256:${'b'.repeat(64)}`, 50, 'x'),
+  ]);
+  const html = renderHtmlReport({
+    title: 'test',
+    sharing: analyzeSharing(mergeImages([hostile, other].map((i) => ({ image: i, source: 't' })))),
+  });
+
+  it('escapes every name and step from the archive', () => {
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;:1');
+  });
+
+  it('is self-contained: no script, no external resource', () => {
+    expect(html).not.toMatch(/<script|<link|src="http|url\(http|@import/i);
+  });
+
+  it('has one focusable, labelled segment per distinct layer', () => {
+    expect(html.match(/<button type="button" class="seg/g)).toHaveLength(3);
+    expect(html).toMatch(/aria-label="layer 1 of other:1: 50 B, x"/);
+  });
+});
+
+describe('textBar', () => {
+  it.each([
+    [[{ value: 50, char: '#' }], 100, 10, '#####'],
+    [[{ value: 1, char: '#' }], 1000, 10, '#'],
+    [
+      [
+        { value: 30, char: '#' },
+        { value: 70, char: '.' },
+      ],
+      100,
+      10,
+      '###.......',
+    ],
+    [[{ value: 0, char: '#' }], 0, 10, ''],
+  ])('%j of %i in %i cells', (parts, total, width, want) => {
+    expect(textBar(parts, total, width)).toBe(want);
+  });
+});
