@@ -1,7 +1,6 @@
-import { InputError, InputErrorCode } from '../model/errors.js';
 import { BlobReader, type BlobFacts, type BlobReaderOptions } from './blob-reader.js';
-import { escapeControl, normalizeEntryPath } from './entry-path.js';
-import { TarFormatError, TarParser, type TarEntryType } from './tar-parser.js';
+import { EntryCollector, WalkError } from './entry-collector.js';
+import { TarParser, type TarEntryType } from './tar-parser.js';
 
 /** One entry of the outer archive after the pass. */
 export interface ArchiveEntry {
@@ -33,42 +32,29 @@ export async function walkArchive(
   options: BlobReaderOptions,
   label: string,
 ): Promise<ArchiveWalk> {
-  const entries = new Map<string, ArchiveEntry>();
-  const duplicates: string[] = [];
+  const collector = new EntryCollector();
   const waits: Promise<unknown>[] = [];
   let reader: BlobReader | null = null;
-  let count = 0;
-  let lastEntry: string | null = null;
-
-  const record = (entry: ArchiveEntry): void => {
-    if (entries.has(entry.path)) duplicates.push(entry.path);
-    entries.set(entry.path, entry);
-  };
+  let current: { path: string; position: number } | null = null;
 
   const parser = new TarParser({
     onEntry(header) {
-      const path = normalizeEntryPath(header.path);
-      const position = count++;
-      lastEntry = header.path;
-      if (header.type === 'file') {
-        reader = new BlobReader(options);
-      } else if (path !== '') {
-        record({ path, type: header.type, linkTarget: header.linkTarget, blob: null, position });
-      }
+      const { path, position, isFile } = collector.begin(header);
+      reader = isFile ? new BlobReader(options) : null;
+      current = isFile ? { path, position } : null;
     },
     onData(chunk) {
       const wait = reader?.write(chunk);
       if (wait) waits.push(wait);
     },
-    onEntryEnd(header) {
-      const current = reader;
-      if (current === null) return;
+    onEntryEnd() {
+      const blobReader = reader;
+      const entry = current;
+      if (blobReader === null || entry === null) return;
       reader = null;
-      const path = normalizeEntryPath(header.path);
-      const position = count - 1;
       waits.push(
-        current.end().then((blob) => {
-          record({ path, type: 'file', linkTarget: null, blob, position });
+        blobReader.end().then((blob) => {
+          collector.record({ path: entry.path, type: 'file', linkTarget: null, blob, position: entry.position });
         }),
       );
     },
@@ -77,50 +63,21 @@ export async function walkArchive(
   let sawAnyByte = false;
   for await (const chunk of source) {
     if (chunk.length === 0) continue;
-    if (!sawAnyByte && chunk.length > 0) sawAnyByte = true;
+    sawAnyByte = true;
     try {
       parser.write(chunk);
     } catch (error) {
-      throw tarError(error, label, parser.position === 0 && count === 0);
+      throw WalkError.badHeader(label, error, parser.position === 0 && collector.count === 0);
     }
-    if (waits.length > 0) {
-      const pending = waits.splice(0);
-      await Promise.all(pending);
-    }
+    if (waits.length > 0) await Promise.all(waits.splice(0));
   }
-  if (!sawAnyByte) {
-    throw new InputError(
-      InputErrorCode.empty,
-      `${label} is empty: 0 bytes of archive (an interrupted save or download?)`,
-    );
-  }
+  if (!sawAnyByte) throw WalkError.empty(label);
   let sawEnd: boolean;
   try {
     sawEnd = parser.end();
   } catch {
-    const inside = parser.currentPath;
-    throw new InputError(
-      InputErrorCode.truncated,
-      count === 0
-        ? `${label} ends inside its first tar header (truncated download?)`
-        : `${label} ends inside entry ${escapeControl(inside ?? lastEntry ?? '?')} at byte ${parser.position} (truncated download or interrupted save?)`,
-      inside ?? null,
-    );
+    throw WalkError.endsInside(label, parser.currentPath, parser.position, collector);
   }
   await Promise.all(waits);
-  return { entries, entryCount: count, sawEndOfArchive: sawEnd, duplicates, lastEntry };
-}
-
-function tarError(error: unknown, label: string, atStart: boolean): Error {
-  if (!(error instanceof TarFormatError)) return error instanceof Error ? error : new Error(String(error));
-  if (atStart) {
-    return new InputError(
-      InputErrorCode.notAnArchive,
-      `${label} is not a tar archive: no valid tar header at byte 0 (not an image archive, or compressed with something other than gzip or zstd?)`,
-    );
-  }
-  return new InputError(
-    InputErrorCode.notAnArchive,
-    `${label}: ${error.message} at byte ${error.offset} (corrupted archive?)`,
-  );
+  return collector.result(sawEnd);
 }

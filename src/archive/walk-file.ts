@@ -1,13 +1,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { InputError, InputErrorCode } from '../model/errors.js';
+import { InputError } from '../model/errors.js';
 import { digestClaimedByName } from '../model/digest.js';
 import { LayerWalker } from '../layer/layer-contents.js';
 import { BlobReader, type BlobFacts, type BlobReaderOptions } from './blob-reader.js';
-import { escapeControl, normalizeEntryPath } from './entry-path.js';
+import { EntryCollector, WalkError } from './entry-collector.js';
 import { readBlobRange } from './read-range.js';
 import { sniffContent, SNIFF_BYTES } from './sniff.js';
-import { TarFormatError, TarParser } from './tar-parser.js';
-import type { ArchiveEntry, ArchiveWalk } from './walk-archive.js';
+import { TarParser } from './tar-parser.js';
+import type { ArchiveWalk } from './walk-archive.js';
 import type { BlobWorkerPool } from './worker-pool.js';
 
 export interface FileWalkOptions extends BlobReaderOptions {
@@ -93,12 +93,10 @@ async function walk(
   options: FileWalkOptions,
   label: string,
 ): Promise<ArchiveWalk> {
+  if (size === 0) throw WalkError.empty(label);
   const reader = new BlockReader(handle, size);
-  const entries = new Map<string, ArchiveEntry>();
-  const duplicates: string[] = [];
+  const collector = new EntryCollector();
   const jobs: Promise<void>[] = [];
-  let count = 0;
-  let lastEntry: string | null = null;
   // Set by the parser callback when a regular file's content comes next.
   const next: { file: { path: string; position: number } | null } = { file: null };
   let done = 0;
@@ -106,29 +104,17 @@ async function walk(
     done += bytes;
     options.onProgress?.(Math.min(done, size), size);
   };
-  const record = (entry: ArchiveEntry): void => {
-    if (entries.has(entry.path)) duplicates.push(entry.path);
-    entries.set(entry.path, entry);
-  };
 
   const parser = new TarParser({
     onEntry(header) {
-      const entryPath = normalizeEntryPath(header.path);
-      const position = count++;
-      lastEntry = header.path;
-      if (header.type !== 'file') {
-        if (entryPath !== '')
-          record({ path: entryPath, type: header.type, linkTarget: header.linkTarget, blob: null, position });
-        return;
-      }
-      next.file = { path: entryPath, position };
-      if (header.size === 0) {
+      const { path: entryPath, position, isFile } = collector.begin(header);
+      next.file = isFile && header.size > 0 ? { path: entryPath, position } : null;
+      if (isFile && header.size === 0) {
         jobs.push(
           new BlobReader(options).end().then((blob) => {
-            record({ path: entryPath, type: 'file', linkTarget: null, blob, position });
+            collector.record({ path: entryPath, type: 'file', linkTarget: null, blob, position });
           }),
         );
-        next.file = null;
       }
     },
   });
@@ -139,17 +125,9 @@ async function walk(
       const pending = parser.pendingData;
       const file = next.file;
       if (pending > 0 && file !== null) {
-        const { path: entryPath, position: index } = file;
-        if (position + pending > size) {
-          throw new InputError(
-            InputErrorCode.truncated,
-            `${label} ends inside entry ${escapeControl(entryPath)} at byte ${size} (truncated download or interrupted save?)`,
-            entryPath,
-          );
-        }
-        const start = position;
-        const job = readEntry(handle, reader, path, entryPath, start, pending, options, progress).then((blob) => {
-          record({ path: entryPath, type: 'file', linkTarget: null, blob, position: index });
+        if (position + pending > size) throw WalkError.endsInside(label, file.path, size, collector);
+        const job = readEntry(handle, reader, path, file.path, position, pending, options, progress).then((blob) => {
+          collector.record({ path: file.path, type: 'file', linkTarget: null, blob, position: file.position });
         });
         // Large blobs run on workers in parallel; small ones are read now, in order.
         if (options.verify && options.pool && pending >= options.workerThreshold) jobs.push(job);
@@ -165,36 +143,17 @@ async function walk(
       progress(chunk.length);
     }
   } catch (error) {
-    if (error instanceof TarFormatError) {
-      throw new InputError(
-        InputErrorCode.notAnArchive,
-        count === 0
-          ? `${label} is not a tar archive: no valid tar header at byte 0 (not an image archive, or compressed with something other than gzip or zstd?)`
-          : `${label}: ${error.message} at byte ${error.offset} (corrupted archive?)`,
-      );
-    }
-    throw error;
-  }
-  if (size === 0) {
-    throw new InputError(
-      InputErrorCode.empty,
-      `${label} is empty: 0 bytes of archive (an interrupted save or download?)`,
-    );
+    if (error instanceof InputError) throw error;
+    throw WalkError.badHeader(label, error, collector.count === 0);
   }
   let sawEnd: boolean;
   try {
     sawEnd = parser.end();
   } catch {
-    throw new InputError(
-      InputErrorCode.truncated,
-      count === 0
-        ? `${label} ends inside its first tar header (truncated download?)`
-        : `${label} ends inside entry ${escapeControl(parser.currentPath ?? lastEntry ?? '?')} at byte ${size} (truncated download or interrupted save?)`,
-      parser.currentPath,
-    );
+    throw WalkError.endsInside(label, parser.currentPath, size, collector);
   }
   await Promise.all(jobs);
-  return { entries, entryCount: count, sawEndOfArchive: sawEnd, duplicates, lastEntry };
+  return collector.result(sawEnd);
 }
 
 async function readEntry(

@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { CONFIG_FILE } from '../audit/config.js';
 import { InputError, UsageError } from '../model/errors.js';
 import { DEFAULT_JSON_CAP } from '../model/limits.js';
@@ -32,6 +32,15 @@ function flagRules(args: Record<string, unknown>): Record<string, unknown> {
 
 const STDIN_TOKEN = '\u0000stdin';
 
+/** Options every command takes, defined once. */
+function withCommonOptions<T>(y: Argv<T>) {
+  return y
+    .option('json', { type: 'boolean', default: false, describe: 'print the schemaVersion 1 JSON report' })
+    .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' })
+    .option('max-json', { type: 'number', default: DEFAULT_JSON_CAP, describe: 'largest JSON entry read, in bytes' })
+    .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' });
+}
+
 function stdinAware(value: unknown): string[] {
   const list = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
   return list.map((a) => (a === STDIN_TOKEN ? '-' : a));
@@ -48,14 +57,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       '$0 <command> [options]\n\nRead container image archives: what is inside, what images share, whether they fit a budget.',
     )
     .command('inspect <archives..>', 'List the images, platforms, layers and files of image archives', (y) =>
-      y
+      withCommonOptions(y)
         .positional('archives', {
           type: 'string',
           array: true,
           describe: 'archive files; - reads stdin',
           demandOption: true,
         })
-        .option('json', { type: 'boolean', default: false, describe: 'print the schemaVersion 1 JSON report' })
         .option('files', { type: 'boolean', default: false, describe: "list each layer's files" })
         .option('verify', {
           type: 'boolean',
@@ -70,20 +78,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         .option('tree-depth', { type: 'number', default: 3, describe: 'levels of the tree to print' })
         .option('platform', { type: 'string', describe: 'only images of this platform (os/arch[/variant])' })
         .option('image', { type: 'string', describe: 'only the image with this tag or digest prefix' })
-        .option('max-json', {
-          type: 'number',
-          default: DEFAULT_JSON_CAP,
-          describe: 'largest JSON entry read, in bytes',
-        })
-        .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' })
-        .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' })
         .example('$0 inspect app.tar', 'images and layers of a docker save')
         .example('docker save app | $0 inspect -', 'read from stdin')
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
         .example('$0 inspect --files app.tar.gz', "every layer's files"),
     )
     .command('share <inputs..>', 'What images share, and what that saves on disk and on the wire', (y) =>
-      y
+      withCommonOptions(y)
         .positional('inputs', {
           type: 'string',
           array: true,
@@ -111,26 +112,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           default: false,
           describe: 'gzip uncompressed layers (level 6) to estimate transfer sizes',
         })
-        .option('json', { type: 'boolean', default: false, describe: 'print the schemaVersion 1 JSON report' })
         .option('format', {
           choices: ['text', 'json', 'markdown'] as const,
           default: 'text' as const,
           describe: 'output format',
         })
-        .option('max-json', {
-          type: 'number',
-          default: DEFAULT_JSON_CAP,
-          describe: 'largest JSON entry read, in bytes',
-        })
-        .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' })
-        .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' })
         .example('$0 share app-1.tar app-2.tar worker.tar', 'shared and unique bytes, savings, bases')
         .example('$0 share --by chain *.tar', "share as Docker's store does (docker system df -v)")
         .example('$0 share next.tar --have current.tar', 'what the next release costs a node that runs the current one')
         .example('$0 share --format markdown a.json b.json', 'merge reports from CI jobs into a PR comment'),
     )
     .command('audit <inputs..>', 'Check images against size, layer and waste budgets; advise on layering', (y) =>
-      y
+      withCommonOptions(y)
         .positional('inputs', {
           type: 'string',
           array: true,
@@ -165,7 +158,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           default: [] as string[],
           describe: 'path globs exempt from waste rules',
         })
-        .option('json', { type: 'boolean', default: false, describe: 'print the schemaVersion 1 JSON report' })
         .option('format', {
           choices: ['text', 'json', 'markdown', 'junit'] as const,
           default: 'text' as const,
@@ -173,13 +165,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         })
         .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
         .option('markdown', { type: 'string', describe: 'also write the Markdown PR comment to this file' })
-        .option('max-json', {
-          type: 'number',
-          default: DEFAULT_JSON_CAP,
-          describe: 'largest JSON entry read, in bytes',
-        })
-        .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' })
-        .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' })
         .example('$0 audit app.tar --max-size 500MB --min-efficiency 95%', 'gate on flags alone')
         .example(
           '$0 audit app.tar --baseline release.json',

@@ -27,32 +27,24 @@ interface MutableNode {
 
 /** Folds the overlay's final paths into a tree, children sorted biggest first, then by name. */
 export function treeOf(overlay: Overlay): TreeNode {
-  const root: MutableNode = {
-    name: '/',
-    path: '',
+  const folder = (name: string, path: string): MutableNode => ({
+    name,
+    path,
     type: 'directory',
     size: 0,
     layerIndex: null,
     linkTarget: null,
     own: 0,
     children: new Map(),
-  };
+  });
+  const root = folder('/', '');
   for (const [path, entry] of overlay.tree) {
     const parts = path.split('/');
     let node = root;
     parts.forEach((part, i) => {
       let child = node.children.get(part);
       if (!child) {
-        child = {
-          name: part,
-          path: parts.slice(0, i + 1).join('/'),
-          type: 'directory',
-          size: 0,
-          layerIndex: null,
-          linkTarget: null,
-          own: 0,
-          children: new Map(),
-        };
+        child = folder(part, parts.slice(0, i + 1).join('/'));
         node.children.set(part, child);
       }
       node = child;
