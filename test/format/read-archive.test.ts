@@ -12,6 +12,8 @@ const FORMAT_NAME: Record<FixtureFormat, ArchiveFormat> = {
   oci: 'oci-layout',
   'docker-dir': 'docker-dir',
   legacy: 'docker-legacy',
+  crane: 'docker-save',
+  jib: 'docker-save',
 };
 
 /** What a correct reader reports, computed from the builder's own bytes. */
@@ -41,8 +43,13 @@ const layerFields = (layer: Record<string, unknown>) => ({
   present: layer['present'],
 });
 
-describe.each(['docker-classic', 'podman', 'docker25', 'oci', 'legacy'] as const)('a %s archive', (format) => {
-  const compressions = format === 'oci' ? (['none', 'gzip', 'zstd'] as const) : (['none', 'gzip'] as const);
+describe.each(['docker-classic', 'podman', 'docker25', 'oci', 'legacy', 'crane'] as const)('a %s archive', (format) => {
+  const compressions =
+    format === 'oci'
+      ? (['none', 'gzip', 'zstd'] as const)
+      : format === 'crane'
+        ? (['gzip'] as const)
+        : (['none', 'gzip'] as const);
 
   it.each(compressions)('reports every image and layer (%s layers)', async (compression) => {
     const { bytes, images } = await buildArchive(format, sampleImages(compression));
@@ -86,6 +93,32 @@ describe('whole-file compression', () => {
     const b = await readArchive(chunked(packed.bytes, 333));
     expect(b.compression).toBe(outer);
     expect(b.images).toEqual(a.images);
+  });
+});
+
+describe('a Jib tarball (lower-case manifest keys, config.json)', () => {
+  it('reads its images and layers', async () => {
+    const { bytes, images } = await buildArchive('jib', [sampleImages('gzip')[1] ?? { layers: [] }]);
+    const report = await readArchive(chunked(bytes, 777));
+    expect(report.images.map((i) => i.tags)).toEqual([['example.com/app:2', 'example.com/app:latest']]);
+    expect(report.images[0]?.layers.map((l) => layerFields(l as unknown as Record<string, unknown>))).toEqual(
+      images[0] ? expectedLayers(images[0]) : [],
+    );
+  });
+});
+
+describe('hard-linked layer entries', () => {
+  it('resolve to the layer they link to, and a layer listed twice is shown twice', async () => {
+    const base = sampleImages()[0];
+    if (!base) throw new Error('sample missing');
+    const { bytes } = await buildArchive('docker-classic', [
+      { ...base, layers: [...base.layers, ...base.layers], history: [] },
+    ]);
+    const report = await readArchive(chunked(bytes, bytes.length));
+    const [first, second] = report.images[0]?.layers ?? [];
+    expect(second?.diffId).toBe(first?.diffId);
+    expect(second?.fileCount).toBe(first?.fileCount);
+    expect(second?.entry).toBe(first?.entry); // the link's target, where the bytes are
   });
 });
 

@@ -27,7 +27,8 @@ export interface ImageSpec {
   created?: string;
 }
 
-export type FixtureFormat = 'docker-classic' | 'docker25' | 'podman' | 'oci' | 'docker-dir' | 'legacy';
+export type FixtureFormat =
+  'docker-classic' | 'docker25' | 'podman' | 'oci' | 'docker-dir' | 'legacy' | 'crane' | 'jib';
 
 export interface EntrySpec {
   path: string;
@@ -178,9 +179,17 @@ export function archiveEntries(format: FixtureFormat, images: readonly BuiltImag
   switch (format) {
     case 'docker-classic':
     case 'podman': {
+      const written = new Map<string, string>();
       const manifest = images.map((image) => {
         const layerPaths = image.layers.map((layer, i) => {
           const id = v1Id(image, i);
+          // docker save hard-links a layer it already wrote (the same diff id again).
+          const earlier = written.get(layer.diffId);
+          if (format === 'docker-classic' && earlier !== undefined && earlier !== `${id}/layer.tar`) {
+            add({ path: `${id}/layer.tar`, type: 'hardlink', target: earlier });
+            return `${id}/layer.tar`;
+          }
+          if (format === 'docker-classic') written.set(layer.diffId, `${id}/layer.tar`);
           if (format === 'podman') {
             add({ path: `${hex(layer.diffId)}.tar`, content: layer.blob });
             add({ path: `${id}/layer.tar`, type: 'symlink', target: `../${hex(layer.diffId)}.tar` });
@@ -244,6 +253,27 @@ export function archiveEntries(format: FixtureFormat, images: readonly BuiltImag
       add({ path: hex(image.configDigest), content: image.config });
       add({ path: 'manifest.json', content: image.manifest });
       add({ path: 'version', content: Buffer.from('Directory Transport Version: 1.1\n') });
+      return entries;
+    }
+    case 'crane':
+    case 'jib': {
+      // crane/kaniko: config named sha256:<hex>, layers <digest>.tar.gz, LayerSources.
+      // Jib: the same layout with lower-case manifest keys and config.json.
+      const manifest = images.map((image) => {
+        for (const layer of image.layers) add({ path: `${hex(layer.digest)}.tar.gz`, content: layer.blob });
+        const config = format === 'jib' ? 'config.json' : image.configDigest;
+        add({ path: config, content: image.config });
+        const layers = image.layers.map((l) => `${hex(l.digest)}.tar.gz`);
+        if (format === 'jib') return { config, repoTags: image.spec.tags ?? [], layers };
+        const sources = Object.fromEntries(
+          image.layers.map((l) => [
+            l.diffId,
+            { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: l.blob.length, digest: l.digest },
+          ]),
+        );
+        return { Config: config, RepoTags: image.spec.tags ?? [], Layers: layers, LayerSources: sources };
+      });
+      add({ path: 'manifest.json', content: json(manifest) });
       return entries;
     }
     case 'legacy': {
