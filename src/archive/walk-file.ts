@@ -32,8 +32,6 @@ class BlockReader {
   private block = Buffer.alloc(0);
   private blockStart = 0;
   private blockSize = MIN_BLOCK;
-  /** Bytes read from the file, for the performance notes and tests. */
-  bytesRead = 0;
 
   constructor(
     private readonly handle: FileHandle,
@@ -59,7 +57,6 @@ class BlockReader {
     if (size <= 0) return Buffer.alloc(0);
     const buffer = Buffer.allocUnsafe(size);
     const { bytesRead } = await this.handle.read(buffer, 0, size, position);
-    this.bytesRead += bytesRead;
     this.block = buffer.subarray(0, bytesRead);
     this.blockStart = position;
     return this.block.subarray(0, Math.min(length, bytesRead));
@@ -166,15 +163,11 @@ async function readEntry(
   options: FileWalkOptions,
   progress: (bytes: number) => void,
 ): Promise<BlobFacts> {
-  const blobOptions: BlobReaderOptions = {
-    jsonCap: options.jsonCap,
-    keepFiles: options.keepFiles,
-    ...(options.estimateCompressed !== undefined ? { estimateCompressed: options.estimateCompressed } : {}),
-    ...(options.hashFiles !== undefined ? { hashFiles: options.hashFiles } : {}),
-  };
-  if (options.verify) {
-    if (options.pool && length >= options.workerThreshold)
-      return options.pool.run(path, start, length, blobOptions, progress);
+  // What a blob reader needs; the pool and callbacks stay here (a worker message must be cloneable).
+  // A blob reader gets the walk's options minus its own (a worker message must be cloneable).
+  const { verify, pool, workerThreshold, onProgress: _progress, ...blobOptions } = options;
+  if (verify) {
+    if (pool && length >= workerThreshold) return pool.run(path, start, length, blobOptions, progress);
     return readBlobRange(handle, start, length, blobOptions, progress);
   }
   // Metadata only: JSON and compressed blobs are read whole (JSON is small; a compressed layer
@@ -186,7 +179,7 @@ async function readEntry(
     progress(length);
     return unverified(entryPath, length, kind, null);
   }
-  const walker = new LayerWalker(options.keepFiles);
+  const walker = new LayerWalker(blobOptions.keepFiles);
   await walker.walkRange(reader, start, length);
   progress(length);
   return unverified(entryPath, length, 'tar', walker.finish());

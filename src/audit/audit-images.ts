@@ -1,5 +1,5 @@
 import type { ImageReport } from '../model/image.js';
-import { applyLayers, type HiddenCopy } from '../layer/overlay.js';
+import { overlayOfImage, type HiddenCopy } from '../layer/overlay.js';
 import {
   NUMERIC_RULES,
   type AuditConfig,
@@ -9,7 +9,7 @@ import {
   type NumericRule,
   type RuleName,
 } from './config.js';
-import { findLayeringIssues, wastedSizeOf, type Finding } from './findings.js';
+import { findLayeringIssues, type Finding } from './findings.js';
 import { globToRegExp, matchesAny } from './glob.js';
 
 export type RuleStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -116,11 +116,10 @@ function auditImage(image: ImageReport, context: AuditContext, auditedCount: num
   const budget = mergeBudgets(budgetsFor(image, context.config.budgets));
   const ignore = [...context.config.ignore, ...budget.ignore].map((g) => globToRegExp(g, 'path'));
   const filesKnown = image.layers.every((l) => l.files.length > 0 || l.fileCount === 0 || !l.present);
-  const overlay = applyLayers(
-    image.layers.map((l) => l.files),
-    image.layers.map((l) => l.diffId),
-  );
-  const wastedSize = wastedSizeOf(overlay, ignore);
+  const overlay = overlayOfImage(image);
+  // Waste counts, and lists, only hidden copies outside the ignore globs.
+  const wasted = overlay.hidden.filter((h) => h.size > 0 && !matchesAny(h.path, ignore));
+  const wastedSize = wasted.reduce((sum, h) => sum + h.size, 0);
   const totalSize = overlay.totalSize;
   const efficiency = totalSize === 0 ? 1 : 1 - wastedSize / totalSize;
   const baseline = baselineFor(image, context.baseline, auditedCount);
@@ -162,10 +161,7 @@ function auditImage(image: ImageReport, context: AuditContext, auditedCount: num
     filesKnown,
     findings: filesKnown ? findLayeringIssues(image, overlay, ignore) : [],
     rules,
-    wasted: overlay.hidden
-      .filter((h) => h.size > 0 && !matchesAny(h.path, ignore))
-      .sort((a, b) => b.size - a.size)
-      .slice(0, TOP_WASTED),
+    wasted: wasted.sort((a, b) => b.size - a.size).slice(0, TOP_WASTED),
     baseline,
   };
 }

@@ -183,11 +183,6 @@ export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore:
   return findings.sort((a, b) => b.bytes - a.bytes);
 }
 
-/** Wasted bytes after `ignore`: what the waste rules measure. */
-export function wastedSizeOf(overlay: Overlay, ignore: readonly RegExp[]): number {
-  return overlay.hidden.reduce((sum, h) => (matchesAny(h.path, ignore) ? sum : sum + h.size), 0);
-}
-
 function shortStep(createdBy: string | null): string {
   const text = describeStep(createdBy);
   return text.length > 50 ? `${text.slice(0, 49)}…` : text;

@@ -1,5 +1,5 @@
 import { UsageError } from '../model/errors.js';
-import { applyLayers, type Overlay } from '../layer/overlay.js';
+import { overlayOfImage, type Overlay } from '../layer/overlay.js';
 import { treeOf, type TreeNode } from '../layer/tree-view.js';
 import type { ArchiveReport, ImageReport } from '../model/image.js';
 import { platformMatches } from '../model/platform.js';
@@ -39,19 +39,11 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       `no image matches${args.platform ? ` --platform ${args.platform}` : ''}${args.image ? ` --image ${args.image}` : ''}`,
     );
   }
-  const overlays = new Map<ImageReport, { overlay: Overlay; tree: TreeNode; wastedSize: number; efficiency: number }>();
+  const overlays = new Map<ImageReport, { overlay: Overlay; tree: TreeNode }>();
   if (args.tree) {
     for (const image of reports.flatMap((r) => r.images)) {
-      const overlay = applyLayers(
-        image.layers.map((l) => l.files),
-        image.layers.map((l) => l.diffId),
-      );
-      overlays.set(image, {
-        overlay,
-        tree: treeOf(overlay),
-        wastedSize: overlay.wastedSize,
-        efficiency: overlay.efficiency,
-      });
+      const overlay = overlayOfImage(image);
+      overlays.set(image, { overlay, tree: treeOf(overlay) });
     }
   }
   if (args.html !== undefined)

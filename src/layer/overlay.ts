@@ -1,5 +1,6 @@
 import { contentBytesOf, type FileRecord } from './layer-contents.js';
 import { whiteoutTarget } from './whiteout.js';
+import type { ImageReport } from '../model/image.js';
 
 /** A path in the image's final file tree, and the layer its visible copy comes from. */
 export interface TreeEntry {
@@ -142,4 +143,12 @@ export function applyLayers(
     wastedSize,
     efficiency: totalSize === 0 ? 1 : 1 - wastedSize / totalSize,
   };
+}
+
+/** An image's final tree and waste: its layers' file lists in order, keyed by diff id. */
+export function overlayOfImage(image: ImageReport): Overlay {
+  return applyLayers(
+    image.layers.map((l) => l.files),
+    image.layers.map((l) => l.diffId),
+  );
 }

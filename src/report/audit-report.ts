@@ -1,18 +1,14 @@
 import prettyBytes from 'pretty-bytes';
 import { escapeControl } from '../archive/entry-path.js';
 import type { AuditResult, ImageAudit, RuleResult } from '../audit/audit-images.js';
-import { shortDigest } from '../model/digest.js';
-import type { ImageReport } from '../model/image.js';
 import { line, table, type Section } from './sections.js';
+import { formatGrowth, imageName } from './format.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
 const TOP_FINDINGS = 8;
 const TOP_WASTED = 5;
 
-const name = (image: ImageReport): string =>
-  image.tags[0] !== undefined ? escapeControl(image.tags[0]) : `untagged ${shortDigest(image.configDigest)}`;
 const pct = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`;
-const signed = (n: number): string => `${n >= 0 ? '+' : '-'}${prettyBytes(Math.abs(n))}`;
 
 function formatValue(rule: RuleResult, value: number | null): string {
   if (value === null) return 'n/a';
@@ -26,7 +22,7 @@ function formatValue(rule: RuleResult, value: number | null): string {
     case 'ratio':
       return pct(value);
     case 'growth':
-      return signed(value);
+      return formatGrowth(value);
     case 'layers':
       return `${value}/${rule.fail ?? '?'} layers`;
   }
@@ -88,7 +84,13 @@ export function buildAuditJson(result: AuditResult): object {
 export function buildAuditSections(result: AuditResult, options: { markdown?: boolean } = {}): Section[] {
   const sections: Section[] = [];
   const rows = result.images.flatMap((audit) =>
-    audit.rules.map((r) => [r.rule, name(audit.image), formatValue(r, r.value), formatLimit(r), STATUS_TEXT[r.status]]),
+    audit.rules.map((r) => [
+      r.rule,
+      imageName(audit.image),
+      formatValue(r, r.value),
+      formatLimit(r),
+      STATUS_TEXT[r.status],
+    ]),
   );
   const { pass, warn, fail, skip } = result.summary;
   sections.push({
@@ -134,7 +136,7 @@ export function buildAuditSections(result: AuditResult, options: { markdown?: bo
       ? `${prettyBytes(audit.size)}, ${audit.layerCount} layers, ${prettyBytes(audit.wastedSize)} wasted, efficiency ${pct(audit.efficiency)}`
       : `${prettyBytes(audit.size)}, ${audit.layerCount} layers (no file lists: waste not measured)`;
     sections.push({
-      title: `${name(audit.image)}: ${head}`,
+      title: `${imageName(audit.image)}: ${head}`,
       blocks: [
         ...notes,
         ...(wasted.length > 0
@@ -150,7 +152,7 @@ export function buildAuditSections(result: AuditResult, options: { markdown?: bo
 /** For pull requests: each image against its baseline. */
 function overviewSection(result: AuditResult): Section {
   const delta = (now: number | null, then: number | null): string =>
-    now === null || then === null ? '' : ` (${signed(now - then)})`;
+    now === null || then === null ? '' : ` (${formatGrowth(now - then)})`;
   return {
     title: 'Images against the baseline',
     blocks: [
@@ -166,7 +168,7 @@ function overviewSection(result: AuditResult): Section {
         result.images.map((a) => {
           const b = a.baseline;
           return [
-            name(a.image),
+            imageName(a.image),
             `${prettyBytes(a.size)}${delta(a.size, b?.contentSize ?? null)}`,
             a.compressedSize === null
               ? 'n/a'
@@ -203,7 +205,7 @@ export function renderAuditJunit(result: AuditResult): string {
             : r.status === 'warn'
               ? `<system-out>${xml(`WARN ${message}`)}</system-out>`
               : '';
-      return `    <testcase classname="${xml(name(audit.image))}" name="${xml(r.rule)}">${body}</testcase>`;
+      return `    <testcase classname="${xml(imageName(audit.image))}" name="${xml(r.rule)}">${body}</testcase>`;
     }),
   );
   const { fail, skip } = result.summary;

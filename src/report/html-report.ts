@@ -4,6 +4,7 @@ import { shortDigest } from '../model/digest.js';
 import { describeStep } from '../model/history-step.js';
 import type { ImageShare, SharingReport } from '../sharing/analyze-sharing.js';
 import { formatLimit } from './audit-report.js';
+import { formatSize, imageName } from './format.js';
 
 export interface HtmlReportInput {
   readonly title: string;
@@ -15,9 +16,7 @@ export interface HtmlReportInput {
 
 const esc = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-const bytes = (n: number | null, estimated = false): string =>
-  n === null ? 'n/a' : `${estimated ? '~' : ''}${prettyBytes(n)}`;
-const name = (share: ImageShare): string => share.image.tags[0] ?? `untagged ${shortDigest(share.image.configDigest)}`;
+const name = (share: ImageShare): string => imageName(share.image);
 
 /** The same layer gets the same colour in every image: a hue from its key. */
 function hueOf(key: string): number {
@@ -41,13 +40,13 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   const transfer =
     t.compressedSize === null || t.dedupedCompressedSize === null || t.savedCompressedSize === null
       ? 'not known (layers stored uncompressed)'
-      : `${bytes(t.savedCompressedSize, t.compressedSizeEstimated)} of ${bytes(t.compressedSize, t.compressedSizeEstimated)}`;
+      : `${formatSize(t.savedCompressedSize, t.compressedSizeEstimated)} of ${formatSize(t.compressedSize, t.compressedSizeEstimated)}`;
   body.push(`<section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2><dl class="cards">
 <div><dt>Images</dt><dd data-total="images">${t.images}</dd></div>
 <div><dt>Distinct layers</dt><dd data-total="layers">${t.layers} (${t.sharedLayers} shared)</dd></div>
-<div><dt>Stored separately</dt><dd data-total="size">${bytes(t.size)}</dd></div>
-<div><dt>Deduplicated</dt><dd data-total="dedupedSize">${bytes(t.dedupedSize)}</dd></div>
-<div><dt>Storage saved</dt><dd data-total="savedSize">${bytes(t.savedSize)} (${Math.round(t.savedRatio * 100)}%)</dd></div>
+<div><dt>Stored separately</dt><dd data-total="size">${formatSize(t.size)}</dd></div>
+<div><dt>Deduplicated</dt><dd data-total="dedupedSize">${formatSize(t.dedupedSize)}</dd></div>
+<div><dt>Storage saved</dt><dd data-total="savedSize">${formatSize(t.savedSize)} (${Math.round(t.savedRatio * 100)}%)</dd></div>
 <div><dt>Transfer saved</dt><dd data-total="transfer">${esc(transfer)}</dd></div>
 </dl></section>`);
 
@@ -67,7 +66,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
       const label = `layer ${index} of ${name(share)}: ${prettyBytes(size)}${step ? `, ${step}` : ''}${others > 0 ? `, shared with ${others} other image${others === 1 ? '' : 's'}` : ''}`;
       const width = share.size === 0 ? 0 : (size / share.size) * 100;
       segments.push(
-        `<button type="button" class="seg${others > 0 ? ' shared' : ''}" style="flex-basis:${width.toFixed(4)}%;--hue:${hueOf(key)}" data-image="${row}" data-layer="${index}" data-diff-id="${esc(layer.diffId ?? '')}" data-size="${size}" aria-label="${esc(label)}"><span class="tip" role="tooltip"><b>Layer ${index}</b> · ${esc(prettyBytes(size))} content${layer.uncompressedSize !== null ? ` · ${esc(prettyBytes(layer.uncompressedSize))} tar` : ''}${layer.compressedSize !== null ? ` · ${esc(bytes(layer.compressedSize, layer.compressedSizeEstimated))} compressed` : ''}<br>${esc(step || '(no history step)')}<br><code>diff ${esc(shortDigest(layer.diffId))}</code> <code>blob ${esc(shortDigest(layer.digest))}</code>${others > 0 ? `<br>shared with ${others} other image${others === 1 ? '' : 's'}` : ''}</span></button>`,
+        `<button type="button" class="seg${others > 0 ? ' shared' : ''}" style="flex-basis:${width.toFixed(4)}%;--hue:${hueOf(key)}" data-image="${row}" data-layer="${index}" data-diff-id="${esc(layer.diffId ?? '')}" data-size="${size}" aria-label="${esc(label)}"><span class="tip" role="tooltip"><b>Layer ${index}</b> · ${esc(prettyBytes(size))} content${layer.uncompressedSize !== null ? ` · ${esc(prettyBytes(layer.uncompressedSize))} tar` : ''}${layer.compressedSize !== null ? ` · ${esc(formatSize(layer.compressedSize, layer.compressedSizeEstimated))} compressed` : ''}<br>${esc(step || '(no history step)')}<br><code>diff ${esc(shortDigest(layer.diffId))}</code> <code>blob ${esc(shortDigest(layer.digest))}</code>${others > 0 ? `<br>shared with ${others} other image${others === 1 ? '' : 's'}` : ''}</span></button>`,
       );
     });
     body.push(`<div class="row"><div class="label"><span class="name">${esc(name(share))}</span> <span class="meta">${esc(share.image.platform ?? '')} · <span data-image-size="${row}">${esc(prettyBytes(share.size))}</span>, ${esc(prettyBytes(share.sharedSize))} shared</span></div>
@@ -107,7 +106,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   for (const share of sharing.images) {
     share.image.layers.forEach((layer, index) => {
       body.push(
-        `<tr><td>${esc(name(share))}</td><td>${index}</td><td><code>${esc(shortDigest(layer.diffId))}</code></td><td class="num">${esc(bytes(layer.contentSize))}</td><td class="num">${esc(bytes(layer.compressedSize, layer.compressedSizeEstimated))}</td><td class="step">${esc(describeStep(layer.createdBy))}</td></tr>`,
+        `<tr><td>${esc(name(share))}</td><td>${index}</td><td><code>${esc(shortDigest(layer.diffId))}</code></td><td class="num">${esc(formatSize(layer.contentSize))}</td><td class="num">${esc(formatSize(layer.compressedSize, layer.compressedSizeEstimated))}</td><td class="step">${esc(describeStep(layer.createdBy))}</td></tr>`,
       );
     });
   }

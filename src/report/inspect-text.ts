@@ -1,4 +1,3 @@
-import prettyBytes from 'pretty-bytes';
 import { escapeControl } from '../archive/entry-path.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
 import { shortDigest } from '../model/digest.js';
@@ -6,21 +5,20 @@ import type { FileRecord } from '../layer/layer-contents.js';
 import { describeStep } from '../model/history-step.js';
 import { renderTable } from './table.js';
 import { textBar } from './text-bar.js';
+import { formatSize, imageName } from './format.js';
 import type { TreeNode } from '../layer/tree-view.js';
+import type { Overlay } from '../layer/overlay.js';
 
 export interface InspectTextOptions {
   readonly files?: boolean;
   /** Final file trees to print, by image, with the depth to print them to. */
-  readonly trees?: ReadonlyMap<
-    ImageReport,
-    { readonly tree: TreeNode; readonly wastedSize: number; readonly efficiency: number }
-  >;
+  readonly trees?: ReadonlyMap<ImageReport, { readonly tree: TreeNode; readonly overlay: Overlay }>;
   readonly treeDepth?: number;
   /** Terminal width for the history column; 0 means no limit. */
   readonly width?: number;
 }
 
-const bytes = (n: number | null): string => (n === null ? '-' : prettyBytes(n));
+const bytes = (n: number | null): string => formatSize(n, false, '-');
 
 /** The text form of `inspect`: one block per archive and image, a layer table each. Pure. */
 export function renderInspectText(archive: ArchiveReport, options: InspectTextOptions = {}): string {
@@ -69,8 +67,7 @@ export function renderInspectText(archive: ArchiveReport, options: InspectTextOp
 }
 
 function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
-  const name =
-    image.tags.length > 0 ? image.tags.map(escapeControl).join(', ') : `untagged ${shortDigest(image.configDigest)}`;
+  const name = image.tags.length > 0 ? image.tags.map(escapeControl).join(', ') : imageName(image);
   const lines = [
     `  ${name}  ${image.platform ?? 'unknown platform'}${image.created ? `  created ${image.created}` : ''}`,
     `    config ${image.configDigest ?? '-'}`,
@@ -123,7 +120,7 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
   if (view) {
     lines.push(
       '',
-      `    final tree: ${bytes(view.tree.size)} visible, ${bytes(view.wastedSize)} hidden by later layers (efficiency ${(view.efficiency * 100).toFixed(1)}%)`,
+      `    final tree: ${bytes(view.tree.size)} visible, ${bytes(view.overlay.wastedSize)} hidden by later layers (efficiency ${(view.overlay.efficiency * 100).toFixed(1)}%)`,
       ...treeLines(view.tree, options.treeDepth ?? 3),
     );
   }

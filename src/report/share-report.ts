@@ -1,9 +1,9 @@
-import prettyBytes from 'pretty-bytes';
 import { escapeControl } from '../archive/entry-path.js';
 import { shortDigest } from '../model/digest.js';
-import type { ImageShare, SharingReport } from '../sharing/analyze-sharing.js';
+import type { SharingReport } from '../sharing/analyze-sharing.js';
 import { describeStep } from '../model/history-step.js';
 import { clip } from './table.js';
+import { formatSize, imageName } from './format.js';
 import { textBar } from './text-bar.js';
 import { line, table, type Block, type Section } from './sections.js';
 
@@ -11,15 +11,7 @@ export const SHARE_SCHEMA_VERSION = 1;
 const MATRIX_MAX_IMAGES = 6;
 const TOP_LAYERS = 10;
 
-const bytes = (n: number | null, estimated = false): string =>
-  n === null ? 'n/a' : `${estimated ? '~' : ''}${prettyBytes(n)}`;
 const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`;
-
-/** A short, safe name for an image: its first tag, or `untagged <config>`. */
-export function imageName(image: ImageShare['image']): string {
-  const tag = image.tags[0];
-  return tag !== undefined ? escapeControl(tag) : `untagged ${shortDigest(image.configDigest)}`;
-}
 
 /** The `share --json` document (schemaVersion 1, documented in the README). Pure. */
 export function buildShareJson(report: SharingReport): object {
@@ -89,9 +81,9 @@ export function buildShareSections(report: SharingReport, options: { width?: num
         report.images.map((i) => [
           imageName(i.image),
           i.image.platform ?? '-',
-          bytes(i.size),
-          bytes(i.sharedSize),
-          bytes(i.uniqueSize),
+          formatSize(i.size),
+          formatSize(i.sharedSize),
+          formatSize(i.uniqueSize),
           `${i.sharedLayerCount}/${i.distinctLayerCount}`,
         ]),
       ),
@@ -111,7 +103,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
             ],
             largest,
             40,
-          ).padEnd(40)} ${bytes(i.size).padStart(9)}`,
+          ).padEnd(40)} ${formatSize(i.size).padStart(9)}`,
         ),
       ),
     });
@@ -130,15 +122,15 @@ export function buildShareSections(report: SharingReport, options: { width?: num
       [
         [
           'storage (content)',
-          bytes(totals.size),
-          bytes(totals.dedupedSize),
-          `${bytes(totals.savedSize)}${savedRatio(totals.savedSize, totals.size)}`,
+          formatSize(totals.size),
+          formatSize(totals.dedupedSize),
+          `${formatSize(totals.savedSize)}${savedRatio(totals.savedSize, totals.size)}`,
         ],
         [
           'transfer (compressed)',
-          bytes(totals.compressedSize, est),
-          bytes(totals.dedupedCompressedSize, est),
-          `${bytes(totals.savedCompressedSize, est)}${savedRatio(totals.savedCompressedSize, totals.compressedSize)}`,
+          formatSize(totals.compressedSize, est),
+          formatSize(totals.dedupedCompressedSize, est),
+          `${formatSize(totals.savedCompressedSize, est)}${savedRatio(totals.savedCompressedSize, totals.compressedSize)}`,
         ],
       ],
     ),
@@ -156,7 +148,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
       title: 'Shared bases',
       blocks: report.bases.map((base) =>
         line(
-          `${base.images.length} images share base ${clip(escapeControl(describeStep(base.name)), 40)}: ${base.layerCount} layer${base.layerCount === 1 ? '' : 's'}, ${bytes(base.size)}, stored once`,
+          `${base.images.length} images share base ${clip(escapeControl(describeStep(base.name)), 40)}: ${base.layerCount} layer${base.layerCount === 1 ? '' : 's'}, ${formatSize(base.size)}, stored once`,
         ),
       ),
     });
@@ -179,12 +171,12 @@ export function buildShareSections(report: SharingReport, options: { width?: num
             const image = byId.get(cost.id);
             return [
               image ? imageName(image.image) : cost.id,
-              bytes(cost.pullSize, cost.estimated),
+              formatSize(cost.pullSize, cost.estimated),
               String(cost.pullLayers),
-              bytes(cost.diskSize),
+              formatSize(cost.diskSize),
             ];
           }),
-          ['total', bytes(t.pullSize, t.estimated), '', bytes(t.diskSize)],
+          ['total', formatSize(t.pullSize, t.estimated), '', formatSize(t.diskSize)],
         ],
       ),
     ],
@@ -208,7 +200,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
             { header: 'CREATED BY', max: Math.max(20, width - 38) },
           ],
           shared.map((l) => [
-            bytes(l.size),
+            formatSize(l.size),
             String(l.images.length),
             shortDigest(l.diffId),
             escapeControl(describeStep(l.createdBy)),
@@ -228,7 +220,7 @@ function matrixSection(report: SharingReport): Section {
       blocks: [
         table(
           [{ header: '' }, ...images.map((_, j) => ({ header: String(j + 1), align: 'right' as const }))],
-          images.map((_, i) => [String(i + 1), ...images.map((__, j) => bytes(report.matrix[i]?.[j] ?? 0))]),
+          images.map((_, i) => [String(i + 1), ...images.map((__, j) => formatSize(report.matrix[i]?.[j] ?? 0))]),
         ),
         ...images.map((image, i) => line(`${i + 1} = ${imageName(image.image)}`)),
       ],
@@ -252,7 +244,7 @@ function matrixSection(report: SharingReport): Section {
           { header: 'IMAGE', max: 28 },
           { header: 'IMAGE', max: 28 },
         ],
-        pairs.slice(0, 10).map((p) => [bytes(p.size), nameAt(p.a), nameAt(p.b)]),
+        pairs.slice(0, 10).map((p) => [formatSize(p.size), nameAt(p.a), nameAt(p.b)]),
       ),
     ],
   };
