@@ -1,4 +1,4 @@
-import { escapeControl } from './archive/entry-path.js';
+import { terminalText } from './report/display-text.js';
 import { openInput, type ArchiveInput, type OpenOptions } from './archive/open-input.js';
 import { walkArchive, type ArchiveWalk } from './archive/walk-archive.js';
 import { walkArchiveFile } from './archive/walk-file.js';
@@ -54,7 +54,7 @@ const DEFAULT_WORKER_THRESHOLD = 8 * 1024 * 1024;
 export async function readArchive(input: ArchiveInput, options: ReadOptions = {}): Promise<ArchiveReport> {
   const label = options.label ?? (typeof input === 'string' ? input : '-');
   const jsonCap = options.jsonCap ?? DEFAULT_JSON_CAP;
-  const opened = await openInput(input, escapeControl(label), options);
+  const opened = await openInput(input, terminalText(label), options);
   const blobOptions = {
     jsonCap,
     keepFiles: options.keepFiles ?? true,
@@ -76,16 +76,16 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
           workerThreshold: options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         },
-        escapeControl(label),
+        terminalText(label),
       );
     } finally {
       await pool?.close();
     }
   } else {
-    walk = await walkArchive(opened.tar, blobOptions, escapeControl(label));
+    walk = await walkArchive(opened.tar, blobOptions, terminalText(label));
   }
   const context: FormatContext = { store: new BlobStore(walk), jsonCap, problems: [] };
-  const { format, images, oci } = readFormat(context, walk, escapeControl(label));
+  const { format, images, oci } = readFormat(context, walk, terminalText(label));
   const problems: Problem[] = [...context.problems, ...context.store.misnamedBlobs(), ...walkProblems(walk)];
   return {
     path: label,
@@ -148,7 +148,7 @@ function readFormat(
   if (!walk.sawEndOfArchive) {
     throw new InputError(
       InputErrorCode.truncated,
-      `${label} stops after entry ${escapeControl(walk.lastEntry ?? '(none)')} without the end-of-archive blocks, and has no manifest.json, index.json or repositories (truncated download or interrupted save?)`,
+      `${label} stops after entry ${terminalText(walk.lastEntry ?? '(none)')} without the end-of-archive blocks, and has no manifest.json, index.json or repositories (truncated download or interrupted save?)`,
     );
   }
   throw new InputError(
@@ -210,7 +210,7 @@ function walkProblems(walk: ArchiveWalk): Problem[] {
       problem(
         ProblemCode.missingEndOfArchive,
         'warning',
-        `the archive stops after ${escapeControl(walk.lastEntry ?? '(none)')} without its end-of-archive blocks (truncated?); every entry it lists is complete`,
+        `the archive stops after ${terminalText(walk.lastEntry ?? '(none)')} without its end-of-archive blocks (truncated?); every entry it lists is complete`,
         walk.lastEntry,
       ),
     );
@@ -220,7 +220,7 @@ function walkProblems(walk: ArchiveWalk): Problem[] {
       problem(
         ProblemCode.duplicateEntry,
         'info',
-        `${escapeControl(path)} appears more than once; the last copy is used`,
+        `${terminalText(path)} appears more than once; the last copy is used`,
         path,
       ),
     );

@@ -1,6 +1,6 @@
+import { jsonErrorText, terminalText } from './report/display-text.js';
 import { open, stat } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
-import { escapeControl } from './archive/entry-path.js';
 import type { ArchiveInput } from './archive/open-input.js';
 import { InputError, InputErrorCode } from './model/errors.js';
 import type { ArchiveReport } from './model/image.js';
@@ -16,7 +16,7 @@ const MAX_REPORT_BYTES = 512 * 1024 * 1024;
  */
 export async function readInput(input: ArchiveInput, options: ReadOptions = {}): Promise<ArchiveReport[]> {
   if (typeof input === 'string' && (await startsWithBrace(input))) {
-    const label = escapeControl(options.label ?? input);
+    const label = terminalText(options.label ?? input);
     const info = await stat(input);
     if (info.size > MAX_REPORT_BYTES) {
       throw new InputError(
@@ -28,7 +28,7 @@ export async function readInput(input: ArchiveInput, options: ReadOptions = {}):
     try {
       value = JSON.parse(await readFile(input, 'utf8'));
     } catch (error) {
-      throw new InputError(InputErrorCode.invalidReport, `${label} is not valid JSON: ${(error as Error).message}`);
+      throw new InputError(InputErrorCode.invalidReport, `${label} is not valid JSON: ${jsonErrorText(error)}`);
     }
     return parseInspectJson(value, label);
   }

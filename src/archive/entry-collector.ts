@@ -1,5 +1,6 @@
+import { terminalText } from '../report/display-text.js';
 import { InputError, InputErrorCode } from '../model/errors.js';
-import { escapeControl, normalizeEntryPath } from './entry-path.js';
+import { normalizeEntryPath } from './entry-path.js';
 import { TarFormatError, type TarHeader } from './tar-parser.js';
 import type { ArchiveEntry, ArchiveWalk } from './walk-archive.js';
 
@@ -62,7 +63,7 @@ export const WalkError = {
       InputErrorCode.truncated,
       collector.count === 0
         ? `${label} ends inside its first tar header (truncated download?)`
-        : `${label} ends inside entry ${escapeControl(entry ?? collector.lastEntry ?? '?')} at byte ${byte} (truncated download or interrupted save?)`,
+        : `${label} ends inside entry ${terminalText(entry ?? collector.lastEntry ?? '?')} at byte ${byte} (truncated download or interrupted save?)`,
       entry,
     );
   },

@@ -1,3 +1,5 @@
+import { terminalText } from '../report/display-text.js';
+
 /**
  * Entry names as tar writers spell them (`./a`, `a/`, `/a`, `a//b`) reduced to one form, so that
  * `./blobs/sha256/x` from `tar -C dir .` and `blobs/sha256/x` from skopeo name the same entry.
@@ -45,14 +47,11 @@ export function resolveLinkTarget(linkPath: string, target: string, kind: 'symli
   return parts.join('/');
 }
 
-/** Control characters (and DEL, C1) shown as escapes, so archive names cannot drive a terminal. */
+/**
+ * Prefer `terminalText` from `src/report/display-text.ts`, the one display-text module;
+ * kept so that code written before issue 12 still compiles, and delegating so there is one
+ * implementation.
+ */
 export function escapeControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
-    const code = c.charCodeAt(0);
-    if (c === '\n') return '\\n';
-    if (c === '\t') return '\\t';
-    if (c === '\r') return '\\r';
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : c;
-  });
+  return terminalText(text);
 }

@@ -1,3 +1,4 @@
+import { jsonErrorText, terminalText } from '../report/display-text.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { auditImages } from '../audit/audit-images.js';
@@ -47,7 +48,7 @@ function loadConfig(path: string | null, args: AuditArgs): AuditConfig {
     try {
       value = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
-      throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+      throw new UsageError(`${terminalText(path)} is not valid JSON: ${jsonErrorText(error)}`);
     }
     config = parseAuditConfig(value, path);
   }

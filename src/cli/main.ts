@@ -1,3 +1,4 @@
+import { terminalText } from '../report/display-text.js';
 import yargs, { type Argv } from 'yargs';
 import { CONFIG_FILE } from '../audit/config.js';
 import { InputError, UsageError } from '../model/errors.js';
@@ -269,11 +270,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`layerlens: ${error.message}\n`);
+      io.stderr.write(`layerlens: ${terminalText(error.message)}\n`);
       return EXIT.usage;
     }
     if (error instanceof InputError) {
-      io.stderr.write(`layerlens: ${error.message}\n`);
+      io.stderr.write(`layerlens: ${terminalText(error.message)}\n`);
       return EXIT.input;
     }
     io.stderr.write(

@@ -1,5 +1,5 @@
+import { terminalText } from '../report/display-text.js';
 import { fstatSync } from 'node:fs';
-import { escapeControl } from '../archive/entry-path.js';
 import { InputError } from '../model/errors.js';
 import type { ArchiveReport } from '../model/image.js';
 import { hasErrors } from '../model/problem.js';
@@ -25,7 +25,7 @@ export async function readInputs(
   const reports: ArchiveReport[] = [];
   const failures: { path: string; error: InputError }[] = [];
   for (const path of paths) {
-    const progress = createProgress(io, escapeControl(path), !options.quiet);
+    const progress = createProgress(io, terminalText(path), !options.quiet);
     const input = path === '-' ? stdinInput(io) : path.startsWith('/') ? path : `${io.cwd}/${path}`;
     try {
       const read = { ...options.read, label: path, onProgress: progress.update };
@@ -58,7 +58,7 @@ function stdinInput(io: CliIo): CliIo['stdin'] | string {
 export function printInputProblems(result: ReadResult, io: CliIo): ExitCode {
   let exit: ExitCode = EXIT.ok;
   for (const { error } of result.failures) {
-    io.stderr.write(`layerlens: ${error.message}\n`);
+    io.stderr.write(`layerlens: ${terminalText(error.message)}\n`);
     exit = EXIT.input;
   }
   for (const report of result.reports) {
@@ -66,10 +66,10 @@ export function printInputProblems(result: ReadResult, io: CliIo): ExitCode {
     exit = EXIT.input;
     const errors = report.problems.filter((p) => p.severity === 'error');
     for (const p of errors.slice(0, MAX_PROBLEM_LINES))
-      io.stderr.write(`layerlens: ${escapeControl(report.path)}: ${p.message}\n`);
+      io.stderr.write(`layerlens: ${terminalText(report.path)}: ${terminalText(p.message)}\n`);
     if (errors.length > MAX_PROBLEM_LINES) {
       io.stderr.write(
-        `layerlens: ${escapeControl(report.path)}: and ${errors.length - MAX_PROBLEM_LINES} more errors (see --json)\n`,
+        `layerlens: ${terminalText(report.path)}: and ${errors.length - MAX_PROBLEM_LINES} more errors (see --json)\n`,
       );
     }
   }

@@ -1,5 +1,6 @@
+import { jsonErrorText, terminalText } from '../report/display-text.js';
 import type { ArchiveEntry, ArchiveWalk } from '../archive/walk-archive.js';
-import { escapeControl, resolveLinkTarget } from '../archive/entry-path.js';
+import { resolveLinkTarget } from '../archive/entry-path.js';
 import { digestClaimedByName, type Digest } from '../model/digest.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 
@@ -50,7 +51,7 @@ export class BlobStore {
           problem: problem(
             ProblemCode.linkEscape,
             'error',
-            `${escapeControl(current)} links to ${escapeControl(entry.linkTarget ?? '')}, outside the archive (a hostile or hand-edited archive?)`,
+            `${terminalText(current)} links to ${terminalText(entry.linkTarget ?? '')}, outside the archive (a hostile or hand-edited archive?)`,
             current,
           ),
         };
@@ -62,7 +63,7 @@ export class BlobStore {
       problem: problem(
         ProblemCode.linkCycle,
         'error',
-        `${escapeControl(path)} is a link that never reaches a file (a link cycle)`,
+        `${terminalText(path)} is a link that never reaches a file (a link cycle)`,
         path,
       ),
     };
@@ -79,7 +80,7 @@ export class BlobStore {
         problem: problem(
           ProblemCode.digestMismatch,
           'error',
-          `${escapeControl(liar.path)} should hash to ${digest} but hashes to ${liar.blob.digest} (corrupted blob?)`,
+          `${terminalText(liar.path)} should hash to ${digest} but hashes to ${liar.blob.digest} (corrupted blob?)`,
           liar.path,
         ),
       };
@@ -96,7 +97,7 @@ export class BlobStore {
           problem(
             ProblemCode.digestMismatch,
             'error',
-            `${escapeControl(entry.path)} should hash to ${claimed} but hashes to ${entry.blob.digest} (corrupted blob?)`,
+            `${terminalText(entry.path)} should hash to ${claimed} but hashes to ${entry.blob.digest} (corrupted blob?)`,
             entry.path,
           ),
         );
@@ -111,7 +112,7 @@ export type JsonResult =
 
 /** Parses a kept JSON entry; too large, not JSON or not kept are problems naming the entry. */
 export function parseJsonEntry(entry: ArchiveEntry, what: string, jsonCap: number): JsonResult {
-  const path = escapeControl(entry.path);
+  const path = terminalText(entry.path);
   const slot = entry.blob?.json;
   if (!slot) {
     return {
@@ -138,7 +139,7 @@ export function parseJsonEntry(entry: ArchiveEntry, what: string, jsonCap: numbe
       problem: problem(
         ProblemCode.invalidJson,
         'error',
-        `${path} (${what}) is not valid JSON: ${(error as Error).message}`,
+        `${path} (${what}) is not valid JSON: ${jsonErrorText(error)}`,
         entry.path,
       ),
     };

@@ -1,4 +1,4 @@
-import { escapeControl } from '../archive/entry-path.js';
+import { terminalText } from '../report/display-text.js';
 import type { ArchiveEntry } from '../archive/walk-archive.js';
 import type { ImageConfig } from '../model/config.js';
 import type { Digest } from '../model/digest.js';
@@ -43,7 +43,7 @@ export function buildLayer(
 ): LayerReport {
   const { index, reference, lookup, descriptor } = source;
   const claimedDiffId = config?.diffIds[index] ?? null;
-  const where = escapeControl(reference);
+  const where = terminalText(reference);
   if (lookup.kind !== 'found') {
     if (lookup.kind === 'problem') problems.push(lookup.problem);
     const external = isForeignLayerMediaType(descriptor?.mediaType ?? undefined);
@@ -81,7 +81,7 @@ export function buildLayer(
   }
   const { entry } = lookup;
   const blob = entry.blob;
-  const path = escapeControl(entry.path);
+  const path = terminalText(entry.path);
   checkLayerBlob(entry, index, problems);
   if (
     claimedDiffId !== null &&
@@ -167,7 +167,7 @@ function compressedSizeOf(
 function checkLayerBlob(entry: ArchiveEntry, index: number, problems: Problem[]): void {
   const blob = entry.blob;
   if (!blob) return;
-  const path = escapeControl(entry.path);
+  const path = terminalText(entry.path);
   if (blob.decodeError !== null) {
     problems.push(
       problem(

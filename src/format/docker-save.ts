@@ -1,4 +1,4 @@
-import { escapeControl } from '../archive/entry-path.js';
+import { terminalText } from '../report/display-text.js';
 import { parseImageConfig } from '../model/config.js';
 import { parseDigest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
@@ -48,7 +48,7 @@ function readOne(context: FormatContext, item: JsonObject, where: string): Image
       problem(
         ProblemCode.missingBlob,
         'error',
-        `manifest.json lists config ${escapeControl(configPath)} but the archive has no such entry (truncated or partial save?)`,
+        `manifest.json lists config ${terminalText(configPath)} but the archive has no such entry (truncated or partial save?)`,
         configPath,
       ),
     );
@@ -61,7 +61,7 @@ function readOne(context: FormatContext, item: JsonObject, where: string): Image
       problem(
         ProblemCode.invalidConfig,
         'error',
-        `${escapeControl(configPath)} is not an image config (no rootfs.diff_ids)`,
+        `${terminalText(configPath)} is not an image config (no rootfs.diff_ids)`,
         configPath,
       ),
     );
@@ -94,7 +94,7 @@ function readOne(context: FormatContext, item: JsonObject, where: string): Image
       problems,
     );
   });
-  checkHistory(config, layers.length, escapeControl(configPath), problems);
+  checkHistory(config, layers.length, terminalText(configPath), problems);
   return assembleImage({
     tags: stringArray(item['RepoTags'] ?? item['repoTags']),
     configDigest: configLookup.entry.blob.digest,

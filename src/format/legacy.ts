@@ -1,4 +1,4 @@
-import { escapeControl } from '../archive/entry-path.js';
+import { terminalText } from '../report/display-text.js';
 import { parseImageConfig, type ImageConfig } from '../model/config.js';
 import type { Digest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
@@ -72,7 +72,7 @@ function v1Chain(context: FormatContext, topId: string): string[] | null {
         problem(
           ProblemCode.invalidManifest,
           'error',
-          `the v1 parent chain of ${escapeControl(topId)} loops`,
+          `the v1 parent chain of ${terminalText(topId)} loops`,
           `${id}/json`,
         ),
       );
@@ -85,7 +85,7 @@ function v1Chain(context: FormatContext, topId: string): string[] | null {
         problem(
           ProblemCode.missingBlob,
           'error',
-          `repositories names ${escapeControl(id)} but the archive has no ${escapeControl(id)}/json (truncated?)`,
+          `repositories names ${terminalText(id)} but the archive has no ${terminalText(id)}/json (truncated?)`,
           `${id}/json`,
         ),
       );

@@ -1,4 +1,4 @@
-import { escapeControl } from '../archive/entry-path.js';
+import { terminalText } from '../report/display-text.js';
 import { parseImageConfig } from '../model/config.js';
 import { parseDigest, type Digest } from '../model/digest.js';
 import type { AbsentReport, ArtifactReport, ImageReport, LayerReport } from '../model/image.js';
@@ -121,7 +121,7 @@ class OciWalker {
         problem(
           ProblemCode.sizeMismatch,
           'error',
-          `${escapeControl(lookup.entry.path)} is ${lookup.entry.blob.storedSize} bytes, but its descriptor says ${descriptor.size}`,
+          `${terminalText(lookup.entry.path)} is ${lookup.entry.blob.storedSize} bytes, but its descriptor says ${descriptor.size}`,
           lookup.entry.path,
         ),
       );

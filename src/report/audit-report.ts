@@ -1,5 +1,5 @@
+import { terminalText } from './display-text.js';
 import prettyBytes from 'pretty-bytes';
-import { escapeControl } from '../archive/entry-path.js';
 import type { AuditResult, ImageAudit, RuleResult } from '../audit/audit-images.js';
 import { line, table, type Section } from './sections.js';
 import { formatGrowth, imageName } from './format.js';
@@ -117,19 +117,19 @@ export function buildAuditSections(result: AuditResult, options: { markdown?: bo
   for (const audit of result.images) {
     const notes = audit.rules
       .filter((r) => r.note !== null && r.status !== 'pass')
-      .map((r) => line(`${r.rule}: ${r.note ?? ''}`));
+      .map((r) => line(`${r.rule}: ${terminalText(r.note ?? '')}`));
     const wasted = audit.wasted
       .slice(0, TOP_WASTED)
       .map((h) => [
         prettyBytes(h.size),
-        escapeControl(h.path),
+        terminalText(h.path),
         `layer ${h.layerIndex}, ${h.hiddenBy === 'overwrite' ? 'overwritten' : h.hiddenBy === 'replace' ? 'replaced' : 'removed'} in layer ${h.byLayer}`,
       ]);
     const findings = audit.findings
       .slice(0, TOP_FINDINGS)
       .map((f) =>
         line(
-          `${f.severity} ${f.code} (${prettyBytes(f.bytes)}): ${f.message}${f.paths.length > 0 ? `; e.g. ${f.paths.slice(0, 3).map(escapeControl).join(', ')}` : ''}`,
+          `${f.severity} ${f.code} (${prettyBytes(f.bytes)}): ${terminalText(f.message)}${f.paths.length > 0 ? `; e.g. ${f.paths.slice(0, 3).map(terminalText).join(', ')}` : ''}`,
         ),
       );
     const head = audit.filesKnown

@@ -1,5 +1,5 @@
+import { terminalText } from './display-text.js';
 import prettyBytes from 'pretty-bytes';
-import { escapeControl } from '../archive/entry-path.js';
 import { shortDigest } from '../model/digest.js';
 import type { ImageReport } from '../model/image.js';
 
@@ -19,5 +19,5 @@ export function formatGrowth(bytes: number): string {
 /** A short, terminal-safe name for an image: its first tag, or `untagged <config>`. */
 export function imageName(image: Pick<ImageReport, 'tags' | 'configDigest'>): string {
   const tag = image.tags[0];
-  return tag !== undefined ? escapeControl(tag) : `untagged ${shortDigest(image.configDigest)}`;
+  return tag !== undefined ? terminalText(tag) : `untagged ${shortDigest(image.configDigest)}`;
 }

@@ -1,3 +1,4 @@
+import { htmlText } from './display-text.js';
 import prettyBytes from 'pretty-bytes';
 import type { AuditResult } from '../audit/audit-images.js';
 import { shortDigest } from '../model/digest.js';
@@ -14,8 +15,7 @@ export interface HtmlReportInput {
   readonly generatedAt?: string;
 }
 
-const esc = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+const esc = htmlText;
 const name = (share: ImageShare): string => imageName(share.image);
 
 /** The same layer gets the same colour in every image: a hue from its key. */

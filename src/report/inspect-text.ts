@@ -1,4 +1,4 @@
-import { escapeControl } from '../archive/entry-path.js';
+import { terminalText } from './display-text.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
 import { shortDigest } from '../model/digest.js';
 import type { FileRecord } from '../layer/layer-contents.js';
@@ -24,7 +24,7 @@ const bytes = (n: number | null): string => formatSize(n, false, '-');
 export function renderInspectText(archive: ArchiveReport, options: InspectTextOptions = {}): string {
   const out: string[] = [];
   out.push(
-    `${escapeControl(archive.path)}: ${archive.format}, ${archive.compression === 'none' ? 'not compressed' : `${archive.compression}-compressed`}, ${archive.entryCount} entries, ${plural(archive.images.length, 'image')}`,
+    `${terminalText(archive.path)}: ${terminalText(archive.format)}, ${archive.compression === 'none' ? 'not compressed' : `${archive.compression}-compressed`}, ${archive.entryCount} entries, ${plural(archive.images.length, 'image')}`,
   );
   for (const image of archive.images) out.push('', ...imageBlock(image, options));
   if (archive.artifacts.length > 0) {
@@ -41,7 +41,7 @@ export function renderInspectText(archive: ArchiveReport, options: InspectTextOp
         archive.artifacts.map((a) => [
           a.kind,
           shortDigest(a.manifestDigest),
-          a.artifactType ?? '-',
+          terminalText(a.artifactType ?? '-'),
           bytes(a.size),
           tagsText(a.tags),
         ]),
@@ -54,22 +54,22 @@ export function renderInspectText(archive: ArchiveReport, options: InspectTextOp
     out.push(
       ...renderTable(
         [{ header: 'KIND' }, { header: 'DIGEST' }, { header: 'PLATFORM' }, { header: 'TAGS' }],
-        archive.absent.map((a) => [a.kind, shortDigest(a.digest), a.platform ?? '-', tagsText(a.tags)]),
+        archive.absent.map((a) => [a.kind, shortDigest(a.digest), terminalText(a.platform ?? '-'), tagsText(a.tags)]),
         '    ',
       ),
     );
   }
   if (archive.problems.length > 0) {
     out.push('', `  problems (${archive.problems.length}):`);
-    for (const p of archive.problems) out.push(`    ${p.severity} ${p.code}: ${p.message}`);
+    for (const p of archive.problems) out.push(`    ${p.severity} ${p.code}: ${terminalText(p.message)}`);
   }
   return `${out.join('\n')}\n`;
 }
 
 function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
-  const name = image.tags.length > 0 ? image.tags.map(escapeControl).join(', ') : imageName(image);
+  const name = image.tags.length > 0 ? image.tags.map(terminalText).join(', ') : imageName(image);
   const lines = [
-    `  ${name}  ${image.platform ?? 'unknown platform'}${image.created ? `  created ${image.created}` : ''}`,
+    `  ${name}  ${terminalText(image.platform ?? 'unknown platform')}${image.created ? `  created ${terminalText(image.created)}` : ''}`,
     `    config ${image.configDigest ?? '-'}`,
     `    manifest ${image.manifestDigest ?? '-'}`,
     `    size ${bytes(image.contentSize)} content, ${bytes(image.uncompressedSize)} uncompressed tar, ${image.compressedSize === null ? 'compressed size not known (layers stored uncompressed)' : `${bytes(image.compressedSize)} compressed`}`,
@@ -83,7 +83,7 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
       rows.push(layerRow(layer));
       shown.add(layer.index);
     } else if (step.layerIndex === null) {
-      rows.push(['', '', '', '', '', '', '', '', describeStep(step.createdBy)]);
+      rows.push(['', '', '', '', '', '', '', '', terminalText(describeStep(step.createdBy))]);
     }
   }
   for (const layer of image.layers) if (!shown.has(layer.index)) rows.push(layerRow(layer));
@@ -138,7 +138,7 @@ function layerRow(layer: LayerReport): string[] {
     bytes(layer.uncompressedSize),
     bytes(layer.contentSize),
     layer.fileCount === null ? '-' : String(layer.fileCount),
-    describeStep(layer.createdBy),
+    terminalText(describeStep(layer.createdBy)),
   ];
 }
 
@@ -154,10 +154,10 @@ const TYPE_LETTER: Record<FileRecord['type'], string> = {
 };
 
 function fileLine(file: FileRecord): string {
-  const link = file.linkTarget !== null ? ` -> ${escapeControl(file.linkTarget)}` : '';
+  const link = file.linkTarget !== null ? ` -> ${terminalText(file.linkTarget)}` : '';
   const whiteout =
     file.whiteout === 'opaque' ? '  [opaque whiteout]' : file.whiteout === 'delete' ? '  [whiteout]' : '';
-  return `      ${TYPE_LETTER[file.type]} ${String(file.size).padStart(10)}  ${escapeControl(file.path)}${link}${whiteout}`;
+  return `      ${TYPE_LETTER[file.type]} ${String(file.size).padStart(10)}  ${terminalText(file.path)}${link}${whiteout}`;
 }
 
 /** The tree biggest first, to `depth` levels; each line: size, indented name, the layer it comes from. */
@@ -166,12 +166,12 @@ function treeLines(root: TreeNode, depth: number): string[] {
   const walk = (node: TreeNode, level: number): void => {
     for (const child of node.children) {
       const folder = child.type === 'directory';
-      const link = child.linkTarget !== null ? ` -> ${escapeControl(child.linkTarget)}` : '';
+      const link = child.linkTarget !== null ? ` -> ${terminalText(child.linkTarget)}` : '';
       const layer = child.layerIndex === null || folder ? '' : `  (layer ${child.layerIndex})`;
       const more =
         folder && level + 1 >= depth && child.children.length > 0 ? `  [${child.children.length} entries]` : '';
       out.push(
-        `    ${bytes(child.size).padStart(9)}  ${'  '.repeat(level)}${escapeControl(child.name)}${folder ? '/' : ''}${link}${layer}${more}`,
+        `    ${bytes(child.size).padStart(9)}  ${'  '.repeat(level)}${terminalText(child.name)}${folder ? '/' : ''}${link}${layer}${more}`,
       );
       if (folder && level + 1 < depth) walk(child, level + 1);
     }
@@ -181,7 +181,7 @@ function treeLines(root: TreeNode, depth: number): string[] {
 }
 
 function tagsText(tags: readonly string[]): string {
-  return tags.length === 0 ? '-' : tags.map(escapeControl).join(', ');
+  return tags.length === 0 ? '-' : tags.map(terminalText).join(', ');
 }
 
 function plural(n: number, word: string): string {

@@ -1,4 +1,4 @@
-import { escapeControl } from '../archive/entry-path.js';
+import { terminalText } from './display-text.js';
 import { shortDigest } from '../model/digest.js';
 import type { SharingReport } from '../sharing/analyze-sharing.js';
 import { describeStep } from '../model/history-step.js';
@@ -80,7 +80,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
         ],
         report.images.map((i) => [
           imageName(i.image),
-          i.image.platform ?? '-',
+          terminalText(i.image.platform ?? '-'),
           formatSize(i.size),
           formatSize(i.sharedSize),
           formatSize(i.uniqueSize),
@@ -148,7 +148,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
       title: 'Shared bases',
       blocks: report.bases.map((base) =>
         line(
-          `${base.images.length} images share base ${clip(escapeControl(describeStep(base.name)), 40)}: ${base.layerCount} layer${base.layerCount === 1 ? '' : 's'}, ${formatSize(base.size)}, stored once`,
+          `${base.images.length} images share base ${clip(terminalText(describeStep(base.name)), 40)}: ${base.layerCount} layer${base.layerCount === 1 ? '' : 's'}, ${formatSize(base.size)}, stored once`,
         ),
       ),
     });
@@ -203,7 +203,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
             formatSize(l.size),
             String(l.images.length),
             shortDigest(l.diffId),
-            escapeControl(describeStep(l.createdBy)),
+            terminalText(describeStep(l.createdBy)),
           ]),
         ),
       ],

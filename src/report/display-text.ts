@@ -1,0 +1,105 @@
+/**
+ * The one place where text an archive or a report supplies (names, tags, paths, history steps,
+ * platforms, parser messages) becomes display text. Everything hostile reaches a terminal through
+ * `terminalText`, a Markdown document through `markdownText`, HTML through `htmlText` (issue 12).
+ * JSON output never goes through here: it stays exact, and JSON.stringify escapes what JSON needs.
+ *
+ * Each function is linear in its input (one regex pass with a character class, no backtracking)
+ * and idempotent on its own output, so a message built from escaped parts may be escaped again
+ * at the edge without doubling anything.
+ */
+
+/**
+ * Characters that can drive a terminal or hide what a reader sees: C0 controls, DEL, C1 controls
+ * (U+0080–009F, which include the 8-bit CSI), bidirectional overrides and isolates
+ * (U+202A–202E, U+2066–2069, U+061C, U+200E/200F), zero-width characters (U+200B–200D), line and
+ * paragraph separators (U+2028/2029), and the byte-order mark / zero-width no-break space U+FEFF.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+
+function visible(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\t') return '\\t';
+  if (c === '\r') return '\\r';
+  const code = c.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+}
+
+/**
+ * Terminal-safe text: every unsafe character shown as a visible escape (`\x1b`, `\n`,
+ * `\u{202e}`), so an archive name cannot move the cursor, ring the bell, set the title or reorder
+ * the line a reviewer reads.
+ * @example terminalText('evil\u001b[2Jname') // 'evil\\x1b[2Jname'
+ */
+export function terminalText(text: string): string {
+  UNSAFE.lastIndex = 0;
+  return UNSAFE.test(text) ? text.replace(UNSAFE, visible) : text;
+}
+
+/** Whether `text` holds a character `terminalText` would escape (for tests and assertions). */
+export function hasUnsafeCharacters(text: string, allowNewlines = false): boolean {
+  UNSAFE.lastIndex = 0;
+  return UNSAFE.test(allowNewlines ? text.replaceAll('\n', '') : text);
+}
+
+/**
+ * A whole rendered text report made terminal-safe line by line: the newlines the renderer put
+ * there stay, any other unsafe character is escaped. The guard at the CLI's edge; renderers
+ * escape their fields already, so on their output this changes nothing.
+ */
+export function terminalLines(text: string): string {
+  UNSAFE.lastIndex = 0;
+  if (!UNSAFE.test(text)) return text;
+  return text.replace(UNSAFE, (c) => (c === '\n' ? c : visible(c)));
+}
+
+const MARKDOWN_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+};
+
+/**
+ * Markdown-safe text for one line or table cell of a PR comment: terminal escapes first (a comment
+ * is read in terminals and diffs too), then HTML made inert (`<img onerror>`, `</style><script>`
+ * become `&lt;…`), then Markdown syntax escaped with backslashes (`|`, backticks, `*`, `_`,
+ * `[x](y)`, `~`, `!`), and a leading `#`, `-`, `+` or `=` that would start a heading or a list.
+ * @example markdownText('<img src=x onerror=alert(1)>') // '&lt;img src=x onerror=alert(1)&gt;'
+ */
+export function markdownText(text: string): string {
+  return terminalText(text)
+    .replace(/[&<>"]/g, (c) => MARKDOWN_ESCAPES[c] ?? c)
+    .replace(/[\\`*_[\]|~!{}]/g, '\\$&')
+    .replace(/^[#+=-]/, '\\$&');
+}
+
+/**
+ * HTML-safe text for element content and quoted attribute values. Unsafe characters are escaped
+ * visibly too: a bidi override inside a table cell would reorder what the reader sees.
+ */
+export function htmlText(text: string): string {
+  return terminalText(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+}
+
+/** Longest excerpt of a parser's own message kept in an error line. */
+const PARSER_MESSAGE_MAX = 120;
+
+/**
+ * A JSON.parse error as one safe line. V8 quotes the input around the failure point (`Unexpected
+ * token '\x1b', "…" is not valid JSON`), which may hold newlines, escape sequences or megabytes:
+ * only the position is kept when the message has one, otherwise a short escaped excerpt.
+ */
+export function jsonErrorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const head = message.slice(0, 4096);
+  const position = /position (\d{1,15})/.exec(head);
+  // `Unexpected token 'x', "…the input…" is not valid JSON`: keep the words before the quote.
+  const before = (head.split(', "')[0] ?? '').replace(/ in JSON at position \d+.*$/, '');
+  const words = terminalText(before.slice(0, PARSER_MESSAGE_MAX)).trim();
+  return position ? `${words || 'syntax error'} at character ${position[1]}` : words || 'syntax error';
+}

@@ -1,0 +1,77 @@
+/**
+ * Hostile and malformed inputs, one generator per class of issue 12. Each returns archive bytes
+ * (or a report) built with the fixture builder, so the tar itself comes from tar-stream.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { archiveEntries, buildImage, sha256, writeTar, type EntrySpec } from '../helpers/fixture-builder.js';
+
+/** Text that tries everything: ESC/CSI, BEL, OSC title, C1 CSI, bidi, zero-width, HTML, Markdown. */
+export const EVIL =
+  '\u001b[2J\u001b]0;pwned\u0007\u009b31m\u202etxt.exe\u2066\u200b\ufeff\u061c<img src=x onerror=alert(1)></style><script>alert(2)</script>|`x`[a](http://e)';
+
+/** Characters that must never reach a terminal raw (newlines aside). */
+export const RAW_UNSAFE = new RegExp(
+  // eslint-disable-next-line no-control-regex
+  '[\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2066-\\u2069\\ufeff]',
+);
+
+export const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+const hex = (digest: string): string => digest.slice('sha256:'.length);
+
+export function tempFile(name: string, bytes: Buffer | string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlens-hostile-'));
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/**
+ * An OCI archive whose every text field is hostile: tag, platform, `created`, history steps,
+ * paths (one hidden by a later layer, so audit names it), an artifact's `artifactType`, and an
+ * absent descriptor with a hostile platform.
+ */
+export async function injectionArchive(): Promise<Buffer> {
+  const image = await buildImage({
+    tags: [`evil:${EVIL}`],
+    platform: { os: 'linux', architecture: `amd64${EVIL}`, variant: EVIL },
+    created: `2024${EVIL}`,
+    layers: [
+      { files: [{ path: `app/${EVIL}.bin`, content: Buffer.alloc(4096, 7) }] },
+      { files: [{ path: `app/${EVIL}.bin`, content: Buffer.alloc(4096, 8) }] },
+    ],
+    history: [{ createdBy: `/bin/sh -c ${EVIL}` }, { createdBy: `COPY . . ${EVIL}` }],
+  });
+  const entries = archiveEntries('oci', [image]);
+  const artifact = json({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    artifactType: `application/x-${EVIL}`,
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: `sha256:${sha256('{}')}`, size: 2 },
+    layers: [],
+  });
+  const index = JSON.parse(entries.find((e) => e.path === 'index.json')?.content?.toString() ?? '{}') as {
+    manifests: object[];
+  };
+  index.manifests.push(
+    {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: `sha256:${sha256(artifact)}`,
+      size: artifact.length,
+      annotations: { 'org.opencontainers.image.ref.name': `art${EVIL}` },
+    },
+    {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: `sha256:${'e'.repeat(64)}`,
+      size: 10,
+      platform: { os: `linux${EVIL}`, architecture: 'arm64' },
+    },
+  );
+  const out: EntrySpec[] = entries.map((e) => (e.path === 'index.json' ? { ...e, content: json(index) } : e));
+  out.push(
+    { path: `blobs/sha256/${hex(`sha256:${sha256(artifact)}`)}`, content: artifact },
+    { path: `blobs/sha256/${sha256('{}')}`, content: Buffer.from('{}') },
+  );
+  return writeTar(out);
+}
