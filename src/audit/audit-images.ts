@@ -128,7 +128,7 @@ function auditImage(image: ImageReport, context: AuditContext, auditedCount: num
     maxSize: image.contentSize,
     maxCompressedSize: image.compressedSize,
     maxLayers: image.layers.length,
-    maxLayerSize: Math.max(0, ...image.layers.map((l) => l.contentSize ?? 0)),
+    maxLayerSize: image.layers.reduce((max, l) => Math.max(max, l.contentSize ?? 0), 0),
     maxWastedSize: filesKnown ? wastedSize : null,
     maxWastedPercent: filesKnown ? (totalSize === 0 ? 0 : (wastedSize / totalSize) * 100) : null,
     minEfficiency: filesKnown ? efficiency : null,

@@ -46,7 +46,34 @@ const CACHES: readonly { label: string; globs: readonly RegExp[] }[] = [
 
 const DEPENDENCY_STEP =
   /\b(npm (ci|install)|yarn( install)?\b|pnpm install|pip3? install|poetry install|bundle install|go mod download|mvn |gradle|composer install|cargo (build|fetch))/;
-const CONTEXT_COPY = /\b(COPY|ADD)\b.*?(\s\.\s|\s\.\/?\s|dir:[0-9a-f]+ in )/;
+/*
+ * Regexes over history text stay linear (issue 12: 400,000 `COPY ` words made `COPY.*?x`
+ * backtrack for minutes). A copy of the whole context is the first COPY/ADD word followed, anywhere
+ * later, by a lone `.` or `./` source or BuildKit's `dir:<hex> in`: found in two linear passes.
+ */
+const COPY_WORD = /\b(COPY|ADD)\b/;
+const CONTEXT_SOURCE = /\s\.\/?\s|dir:[0-9a-f]+ in /;
+
+export function copiesContext(text: string): boolean {
+  const copy = COPY_WORD.exec(text);
+  return copy !== null && CONTEXT_SOURCE.test(text.slice(copy.index + copy[0].length));
+}
+
+/**
+ * `apt-get [-flags…] install` in linear time: the regex `(apt-get|apt) (-\S+ )*install` restarts
+ * its flag loop at every `apt` word, quadratic on `apt-get -apt-get -apt-get …`. Words are
+ * scanned right to left, remembering whether the next non-flag word is `install`.
+ */
+export function hasAptInstall(text: string): boolean {
+  const words = text.split(' ');
+  let installNext = false;
+  for (let i = words.length - 1; i >= 0; i--) {
+    const word = words[i] ?? '';
+    if (/(^|\W)(apt-get|apt)$/.test(word) && installNext) return true;
+    if (!word.startsWith('-') || word.length < 2) installNext = /^install\b/.test(word);
+  }
+  return false;
+}
 
 const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
@@ -65,7 +92,10 @@ export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore:
   for (const copy of hidden) {
     const removed = copy.hiddenBy === 'delete' || copy.hiddenBy === 'opaque';
     const key = `${removed ? 'r' : 'o'}|${copy.layerIndex}|${copy.byLayer}`;
-    groups.set(key, [...(groups.get(key) ?? []), copy]);
+    // Appended in place: re-spreading the group per copy was quadratic (100k files took 66 s).
+    const group = groups.get(key);
+    if (group) group.push(copy);
+    else groups.set(key, [copy]);
   }
   for (const [key, copies] of groups) {
     const removed = key.startsWith('r');
@@ -111,7 +141,7 @@ export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore:
 
   image.layers.forEach((layer, index) => {
     const text = layer.createdBy ?? '';
-    const update = /\b(apt-get|apt) update\b/.test(text) && !/\b(apt-get|apt) (-\S+ )*install\b/.test(text);
+    const update = /\b(apt-get|apt) update\b/.test(text) && !hasAptInstall(text);
     const apkUpdate = /\bapk update\b/.test(text) && !/\bapk add\b/.test(text);
     if (update || apkUpdate) {
       findings.push({
@@ -126,7 +156,7 @@ export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore:
     }
   });
 
-  const contextCopy = image.layers.findIndex((l) => CONTEXT_COPY.test(l.createdBy ?? ''));
+  const contextCopy = image.layers.findIndex((l) => copiesContext(l.createdBy ?? ''));
   if (contextCopy !== -1) {
     image.layers.forEach((layer, index) => {
       if (index <= contextCopy || !DEPENDENCY_STEP.test(layer.createdBy ?? '')) return;
@@ -148,10 +178,10 @@ export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore:
     const { record } = entry;
     if (record.type !== 'file' || record.sha256 === null || record.size < DUPLICATE_MIN || matchesAny(path, ignore))
       continue;
-    byHash.set(record.sha256, [
-      ...(byHash.get(record.sha256) ?? []),
-      { path, layer: entry.layerIndex, size: record.size },
-    ]);
+    const copy = { path, layer: entry.layerIndex, size: record.size };
+    const group = byHash.get(record.sha256);
+    if (group) group.push(copy);
+    else byHash.set(record.sha256, [copy]);
   }
   for (const copies of byHash.values()) {
     const layers = new Set(copies.map((c) => c.layer));
@@ -160,7 +190,10 @@ export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore:
     findings.push({
       code: FindingCode.duplicateFiles,
       severity: 'info',
-      message: `${plural(copies.length, 'identical copy', 'identical copies')} of a ${first.size}-byte file in ${plural(layers.size, 'layer')}: ${copies.map((c) => `${c.path} (layer ${c.layer})`).join(', ')}`,
+      message: `${plural(copies.length, 'identical copy', 'identical copies')} of a ${first.size}-byte file in ${plural(layers.size, 'layer')}: ${copies
+        .slice(0, MAX_PATHS)
+        .map((c) => `${c.path} (layer ${c.layer})`)
+        .join(', ')}${copies.length > MAX_PATHS ? ', …' : ''}`,
       bytes: first.size * (copies.length - 1),
       layerIndex: first.layer,
       paths: copies.slice(0, MAX_PATHS).map((c) => c.path),

@@ -29,7 +29,8 @@ export async function readInputs(
     const input = path === '-' ? stdinInput(io) : path.startsWith('/') ? path : `${io.cwd}/${path}`;
     try {
       const read = { ...options.read, label: path, onProgress: progress.update };
-      reports.push(...(options.reportsAllowed ? await readInput(input, read) : [await readArchive(input, read)]));
+      for (const report of options.reportsAllowed ? await readInput(input, read) : [await readArchive(input, read)])
+        reports.push(report);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       failures.push({ path, error });

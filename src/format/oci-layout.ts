@@ -62,6 +62,11 @@ class OciWalker {
   private readonly images = new Map<Digest, ImageReport>();
   private readonly artifacts = new Map<Digest, ArtifactReport>();
   private readonly absent = new Map<Digest, AbsentReport>();
+  /**
+   * Indexes already walked, with the tags they were walked with: an index that lists the same
+   * child twice, nested 30 deep, is 2^30 paths but 30 blobs (issue 12). Each is visited once.
+   */
+  private readonly walked = new Set<string>();
 
   constructor(private readonly context: FormatContext) {}
 
@@ -132,6 +137,9 @@ class OciWalker {
       isIndexMediaType(descriptor.mediaType ?? undefined) ||
       (!isManifestMediaType(descriptor.mediaType ?? undefined) && Array.isArray(value['manifests']));
     if (isIndex) {
+      const key = `${descriptor.digest}\u0000${tags.join('\u0000')}`;
+      if (this.walked.has(key)) return;
+      this.walked.add(key);
       this.index(value, tags, [...ancestors, descriptor.digest], descriptor.digest);
     } else {
       this.manifest(descriptor, value, tags);

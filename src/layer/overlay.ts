@@ -54,20 +54,28 @@ export function applyLayers(
     const slash = path.lastIndexOf('/');
     return slash === -1 ? '' : path.slice(0, slash);
   };
+  /**
+   * Links `path` under its parent, and implied parents (folders a layer never lists) under
+   * theirs, so that removing a folder finds everything below it. Stops at the first parent
+   * already linked: linear in new folders, not in depth.
+   */
   const link = (path: string): void => {
-    const parent = parentOf(path);
-    let set = children.get(parent);
-    if (!set) {
-      set = new Set();
-      children.set(parent, set);
+    for (let child = path; ;) {
+      const parent = parentOf(child);
+      const set = children.get(parent);
+      if (set) {
+        set.add(child);
+        return;
+      }
+      children.set(parent, new Set([child]));
+      if (parent === '') return;
+      child = parent;
     }
-    set.add(path);
   };
   /** Removes `path` and everything below it, recording hidden copies from layers below `byLayer`. */
-  const remove = (path: string, hiddenBy: HiddenBy, byLayer: number): void => {
-    const entry = tree.get(path);
-    for (const child of children.get(path) ?? []) remove(child, hiddenBy, byLayer);
+  const removeOne = (path: string, hiddenBy: HiddenBy, byLayer: number): void => {
     children.delete(path);
+    const entry = tree.get(path);
     if (!entry) return;
     tree.delete(path);
     children.get(parentOf(path))?.delete(path);
@@ -76,15 +84,37 @@ export function applyLayers(
       hidden.push({ path, layerIndex: entry.layerIndex, size, hiddenBy, byLayer });
     }
   };
-  /** Only what lower layers put in `dir` goes: entries of this layer already applied stay. */
-  const removeLower = (dir: string, byLayer: number): void => {
-    for (const child of [...(children.get(dir) ?? [])]) {
-      const entry = tree.get(child);
-      if (entry && entry.layerIndex === byLayer) {
-        if (entry.record.type === 'directory') removeLower(child, byLayer);
+  /**
+   * Removes `path` and everything below it (children before their folder), recording hidden
+   * copies from layers below `byLayer`. An explicit stack: folders nest as deep as the input.
+   */
+  const remove = (path: string, hiddenBy: HiddenBy, byLayer: number): void => {
+    const stack: { path: string; expanded: boolean }[] = [{ path, expanded: false }];
+    for (let item = stack.pop(); item; item = stack.pop()) {
+      if (item.expanded) {
+        removeOne(item.path, hiddenBy, byLayer);
         continue;
       }
-      remove(child, 'opaque', byLayer);
+      stack.push({ path: item.path, expanded: true });
+      const below = children.get(item.path);
+      if (below) {
+        const list = [...below];
+        for (let i = list.length - 1; i >= 0; i--) stack.push({ path: list[i] ?? '', expanded: false });
+      }
+    }
+  };
+  /** Only what lower layers put in `dir` goes: entries of this layer already applied stay. */
+  const removeLower = (top: string, byLayer: number): void => {
+    const dirs = [top];
+    for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
+      for (const child of [...(children.get(dir) ?? [])]) {
+        const entry = tree.get(child);
+        if (entry && entry.layerIndex === byLayer) {
+          if (entry.record.type === 'directory') dirs.push(child);
+          continue;
+        }
+        remove(child, 'opaque', byLayer);
+      }
     }
   };
 
@@ -103,11 +133,14 @@ export function applyLayers(
     }
     for (const record of records) {
       if (record.whiteout !== null) continue;
-      // A path under something that is now a file: that file gives way to a directory.
+      // A path under something that is now a file: that file gives way to a directory. No entry
+      // has a non-directory above it, so the walk stops at the first folder in the tree: linear
+      // in entries, not in entries times depth (issue 12).
       let ancestor = parentOf(record.path);
       while (ancestor !== '') {
         const above = tree.get(ancestor);
-        if (above && above.record.type !== 'directory') remove(ancestor, 'replace', layerIndex);
+        if (above?.record.type === 'directory') break;
+        if (above) remove(ancestor, 'replace', layerIndex);
         ancestor = parentOf(ancestor);
       }
       const existing = tree.get(record.path);

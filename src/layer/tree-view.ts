@@ -39,26 +39,43 @@ export function treeOf(overlay: Overlay): TreeNode {
   });
   const root = folder('/', '');
   for (const [path, entry] of overlay.tree) {
-    const parts = path.split('/');
     let node = root;
-    parts.forEach((part, i) => {
+    // Cut at each slash in turn: joining `parts.slice(0, i)` per level is quadratic in depth.
+    for (let start = 0; start <= path.length;) {
+      const slash = path.indexOf('/', start);
+      const end = slash === -1 ? path.length : slash;
+      const part = path.slice(start, end);
       let child = node.children.get(part);
       if (!child) {
-        child = folder(part, parts.slice(0, i + 1).join('/'));
+        child = folder(part, path.slice(0, end));
         node.children.set(part, child);
       }
       node = child;
-    });
+      start = end + 1;
+    }
     node.type = entry.record.type;
     node.layerIndex = entry.layerIndex;
     node.linkTarget = entry.record.linkTarget;
     node.own = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
   }
-  const finish = (node: MutableNode): TreeNode => {
-    const children = [...node.children.values()]
-      .map(finish)
-      .sort((a, b) => b.size - a.size || a.name.localeCompare(b.name));
-    return {
+  // Post-order with an explicit stack, not recursion: a path can be 32,767 folders deep (issue 12).
+  const done = new Map<MutableNode, TreeNode>();
+  const stack: { node: MutableNode; expanded: boolean }[] = [{ node: root, expanded: false }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { node } = item;
+    if (!item.expanded) {
+      stack.push({ node, expanded: true });
+      for (const child of node.children.values()) stack.push({ node: child, expanded: false });
+      continue;
+    }
+    const children: TreeNode[] = [];
+    for (const child of node.children.values()) {
+      const finished = done.get(child);
+      if (finished) children.push(finished);
+      done.delete(child);
+    }
+    children.sort((a, b) => b.size - a.size || a.name.localeCompare(b.name));
+    done.set(node, {
       name: node.name,
       path: node.path,
       type: node.type,
@@ -66,7 +83,9 @@ export function treeOf(overlay: Overlay): TreeNode {
       layerIndex: node.layerIndex,
       linkTarget: node.linkTarget,
       children,
-    };
-  };
-  return finish(root);
+    });
+  }
+  const tree = done.get(root);
+  if (!tree) throw new Error('tree root was not finished');
+  return tree;
 }

@@ -3,7 +3,7 @@ import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js'
 import { shortDigest } from '../model/digest.js';
 import type { FileRecord } from '../layer/layer-contents.js';
 import { describeStep } from '../model/history-step.js';
-import { renderTable } from './table.js';
+import { appendAll, renderTable } from './table.js';
 import { textBar } from './text-bar.js';
 import { formatSize, imageName } from './format.js';
 import type { TreeNode } from '../layer/tree-view.js';
@@ -26,11 +26,15 @@ export function renderInspectText(archive: ArchiveReport, options: InspectTextOp
   out.push(
     `${terminalText(archive.path)}: ${terminalText(archive.format)}, ${archive.compression === 'none' ? 'not compressed' : `${archive.compression}-compressed`}, ${archive.entryCount} entries, ${plural(archive.images.length, 'image')}`,
   );
-  for (const image of archive.images) out.push('', ...imageBlock(image, options));
+  for (const image of archive.images) {
+    out.push('');
+    appendAll(out, imageBlock(image, options));
+  }
   if (archive.artifacts.length > 0) {
     out.push('', `  artifacts and attestations (${archive.artifacts.length}, not counted as images):`);
-    out.push(
-      ...renderTable(
+    appendAll(
+      out,
+      renderTable(
         [
           { header: 'KIND' },
           { header: 'MANIFEST' },
@@ -51,8 +55,9 @@ export function renderInspectText(archive: ArchiveReport, options: InspectTextOp
   }
   if (archive.absent.length > 0) {
     out.push('', `  listed but not in this archive (${archive.absent.length}):`);
-    out.push(
-      ...renderTable(
+    appendAll(
+      out,
+      renderTable(
         [{ header: 'KIND' }, { header: 'DIGEST' }, { header: 'PLATFORM' }, { header: 'TAGS' }],
         archive.absent.map((a) => [a.kind, shortDigest(a.digest), terminalText(a.platform ?? '-'), tagsText(a.tags)]),
         '    ',
@@ -88,8 +93,9 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
   }
   for (const layer of image.layers) if (!shown.has(layer.index)) rows.push(layerRow(layer));
   const width = options.width ?? 0;
-  lines.push(
-    ...renderTable(
+  appendAll(
+    lines,
+    renderTable(
       [
         { header: '#', align: 'right' },
         { header: 'DIFF ID' },
@@ -105,7 +111,8 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
       '    ',
     ),
   );
-  const largest = Math.max(0, ...image.layers.map((l) => l.contentSize ?? 0));
+  let largest = 0;
+  for (const l of image.layers) largest = Math.max(largest, l.contentSize ?? 0);
   if (largest > 0 && image.layers.length > 1) {
     lines.push('', '    content by layer:');
     for (const layer of image.layers) {
@@ -114,15 +121,18 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
     }
   }
   if (options.files) {
-    for (const layer of image.layers) lines.push('', `    layer ${layer.index} files:`, ...layer.files.map(fileLine));
+    for (const layer of image.layers) {
+      lines.push('', `    layer ${layer.index} files:`);
+      for (const file of layer.files) lines.push(fileLine(file));
+    }
   }
   const view = options.trees?.get(image);
   if (view) {
     lines.push(
       '',
       `    final tree: ${bytes(view.tree.size)} visible, ${bytes(view.overlay.wastedSize)} hidden by later layers (efficiency ${(view.overlay.efficiency * 100).toFixed(1)}%)`,
-      ...treeLines(view.tree, options.treeDepth ?? 3),
     );
+    appendAll(lines, treeLines(view.tree, options.treeDepth ?? 3));
   }
   return lines;
 }
@@ -161,22 +171,32 @@ function fileLine(file: FileRecord): string {
 }
 
 /** The tree biggest first, to `depth` levels; each line: size, indented name, the layer it comes from. */
+/** Deeper levels print at this indent: 32,767 levels would make each line 64 KB of spaces. */
+const MAX_INDENT = 64;
+
 function treeLines(root: TreeNode, depth: number): string[] {
   const out: string[] = [];
-  const walk = (node: TreeNode, level: number): void => {
-    for (const child of node.children) {
-      const folder = child.type === 'directory';
-      const link = child.linkTarget !== null ? ` -> ${terminalText(child.linkTarget)}` : '';
-      const layer = child.layerIndex === null || folder ? '' : `  (layer ${child.layerIndex})`;
-      const more =
-        folder && level + 1 >= depth && child.children.length > 0 ? `  [${child.children.length} entries]` : '';
-      out.push(
-        `    ${bytes(child.size).padStart(9)}  ${'  '.repeat(level)}${terminalText(child.name)}${folder ? '/' : ''}${link}${layer}${more}`,
-      );
-      if (folder && level + 1 < depth) walk(child, level + 1);
+  // An explicit stack, not recursion: a path can be 32,767 folders deep (issue 12).
+  const stack: { node: TreeNode; level: number }[] = [];
+  const pushChildren = (node: TreeNode, level: number): void => {
+    for (let i = node.children.length - 1; i >= 0; i--) {
+      const child = node.children[i];
+      if (child) stack.push({ node: child, level });
     }
   };
-  walk(root, 0);
+  pushChildren(root, 0);
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { node: child, level } = item;
+    const folder = child.type === 'directory';
+    const link = child.linkTarget !== null ? ` -> ${terminalText(child.linkTarget)}` : '';
+    const layer = child.layerIndex === null || folder ? '' : `  (layer ${child.layerIndex})`;
+    const more =
+      folder && level + 1 >= depth && child.children.length > 0 ? `  [${child.children.length} entries]` : '';
+    out.push(
+      `    ${bytes(child.size).padStart(9)}  ${'  '.repeat(Math.min(level, MAX_INDENT))}${terminalText(child.name)}${folder ? '/' : ''}${link}${layer}${more}`,
+    );
+    if (folder && level + 1 < depth) pushChildren(child, level + 1);
+  }
   return out;
 }
 

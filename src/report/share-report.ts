@@ -90,7 +90,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
       line('SIZE is content bytes (as docker image ls); LAYERS is shared/distinct.'),
     ],
   });
-  const largest = Math.max(0, ...report.images.map((i) => i.size));
+  const largest = report.images.reduce((max, i) => Math.max(max, i.size), 0);
   if (largest > 0) {
     sections.push({
       title: 'Size to scale (█ shared, ░ unique)',

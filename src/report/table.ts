@@ -8,9 +8,12 @@ export interface Column {
 
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], indent = ''): string[] {
   const cells = rows.map((row) => columns.map((column, i) => clip(row[i] ?? '', column.max)));
-  const widths = columns.map((column, i) =>
-    Math.max(displayWidth(column.header), ...cells.map((row) => displayWidth(row[i] ?? ''))),
-  );
+  // A loop, not Math.max(...cells): a spread of 100k+ rows overflows the call stack (issue 12).
+  const widths = columns.map((column, i) => {
+    let width = displayWidth(column.header);
+    for (const row of cells) width = Math.max(width, displayWidth(row[i] ?? ''));
+    return width;
+  });
   const line = (row: readonly string[]): string =>
     indent +
     row
@@ -23,16 +26,26 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
       })
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)];
+  const out = [line(columns.map((c) => c.header))];
+  for (const row of cells) out.push(line(row));
+  return out;
 }
 
 export function clip(text: string, max: number | undefined): string {
-  if (max === undefined || Array.from(text).length <= max) return text;
+  if (max === undefined || displayWidth(text) <= max) return text;
   return `${Array.from(text)
     .slice(0, Math.max(0, max - 1))
     .join('')}…`;
 }
 
 function displayWidth(text: string): number {
-  return Array.from(text).length;
+  let width = 0;
+  for (const _ of text) width++;
+  return width;
+}
+
+/** Appends `items` one by one: `out.push(...items)` overflows the call stack past ~100k items. */
+export function appendAll<T>(out: T[], items: Iterable<T>): T[] {
+  for (const item of items) out.push(item);
+  return out;
 }

@@ -334,13 +334,22 @@ function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<str
     }
   }
   const bases: SharedBase[] = [];
+  // Children before parents, with an explicit stack: the trie is as deep as an image has
+  // layers, and 100,000 layers overflowed the recursion (issue 12).
+  const order: Node[] = [];
+  for (const stack = [root]; stack.length > 0;) {
+    const node = stack.pop();
+    if (!node) break;
+    order.push(node);
+    for (const child of node.children.values()) stack.push(child);
+  }
   const visit = (node: Node): void => {
-    for (const child of node.children.values()) visit(child);
     if (node.depth === 0 || node.images.length < 2) return;
     const continues = [...node.children.values()].some((c) => c.images.length === node.images.length);
     if (continues) return;
     const path: LayerRow[] = [];
-    for (let n: Node | null = node; n?.row; n = n.parent) path.unshift(n.row);
+    for (let n: Node | null = node; n?.row; n = n.parent) path.push(n.row);
+    path.reverse();
     const seen = new Set<string>();
     const size = path.reduce((sum, row) => {
       if (seen.has(row.key)) return sum;
@@ -359,7 +368,10 @@ function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<str
       images: node.images,
     });
   };
-  visit(root);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i];
+    if (node) visit(node);
+  }
   return bases.sort((a, b) => b.images.length - a.images.length || b.size - a.size);
 }
 

@@ -75,3 +75,77 @@ export async function injectionArchive(): Promise<Buffer> {
   );
   return writeTar(out);
 }
+
+/** One small layer tar and its diff id, for archives that list it many times. */
+async function tinyLayer(): Promise<{ tar: Buffer; diffId: string }> {
+  const tar = await writeTar([{ path: 'f', content: Buffer.from('x') }]);
+  return { tar, diffId: `sha256:${sha256(tar)}` };
+}
+
+/** A docker-save archive whose one image lists the same layer `count` times (100k+ layers). */
+export async function manyLayersArchive(count: number, step = 'RUN true'): Promise<Buffer> {
+  const { tar, diffId } = await tinyLayer();
+  const config = json({
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: Array.from({ length: count }, () => diffId) },
+    history: Array.from({ length: count }, () => ({ created_by: step })),
+  });
+  const manifest = json([
+    { Config: 'config.json', RepoTags: ['many:layers'], Layers: Array.from({ length: count }, () => 'layer.tar') },
+  ]);
+  return writeTar([
+    { path: 'layer.tar', content: tar },
+    { path: 'config.json', content: config },
+    { path: 'manifest.json', content: manifest },
+  ]);
+}
+
+/** A docker-save archive whose manifest.json lists `count` images (same config, own tags). */
+export async function manyImagesArchive(count: number): Promise<Buffer> {
+  const { tar, diffId } = await tinyLayer();
+  const config = json({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] } });
+  const manifest = json(
+    Array.from({ length: count }, (_, i) => ({ Config: 'config.json', RepoTags: [`img:${i}`], Layers: ['layer.tar'] })),
+  );
+  return writeTar([
+    { path: 'layer.tar', content: tar },
+    { path: 'config.json', content: config },
+    { path: 'manifest.json', content: manifest },
+  ]);
+}
+
+/**
+ * An OCI layout whose index.json leads through `depth` nested indexes, each listing the next one
+ * twice: walked naively that is 2^depth visits of a few-kilobyte archive.
+ */
+export async function nestedIndexArchive(depth: number): Promise<Buffer> {
+  const image = await buildImage({ tags: ['nested:1'], layers: [{ files: [{ path: 'a', content: 'a' }] }] });
+  const entries = archiveEntries('oci', [image]).filter((e) => e.path !== 'index.json');
+  let child = {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: image.manifestDigest,
+    size: image.manifest.length,
+  };
+  for (let level = 0; level < depth; level++) {
+    const index = json({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [child, child],
+    });
+    const digest = `sha256:${sha256(index)}`;
+    entries.push({ path: `blobs/sha256/${hex(digest)}`, content: index });
+    child = { mediaType: 'application/vnd.oci.image.index.v1+json', digest, size: index.length };
+  }
+  entries.push({ path: 'index.json', content: json({ schemaVersion: 2, manifests: [child] }) });
+  return writeTar(entries);
+}
+
+/** A layer whose one file has a pax path of `length` bytes. */
+export async function longPathArchive(length: number): Promise<Buffer> {
+  const image = await buildImage({
+    tags: ['long:path'],
+    layers: [{ files: [{ path: `${'d/'.repeat(length / 2 - 1)}f`, content: 'x' }] }],
+  });
+  return writeTar(archiveEntries('docker-classic', [image]));
+}

@@ -1,0 +1,181 @@
+/**
+ * Large but legal shapes from issue 12: each used to crash (spread or recursion) or hang
+ * (quadratic or exponential work). Each test has a deadline far above the fixed time and far
+ * below the old one.
+ */
+import { describe, expect, it } from 'vitest';
+import { applyLayers } from '../../src/layer/overlay.js';
+import { treeOf } from '../../src/layer/tree-view.js';
+import type { FileRecord } from '../../src/layer/layer-contents.js';
+import { findLayeringIssues } from '../../src/audit/findings.js';
+import { renderInspectText } from '../../src/report/inspect-text.js';
+import { renderTable } from '../../src/report/table.js';
+import type { ImageReport, LayerReport } from '../../src/model/image.js';
+import { runCli } from '../helpers/cli.js';
+import { longPathArchive, manyImagesArchive, manyLayersArchive, nestedIndexArchive, tempFile } from './generators.js';
+
+const file = (path: string, extra: Partial<FileRecord> = {}): FileRecord => ({
+  path,
+  type: 'file',
+  size: 2048,
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  linkTarget: null,
+  whiteout: null,
+  sha256: null,
+  ...extra,
+});
+
+const layer = (index: number, files: readonly FileRecord[], createdBy: string | null = null): LayerReport => ({
+  index,
+  diffId: null,
+  digest: null,
+  mediaType: null,
+  compression: 'none',
+  storedSize: 0,
+  uncompressedSize: 0,
+  contentSize: files.reduce((sum, f) => sum + f.size, 0),
+  fileCount: files.length,
+  createdBy,
+  present: true,
+  external: false,
+  estargz: false,
+  entry: null,
+  compressedSize: null,
+  compressedSizeEstimated: false,
+  files,
+});
+
+const imageOf = (layers: LayerReport[]): ImageReport => ({
+  tags: ['t:1'],
+  configDigest: null,
+  manifestDigest: null,
+  platform: 'linux/amd64',
+  created: null,
+  contentSize: 0,
+  uncompressedSize: 0,
+  compressedSize: null,
+  layers,
+  history: [],
+});
+
+describe('large but legal shapes do not crash', () => {
+  it('an image with 100,000 layers: inspect, share and audit', async () => {
+    const path = tempFile('many-layers.tar', await manyLayersArchive(100_000));
+    for (const argv of [['inspect'], ['share'], ['audit', '--max-size', '1GB']]) {
+      const run = await runCli([...argv, path]);
+      expect(run.stderr).not.toMatch(/internal error/);
+      expect(run.code).toBe(0);
+    }
+  }, 60_000);
+
+  it('inspect --files of a layer with 300,000 entries', () => {
+    const files = Array.from({ length: 300_000 }, (_, i) =>
+      file(`d/f${i}`, { type: i % 2 ? 'hardlink' : 'file', linkTarget: i % 2 ? 'd/f0' : null }),
+    );
+    const image = imageOf([layer(0, files)]);
+    const text = renderInspectText(
+      {
+        path: 'x.tar',
+        format: 'docker-save',
+        compression: 'none',
+        verified: true,
+        entryCount: 1,
+        images: [image],
+        artifacts: [],
+        absent: [],
+        problems: [],
+      },
+      { files: true },
+    );
+    expect(text.split('\n').length).toBeGreaterThan(300_000);
+  });
+
+  it('a table of 200,000 rows', () => {
+    const rows = Array.from({ length: 200_000 }, (_, i) => [String(i)]);
+    expect(renderTable([{ header: 'N' }], rows)).toHaveLength(200_001);
+  });
+
+  it('--tree of a path 32,767 folders deep', () => {
+    const deep = `${'a/'.repeat(32_767)}f`;
+    const overlay = applyLayers([[file(deep)], [file(`${'a/'.repeat(100)}.wh.a`, { whiteout: 'delete', size: 0 })]]);
+    const tree = treeOf(applyLayers([[file(deep)]]));
+    expect(tree.size).toBe(2048);
+    expect(overlay.wastedSize).toBe(2048);
+    const image = imageOf([layer(0, [file(deep)])]);
+    const text = renderInspectText(
+      {
+        path: 'x.tar',
+        format: 'docker-save',
+        compression: 'none',
+        verified: true,
+        entryCount: 1,
+        images: [image],
+        artifacts: [],
+        absent: [],
+        problems: [],
+      },
+      { trees: new Map([[image, { tree, overlay: applyLayers([[file(deep)]]) }]]), treeDepth: 40_000 },
+    );
+    expect(text).toContain('f  (layer 0)');
+  }, 20_000);
+
+  it('a 1 MB pax path', async () => {
+    const path = tempFile('long-path.tar', await longPathArchive(1024 * 1024));
+    const run = await runCli(['inspect', '--files', '--tree', path]);
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.code).toBe(0);
+  }, 30_000);
+});
+
+describe('hostile shapes do not hang', () => {
+  it('nested indexes listing the same child twice are walked once', async () => {
+    const path = tempFile('nested.tar', await nestedIndexArchive(30));
+    const run = await runCli(['inspect', '--json', path]);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { archives: { images: unknown[] }[] }).archives[0]?.images).toHaveLength(1);
+  }, 10_000);
+
+  it('a history step of 400,000 repeated COPY words', () => {
+    const step = 'COPY '.repeat(400_000);
+    const image = imageOf([
+      layer(0, [file('a')], step),
+      layer(1, [file('b')], `apt-get ${'-apt-get '.repeat(100_000)}`),
+    ]);
+    const started = Date.now();
+    findLayeringIssues(image, applyLayers([[file('a')], [file('b')]]));
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('100,000 hidden copies are grouped in linear time', () => {
+    const lower = Array.from({ length: 100_000 }, (_, i) => file(`d/f${i}`));
+    const upper = Array.from({ length: 100_000 }, (_, i) => file(`d/f${i}`, { size: 1 }));
+    const image = imageOf([layer(0, lower), layer(1, upper)]);
+    const started = Date.now();
+    const findings = findLayeringIssues(image, applyLayers([lower, upper]));
+    expect(findings[0]?.paths).toHaveLength(10);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('8,000 nested folders plus a whiteout', () => {
+    const dirs: FileRecord[] = [];
+    let path = 'r';
+    for (let i = 0; i < 8_000; i++) {
+      dirs.push(file(path, { type: 'directory', size: 0 }));
+      dirs.push(file(`${path}/x`));
+      path += '/d';
+    }
+    const started = Date.now();
+    const overlay = applyLayers([dirs, [file('.wh.r', { whiteout: 'delete', size: 0 }), file('r2')]]);
+    expect(overlay.tree.size).toBe(1);
+    expect(overlay.wastedSize).toBe(8_000 * 2048);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('50,000 images in one manifest.json', async () => {
+    const path = tempFile('many-images.tar', await manyImagesArchive(50_000));
+    const run = await runCli(['inspect', '--json', path]);
+    expect(run.code).toBe(0);
+  }, 30_000);
+});
