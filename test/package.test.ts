@@ -90,6 +90,11 @@ describe('npm pack', () => {
     expect(missing).toEqual([]);
   });
 
+  it('is the tarball the README tells people to install', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toContain(`npm install -g ./${posix.basename(tarball)}`);
+  });
+
   it('declares no install-time script, while the checkout keeps prepare for git and folder installs', () => {
     const unpacked = join(work, 'unpacked', 'package', 'package.json');
     const packedPackage = JSON.parse(readFileSync(unpacked, 'utf8')) as typeof repoPackage & {
