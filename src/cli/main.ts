@@ -77,12 +77,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           describe: 'show the final file tree, biggest first, and the waste',
         })
         .option('tree-depth', { type: 'number', default: 3, describe: 'levels of the tree to print' })
+        .option('packages', {
+          type: 'boolean',
+          default: false,
+          describe: 'size by package (dpkg, apk, npm, pip) and the bytes no package owns',
+        })
         .option('platform', { type: 'string', describe: 'only images of this platform (os/arch[/variant])' })
         .option('image', { type: 'string', describe: 'only the image with this tag or digest prefix' })
         .example('$0 inspect app.tar', 'images and layers of a docker save')
         .example('docker save app | $0 inspect -', 'read from stdin')
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
-        .example('$0 inspect --files app.tar.gz', "every layer's files"),
+        .example('$0 inspect --files app.tar.gz', "every layer's files")
+        .example('$0 inspect --packages --json app.tar', 'every package with its size, version and layer'),
     )
     .command('share <inputs..>', 'What images share, and what that saves on disk and on the wire', (y) =>
       withCommonOptions(y)
@@ -227,6 +233,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             verify: args['verify'] !== false,
             html: args['html'] as string | undefined,
             treeDepth: Number(args['treeDepth'] ?? 3),
+            packages: args['packages'] === true,
           },
           io,
         );
