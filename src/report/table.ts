@@ -40,7 +40,11 @@ export function clip(text: string, max: number | undefined): string {
 
 function displayWidth(text: string): number {
   let width = 0;
-  for (const _ of text) width++;
+  // Code points, as Array.from counted them, without building the array.
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xd800 || code > 0xdbff) width++;
+  }
   return width;
 }
 
