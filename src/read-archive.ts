@@ -90,6 +90,18 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
   const context: FormatContext = { store: new BlobStore(walk), jsonCap, problems: [] };
   const { format, images, oci } = readFormat(context, walk, terminalText(label));
   const problems: Problem[] = [...context.problems, ...context.store.misnamedBlobs(), ...walkProblems(walk)];
+  if (images.length === 0) {
+    // Nothing a runtime could load: exit 3, not an empty report (issue 12).
+    const artifacts = oci?.artifacts.length ?? 0;
+    problems.push(
+      problem(
+        ProblemCode.noImage,
+        'error',
+        `${terminalText(label)} holds no readable image${artifacts > 0 ? ` (only ${artifacts} artifact${artifacts === 1 ? '' : 's'})` : ''}`,
+        null,
+      ),
+    );
+  }
   return {
     path: label,
     format,
@@ -119,7 +131,7 @@ function readFormat(
     return { format: 'docker-save+oci', images: joinOciImages(context.problems, images, oci.images), oci };
   }
   if (isObject(manifest)) {
-    if (!('config' in manifest) || !('layers' in manifest)) {
+    if (!isObject(manifest['config']) || !Array.isArray(manifest['layers'])) {
       throw new InputError(
         InputErrorCode.invalidManifest,
         `${label}: manifest.json is neither a docker save list nor an image manifest`,

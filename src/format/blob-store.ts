@@ -1,6 +1,6 @@
 import { jsonErrorText, terminalText } from '../report/display-text.js';
 import type { ArchiveEntry, ArchiveWalk } from '../archive/walk-archive.js';
-import { resolveLinkTarget } from '../archive/entry-path.js';
+import { normalizeEntryPath, resolveLinkTarget } from '../archive/entry-path.js';
 import { digestClaimedByName, type Digest } from '../model/digest.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 
@@ -35,7 +35,8 @@ export class BlobStore {
 
   /** Follows symlinks and hard links (relative to the link's folder) to a regular entry. */
   resolve(path: string): Lookup {
-    let current = path;
+    // manifest.json may name `./x.tar`, which docker load accepts; entries are kept normalised.
+    let current = normalizeEntryPath(path);
     const seen = new Set<string>();
     for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
       const entry = this.walk.entries.get(current);

@@ -44,6 +44,17 @@ export function buildLayer(
   const { index, reference, lookup, descriptor } = source;
   const claimedDiffId = config?.diffIds[index] ?? null;
   const where = terminalText(reference);
+  const rawDiffId = config?.rawDiffIds[index];
+  if (rawDiffId !== undefined && claimedDiffId === null) {
+    problems.push(
+      problem(
+        ProblemCode.invalidConfig,
+        'error',
+        `layer ${index} (${where}): the config's diff id ${terminalText(String(rawDiffId).slice(0, 80))} is not a sha256 digest, so the layer cannot be verified (md5:, sha512: or hand-edited?)`,
+        reference,
+      ),
+    );
+  }
   if (lookup.kind !== 'found') {
     if (lookup.kind === 'problem') problems.push(lookup.problem);
     const external = isForeignLayerMediaType(descriptor?.mediaType ?? undefined);
@@ -189,7 +200,13 @@ function checkLayerBlob(entry: ArchiveEntry, index: number, problems: Problem[])
     );
   } else if (blob.layer?.tarProblem) {
     problems.push(
-      problem(ProblemCode.invalidLayer, 'warning', `layer ${index} (${path}): ${blob.layer.tarProblem}`, entry.path),
+      // A tar cut mid-entry or with a bad header is one no runtime can extract (issue 12).
+      problem(
+        ProblemCode.invalidLayer,
+        'error',
+        `layer ${index} (${path}): ${blob.layer.tarProblem} (a truncated or corrupted layer: no runtime can extract it)`,
+        entry.path,
+      ),
     );
   }
 }

@@ -88,7 +88,12 @@ class OciWalker {
       const descriptor = parseDescriptor(child);
       if (descriptor === null) {
         this.context.problems.push(
-          problem(ProblemCode.invalidManifest, 'warning', `${where} has a descriptor without a valid digest`, where),
+          problem(
+            ProblemCode.invalidManifest,
+            'error',
+            `${terminalText(where)} has a descriptor without a valid sha256 digest (hand-edited or hostile index?)`,
+            where,
+          ),
         );
         continue;
       }
@@ -118,6 +123,19 @@ class OciWalker {
     }
     const lookup = store.byDigest(descriptor.digest);
     if (lookup.kind === 'missing') {
+      // index.json's own entries must be in the archive; only the children of a multi-platform
+      // index may be absent (containerd exports one platform). Issue 12.
+      if (ancestors.length === 0) {
+        problems.push(
+          problem(
+            ProblemCode.missingBlob,
+            'error',
+            `index.json lists ${descriptor.digest} but the archive has no such blob (truncated or partial export?)`,
+            null,
+          ),
+        );
+        return;
+      }
       this.markAbsent(descriptor, tags);
       return;
     }

@@ -16,6 +16,8 @@ export interface ImageConfig {
   readonly created: string | null;
   /** `rootfs.diff_ids`; null entries are malformed ones. */
   readonly diffIds: readonly (Digest | null)[];
+  /** `rootfs.diff_ids` as written, for messages about the ones that are not sha256 digests. */
+  readonly rawDiffIds: readonly unknown[];
   readonly history: readonly HistoryStep[];
 }
 
@@ -42,6 +44,7 @@ export function parseImageConfig(value: unknown): ImageConfig | null {
     platform: platformOf(value),
     created: stringField(value, 'created'),
     diffIds: diffIds.map((d) => parseDigest(d)),
+    rawDiffIds: diffIds,
     history,
   };
 }

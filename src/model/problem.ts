@@ -18,6 +18,7 @@ export const ProblemCode = {
   duplicateEntry: 'DUPLICATE_ENTRY',
   missingEndOfArchive: 'MISSING_END_OF_ARCHIVE',
   historyMismatch: 'HISTORY_MISMATCH',
+  noImage: 'NO_IMAGE',
   /** A package database (dpkg, apk, npm, pip) that is corrupt, truncated, too large or lying. */
   packageDatabase: 'PACKAGE_DATABASE',
 } as const;

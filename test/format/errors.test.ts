@@ -329,18 +329,34 @@ describe('problems found while verifying', () => {
 });
 
 describe('absent and foreign blobs', () => {
-  it('lists index entries whose blobs are absent, without an error', async () => {
+  it('lists entries of a nested index whose blobs are absent, without an error', async () => {
+    // Issue 12: only children of a multi-platform index may be absent; index.json's own entries
+    // must be present (test/hostile/verdicts.test.ts).
     const { entries } = await entriesOf('oci');
     const index = JSON.parse(entries.find((e) => e.path === 'index.json')?.content?.toString() ?? '{}') as {
       manifests: object[];
     };
-    index.manifests.push({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      digest: `sha256:${'a'.repeat(64)}`,
-      size: 100,
-      platform: { os: 'linux', architecture: 's390x' },
+    const platforms = json({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: `sha256:${'a'.repeat(64)}`,
+          size: 100,
+          platform: { os: 'linux', architecture: 's390x' },
+        },
+      ],
     });
-    const report = await read(await writeTar(replace(entries, 'index.json', (e) => ({ ...e, content: json(index) }))));
+    index.manifests.push({
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      digest: `sha256:${sha256(platforms)}`,
+      size: platforms.length,
+    });
+    const withIndex = [...entries, { path: `blobs/sha256/${sha256(platforms)}`, content: platforms }];
+    const report = await read(
+      await writeTar(replace(withIndex, 'index.json', (e) => ({ ...e, content: json(index) }))),
+    );
     expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
     expect(report.absent).toEqual([
       {

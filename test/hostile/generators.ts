@@ -54,6 +54,19 @@ export async function injectionArchive(): Promise<Buffer> {
   const index = JSON.parse(entries.find((e) => e.path === 'index.json')?.content?.toString() ?? '{}') as {
     manifests: object[];
   };
+  // The absent descriptor sits in a nested index: index.json's own entries must be present.
+  const platforms = json({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: `sha256:${'e'.repeat(64)}`,
+        size: 10,
+        platform: { os: `linux${EVIL}`, architecture: 'arm64' },
+      },
+    ],
+  });
   index.manifests.push(
     {
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -62,16 +75,16 @@ export async function injectionArchive(): Promise<Buffer> {
       annotations: { 'org.opencontainers.image.ref.name': `art${EVIL}` },
     },
     {
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      digest: `sha256:${'e'.repeat(64)}`,
-      size: 10,
-      platform: { os: `linux${EVIL}`, architecture: 'arm64' },
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      digest: `sha256:${sha256(platforms)}`,
+      size: platforms.length,
     },
   );
   const out: EntrySpec[] = entries.map((e) => (e.path === 'index.json' ? { ...e, content: json(index) } : e));
   out.push(
     { path: `blobs/sha256/${hex(`sha256:${sha256(artifact)}`)}`, content: artifact },
     { path: `blobs/sha256/${sha256('{}')}`, content: Buffer.from('{}') },
+    { path: `blobs/sha256/${sha256(platforms)}`, content: platforms },
   );
   return writeTar(out);
 }

@@ -121,8 +121,8 @@ describe('large but legal shapes do not crash', () => {
     expect(text).toContain('f  (layer 0)');
   }, 20_000);
 
-  it('a 1 MB pax path', async () => {
-    const path = tempFile('long-path.tar', await longPathArchive(1024 * 1024));
+  it('a 200 kB pax path, 100,000 folders deep', async () => {
+    const path = tempFile('long-path.tar', await longPathArchive(200_000));
     const run = await runCli(['inspect', '--files', '--tree', path]);
     expect(run.stderr).not.toMatch(/internal error/);
     expect(run.code).toBe(0);

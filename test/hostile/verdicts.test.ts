@@ -1,0 +1,157 @@
+/** Issue 12's wrong verdicts: each archive gets the exit code and finding a runtime would agree with. */
+import { describe, expect, it } from 'vitest';
+import { ProblemCode, readArchive, type ArchiveReport } from '../../src/index.js';
+import { archiveEntries, buildImage, sha256, writeTar, type EntrySpec } from '../helpers/fixture-builder.js';
+import { runCli } from '../helpers/cli.js';
+import { chunked } from '../helpers/streams.js';
+import { json, tempFile } from './generators.js';
+
+const read = (bytes: Buffer): Promise<ArchiveReport> => readArchive(chunked(bytes, 4096), { label: 'test.tar' });
+const errorsOf = (report: ArchiveReport) => report.problems.filter((p) => p.severity === 'error').map((p) => p.code);
+const hex = (digest: string): string => digest.slice('sha256:'.length);
+
+async function image(tags = ['app:1']) {
+  return buildImage({
+    tags,
+    layers: [
+      {
+        files: [
+          { path: 'etc/a', content: Buffer.alloc(3000, 1) },
+          { path: 'etc/b', content: 'b' },
+        ],
+      },
+    ],
+  });
+}
+
+function withEntry(entries: EntrySpec[], path: string, change: (e: EntrySpec) => EntrySpec): EntrySpec[] {
+  return entries.map((e) => (e.path === path ? change(e) : e));
+}
+
+describe('wrong verdicts of issue 12', () => {
+  it('a layer tar cut mid-entry is an error (exit 3)', async () => {
+    const built = await image();
+    const layer = built.layers[0];
+    if (!layer) throw new Error('no layer');
+    // docker-classic keeps the layer as <id>/layer.tar; cut it inside etc/a's content.
+    const cut = layer.tar.subarray(0, 1200);
+    const entries = archiveEntries('docker-classic', [built]).map((e) =>
+      e.path.endsWith('/layer.tar') ? { ...e, content: cut } : e,
+    );
+    const report = await read(await writeTar(entries));
+    expect(errorsOf(report)).toContain(ProblemCode.invalidLayer);
+    const run = await runCli(['inspect', tempFile('cut.tar', await writeTar(entries))]);
+    expect(run.code).toBe(3);
+  });
+
+  it('a layer tar with a bad header checksum is an error', async () => {
+    const built = await image();
+    const tar = Buffer.from(built.layers[0]?.tar ?? Buffer.alloc(0));
+    tar[3584] = (tar[3584] ?? 0) ^ 0x20; // etc/b's name, after etc/a's 3,000 bytes: its checksum no longer matches
+    const entries = archiveEntries('docker-classic', [built]).map((e) =>
+      e.path.endsWith('/layer.tar') ? { ...e, content: tar } : e,
+    );
+    expect(errorsOf(await read(await writeTar(entries)))).toContain(ProblemCode.invalidLayer);
+  });
+
+  it('an archive with no readable image exits 3', async () => {
+    const index = json({ schemaVersion: 2, manifests: [] });
+    const bytes = await writeTar([
+      { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
+      { path: 'index.json', content: index },
+    ]);
+    const run = await runCli(['inspect', tempFile('empty.tar', bytes)]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/no readable image/);
+  });
+
+  it('non-sha256 diff ids are an error finding', async () => {
+    const built = await image();
+    const config = JSON.parse(built.config.toString()) as { rootfs: { diff_ids: string[] } };
+    config.rootfs.diff_ids = [`md5:${'0'.repeat(32)}`];
+    const bytes = json(config);
+    const entries = archiveEntries('docker-classic', [built]).map((e) =>
+      e.path === `${hex(built.configDigest)}.json` ? { ...e, content: bytes } : e,
+    );
+    const report = await read(await writeTar(entries));
+    expect(report.problems.find((p) => p.code === ProblemCode.invalidConfig)).toMatchObject({ severity: 'error' });
+  });
+
+  it('a top-level index entry without its manifest blob is an error, not an absent platform', async () => {
+    const built = await image();
+    const entries = archiveEntries('oci', [built]).filter(
+      (e) => e.path !== `blobs/sha256/${hex(built.manifestDigest)}`,
+    );
+    const report = await read(await writeTar(entries));
+    expect(errorsOf(report)).toContain(ProblemCode.missingBlob);
+  });
+
+  it('children of a multi-platform index stay absent', async () => {
+    const built = await image();
+    const entries = archiveEntries('oci', [built]);
+    const child = {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: `sha256:${'f'.repeat(64)}`,
+      size: 100,
+      platform: { os: 'linux', architecture: 'arm64' },
+    };
+    const own = {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: built.manifestDigest,
+      size: built.manifest.length,
+      platform: { os: 'linux', architecture: 'amd64' },
+    };
+    const list = json({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [own, child],
+    });
+    entries.push({ path: `blobs/sha256/${sha256(list)}`, content: list });
+    const top = json({
+      schemaVersion: 2,
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${sha256(list)}`, size: list.length },
+      ],
+    });
+    const report = await read(await writeTar(withEntry(entries, 'index.json', (e) => ({ ...e, content: top }))));
+    expect(errorsOf(report)).toEqual([]);
+    expect(report.absent).toHaveLength(1);
+  });
+
+  it('a malformed index descriptor is an error', async () => {
+    const built = await image();
+    const entries = withEntry(archiveEntries('oci', [built]), 'index.json', (e) => {
+      const index = JSON.parse(e.content?.toString() ?? '{}') as { manifests: unknown[] };
+      index.manifests.push({ digest: 'sha256:nothex', size: 'big' });
+      return { ...e, content: json(index) };
+    });
+    const report = await read(await writeTar(entries));
+    expect(report.problems.find((p) => p.code === ProblemCode.invalidManifest)).toMatchObject({ severity: 'error' });
+  });
+
+  it('a dir: manifest whose config and layers are strings is invalid, not an artifact', async () => {
+    const built = await image();
+    const entries = withEntry(archiveEntries('docker-dir', [built]), 'manifest.json', (e) => ({
+      ...e,
+      content: json({ schemaVersion: 2, config: 'config', layers: 'layers' }),
+    }));
+    const run = await runCli(['inspect', tempFile('dir.tar', await writeTar(entries))]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/manifest\.json/);
+  });
+
+  it('manifest.json naming layers ./x.tar is accepted, as docker load does', async () => {
+    const built = await image();
+    const entries = withEntry(archiveEntries('docker-classic', [built]), 'manifest.json', (e) => {
+      const manifest = JSON.parse(e.content?.toString() ?? '[]') as { Config: string; Layers: string[] }[];
+      for (const item of manifest) {
+        item.Config = `./${item.Config}`;
+        item.Layers = item.Layers.map((l) => `./${l}`);
+      }
+      return { ...e, content: json(manifest) };
+    });
+    const report = await read(await writeTar(entries));
+    expect(errorsOf(report)).toEqual([]);
+    expect(report.images[0]?.layers[0]?.present).toBe(true);
+  });
+});
