@@ -50,7 +50,7 @@ export function buildLayer(
       problem(
         ProblemCode.invalidConfig,
         'error',
-        `layer ${index} (${where}): the config's diff id ${terminalText(String(rawDiffId).slice(0, 80))} is not a sha256 digest, so the layer cannot be verified (md5:, sha512: or hand-edited?)`,
+        `layer ${index} (${where}): the config's diff id ${terminalText(JSON.stringify(rawDiffId).slice(0, 80))} is not a sha256 digest, so the layer cannot be verified (md5:, sha512: or hand-edited?)`,
         reference,
       ),
     );
