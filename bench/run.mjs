@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { generateInputs } from './generate.mjs';
+import { generateHostileInputs } from './hostile.mjs';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -52,6 +53,7 @@ async function main() {
   console.error(`generating inputs in ${dir} (scale ${scale}) ...`);
   const t0 = Date.now();
   const { a, b, d, dLayers } = await generateInputs(dir, scale);
+  const { e, f } = await generateHostileInputs(dir, scale);
   const c = join(dir, 'c-docker-save-gzip.tar.gz');
   await pipeline(createReadStream(a), createGzip({ level: 1 }), createWriteStream(c));
   console.error(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -82,6 +84,21 @@ async function main() {
       yard: `openssl dgst -sha256 ${sh(d)} && gzip -dc ${sh(dLayers)} | openssl dgst -sha256`,
       yardText: 'openssl + gzip -dc | openssl',
     },
+    // Issue 12: shapes that used to crash; the point is time and peak RSS, not throughput.
+    {
+      name: '(e) one layer, 300k entries',
+      file: e,
+      yard: `openssl dgst -sha256 ${sh(e)}`,
+      yardText: 'openssl dgst -sha256',
+      extra: [['inspect --files (text)', `node ${sh(cli)} inspect -q --files ${sh(e)} > /dev/null`]],
+    },
+    {
+      name: '(f) one image, 100k layers',
+      file: f,
+      yard: `openssl dgst -sha256 ${sh(f)}`,
+      yardText: 'openssl dgst -sha256',
+      extra: [['audit (text)', `node ${sh(cli)} audit -q --max-size 1TB ${sh(f)} > /dev/null`]],
+    },
   ];
   const rows = [];
   for (const item of cases) {
@@ -111,6 +128,7 @@ async function main() {
         text: 'cat | openssl dgst -sha256',
       });
     }
+    for (const [label, command] of item.extra ?? []) measure(label, command, null);
     if (process.env.BENCH_SKIP_METADATA !== '1' && (item.file === a || item.file === b))
       measure('metadata only (--no-verify), by path', `${inspect(`--no-verify ${sh(item.file)}`)} > /dev/null`, null);
   }

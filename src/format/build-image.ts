@@ -247,8 +247,20 @@ export function assembleImage(parts: {
 }
 
 /** The history step that made each layer, by position among non-empty steps. */
+/** Each config's layer-making steps by layer index, built once: a find per layer was quadratic (issue 12). */
+const stepsByLayer = new WeakMap<ImageConfig, Map<number, string | null>>();
+
 export function createdByOf(config: ImageConfig | null, index: number): string | null {
-  return config?.history.find((step) => step.layerIndex === index)?.createdBy ?? null;
+  if (config === null) return null;
+  let steps = stepsByLayer.get(config);
+  if (!steps) {
+    steps = new Map();
+    for (const step of config.history) {
+      if (step.layerIndex !== null && !steps.has(step.layerIndex)) steps.set(step.layerIndex, step.createdBy);
+    }
+    stepsByLayer.set(config, steps);
+  }
+  return steps.get(index) ?? null;
 }
 
 /** Docker and BuildKit write one non-empty history step per layer; say so when they disagree. */
