@@ -101,6 +101,19 @@ describe('bad package databases are warnings, never failures', () => {
     expect(result.problems).toEqual([warning(/RECORD: 1 lines name no path inside the image/)]);
   });
 
+  it('counts a path two packages list for each, and once in what is owned', async () => {
+    const a: DpkgPackage = { name: 'a', version: '1', files: [{ path: 'usr/bin/shared', content: 's'.repeat(100) }] };
+    const b: DpkgPackage = { name: 'b', version: '1', files: [{ path: 'usr/bin/shared' }] };
+    const result = await packagesOf(
+      dpkgLayer([a, b]).filter((f, i, all) => all.findIndex((g) => g.path === f.path) === i),
+    );
+    expect(result.packages.map((p) => [p.name, p.size])).toEqual([
+      ['a', 100],
+      ['b', 100],
+    ]);
+    expect(result.unownedByFolder.map((f) => f.folder)).toEqual(['var/lib/']);
+  });
+
   it('escapes control characters of hostile names in messages', async () => {
     const result = await packagesOf([{ path: 'app/node_modules/ev\u001bil/package.json', content: 'nope' }]);
     expect(result.problems[0]?.message).toContain('ev\\x1bil');
