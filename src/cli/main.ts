@@ -4,6 +4,7 @@ import { InputError, UsageError } from '../model/errors.js';
 import { DEFAULT_JSON_CAP } from '../model/limits.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { packageVersion } from './version.js';
 
 /** Budget flags, in the spelling of layerlens.config.json. */
 const FLAG_RULES = [
@@ -191,7 +192,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .demandCommand(1, 'name a command: inspect, share or audit')
     .strict()
     .help()
-    .version(false)
+    .alias('help', 'h')
+    .version(packageVersion())
+    .alias('version', 'v')
     .wrap(Math.min(100, io.stderr.columns ?? 80))
     .exitProcess(false);
   let args: Awaited<ReturnType<typeof parser.parseAsync>> | undefined;
