@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { METADATA_FILE_CAP, packagesOfImage, ProblemCode, readArchive } from '../../src/index.js';
+import { METADATA_FILE_CAP, METADATA_LAYER_CAP, packagesOfImage, ProblemCode, readArchive } from '../../src/index.js';
 import { buildArchive, type FileSpec } from '../helpers/fixture-builder.js';
 import { dpkgLayer, dpkgStatus, npmPackageFiles, type DpkgPackage } from '../helpers/package-metadata.js';
 
@@ -58,6 +58,22 @@ describe('bad package databases are warnings, never failures', () => {
       warning(/^var\/lib\/dpkg\/status \(layer 0, \d+ bytes\) was not read: .*per-file cap/),
     ]);
     expect(result.unownedSize).toBeGreaterThan(METADATA_FILE_CAP);
+  });
+
+  it('stops keeping database files past the per-layer cap: a warning for each file left out', async () => {
+    const perFile = METADATA_FILE_CAP - 1024;
+    const count = Math.floor(METADATA_LAYER_CAP / perFile) + 2;
+    const lists = Array.from({ length: count }, (_, i) => ({
+      path: `var/lib/dpkg/info/pkg${i}.list`,
+      content: `/usr/bin/x\n${'#'.repeat(perFile - 11)}`,
+    }));
+    const result = await packagesOf([...dpkgLayer([bash]), ...lists]);
+    const dropped = result.problems.filter((p) => /per-layer cap/.test(p.message));
+    expect(dropped.map((p) => p.entry)).toEqual([
+      `var/lib/dpkg/info/pkg${count - 2}.list`,
+      `var/lib/dpkg/info/pkg${count - 1}.list`,
+    ]);
+    expect(result.packages.map((p) => p.name)).toEqual(['bash']);
   });
 
   it('warns about a .list naming files the image does not have', async () => {
