@@ -36,7 +36,9 @@ async function filesOfTar(bytes: Buffer): Promise<Map<string, Buffer>> {
   const done = new Promise<void>((resolveDone, reject) => {
     reader.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('data', (chunk: unknown) => {
+        if (Buffer.isBuffer(chunk)) chunks.push(chunk);
+      });
       stream.on('end', () => {
         if (header.type === 'file') files.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks));
         next();
