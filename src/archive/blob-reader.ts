@@ -36,6 +36,8 @@ export interface BlobReaderOptions {
   readonly estimateCompressed?: boolean;
   /** sha256 every regular file inside layers (for duplicate-file findings). */
   readonly hashFiles?: boolean;
+  /** Keep the content of package database files inside layers (`--packages`). */
+  readonly keepMetadata?: boolean;
 }
 
 /**
@@ -83,7 +85,7 @@ class ContentProbe {
     // A compressed stream inside a compressed stream, or a compression layers never use
     // (xz, bzip2, lz4), is not a layer we know how to read.
     this.kind = isCompressedKind(sniffed) ? 'other' : sniffed;
-    if (this.kind === 'tar') this.walker = new LayerWalker(this.options.keepFiles, this.options.hashFiles ?? false);
+    if (this.kind === 'tar') this.walker = new LayerWalker(this.options);
     this.route(head);
   }
 

@@ -35,8 +35,8 @@ describe('the JSON Schemas in schemas/', () => {
     for (const id of SCHEMA_IDS) expect(existsSync(join(root, id.replace(/^layerlens\//, '')))).toBe(true);
   });
 
-  it('describe inspect --json with files and trees, share and audit of the fixtures', async () => {
-    const inspect = await json(['inspect', '--json', '--files', '--tree', ...fixtures]);
+  it('describe inspect --json with files, trees and packages, share and audit of the fixtures', async () => {
+    const inspect = await json(['inspect', '--json', '--files', '--tree', '--packages', ...fixtures]);
     expect(inspect).toMatchObject({ $schema: 'layerlens/schemas/inspect.schema.json' });
     const share = await json(['share', '--json', ...fixtures]);
     expect(share).toMatchObject({ $schema: 'layerlens/schemas/share.schema.json' });
