@@ -52,8 +52,8 @@ const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 async function main() {
   console.error(`generating inputs in ${dir} (scale ${scale}) ...`);
   const t0 = Date.now();
-  const { a, b, d, dLayers } = await generateInputs(dir, scale);
-  const { e, f } = await generateHostileInputs(dir, scale);
+  const { a, b, d, dLayers, e } = await generateInputs(dir, scale);
+  const { f: manyEntries, g: manyLayers } = await generateHostileInputs(dir, scale);
   const c = join(dir, 'c-docker-save-gzip.tar.gz');
   await pipeline(createReadStream(a), createGzip({ level: 1 }), createWriteStream(c));
   console.error(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -86,18 +86,18 @@ async function main() {
     },
     // Issue 12: shapes that used to crash; the point is time and peak RSS, not throughput.
     {
-      name: '(e) one layer, 300k entries',
-      file: e,
-      yard: `openssl dgst -sha256 ${sh(e)}`,
+      name: '(f) one layer, 300k entries',
+      file: manyEntries,
+      yard: `openssl dgst -sha256 ${sh(manyEntries)}`,
       yardText: 'openssl dgst -sha256',
-      extra: [['inspect --files (text)', `node ${sh(cli)} inspect -q --files ${sh(e)} > /dev/null`]],
+      extra: [['inspect --files (text)', `node ${sh(cli)} inspect -q --files ${sh(manyEntries)} > /dev/null`]],
     },
     {
-      name: '(f) one image, 100k layers',
-      file: f,
-      yard: `openssl dgst -sha256 ${sh(f)}`,
+      name: '(g) one image, 100k layers',
+      file: manyLayers,
+      yard: `openssl dgst -sha256 ${sh(manyLayers)}`,
       yardText: 'openssl dgst -sha256',
-      extra: [['audit (text)', `node ${sh(cli)} audit -q --max-size 1TB ${sh(f)} > /dev/null`]],
+      extra: [['audit (text)', `node ${sh(cli)} audit -q --max-size 1TB ${sh(manyLayers)} > /dev/null`]],
     },
   ];
   const rows = [];
@@ -131,6 +131,32 @@ async function main() {
     for (const [label, command] of item.extra ?? []) measure(label, command, null);
     if (process.env.BENCH_SKIP_METADATA !== '1' && (item.file === a || item.file === b))
       measure('metadata only (--no-verify), by path', `${inspect(`--no-verify ${sh(item.file)}`)} > /dev/null`, null);
+  }
+  // Issue 9: what --packages costs, as a ratio to plain inspect --json taken in the same run.
+  {
+    const size = statSync(e).size;
+    const plain = time(`${inspect(sh(e))} > /dev/null`);
+    const withPackages = time(`${inspect(`--packages ${sh(e)}`)} > /dev/null`);
+    const input = '(e) docker save, dpkg + npm + pip metadata, 55k files';
+    rows.push({
+      input,
+      how: 'verify, by path',
+      size,
+      seconds: plain.seconds,
+      yard: plain.seconds,
+      yardText: 'itself',
+      rss: plain.rss,
+    });
+    rows.push({
+      input,
+      how: '--packages, by path',
+      size,
+      seconds: withPackages.seconds,
+      yard: plain.seconds,
+      yardText: 'inspect --json',
+      rss: withPackages.rss,
+    });
+    console.error(`${input} --packages: ${withPackages.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s`);
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('openssl', ['version']).toString().trim()}`;
   console.log(`\nlayerlens bench, ${new Date().toISOString().slice(0, 10)}, ${machine}; medians of ${runs} runs\n`);
