@@ -72,7 +72,8 @@ function select(report: ArchiveReport, args: InspectArgs): ArchiveReport {
   return { ...report, images: report.images.filter(keep) };
 }
 
-function matchesRef(image: ImageReport, ref: string): boolean {
+/** Whether `ref` is one of the image's tags or a prefix (6+ hex) of its config or manifest digest. */
+export function matchesRef(image: ImageReport, ref: string): boolean {
   if (image.tags.includes(ref)) return true;
   const hex = ref.replace(/^sha256:/, '');
   if (hex.length >= 6 && /^[0-9a-f]+$/.test(hex)) {

@@ -175,7 +175,34 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           'text in the log, a PR comment and a test report',
         ),
     )
-    .demandCommand(1, 'name a command: inspect, share or audit')
+    .command('diff <old> <new>', 'What changed between two releases of an image, and why it grew', (y) =>
+      withCommonOptions(y)
+        .positional('old', {
+          type: 'string',
+          describe: 'the earlier image: an archive or a saved inspect --json --files report; - reads stdin',
+          demandOption: true,
+        })
+        .positional('new', {
+          type: 'string',
+          describe: 'the later image, likewise',
+          demandOption: true,
+        })
+        .option('image', {
+          type: 'string',
+          describe: 'pick the image by tag, repository or digest prefix: once for both sides, or twice (OLD, NEW)',
+        })
+        .option('platform', { type: 'string', describe: 'compare only this platform (os/arch[/variant])' })
+        .option('format', {
+          choices: ['text', 'json', 'markdown'] as const,
+          default: 'text' as const,
+          describe: 'output format (markdown: a pull-request comment)',
+        })
+        .example('$0 diff app-1.tar app-2.tar', 'size, layers, steps, folders and pull cost from 1 to 2')
+        .example('$0 diff --format markdown release.json app.tar', 'a PR comment against the last release report')
+        .example('$0 diff --platform linux/arm64 old.oci.tar new.oci.tar', 'one platform of multi-platform archives')
+        .example('docker save app:2 | $0 diff --json app-1.tar -', 'NEW from stdin, as JSON'),
+    )
+    .demandCommand(1, 'name a command: inspect, share, audit or diff')
     .strict()
     .help()
     .version(false)
@@ -258,6 +285,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             html: args['html'] as string | undefined,
             flagRules: flagRules(args),
             ignore: stdinAware(args['ignore']),
+            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+            quiet: args['quiet'] === true,
+          },
+          io,
+        );
+      }
+      case 'diff': {
+        const { runDiff } = await import('./diff.js');
+        const [from = '', to = ''] = stdinAware([args['old'], args['new']]);
+        return await runDiff(
+          {
+            from,
+            to,
+            // Given twice, yargs collects the values in an array.
+            image: [args['image']].flat().filter((v): v is string => typeof v === 'string'),
+            platform: args['platform'] as string | undefined,
+            format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
+            html: args['html'] as string | undefined,
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
           },

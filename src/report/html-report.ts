@@ -14,7 +14,8 @@ export interface HtmlReportInput {
   readonly generatedAt?: string;
 }
 
-const esc = (text: string): string =>
+/** The HTML escaping every layerlens page uses for text from archives and reports. */
+export const esc = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 const name = (share: ImageShare): string => imageName(share.image);
 
@@ -119,7 +120,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${esc(input.title)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <header><h1>${esc(input.title)}</h1></header>
@@ -174,7 +175,8 @@ function auditSection(audit: AuditResult): string {
   return out.join('\n');
 }
 
-const CSS = `
+/** The stylesheet of every layerlens HTML page (light and dark, phone widths). */
+export const REPORT_CSS = `
 :root{--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--card:#f6f8fa;--pass:#1a7f37;--warn:#9a6700;--fail:#cf222e;--sat:65%;--lit:55%}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--line:#30363d;--card:#161b22;--pass:#3fb950;--warn:#d29922;--fail:#f85149;--lit:45%}}
 *{box-sizing:border-box}
@@ -206,6 +208,7 @@ td.step{overflow-wrap:anywhere}
 .scroll{overflow-x:auto}
 .matrix td{text-align:right;background:rgb(47 129 247 / calc(var(--heat) * 60%));white-space:nowrap}
 .status{font-weight:700}.status.pass,.pass{color:var(--pass)}.status.warn{color:var(--warn)}.status.fail,.fail{color:var(--fail)}
+.delta{font-variant-numeric:tabular-nums}details>summary{cursor:pointer}
 .findings .code{font-family:ui-monospace,monospace;font-size:.85rem}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em}
 @media (max-width:600px){body{font-size:14px}.bar{height:36px}h1{font-size:1.25rem}}
