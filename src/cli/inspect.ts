@@ -14,6 +14,8 @@ export interface InspectArgs {
   readonly archives: readonly string[];
   readonly json: boolean;
   readonly files: boolean;
+  /** sha256 each regular file (needs `files`): one more hash pass over every layer. */
+  readonly hash: boolean;
   readonly platform: string | undefined;
   readonly image: string | undefined;
   readonly maxJson: number;
@@ -26,10 +28,16 @@ export interface InspectArgs {
 
 export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode> {
   if (args.archives.filter((a) => a === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
+  if (args.hash && !args.files) throw new UsageError('--hash adds a sha256 to each listed file: pass --files too');
   const result = await readInputs(args.archives, io, {
     quiet: args.quiet,
     // File lists cost memory per file (200k-file layers): keep them only when they are shown.
-    read: { jsonCap: args.maxJson, keepFiles: args.files || args.tree, verify: args.verify },
+    read: {
+      jsonCap: args.maxJson,
+      keepFiles: args.files || args.tree,
+      hashFiles: args.hash,
+      verify: args.verify || args.hash,
+    },
     reportsAllowed: false,
   });
   const reports = result.reports.map((report) => select(report, args));

@@ -65,6 +65,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           demandOption: true,
         })
         .option('files', { type: 'boolean', default: false, describe: "list each layer's files" })
+        .option('hash', {
+          type: 'boolean',
+          default: false,
+          describe: 'with --files: sha256 of each regular file, so diff sees same-size edits in saved reports',
+        })
         .option('verify', {
           type: 'boolean',
           default: true,
@@ -81,7 +86,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         .example('$0 inspect app.tar', 'images and layers of a docker save')
         .example('docker save app | $0 inspect -', 'read from stdin')
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
-        .example('$0 inspect --files app.tar.gz', "every layer's files"),
+        .example('$0 inspect --files app.tar.gz', "every layer's files")
+        .example(
+          '$0 inspect --json --files --hash app.tar > release.json',
+          'a report diff and audit can compare against',
+        ),
     )
     .command('share <inputs..>', 'What images share, and what that saves on disk and on the wire', (y) =>
       withCommonOptions(y)
@@ -243,6 +252,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             archives: stdinAware(args['archives']),
             json: args['json'] === true,
             files: args['files'] === true,
+            hash: args['hash'] === true,
             platform: args['platform'] as string | undefined,
             image: args['image'] as string | undefined,
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),

@@ -4,6 +4,7 @@ import { shortDigest } from '../model/digest.js';
 import { describeStep } from '../model/history-step.js';
 import type { ImageReport } from '../model/image.js';
 import { formatGrowth, formatSize, imageName } from './format.js';
+import { wrapText } from './table.js';
 import { escapeMarkdown, line, markdownTable, renderSectionsText, table, type Section } from './sections.js';
 
 export const DIFF_SCHEMA_VERSION = 1;
@@ -290,7 +291,7 @@ export function renderDiffText(result: DiffResult, width = 80): string {
         title: heading(diff),
         blocks: [
           table([{ header: '' }, { header: '' }, { header: '' }], summaryRows(diff)),
-          ...diffNotes(diff).map(line),
+          ...diffNotes(diff).flatMap((note) => wrapText(note, width - 2).map(line)),
         ],
       },
       ...diffDetailSections(diff, width),

@@ -180,6 +180,34 @@ describe('layerlens diff', () => {
     );
   });
 
+  it('reads saved reports: with --hash it sees a same-size edit, without it says it compared sizes only', async () => {
+    const from = await archive('r-old.tar', [image('r:1', 'aaaa')]);
+    const to = await archive('r-new.tar', [image('r:2', 'bbbb')]);
+    const save = async (args: string[], name: string): Promise<string> => {
+      const path = join(dir, name);
+      const run = await runCli(['inspect', '--json', ...args, from]);
+      expect(run.code).toBe(0);
+      writeFileSync(path, run.stdout);
+      return path;
+    };
+    const hashed = await save(['--files', '--hash', '--no-verify'], 'r-hashed.json');
+    const sizes = await save(['--files'], 'r-sizes.json');
+
+    const fromHashed = JSON.parse((await runCli(['diff', '--json', hashed, to])).stdout) as DiffDoc;
+    expect(fromHashed.files.comparedBy).toBe('sha256');
+    expect(fromHashed.files.changed).toEqual([{ path: 'app/main', fromSize: 4, toSize: 4 }]);
+
+    const fromSizes = await runCli(['diff', sizes, to]);
+    expect(fromSizes.code).toBe(0);
+    expect(fromSizes.stdout).toContain('0 added, 0 removed, 0 changed');
+    expect(fromSizes.stdout).toContain('compared by type, size and link target');
+    for (const line of fromSizes.stdout.split('\n')) expect(Array.from(line).length, line).toBeLessThanOrEqual(80);
+
+    const noFiles = await runCli(['inspect', '--json', '--hash', from]);
+    expect(noFiles.code).toBe(2);
+    expect(noFiles.stderr).toBe('layerlens: --hash adds a sha256 to each listed file: pass --files too\n');
+  });
+
   it('exits 3 on a corrupt archive, as every command does', async () => {
     const good = await archive('c-good.tar', [image('c:1', 'a')]);
     const bad = join(dir, 'c-bad.tar');
