@@ -10,7 +10,8 @@ import {
   type RuleName,
 } from './config.js';
 import { findLayeringIssues, type Finding } from './findings.js';
-import { compareImages } from '../diff/compare-images.js';
+import { compareImages, hasPackageData } from '../diff/compare-images.js';
+import { packagesOfImage } from '../packages/packages-of-image.js';
 import { globToRegExp, matchesAny } from './glob.js';
 
 export type RuleStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -42,7 +43,12 @@ const TOP_CAUSES = 2;
 
 /** The steps, folders and packages of `image` that grew most since `baseline`: the same comparison as `diff`. */
 export function growthCauses(baseline: ImageReport, image: ImageReport): GrowthCause[] {
-  const diff = compareImages(baseline, image);
+  const withPackages = hasPackageData(baseline) && hasPackageData(image);
+  const diff = compareImages(
+    baseline,
+    image,
+    withPackages ? { packages: { from: packagesOfImage(baseline).packages, to: packagesOfImage(image).packages } } : {},
+  );
   const top = <T>(items: readonly T[], delta: (t: T) => number, cause: (t: T) => GrowthCause): GrowthCause[] =>
     items
       .filter((t) => delta(t) > 0)

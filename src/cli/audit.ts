@@ -76,7 +76,14 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
   const read = (paths: readonly string[]): Promise<ReadResult> =>
     readInputs(paths, io, {
       quiet: args.quiet,
-      read: { jsonCap: args.maxJson, keepFiles: true, hashFiles: true, estimateCompressed: needsCompressed },
+      // Package databases too, so a growth note can name the packages that grew.
+      read: {
+        jsonCap: args.maxJson,
+        keepFiles: true,
+        keepMetadata: true,
+        hashFiles: true,
+        estimateCompressed: needsCompressed,
+      },
       reportsAllowed: true,
     });
   const inputs = await read(args.inputs);

@@ -1,7 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { escapeControl } from '../archive/entry-path.js';
-import { compareImages, hasFileLists } from '../diff/compare-images.js';
+import { compareImages, hasFileLists, hasPackageData } from '../diff/compare-images.js';
+import { overlayOfImage } from '../layer/overlay.js';
+import { packagesOfImage } from '../packages/packages-of-image.js';
+import { isSavedReport } from '../read-input.js';
 import { pairImages } from '../diff/pair-images.js';
 import { UsageError } from '../model/errors.js';
 import type { ImageReport } from '../model/image.js';
@@ -38,7 +41,7 @@ export async function runDiff(args: DiffArgs, io: CliIo): Promise<ExitCode> {
     readInputs([path], io, {
       quiet: args.quiet,
       // Content changes need per-file sha256: one more hash pass over each layer, as audit does.
-      read: { jsonCap: args.maxJson, keepFiles: true, hashFiles: true },
+      read: { jsonCap: args.maxJson, keepFiles: true, keepMetadata: true, hashFiles: true },
       reportsAllowed: true,
     });
   const read0 = await read(args.from);
@@ -73,8 +76,21 @@ export async function runDiff(args: DiffArgs, io: CliIo): Promise<ExitCode> {
       }
     }
   }
+  // An archive always has known packages (possibly none); a report only when saved with --packages.
+  const reportSide = [
+    args.from !== '-' && (await isSavedReport(resolve(io.cwd, args.from))),
+    args.to !== '-' && (await isSavedReport(resolve(io.cwd, args.to))),
+  ];
+  const packagesKnown = (image: ImageReport, side: number): boolean => !reportSide[side] || hasPackageData(image);
   const diff: DiffResult = {
-    comparisons: pairs.map(({ from, to }) => compareImages(from, to)),
+    comparisons: pairs.map(({ from, to }) => {
+      const overlays = { from: overlayOfImage(from), to: overlayOfImage(to) };
+      const packages =
+        packagesKnown(from, 0) && packagesKnown(to, 1)
+          ? { from: packagesOfImage(from, overlays.from).packages, to: packagesOfImage(to, overlays.to).packages }
+          : null;
+      return compareImages(from, to, { overlays, packages });
+    }),
     unpaired,
   };
   if (args.html !== undefined)

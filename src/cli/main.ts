@@ -4,6 +4,7 @@ import { InputError, UsageError } from '../model/errors.js';
 import { DEFAULT_JSON_CAP } from '../model/limits.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { packageVersion } from './version.js';
 
 /** Budget flags, in the spelling of layerlens.config.json. */
 const FLAG_RULES = [
@@ -81,12 +82,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           describe: 'show the final file tree, biggest first, and the waste',
         })
         .option('tree-depth', { type: 'number', default: 3, describe: 'levels of the tree to print' })
+        .option('packages', {
+          type: 'boolean',
+          default: false,
+          describe: 'size by package (dpkg, apk, npm, pip) and the bytes no package owns',
+        })
         .option('platform', { type: 'string', describe: 'only images of this platform (os/arch[/variant])' })
         .option('image', { type: 'string', describe: 'only the image with this tag or digest prefix' })
         .example('$0 inspect app.tar', 'images and layers of a docker save')
         .example('docker save app | $0 inspect -', 'read from stdin')
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
         .example('$0 inspect --files app.tar.gz', "every layer's files")
+        .example('$0 inspect --packages --json app.tar', 'every package with its size, version and layer')
         .example(
           '$0 inspect --json --files --hash app.tar > release.json',
           'a report diff and audit can compare against',
@@ -214,7 +221,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .demandCommand(1, 'name a command: inspect, share, audit or diff')
     .strict()
     .help()
-    .version(false)
+    .alias('help', 'h')
+    .version(packageVersion())
+    .alias('version', 'v')
     .wrap(Math.min(100, io.stderr.columns ?? 80))
     .exitProcess(false);
   let args: Awaited<ReturnType<typeof parser.parseAsync>> | undefined;
@@ -261,6 +270,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             verify: args['verify'] !== false,
             html: args['html'] as string | undefined,
             treeDepth: Number(args['treeDepth'] ?? 3),
+            packages: args['packages'] === true,
           },
           io,
         );

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildArchive, type ImageSpec } from '../helpers/fixture-builder.js';
 import { runCli } from '../helpers/cli.js';
+import { apkInstalled } from '../helpers/package-metadata.js';
 
 const fixtures = resolve(import.meta.dirname, '../../fixtures');
 const v1 = join(fixtures, 'app-v1.docker-save.tar');
@@ -75,7 +76,7 @@ describe('layerlens diff', () => {
       'app/package.json',
       'app/server.js',
     ]);
-    expect(doc.packages).toBeNull();
+    expect(doc.packages).toEqual({ added: [], removed: [], changed: [], sizeDelta: 0 });
   });
 
   it('prints text within 80 columns, and the same growth as audit', async () => {
@@ -206,6 +207,46 @@ describe('layerlens diff', () => {
     const noFiles = await runCli(['inspect', '--json', '--hash', from]);
     expect(noFiles.code).toBe(2);
     expect(noFiles.stderr).toBe('layerlens: --hash adds a sha256 to each listed file: pass --files too\n');
+  });
+
+  it('lists packages added, removed and changed from the package databases of both archives', async () => {
+    const alpine = (tag: string, musl: string, muslBytes: number, extra: boolean): ImageSpec => ({
+      tags: [tag],
+      layers: [
+        {
+          files: [
+            { path: 'lib/ld-musl-x86_64.so.1', content: Buffer.alloc(muslBytes, 1) },
+            { path: 'bin/busybox', content: Buffer.alloc(900, 2) },
+            ...(extra ? [{ path: 'usr/bin/curl', content: Buffer.alloc(300, 3) }] : []),
+            {
+              path: 'lib/apk/db/installed',
+              content: apkInstalled([
+                { name: 'musl', version: musl, files: [{ path: 'lib/ld-musl-x86_64.so.1' }] },
+                { name: 'busybox', version: '1.36.1-r15', files: [{ path: 'bin/busybox' }] },
+                ...(extra ? [{ name: 'curl', version: '8.5.0-r0', files: [{ path: 'usr/bin/curl' }] }] : []),
+              ]),
+            },
+          ],
+        },
+      ],
+      history: [{ createdBy: 'ADD rootfs.tar /' }],
+    });
+    const from = await archive('pkg-old.tar', [alpine('alpine:3.18', '1.2.4-r2', 700, false)]);
+    const to = await archive('pkg-new.tar', [alpine('alpine:3.19', '1.2.5-r0', 750, true)]);
+    const doc = JSON.parse((await runCli(['diff', '--json', from, to])).stdout) as DiffDoc;
+    expect(doc.packages).toEqual({
+      added: [{ ecosystem: 'apk', name: 'curl', version: '8.5.0-r0', size: 300 }],
+      removed: [],
+      changed: [
+        { ecosystem: 'apk', name: 'musl', fromVersion: '1.2.4-r2', toVersion: '1.2.5-r0', fromSize: 700, toSize: 750 },
+      ],
+      sizeDelta: 350,
+    });
+    // A saved report without --packages cannot say: packages are "not read", not "none".
+    const report = join(dir, 'pkg-old.json');
+    writeFileSync(report, (await runCli(['inspect', '--json', '--files', '--hash', from])).stdout);
+    const fromReport = JSON.parse((await runCli(['diff', '--json', report, to])).stdout) as DiffDoc;
+    expect(fromReport.packages).toBeNull();
   });
 
   it('exits 3 on a corrupt archive, as every command does', async () => {
