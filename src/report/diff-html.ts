@@ -41,7 +41,7 @@ function folderDetails(diff: ImageDiff): string {
   for (const f of files.added) place(f.path, 'added', `+ ${f.path} (${formatSize(f.size)})`);
   for (const f of files.removed) place(f.path, 'removed', `- ${f.path} (${formatSize(f.size)})`);
   for (const c of files.changed)
-    place(c.path, 'changed', `~ ${c.path} (${formatSize(c.fromSize)} -> ${formatSize(c.toSize)})`);
+    place(c.path, 'changed', `~ ${c.path} (${formatSize(c.fromSize)} → ${formatSize(c.toSize)})`);
   const items = files.folders.map((f) => {
     const paths = byFolder.get(f.folder) ?? [];
     const total = f.added + f.removed + f.changed;
@@ -80,7 +80,7 @@ function comparisonSection(diff: ImageDiff, n: number): string {
     const rows = [
       ...packages.changed.map(
         (p) =>
-          `<tr>${num(formatGrowth(p.toSize - p.fromSize))}${cell('changed')}${cell(`${p.ecosystem} ${p.name}`)}${cell(`${p.fromVersion ?? '?'} -> ${p.toVersion ?? '?'}`)}</tr>`,
+          `<tr>${num(formatGrowth(p.toSize - p.fromSize))}${cell('changed')}${cell(`${p.ecosystem} ${p.name}`)}${cell(`${p.fromVersion ?? '?'} → ${p.toVersion ?? '?'}`)}</tr>`,
       ),
       ...packages.added.map(
         (p) =>

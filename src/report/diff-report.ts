@@ -91,7 +91,7 @@ export function summaryRows(diff: ImageDiff): string[][] {
   const rows: string[][] = [
     [
       'size',
-      `${formatSize(diff.from.contentSize)} -> ${formatSize(diff.to.contentSize)}`,
+      `${formatSize(diff.from.contentSize)} → ${formatSize(diff.to.contentSize)}`,
       `${formatGrowth(diff.sizeDelta)}${percentText(diff.percent)}`,
     ],
     [
@@ -206,7 +206,7 @@ export function diffDetailSections(diff: ImageDiff, width = 80): Section[] {
           formatGrowth(p.toSize - p.fromSize),
           'changed',
           describePackage(p),
-          p.fromVersion === p.toVersion ? version(p.toVersion) : `${version(p.fromVersion)} -> ${version(p.toVersion)}`,
+          p.fromVersion === p.toVersion ? version(p.toVersion) : `${version(p.fromVersion)} → ${version(p.toVersion)}`,
         ],
       })),
       ...packages.added.map((p) => ({
@@ -274,7 +274,7 @@ export function diffDetailSections(diff: ImageDiff, width = 80): Section[] {
 }
 
 const heading = (diff: ImageDiff): string =>
-  `${imageName(diff.from)} -> ${imageName(diff.to)}${diff.to.platform ? ` (${escapeControl(diff.to.platform)})` : ''}`;
+  `${imageName(diff.from)} → ${imageName(diff.to)}${diff.to.platform ? ` (${escapeControl(diff.to.platform)})` : ''}`;
 
 function unpairedLines(result: DiffResult): string[] {
   return result.unpaired.map(
