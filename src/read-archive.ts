@@ -67,7 +67,8 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
   const verify = opened.kind === 'stream' || (options.verify ?? true);
   let walk: ArchiveWalk;
   if (opened.kind === 'file') {
-    const pool = verify && options.workers !== 0 ? BlobWorkerPool.create(options.workers) : null;
+    const hashing = options.hashFiles === true && blobOptions.keepFiles;
+    const pool = (verify || hashing) && options.workers !== 0 ? BlobWorkerPool.create(options.workers) : null;
     try {
       walk = await walkArchiveFile(
         opened.path,

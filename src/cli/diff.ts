@@ -27,6 +27,8 @@ export interface DiffArgs {
   readonly html: string | undefined;
   readonly maxJson: number;
   readonly quiet: boolean;
+  /** Also check every blob's digest (diff, like share, trusts them by default). */
+  readonly verify: boolean;
 }
 
 /** `repo:tag` matches as a tag; a bare `repo` matches any of its tags, so one --image fits both releases. */
@@ -40,8 +42,9 @@ export async function runDiff(args: DiffArgs, io: CliIo): Promise<ExitCode> {
   const read = (path: string): Promise<ReadResult> =>
     readInputs([path], io, {
       quiet: args.quiet,
-      // Content changes need per-file sha256: one more hash pass over each layer, as audit does.
-      read: { jsonCap: args.maxJson, keepFiles: true, keepMetadata: true, hashFiles: true },
+      // Content changes need per-file sha256. That pass reads every byte, so (unless --verify) the
+      // layer's own digest is not computed as well: diff costs about what inspecting both does.
+      read: { jsonCap: args.maxJson, keepFiles: true, keepMetadata: true, hashFiles: true, verify: args.verify },
       reportsAllowed: true,
     });
   const read0 = await read(args.from);

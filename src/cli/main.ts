@@ -208,6 +208,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           describe: 'pick the image by tag, repository or digest prefix: once for both sides, or twice (OLD, NEW)',
         })
         .option('platform', { type: 'string', describe: 'compare only this platform (os/arch[/variant])' })
+        .option('verify', {
+          type: 'boolean',
+          default: false,
+          describe: 'also check every layer digest (files are hashed either way)',
+        })
         .option('format', {
           choices: ['text', 'json', 'markdown'] as const,
           default: 'text' as const,
@@ -325,6 +330,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             html: args['html'] as string | undefined,
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
+            verify: args['verify'] === true,
           },
           io,
         );
