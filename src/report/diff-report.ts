@@ -4,7 +4,7 @@ import { shortDigest } from '../model/digest.js';
 import { describeStep } from '../model/history-step.js';
 import type { ImageReport } from '../model/image.js';
 import { formatGrowth, formatSize, imageName } from './format.js';
-import { wrapText } from './table.js';
+import { clip, wrapText } from './table.js';
 import { escapeMarkdown, line, markdownTable, renderSectionsText, table, type Section } from './sections.js';
 
 export const DIFF_SCHEMA_VERSION = 1;
@@ -154,7 +154,7 @@ export function diffDetailSections(diff: ImageDiff, width = 80): Section[] {
   const wide = Math.max(24, width - 24);
   if (diff.steps.length > 0) {
     sections.push({
-      title: `Growth by step of ${imageName(diff.to)}`,
+      title: `Growth by step of ${clip(imageName(diff.to), 60)}`,
       blocks: [
         table(
           [
@@ -273,8 +273,12 @@ export function diffDetailSections(diff: ImageDiff, width = 80): Section[] {
   return sections;
 }
 
+/** `OLD → NEW (platform)`, each name cut so the line fits 80 columns with its colon. */
 const heading = (diff: ImageDiff): string =>
-  `${imageName(diff.from)} → ${imageName(diff.to)}${diff.to.platform ? ` (${escapeControl(diff.to.platform)})` : ''}`;
+  clip(
+    `${clip(imageName(diff.from), 30)} → ${clip(imageName(diff.to), 30)}${diff.to.platform ? ` (${escapeControl(diff.to.platform)})` : ''}`,
+    79,
+  );
 
 function unpairedLines(result: DiffResult): string[] {
   return result.unpaired.map(

@@ -87,6 +87,17 @@ describe('layerlens diff', () => {
     expect(run.stdout).toMatch(/\+90 kB\s+2\s+RUN npm ci/);
   });
 
+  it('keeps long names and steps within 80 columns', async () => {
+    const long = `registry.example.com/${'team/'.repeat(12)}service`;
+    const from = await archive('long-old.tar', [image(`${long}:1`, 'a')]);
+    const to = await archive('long-new.tar', [
+      { ...image(`${long}:2`, 'abc'), history: [{ createdBy: `RUN ${'make -j8 && '.repeat(20)}true` }] },
+    ]);
+    const run = await runCli(['diff', from, to]);
+    expect(run.code).toBe(0);
+    for (const line of run.stdout.split('\n')) expect(Array.from(line).length, line).toBeLessThanOrEqual(80);
+  });
+
   it('writes a Markdown comment: the summary table first, details folded, hostile text escaped', async () => {
     const from = await archive('md-old.tar', [image('evil/app:<img src=x onerror=alert(1)>', 'a')]);
     const to = await archive('md-new.tar', [
