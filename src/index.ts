@@ -51,7 +51,6 @@ export type { MetadataFile } from './layer/layer-contents.js';
 export {
   compareImages,
   hasFileLists,
-  hasPackageData,
   type ImageDiff,
   type LayerDiff,
   type LayerEntry,

@@ -76,12 +76,11 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
   const read = (paths: readonly string[]): Promise<ReadResult> =>
     readInputs(paths, io, {
       quiet: args.quiet,
-      // Package databases too, so a growth note can name the packages that grew.
       read: {
         jsonCap: args.maxJson,
         keepFiles: true,
-        keepMetadata: true,
         hashFiles: true,
+        keepMetadata: true,
         estimateCompressed: needsCompressed,
       },
       reportsAllowed: true,

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { escapeControl } from '../archive/entry-path.js';
-import { compareImages, hasFileLists, hasPackageData } from '../diff/compare-images.js';
+import { compareImages, hasFileLists } from '../diff/compare-images.js';
 import { overlayOfImage } from '../layer/overlay.js';
-import { packagesOfImage } from '../packages/packages-of-image.js';
+import { hasPackageData, packagesOfImage } from '../packages/packages-of-image.js';
 import { isSavedReport } from '../read-input.js';
 import { pairImages } from '../diff/pair-images.js';
 import { UsageError } from '../model/errors.js';

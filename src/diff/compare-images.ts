@@ -61,14 +61,6 @@ export interface CompareOptions {
   readonly overlays?: { readonly from: Overlay; readonly to: Overlay };
 }
 
-/**
- * Whether an image's packages can be listed: a saved `inspect --json --packages` report, or an
- * archive read with `keepMetadata` that kept some package database.
- */
-export function hasPackageData(image: ImageReport): boolean {
-  return image.packages !== undefined || image.layers.some((l) => l.metadataFiles !== undefined);
-}
-
 /** Whether an image carries the file lists a tree comparison needs. */
 export function hasFileLists(image: ImageReport): boolean {
   return image.layers.every((l) => l.files.length > 0 || l.fileCount === 0 || !l.present);

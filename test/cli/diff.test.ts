@@ -59,31 +59,47 @@ describe('layerlens diff', () => {
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as DiffDoc;
     expect(doc.schemaVersion).toBe(1);
-    expect(doc.from).toMatchObject({ tags: ['example/app:1.0'], size: 583_088 });
-    expect(doc.to).toMatchObject({ tags: ['example/app:2.0'], size: 676_101 });
+    expect(doc.from).toMatchObject({ tags: ['example/app:1.0'], size: 597_285 });
+    expect(doc.to).toMatchObject({ tags: ['example/app:2.0'], size: 690_298 });
     expect(doc.sizeDelta).toBe(93_013);
     expect(doc.layers.shared).toBe(2);
     expect(doc.layers.added.map((l) => [l.index, l.size, l.createdBy])).toEqual([
-      [2, 160_000, '/bin/sh -c npm ci'],
-      [3, 3046, '/bin/sh -c #(nop) COPY dir:5e1c in /app '],
+      [2, 172_272, '/bin/sh -c npm ci'],
+      [3, 3205, '/bin/sh -c #(nop) COPY dir:5e1c in /app '],
       [4, 3013, '/bin/sh -c rm /tmp/build-cache.tgz && chmod 755 /app/server.js'],
     ]);
     expect(doc.files.comparedBy).toBe('sha256');
     expect(doc.files.added).toEqual([]);
     expect(doc.files.removed).toEqual([]);
     expect(doc.files.changed.map((c) => c.path)).toEqual([
-      'app/node_modules/express.js',
+      'app/node_modules/express/index.js',
+      'app/node_modules/express/package.json',
       'app/package.json',
       'app/server.js',
     ]);
-    expect(doc.packages).toEqual({ added: [], removed: [], changed: [], sizeDelta: 0 });
+    // The same version bump the packages reader sees: express 4.18.2 -> 4.19.2, same size.
+    expect(doc.packages).toEqual({
+      added: [],
+      removed: [],
+      changed: [
+        {
+          ecosystem: 'npm',
+          name: 'express',
+          fromVersion: '4.18.2',
+          toVersion: '4.19.2',
+          fromSize: 40_089,
+          toSize: 40_089,
+        },
+      ],
+      sizeDelta: 0,
+    });
   });
 
   it('prints text within 80 columns, and the same growth as audit', async () => {
     const run = await runCli(['diff', '--image', 'example/app', v1, v2]);
     expect(run.code).toBe(0);
     for (const line of run.stdout.split('\n')) expect(Array.from(line).length, line).toBeLessThanOrEqual(80);
-    expect(run.stdout).toContain('+93 kB (+16.0%)');
+    expect(run.stdout).toContain('+93 kB (+15.6%)');
     expect(run.stdout).toMatch(/\+90 kB\s+2\s+RUN npm ci/);
   });
 
