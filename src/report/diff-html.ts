@@ -13,6 +13,8 @@ const table = (caption: string, headers: readonly string[], rows: readonly strin
 
 const num = (text: string): string => `<td class="num delta">${esc(text)}</td>`;
 const cell = (text: string): string => `<td>${esc(text)}</td>`;
+/** A one-word cell (`added`, `changed`) that must not break inside the word on a phone. */
+const word = (text: string): string => `<td class="word">${esc(text)}</td>`;
 const code = (text: string): string => `<td><code>${esc(text)}</code></td>`;
 
 function folderDetails(diff: ImageDiff): string {
@@ -80,21 +82,21 @@ function comparisonSection(diff: ImageDiff, n: number): string {
     const rows = [
       ...packages.changed.map(
         (p) =>
-          `<tr>${num(formatGrowth(p.toSize - p.fromSize))}${cell('changed')}${cell(`${p.ecosystem} ${p.name}`)}${cell(`${p.fromVersion ?? '?'} → ${p.toVersion ?? '?'}`)}</tr>`,
+          `<tr>${num(formatGrowth(p.toSize - p.fromSize))}${word('changed')}${cell(`${p.ecosystem} ${p.name}`)}${cell(`${p.fromVersion ?? '?'} → ${p.toVersion ?? '?'}`)}</tr>`,
       ),
       ...packages.added.map(
         (p) =>
-          `<tr>${num(formatGrowth(p.size))}${cell('added')}${cell(`${p.ecosystem} ${p.name}`)}${cell(p.version ?? '?')}</tr>`,
+          `<tr>${num(formatGrowth(p.size))}${word('added')}${cell(`${p.ecosystem} ${p.name}`)}${cell(p.version ?? '?')}</tr>`,
       ),
       ...packages.removed.map(
         (p) =>
-          `<tr>${num(formatGrowth(-p.size))}${cell('removed')}${cell(`${p.ecosystem} ${p.name}`)}${cell(p.version ?? '?')}</tr>`,
+          `<tr>${num(formatGrowth(-p.size))}${word('removed')}${cell(`${p.ecosystem} ${p.name}`)}${cell(p.version ?? '?')}</tr>`,
       ),
     ];
     if (rows.length > 0) out.push(table('Packages', ['#delta', 'change', 'package', 'version'], rows));
   }
   const layerRow = (change: string) => (l: ImageDiff['layers']['added'][number]) =>
-    `<tr>${cell(change)}${num(String(l.index))}${num(formatSize(l.size))}${code(shortDigest(l.diffId))}<td class="step">${esc(describeStep(l.createdBy))}</td></tr>`;
+    `<tr>${word(change)}${num(String(l.index))}${num(formatSize(l.size))}${code(shortDigest(l.diffId))}<td class="step">${esc(describeStep(l.createdBy))}</td></tr>`;
   const layerRows = [...diff.layers.added.map(layerRow('added')), ...diff.layers.removed.map(layerRow('removed'))];
   if (layerRows.length > 0)
     out.push(table('Layers added and removed', ['change', '#index', '#size', 'diff id', 'step'], layerRows));

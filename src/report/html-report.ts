@@ -302,7 +302,7 @@ td.step{overflow-wrap:anywhere}
 .scroll{overflow-x:auto}
 .matrix td{text-align:right;background:rgb(47 129 247 / calc(var(--heat) * 60%));white-space:nowrap}
 .status{font-weight:700}.status.pass,.pass{color:var(--pass)}.status.warn{color:var(--warn)}.status.fail,.fail{color:var(--fail)}
-.delta{font-variant-numeric:tabular-nums}details>summary{cursor:pointer}
+.delta{font-variant-numeric:tabular-nums}details>summary{cursor:pointer}.cards dd.note{font-size:.85rem;font-weight:400;margin:0}td.word{overflow-wrap:normal}
 .packages .barcol{width:35%}.packages td,.packages th{overflow-wrap:break-word}.pbar{display:block;height:12px;min-width:1px;border-radius:3px;background:hsl(210 var(--sat) var(--lit))}
 .packages tr.unowned .pbar{background:var(--muted)}.packages tr.others td{font-style:italic}
 .findings .code{font-family:ui-monospace,monospace;font-size:.85rem}
