@@ -103,6 +103,22 @@ describe('layerlens diff', () => {
     expect(run.stdout).toMatch(/\+90 kB\s+2\s+RUN npm ci/);
   });
 
+  it('says plainly when a rebuilt base changed every ChainID above it', async () => {
+    const layered = (tag: string, base: string): ImageSpec => ({
+      tags: [tag],
+      layers: [{ files: [{ path: 'etc/base', content: base }] }, { files: [{ path: 'app/main', content: 'same' }] }],
+      history: [{ createdBy: 'FROM base' }, { createdBy: 'COPY main /app/' }],
+    });
+    const from = await archive('rebase-old.tar', [layered('r:1', 'base v1')]);
+    const to = await archive('rebase-new.tar', [layered('r:2', 'base v2')]);
+    const run = await runCli(['diff', from, to]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/layers +1 of 2 reused, 0 by ChainID/);
+    expect(run.stdout.replace(/\n +/g, ' ')).toContain(
+      'Layer 0 changed below layers that are still the same: the base was rebuilt, so every ChainID from layer 0 up is new and Docker stores those layers again.',
+    );
+  });
+
   it('keeps long names and steps within 80 columns', async () => {
     const long = `registry.example.com/${'team/'.repeat(12)}service`;
     const from = await archive('long-old.tar', [image(`${long}:1`, 'a')]);
