@@ -80,9 +80,10 @@ export async function runDiff(args: DiffArgs, io: CliIo): Promise<ExitCode> {
     }
   }
   // An archive always has known packages (possibly none); a report only when saved with --packages.
+  // stdin may carry either: only what was read (kept databases or saved packages) can tell.
   const reportSide = [
-    args.from !== '-' && (await isSavedReport(resolve(io.cwd, args.from))),
-    args.to !== '-' && (await isSavedReport(resolve(io.cwd, args.to))),
+    args.from === '-' || (await isSavedReport(resolve(io.cwd, args.from))),
+    args.to === '-' || (await isSavedReport(resolve(io.cwd, args.to))),
   ];
   const packagesKnown = (image: ImageReport, side: number): boolean => !reportSide[side] || hasPackageData(image);
   const diff: DiffResult = {
