@@ -279,3 +279,29 @@ export async function generateInputs(dir, scale = 1) {
   await writeArchive(e, packageLayers(scale), { format: 'docker' });
   return { a, b, d, dLayers: `${d}.layers.gz`, e };
 }
+
+/**
+ * Two releases of about 1 GB each for the `diff` row: the same two base layers, then a rebuilt
+ * app layer and a changed small-files layer (an upgraded dependency tree).
+ */
+export async function generateDiffInputs(dir, scale = 1) {
+  const mb = (n) => Math.max(1, Math.round(n * scale));
+  const files = Math.max(100, Math.round(20_000 * scale));
+  const old = `${dir}/diff-old.tar`;
+  const next = `${dir}/diff-new.tar`;
+  await writeArchive(
+    old,
+    [bigLayer(11, mb(400)), bigLayer(12, mb(300)), bigLayer(13, mb(200)), smallFilesLayer(5, files)],
+    {
+      format: 'docker',
+    },
+  );
+  await writeArchive(
+    next,
+    [bigLayer(11, mb(400)), bigLayer(12, mb(300)), bigLayer(14, mb(240)), smallFilesLayer(6, files)],
+    {
+      format: 'docker',
+    },
+  );
+  return { old, next };
+}

@@ -16,7 +16,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { generateInputs } from './generate.mjs';
+import { generateDiffInputs, generateInputs } from './generate.mjs';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -29,10 +29,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
 
 /** Runs a shell command `runs` times; returns the median wall time in seconds and the max peak RSS (KB). */
-function time(command, { stdin = null } = {}) {
+function time(command, { stdin = null, runs: count = runs } = {}) {
   const seconds = [];
   let rss = null;
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < count; i++) {
     const input = stdin ? openSync(stdin, 'r') : 'ignore';
     const wrapped = hasTime ? ['/usr/bin/time', '-f', '%M', 'sh', '-c', command] : ['sh', '-c', command];
     const start = process.hrtime.bigint();
@@ -48,7 +48,40 @@ function time(command, { stdin = null } = {}) {
 
 const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** `diff OLD NEW` against inspecting both (the target: at most 1.2x). */
+async function diffRows(rows) {
+  const { old, next } = await generateDiffInputs(dir, scale);
+  // Interleaved, so a neighbour's load falls on both commands alike: the ratio is what counts.
+  const inspectRuns = [];
+  const diffRuns = [];
+  for (let i = 0; i < runs; i++) {
+    inspectRuns.push(time(`node ${sh(cli)} inspect --json -q ${sh(old)} ${sh(next)} > /dev/null`, { runs: 1 }));
+    diffRuns.push(time(`node ${sh(cli)} diff --json -q ${sh(old)} ${sh(next)} > /dev/null`, { runs: 1 }));
+  }
+  const both = { seconds: median(inspectRuns.map((r) => r.seconds)) };
+  const diff = {
+    seconds: median(diffRuns.map((r) => r.seconds)),
+    rss: Math.max(...diffRuns.map((r) => r.rss ?? 0)) || null,
+  };
+  console.error(`(e) diff: ${diff.seconds.toFixed(2)} s vs inspect both ${both.seconds.toFixed(2)} s`);
+  rows.push({
+    input: '(e) two docker saves, 2 of 4 layers shared',
+    how: 'diff OLD NEW',
+    size: statSync(old).size + statSync(next).size,
+    seconds: diff.seconds,
+    yard: both.seconds,
+    yardText: 'inspect OLD NEW',
+    rss: diff.rss,
+  });
+}
+
 async function main() {
+  if (process.env.BENCH_ONLY === 'diff') {
+    const rows = [];
+    await diffRows(rows);
+    printRows(rows);
+    return;
+  }
   console.error(`generating inputs in ${dir} (scale ${scale}) ...`);
   const t0 = Date.now();
   const { a, b, d, dLayers, e } = await generateInputs(dir, scale);
@@ -140,6 +173,11 @@ async function main() {
     });
     console.error(`${input} --packages: ${withPackages.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s`);
   }
+  await diffRows(rows);
+  printRows(rows);
+}
+
+function printRows(rows) {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('openssl', ['version']).toString().trim()}`;
   console.log(`\nlayerlens bench, ${new Date().toISOString().slice(0, 10)}, ${machine}; medians of ${runs} runs\n`);
   console.log('| input | size | mode | layerlens | yardstick | ratio | throughput | peak RSS |');

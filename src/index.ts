@@ -48,3 +48,22 @@ export {
   type ImagePackages,
 } from './packages/index.js';
 export type { MetadataFile } from './layer/layer-contents.js';
+export {
+  compareImages,
+  hasFileLists,
+  type ImageDiff,
+  type LayerDiff,
+  type LayerEntry,
+  type StepGrowth,
+  type CompareOptions,
+} from './diff/compare-images.js';
+export {
+  compareTrees,
+  type FileDiff,
+  type FileEntry,
+  type FileChange,
+  type FolderDelta,
+} from './diff/compare-files.js';
+export { comparePackages, type PackageDiff, type PackageChange, type PackageEntry } from './diff/compare-packages.js';
+export { pairImages, type ImagePairs } from './diff/pair-images.js';
+export { buildDiffJson, renderDiffText, renderDiffMarkdown, DIFF_SCHEMA_VERSION } from './report/diff-report.js';

@@ -71,7 +71,8 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
   if (opened.kind === 'stream') {
     walk = await walkArchive(opened.tar, blobOptions, escapeControl(label));
   } else {
-    const pool = verify && options.workers !== 0 ? BlobWorkerPool.create(options.workers) : null;
+    const hashing = options.hashFiles === true && blobOptions.keepFiles;
+    const pool = (verify || hashing) && options.workers !== 0 ? BlobWorkerPool.create(options.workers) : null;
     const fileOptions = {
       ...blobOptions,
       verify,

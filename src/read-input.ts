@@ -15,7 +15,7 @@ const MAX_REPORT_BYTES = 512 * 1024 * 1024;
  * (told apart by content: a report starts with `{`).
  */
 export async function readInput(input: ArchiveInput, options: ReadOptions = {}): Promise<ArchiveReport[]> {
-  if (typeof input === 'string' && (await startsWithBrace(input))) {
+  if (typeof input === 'string' && (await isSavedReport(input))) {
     const label = escapeControl(options.label ?? input);
     const info = await stat(input);
     if (info.size > MAX_REPORT_BYTES) {
@@ -35,7 +35,8 @@ export async function readInput(input: ArchiveInput, options: ReadOptions = {}):
   return [await readArchive(input, options)];
 }
 
-async function startsWithBrace(path: string): Promise<boolean> {
+/** Whether `path` holds a saved JSON report rather than an archive: its first non-space byte is `{`. */
+export async function isSavedReport(path: string): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'r');

@@ -38,6 +38,12 @@ export interface BlobReaderOptions {
   readonly hashFiles?: boolean;
   /** Keep the content of package database files inside layers (`--packages`). */
   readonly keepMetadata?: boolean;
+  /**
+   * False skips the sha256 of an uncompressed layer tar (a metadata-only read that still hashes
+   * files, as `diff` does): its digest is then null and `verified` false. JSON and compressed
+   * blobs are hashed either way. Default true.
+   */
+  readonly verifyDigest?: boolean;
 }
 
 /**
@@ -107,7 +113,8 @@ class ContentProbe {
  * metadata is kept.
  */
 export class BlobReader {
-  private readonly storedHash: Hash = createHash('sha256');
+  /** Null once the blob turns out to be an uncompressed tar that need not be verified. */
+  private storedHash: Hash | null = createHash('sha256');
   private storedSize = 0;
   private sniffed = false;
   private head: Buffer[] = [];
@@ -126,9 +133,11 @@ export class BlobReader {
   }
 
   write(chunk: Buffer): Promise<void> | undefined {
-    this.storedHash.update(chunk);
     this.storedSize += chunk.length;
-    if (this.sniffed) return this.route(chunk);
+    if (this.sniffed) {
+      this.storedHash?.update(chunk);
+      return this.route(chunk);
+    }
     this.head.push(chunk);
     this.headLength += chunk.length;
     if (this.headLength < SNIFF_BYTES) return undefined;
@@ -150,10 +159,10 @@ export class BlobReader {
       estimated = this.estimatedSize;
     }
     const { kind, layer, json } = this.probe.finish();
-    const digest = digestFromHash(this.storedHash.digest('hex'));
+    const digest = this.storedHash ? digestFromHash(this.storedHash.digest('hex')) : null;
     return {
       digest,
-      verified: true,
+      verified: digest !== null,
       storedSize: this.storedSize,
       compression: this.compression,
       content: kind,
@@ -171,6 +180,8 @@ export class BlobReader {
     this.head = [];
     this.sniffed = true;
     const kind = sniffContent(head);
+    if (kind === 'tar' && this.options.verifyDigest === false) this.storedHash = null;
+    this.storedHash?.update(head);
     if (kind === 'tar' && this.options.estimateCompressed === true) {
       this.estimator = createGzipEstimator((data) => {
         this.estimatedSize += data.length;

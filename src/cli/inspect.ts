@@ -16,6 +16,8 @@ export interface InspectArgs {
   readonly archives: readonly string[];
   readonly json: boolean;
   readonly files: boolean;
+  /** sha256 each regular file (needs `files`): one more hash pass over every layer. */
+  readonly hash: boolean;
   readonly platform: string | undefined;
   readonly image: string | undefined;
   readonly maxJson: number;
@@ -29,6 +31,7 @@ export interface InspectArgs {
 
 export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode> {
   if (args.archives.filter((a) => a === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
+  if (args.hash && !args.files) throw new UsageError('--hash adds a sha256 to each listed file: pass --files too');
   const result = await readInputs(args.archives, io, {
     quiet: args.quiet,
     // File lists cost memory per file (200k-file layers): keep them only when they are shown.
@@ -36,6 +39,7 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       jsonCap: args.maxJson,
       keepFiles: args.files || args.tree || args.packages,
       keepMetadata: args.packages,
+      hashFiles: args.hash,
       verify: args.verify,
     },
     reportsAllowed: false,
@@ -97,7 +101,8 @@ function select(report: ArchiveReport, args: InspectArgs): ArchiveReport {
   return { ...report, images: report.images.filter(keep) };
 }
 
-function matchesRef(image: ImageReport, ref: string): boolean {
+/** Whether `ref` is one of the image's tags or a prefix (6+ hex) of its config or manifest digest. */
+export function matchesRef(image: ImageReport, ref: string): boolean {
   if (image.tags.includes(ref)) return true;
   const hex = ref.replace(/^sha256:/, '');
   if (hex.length >= 6 && /^[0-9a-f]+$/.test(hex)) {

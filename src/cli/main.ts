@@ -68,6 +68,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           demandOption: true,
         })
         .option('files', { type: 'boolean', default: false, describe: "list each layer's files" })
+        .option('hash', {
+          type: 'boolean',
+          default: false,
+          describe: 'with --files: sha256 of each regular file, so diff sees same-size edits in saved reports',
+        })
         .option('verify', {
           type: 'boolean',
           default: true,
@@ -90,7 +95,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         .example('docker save app | $0 inspect -', 'read from stdin')
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
         .example('$0 inspect --files app.tar.gz', "every layer's files")
-        .example('$0 inspect --packages --json app.tar', 'every package with its size, version and layer'),
+        .example('$0 inspect --packages --json app.tar', 'every package with its size, version and layer')
+        .example(
+          '$0 inspect --json --files --hash app.tar > release.json',
+          'a report diff and audit can compare against',
+        ),
     )
     .command('share <inputs..>', 'What images share, and what that saves on disk and on the wire', (y) =>
       withCommonOptions(y)
@@ -196,7 +205,39 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           'text in the log, a PR comment and a test report',
         ),
     )
-    .demandCommand(1, 'name a command: inspect, share or audit')
+    .command('diff <old> <new>', 'What changed between two releases of an image, and why it grew', (y) =>
+      withCommonOptions(y)
+        .positional('old', {
+          type: 'string',
+          describe: 'the earlier image: an archive or a saved inspect --json --files report; - reads stdin',
+          demandOption: true,
+        })
+        .positional('new', {
+          type: 'string',
+          describe: 'the later image, likewise',
+          demandOption: true,
+        })
+        .option('image', {
+          type: 'string',
+          describe: 'pick the image by tag, repository or digest prefix: once for both sides, or twice (OLD, NEW)',
+        })
+        .option('platform', { type: 'string', describe: 'compare only this platform (os/arch[/variant])' })
+        .option('verify', {
+          type: 'boolean',
+          default: false,
+          describe: 'also check every layer digest (files are hashed either way)',
+        })
+        .option('format', {
+          choices: ['text', 'json', 'markdown'] as const,
+          default: 'text' as const,
+          describe: 'output format (markdown: a pull-request comment)',
+        })
+        .example('$0 diff app-1.tar app-2.tar', 'size, layers, steps, folders and pull cost from 1 to 2')
+        .example('$0 diff --format markdown release.json app.tar', 'a PR comment against the last release report')
+        .example('$0 diff --platform linux/arm64 old.oci.tar new.oci.tar', 'one platform of multi-platform archives')
+        .example('docker save app:2 | $0 diff --json app-1.tar -', 'NEW from stdin, as JSON'),
+    )
+    .demandCommand(1, 'name a command: inspect, share, audit or diff')
     .strict()
     .help()
     .alias('help', 'h')
@@ -239,6 +280,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             archives: stdinAware(args['archives']),
             json: args['json'] === true,
             files: args['files'] === true,
+            hash: args['hash'] === true,
             platform: args['platform'] as string | undefined,
             image: args['image'] as string | undefined,
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
@@ -285,6 +327,25 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             ignore: stdinAware(args['ignore']),
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
+          },
+          io,
+        );
+      }
+      case 'diff': {
+        const { runDiff } = await import('./diff.js');
+        const [from = '', to = ''] = stdinAware([args['old'], args['new']]);
+        return await runDiff(
+          {
+            from,
+            to,
+            // Given twice, yargs collects the values in an array.
+            image: [args['image']].flat().filter((v): v is string => typeof v === 'string'),
+            platform: args['platform'] as string | undefined,
+            format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
+            html: args['html'] as string | undefined,
+            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+            quiet: args['quiet'] === true,
+            verify: args['verify'] === true,
           },
           io,
         );

@@ -3,6 +3,8 @@ import { escapeControl } from '../archive/entry-path.js';
 import type { AuditResult, ImageAudit, RuleResult } from '../audit/audit-images.js';
 import { line, table, type Section } from './sections.js';
 import { formatGrowth, imageName } from './format.js';
+import { describeStep } from '../model/history-step.js';
+import { clip } from './table.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
 /** The JSON Schema of `audit --json`, shipped as `schemas/audit.schema.json` (its `$id`). */
@@ -12,7 +14,8 @@ const TOP_WASTED = 5;
 
 const pct = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`;
 
-function formatValue(rule: RuleResult, value: number | null): string {
+/** A rule's measured value as every renderer prints it: bytes, counts, percents, `+93 kB` growth. */
+export function formatValue(rule: RuleResult, value: number | null): string {
   if (value === null) return 'n/a';
   switch (rule.unit) {
     case 'bytes':
@@ -79,11 +82,20 @@ export function buildAuditJson(result: AuditResult): object {
         limit: { warn: r.warn, fail: r.fail, text: formatLimit(r) },
         status: r.status,
         note: r.note,
+        ...(r.causes ? { causes: r.causes } : {}),
       })),
       findings: audit.findings,
       wasted: audit.wasted,
     })),
   };
+}
+
+/** `; top causes: step RUN npm ci +90 kB, folder app/node_modules/ +80 kB`, or nothing. */
+export function causesText(rule: RuleResult): string {
+  const causes = rule.causes ?? [];
+  if (causes.length === 0) return '';
+  const name = (text: string): string => clip(escapeControl(describeStep(text)), 40);
+  return `; top causes: ${causes.map((c) => `${c.kind} ${c.kind === 'step' ? name(c.name) : escapeControl(c.name)} ${formatGrowth(c.sizeDelta)}`).join(', ')}`;
 }
 
 /** Sections shared by the text and Markdown renderers. */
@@ -123,7 +135,7 @@ export function buildAuditSections(result: AuditResult, options: { markdown?: bo
   for (const audit of result.images) {
     const notes = audit.rules
       .filter((r) => r.note !== null && r.status !== 'pass')
-      .map((r) => line(`${r.rule}: ${r.note ?? ''}`));
+      .map((r) => line(`${r.rule}: ${escapeControl(r.note ?? '')}${causesText(r)}`));
     const wasted = audit.wasted
       .slice(0, TOP_WASTED)
       .map((h) => [

@@ -1,12 +1,12 @@
 import prettyBytes from 'pretty-bytes';
-import type { AuditResult } from '../audit/audit-images.js';
+import type { AuditResult, ImageAudit } from '../audit/audit-images.js';
 import { shortDigest } from '../model/digest.js';
 import { describeStep } from '../model/history-step.js';
 import type { ImageReport } from '../model/image.js';
 import type { ImagePackages } from '../packages/types.js';
 import type { ImageShare, SharingReport } from '../sharing/analyze-sharing.js';
-import { formatLimit } from './audit-report.js';
-import { formatSize, imageName } from './format.js';
+import { causesText, formatLimit, formatValue } from './audit-report.js';
+import { formatGrowth, formatSize, imageName } from './format.js';
 
 export interface HtmlReportInput {
   readonly title: string;
@@ -21,7 +21,8 @@ export interface HtmlReportInput {
 /** Packages drawn one a row per image; the rest are grouped in one row. */
 const PACKAGES_SHOWN = 15;
 
-const esc = (text: string): string =>
+/** The HTML escaping every layerlens page uses for text from archives and reports. */
+export const esc = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 const name = (share: ImageShare): string => imageName(share.image);
 
@@ -48,7 +49,9 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     t.compressedSize === null || t.dedupedCompressedSize === null || t.savedCompressedSize === null
       ? 'not known (layers stored uncompressed)'
       : `${formatSize(t.savedCompressedSize, t.compressedSizeEstimated)} of ${formatSize(t.compressedSize, t.compressedSizeEstimated)}`;
-  body.push(`<section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2><dl class="cards">
+  // Storage and transfer savings mean something only across images: a one-image audit skips them.
+  if (sharing.images.length > 1 || !input.audit)
+    body.push(`<section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2><dl class="cards">
 <div><dt>Images</dt><dd data-total="images">${t.images}</dd></div>
 <div><dt>Distinct layers</dt><dd data-total="layers">${t.layers} (${t.sharedLayers} shared)</dd></div>
 <div><dt>Stored separately</dt><dd data-total="size">${formatSize(t.size)}</dd></div>
@@ -127,7 +130,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${esc(input.title)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <header><h1>${esc(input.title)}</h1></header>
@@ -203,7 +206,7 @@ function auditSection(audit: AuditResult): string {
   const rows = audit.images.flatMap((a) =>
     a.rules.map(
       (r) =>
-        `<tr class="${r.status}"><td>${esc(r.rule)}</td><td>${esc(a.image.tags[0] ?? shortDigest(a.image.configDigest))}</td><td class="num">${esc(r.value === null ? 'n/a' : String(r.value))}</td><td>${esc(formatLimit(r))}</td><td><span class="status ${r.status}">${r.status.toUpperCase()}</span></td></tr>`,
+        `<tr class="${r.status}"><td>${esc(r.rule)}</td><td>${esc(a.image.tags[0] ?? shortDigest(a.image.configDigest))}</td><td class="num">${esc(formatValue(r, r.value))}</td><td>${esc(formatLimit(r))}</td><td><span class="status ${r.status}">${r.status.toUpperCase()}</span></td></tr>`,
     ),
   );
   if (rows.length > 0) {
@@ -212,6 +215,12 @@ function auditSection(audit: AuditResult): string {
     );
   }
   for (const a of audit.images) {
+    if (a.baseline) out.push(baselineTable(a));
+    const notes = a.rules.filter((r) => r.status !== 'pass' && r.note !== null);
+    if (notes.length > 0)
+      out.push(
+        `<ul class="notes">${notes.map((r) => `<li>${esc(r.rule)}: ${esc(r.note ?? '')}${esc(causesText(r))}</li>`).join('')}</ul>`,
+      );
     if (a.wasted.length === 0 && a.findings.length === 0) continue;
     out.push(
       `<h3>${esc(a.image.tags[0] ?? shortDigest(a.image.configDigest))}: ${esc(prettyBytes(a.wastedSize))} wasted, efficiency ${(a.efficiency * 100).toFixed(1)}%</h3>`,
@@ -237,7 +246,31 @@ function auditSection(audit: AuditResult): string {
   return out.join('\n');
 }
 
-const CSS = `
+/** The audited image beside its baseline (`--baseline`): size, compressed size and layers, with deltas. */
+function baselineTable(a: ImageAudit): string {
+  const b = a.baseline;
+  if (!b) return '';
+  const delta = (now: number | null, then: number | null): string =>
+    now === null || then === null ? '' : ` (${formatGrowth(now - then)})`;
+  const row = (label: string, image: ImageReport, size: string, compressed: string, layers: string): string =>
+    `<tr><th scope="row">${label}</th><td>${esc(imageName(image))}</td><td class="num">${esc(size)}</td><td class="num">${esc(compressed)}</td><td class="num">${esc(layers)}</td></tr>`;
+  return `<div class="scroll"><table data-baseline><caption>${esc(imageName(a.image))} against the baseline</caption><thead><tr><th scope="col"></th><th scope="col">image</th><th scope="col" class="num">content</th><th scope="col" class="num">compressed</th><th scope="col" class="num">layers</th></tr></thead><tbody>${row(
+    'baseline',
+    b,
+    formatSize(b.contentSize),
+    formatSize(b.compressedSize),
+    String(b.layers.length),
+  )}${row(
+    'image',
+    a.image,
+    `${formatSize(a.size)}${delta(a.size, b.contentSize)}`,
+    `${formatSize(a.compressedSize, a.compressedSizeEstimated)}${delta(a.compressedSize, b.compressedSize)}`,
+    `${a.layerCount} (${a.layerCount - b.layers.length >= 0 ? '+' : ''}${a.layerCount - b.layers.length})`,
+  )}</tbody></table></div>`;
+}
+
+/** The stylesheet of every layerlens HTML page (light and dark, phone widths). */
+export const REPORT_CSS = `
 :root{--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--card:#f6f8fa;--pass:#1a7f37;--warn:#9a6700;--fail:#cf222e;--sat:65%;--lit:55%}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--line:#30363d;--card:#161b22;--pass:#3fb950;--warn:#d29922;--fail:#f85149;--lit:45%}}
 *{box-sizing:border-box}
@@ -269,6 +302,7 @@ td.step{overflow-wrap:anywhere}
 .scroll{overflow-x:auto}
 .matrix td{text-align:right;background:rgb(47 129 247 / calc(var(--heat) * 60%));white-space:nowrap}
 .status{font-weight:700}.status.pass,.pass{color:var(--pass)}.status.warn{color:var(--warn)}.status.fail,.fail{color:var(--fail)}
+.delta{font-variant-numeric:tabular-nums}details>summary{cursor:pointer}.cards dd.note{font-size:.85rem;font-weight:400;margin:0}td.word{overflow-wrap:normal}
 .packages .barcol{width:35%}.packages td,.packages th{overflow-wrap:break-word}.pbar{display:block;height:12px;min-width:1px;border-radius:3px;background:hsl(210 var(--sat) var(--lit))}
 .packages tr.unowned .pbar{background:var(--muted)}.packages tr.others td{font-style:italic}
 .findings .code{font-family:ui-monospace,monospace;font-size:.85rem}

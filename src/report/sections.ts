@@ -1,5 +1,7 @@
 import { renderTable, type Column } from './table.js';
 
+export type { Column };
+
 /** A report as titled blocks of lines and tables, rendered as text or Markdown. Pure data. */
 export type Block =
   | { readonly kind: 'line'; readonly text: string }
@@ -31,20 +33,37 @@ export function renderSectionsText(sections: readonly Section[]): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Text made safe for Markdown (GitHub comments): HTML tags and entities cannot open, links,
+ * emphasis, code spans and table cells cannot be forged by a tag, path or history step.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))
+    .replace(/[\\`*_[\]|~#!]/g, (c) => `\\${c}`)
+    .replace(/\r?\n/g, ' ');
+}
+
+/** A Markdown table: every cell escaped. */
+export function markdownTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string[] {
+  return [
+    `| ${columns.map((c) => escapeMarkdown(c.header)).join(' | ')} |`,
+    `| ${columns.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((row) => `| ${columns.map((_, i) => escapeMarkdown(row[i] ?? '')).join(' | ')} |`),
+  ];
+}
+
 export function renderSectionsMarkdown(heading: string, sections: readonly Section[]): string {
-  const out: string[] = [`### ${heading}`];
+  const out: string[] = [`### ${escapeMarkdown(heading)}`];
   for (const section of sections) {
     out.push('');
-    if (section.title !== null) out.push(`**${section.title}**`, '');
+    if (section.title !== null) out.push(`**${escapeMarkdown(section.title)}**`, '');
     for (const block of section.blocks) {
       if (block.kind === 'line') {
-        out.push(block.text, '');
+        out.push(escapeMarkdown(block.text), '');
         continue;
       }
-      const cell = (text: string): string => text.replace(/\|/g, '\\|');
-      out.push(`| ${block.columns.map((c) => cell(c.header)).join(' | ')} |`);
-      out.push(`| ${block.columns.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |`);
-      for (const row of block.rows) out.push(`| ${block.columns.map((_, i) => cell(row[i] ?? '')).join(' | ')} |`);
+      for (const row of markdownTable(block.columns, block.rows)) out.push(row);
       out.push('');
     }
   }

@@ -36,3 +36,19 @@ export function clip(text: string, max: number | undefined): string {
 function displayWidth(text: string): number {
   return Array.from(text).length;
 }
+
+/** Splits `text` at spaces into lines of at most `width` characters (a longer word stays whole). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current === '') current = word;
+    else if (displayWidth(current) + 1 + displayWidth(word) <= width) current += ` ${word}`;
+    else {
+      lines.push(current);
+      current = word;
+    }
+  }
+  lines.push(current);
+  return lines;
+}

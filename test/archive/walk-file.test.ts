@@ -120,3 +120,21 @@ describe.skipIf(!existsSync(dist))('worker threads (built dist/)', () => {
     expect(images(byStdin.stdout)).toEqual(images(byPath.stdout));
   });
 });
+
+describe('a metadata-only read that hashes files (diff)', () => {
+  it.each(['docker-classic', 'docker25'] as const)(
+    'gives the same files and hashes as a verified read, on workers too, without verifying (%s)',
+    async (format) => {
+      const { bytes } = await buildArchive(format, sampleImages('none'));
+      const path = write(`hash-${format}.tar`, bytes);
+      const verified = await readArchive(path, { label: 'x', hashFiles: true });
+      for (const workerThreshold of [1, 1 << 30]) {
+        const unverified = await readArchive(path, { label: 'x', hashFiles: true, verify: false, workerThreshold });
+        expect(unverified.verified).toBe(false);
+        expect(metadataOf(unverified)).toEqual(metadataOf(verified));
+        const hashes = unverified.images.flatMap((i) => i.layers.flatMap((l) => l.files.map((f) => f.sha256)));
+        expect(hashes.filter((h) => h !== null).length).toBeGreaterThan(0);
+      }
+    },
+  );
+});
