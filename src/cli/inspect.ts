@@ -3,7 +3,7 @@ import { overlayOfImage, type Overlay } from '../layer/overlay.js';
 import { treeOf, type TreeNode } from '../layer/tree-view.js';
 import type { ArchiveReport, ImageReport } from '../model/image.js';
 import { platformMatches } from '../model/platform.js';
-import { buildInspectJson } from '../report/inspect-json.js';
+import { buildInspectJson, buildInspectNdjsonLines } from '../report/inspect-json.js';
 import { renderInspectText } from '../report/inspect-text.js';
 import type { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -13,6 +13,8 @@ import { writeHtmlReport } from './html-output.js';
 export interface InspectArgs {
   readonly archives: readonly string[];
   readonly json: boolean;
+  /** One JSON line per image (`--format ndjson`). */
+  readonly ndjson?: boolean;
   readonly files: boolean;
   readonly platform: string | undefined;
   readonly image: string | undefined;
@@ -48,7 +50,13 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
   }
   if (args.html !== undefined)
     writeHtmlReport(io, args.html, `layerlens inspect: ${args.archives.join(', ')}`, { reports });
-  if (args.json) {
+  if (args.ndjson) {
+    // Unreadable archives have no image line: their errors go to stderr and the exit code.
+    for (const report of reports) {
+      const lines = buildInspectNdjsonLines(report, { files: args.files, trees: overlays });
+      for (const text of lines) io.stdout.write(`${text}\n`);
+    }
+  } else if (args.json) {
     const document = buildInspectJson(reports, { files: args.files, trees: overlays }) as { archives: object[] };
     for (const { path, error } of result.failures) {
       document.archives.push({ path, error: { code: error.code, message: error.message, entry: error.entry } });
