@@ -35,7 +35,17 @@ export async function readReport(input: string | Readable, options: ReportReadOp
   // A fleet is thousands of small reports: one synchronous read each is several times faster
   // than the promise round trips of open, stat, read and close.
   const { size } = statSync(input);
-  if (size <= WHOLE_READ_BYTES) return readReportLines(linesOf(readFileSync(input, 'utf8')), size, options);
+  if (size <= WHOLE_READ_BYTES) {
+    const text = readFileSync(input, 'utf8');
+    const newline = text.indexOf('\n');
+    // A pretty-printed report (first line `{`) is parsed as it is, not split into lines and joined.
+    if (newline >= 0 && text.slice(0, newline).trim() === '{') {
+      const cap = options.maxReportBytes ?? MAX_REPORT_BYTES;
+      if (size > cap) throw reportTooLarge(escapeControl(options.label), cap);
+      return parseDocument(text, escapeControl(options.label));
+    }
+    return readReportLines(linesOf(text), size, options);
+  }
   return readReportLines(createReadStream(input), size, options);
 }
 
@@ -67,11 +77,7 @@ async function readReportLines(
   const documentLines: string[] = [];
   let documentBytes = 0;
   let lineNumber = 0;
-  const tooLarge = (): InputError =>
-    new InputError(
-      InputErrorCode.entryTooLarge,
-      `${label} is a JSON report over the ${cap}-byte limit for one document (write fleets with inspect --format ndjson, one image per line)`,
-    );
+  const tooLarge = (): InputError => reportTooLarge(label, cap);
   try {
     for await (const line of lines) {
       lineNumber++;
@@ -134,15 +140,24 @@ async function readReportLines(
   } finally {
     if ('close' in lines && typeof lines.close === 'function') lines.close();
   }
-  if (mode === 'document') {
-    let value: unknown;
-    try {
-      value = JSON.parse(documentLines.join('\n'));
-    } catch {
-      throw new InputError(InputErrorCode.invalidReport, `${label} is not valid JSON (a truncated report?)`);
-    }
-    for (const report of parseInspectJson(value, label)) reports.push(report);
-  }
+  if (mode === 'document') for (const report of parseDocument(documentLines.join('\n'), label)) reports.push(report);
   if (mode === 'first') throw new InputError(InputErrorCode.invalidReport, `${label} is an empty report`);
   return reports;
+}
+
+function parseDocument(text: string, label: string): ArchiveReport[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InputError(InputErrorCode.invalidReport, `${label} is not valid JSON (a truncated report?)`);
+  }
+  return parseInspectJson(value, label);
+}
+
+function reportTooLarge(label: string, cap: number): InputError {
+  return new InputError(
+    InputErrorCode.entryTooLarge,
+    `${label} is a JSON report over the ${cap}-byte limit for one document (write fleets with inspect --format ndjson, one image per line)`,
+  );
 }

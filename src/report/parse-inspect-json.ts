@@ -117,8 +117,20 @@ function readLayerJson(value: unknown, index: number, where: string, fail: (why:
     entry: stringField(value, 'entry'),
     compressedSize: numberOrNull(value['compressedSize']),
     compressedSizeEstimated: value['compressedSizeEstimated'] === true,
-    files: (arrayField(value, 'files') ?? []).map((file, i) => readFileJson(file, `${where}.files[${i}]`, fail)),
+    files: readFiles(arrayField(value, 'files'), where, fail),
   };
+}
+
+/** One empty list for every layer without files: a fleet has a million layers. */
+const NO_FILES: readonly FileRecord[] = Object.freeze([]);
+
+function readFiles(
+  list: readonly unknown[] | null,
+  where: string,
+  fail: (why: string) => never,
+): readonly FileRecord[] {
+  if (list === null || list.length === 0) return NO_FILES;
+  return list.map((file, i) => readFileJson(file, `${where}.files[${i}]`, fail));
 }
 
 const FILE_TYPES: ReadonlySet<string> = new Set([

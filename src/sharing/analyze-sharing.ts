@@ -347,14 +347,16 @@ function totalsOf(
  * reported where its group of images stops growing together (some end there, or they split).
  */
 function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<string, LayerRow[]>): SharedBase[] {
+  // A fleet's trie has a node per layer of every image (a million for 100,000 images), most of
+  // them on one image's own tail: children maps and image lists are made only when needed.
   interface Node {
-    children: Map<string, Node>;
-    images: string[];
+    children: Map<string, Node> | null;
+    images: string[] | string;
     depth: number;
     row: LayerRow | null;
     parent: Node | null;
   }
-  const root: Node = { children: new Map(), images: [], depth: 0, row: null, parent: null };
+  const root: Node = { children: null, images: [], depth: 0, row: null, parent: null };
   const fullLength = new Map<string, number>();
   const tagsById = new Map<string, readonly string[]>();
   for (const { image } of inputs) {
@@ -366,19 +368,25 @@ function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<str
     for (const row of rows) {
       // Prefixes compare by diff id: the same content in the same order is the same base.
       const step = row.diffId ?? row.key;
+      node.children ??= new Map();
       let child = node.children.get(step);
       if (!child) {
-        child = { children: new Map(), images: [], depth: node.depth + 1, row, parent: node };
+        child = { children: null, images: id, depth: node.depth + 1, row, parent: node };
         node.children.set(step, child);
+      } else if (typeof child.images === 'string') {
+        child.images = [child.images, id];
+      } else {
+        child.images.push(id);
       }
-      child.images.push(id);
       node = child;
     }
   }
+  const countOf = (node: Node): number => (typeof node.images === 'string' ? 1 : node.images.length);
   const bases: SharedBase[] = [];
   const report = (node: Node): void => {
-    if (node.depth === 0 || node.images.length < 2) return;
-    for (const c of node.children.values()) if (c.images.length === node.images.length) return;
+    if (node.depth === 0 || typeof node.images === 'string' || node.images.length < 2) return;
+    const count = node.images.length;
+    for (const c of node.children?.values() ?? []) if (countOf(c) === count) return;
     const path: LayerRow[] = [];
     for (let n: Node | null = node; n?.row; n = n.parent) path.push(n.row);
     path.reverse();
@@ -402,7 +410,9 @@ function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<str
     });
   };
   // Post-order with an explicit stack: an image may have 100,000 layers, deeper than the call stack.
-  const stack: { node: Node; children: Iterator<Node> }[] = [{ node: root, children: root.children.values() }];
+  const none: Node[] = [];
+  const childrenOf = (node: Node): Iterator<Node> => (node.children ?? none).values();
+  const stack: { node: Node; children: Iterator<Node> }[] = [{ node: root, children: childrenOf(root) }];
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
     if (!top) break;
@@ -411,7 +421,7 @@ function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<str
       stack.pop();
       report(top.node);
     } else {
-      stack.push({ node: next.value, children: next.value.children.values() });
+      stack.push({ node: next.value, children: childrenOf(next.value) });
     }
   }
   return bases.sort((a, b) => b.images.length - a.images.length || b.size - a.size);
