@@ -14,7 +14,7 @@ import {
   createReadStream,
   createWriteStream,
 } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -72,6 +72,7 @@ async function fleet() {
     for (let i = 0; i < fleetRuns; i++) out.push(time1(command));
     const result = {
       seconds: median(out.map((o) => o.seconds)),
+      cpu: out.some((o) => o.cpu === null) ? null : median(out.map((o) => o.cpu)),
       rss: out.reduce((max, o) => (o.rss === null ? max : Math.max(max ?? 0, o.rss)), null),
     };
     rows.push({ images, ...result, runs: fleetRuns });
@@ -82,33 +83,42 @@ async function fleet() {
   }
   if (only === 'fleet') console.log(`\nlayerlens bench, ${new Date().toISOString().slice(0, 10)}, ${machineText()}`);
   console.log(
-    '\n| fleet (share --json over a folder of reports) | images | time | time / previous | images / s | peak RSS |',
+    '\n| fleet (share --json over a folder of reports) | images | wall time | CPU time | CPU time / previous | peak RSS |',
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   rows.forEach((r, i) => {
     const previous = rows[i - 1];
-    const growth = previous
-      ? `${(r.seconds / previous.seconds).toFixed(2)}x for ${(r.images / previous.images).toFixed(0)}x images`
-      : '';
+    const growth =
+      previous && r.cpu !== null && previous.cpu !== null
+        ? `${(r.cpu / previous.cpu).toFixed(2)}x for ${(r.images / previous.images).toFixed(0)}x images`
+        : '';
     console.log(
-      `| 30 bases, 2-8 own layers each (${r.runs === 1 ? '1 run' : `median of ${r.runs}`}) | ${r.images} | ${r.seconds.toFixed(2)} s | ${growth} | ${Math.round(r.images / r.seconds)} | ${r.rss === null ? 'n/a' : `${(r.rss / 1024).toFixed(0)} MB`} |`,
+      `| 30 bases, 2-8 own layers each (${r.runs === 1 ? '1 run' : `median of ${r.runs}`}) | ${r.images} | ${r.seconds.toFixed(2)} s | ${r.cpu === null ? 'n/a' : `${r.cpu.toFixed(2)} s`} | ${growth} | ${r.rss === null ? 'n/a' : `${(r.rss / 1024).toFixed(0)} MB`} |`,
     );
   });
+  console.log(`\nload average at the end: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
 }
 
 function machineText() {
   return `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('openssl', ['version']).toString().trim()}`;
 }
 
-/** One timed run of a shell command: wall seconds and peak RSS (KB). */
+/**
+ * One timed run of a shell command: wall seconds, CPU seconds (user + system: steadier than wall
+ * time on a machine others share) and peak RSS (KB).
+ */
 function time1(command) {
-  const wrapped = hasTime ? ['/usr/bin/time', '-f', '%M', 'sh', '-c', command] : ['sh', '-c', command];
+  const wrapped = hasTime ? ['/usr/bin/time', '-f', '%U %S %M', 'sh', '-c', command] : ['sh', '-c', command];
   const start = process.hrtime.bigint();
   const run = spawnSync(wrapped[0], wrapped.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (run.status !== 0) throw new Error(`${command} failed (${run.status}): ${run.stderr}`);
-  const kb = Number(run.stderr.trim().split('\n').at(-1));
-  return { seconds, rss: Number.isFinite(kb) ? kb : null };
+  const [user, system, kb] = (run.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return {
+    seconds,
+    cpu: Number.isFinite(user) && Number.isFinite(system) ? user + system : null,
+    rss: Number.isFinite(kb) ? kb : null,
+  };
 }
 
 async function main() {
