@@ -4,6 +4,7 @@ import { InputError, UsageError } from '../model/errors.js';
 import { DEFAULT_JSON_CAP, MATRIX_MAX_IMAGES } from '../model/limits.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { packageVersion } from './version.js';
 
 /** Budget flags, in the spelling of layerlens.config.json. */
 const FLAG_RULES = [
@@ -16,6 +17,7 @@ const FLAG_RULES = [
   'minEfficiency',
   'maxGrowth',
   'mustShareBase',
+  'forbidPackages',
 ] as const;
 
 function flagRules(args: Record<string, unknown>): Record<string, unknown> {
@@ -76,6 +78,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           describe: 'show the final file tree, biggest first, and the waste',
         })
         .option('tree-depth', { type: 'number', default: 3, describe: 'levels of the tree to print' })
+        .option('packages', {
+          type: 'boolean',
+          default: false,
+          describe: 'size by package (dpkg, apk, npm, pip) and the bytes no package owns',
+        })
         .option('platform', { type: 'string', describe: 'only images of this platform (os/arch[/variant])' })
         .option('image', { type: 'string', describe: 'only the image with this tag or digest prefix' })
         .option('format', {
@@ -87,7 +94,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         .example('docker save app | $0 inspect -', 'read from stdin')
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
         .example('$0 inspect --files app.tar.gz', "every layer's files")
-        .example('$0 inspect --format ndjson *.tar > fleet.ndjson', 'one JSON line per image, for share and SQL'),
+        .example('$0 inspect --format ndjson *.tar > fleet.ndjson', 'one JSON line per image, for share and SQL')
+        .example('$0 inspect --packages --json app.tar', 'every package with its size, version and layer'),
     )
     .command('share <inputs..>', 'What images share, and what that saves on disk and on the wire', (y) =>
       withCommonOptions(y)
@@ -170,6 +178,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           type: 'string',
           describe: 'fail unless every image contains every layer of this image (tag or path)',
         })
+        .option('forbid-packages', {
+          type: 'string',
+          array: true,
+          describe: 'fail when a package matches one of these globs (dpkg:gcc* npm:typescript)',
+        })
         .option('ignore', {
           type: 'string',
           array: true,
@@ -189,6 +202,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
         .option('markdown', { type: 'string', describe: 'also write the Markdown PR comment to this file' })
         .example('$0 audit app.tar --max-size 500MB --min-efficiency 95%', 'gate on flags alone')
+        .example("$0 audit app.tar --forbid-packages 'dpkg:gcc*' npm:typescript", 'no compilers, no dev tools')
         .example(
           '$0 audit app.tar --baseline release.json',
           `budgets from ${CONFIG_FILE}, growth against the last release`,
@@ -201,7 +215,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .demandCommand(1, 'name a command: inspect, share or audit')
     .strict()
     .help()
-    .version(false)
+    .alias('help', 'h')
+    .version(packageVersion())
+    .alias('version', 'v')
     .wrap(Math.min(100, io.stderr.columns ?? 80))
     .exitProcess(false);
   let args: Awaited<ReturnType<typeof parser.parseAsync>> | undefined;
@@ -248,6 +264,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             verify: args['verify'] !== false,
             html: args['html'] as string | undefined,
             treeDepth: Number(args['treeDepth'] ?? 3),
+            packages: args['packages'] === true,
           },
           io,
         );
