@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { escapeControl } from './archive/entry-path.js';
@@ -46,7 +46,26 @@ export async function readReport(input: string | Readable, options: ReportReadOp
     }
     return readReportLines(linesOf(text), size, options);
   }
+  // A large file that is not a report (an archive dropped in a reports folder) may have no
+  // newline for gigabytes: look at its first bytes before reading lines.
+  if (!startsWithBrace(input)) {
+    throw new InputError(
+      InputErrorCode.invalidReport,
+      `${escapeControl(options.label)} is not a layerlens report (inspect --json or --format ndjson output)`,
+    );
+  }
   return readReportLines(createReadStream(input), size, options);
+}
+
+function startsWithBrace(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(64);
+    const bytesRead = readSync(fd, buffer, 0, 64, 0);
+    return buffer.toString('utf8', 0, bytesRead).trimStart().startsWith('{');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Files up to this size are read in one call and split in memory. */
@@ -81,6 +100,8 @@ async function readReportLines(
   try {
     for await (const line of lines) {
       lineNumber++;
+      // One image per line is kilobytes; a line past the document cap is not a report line.
+      if (line.length > cap) throw tooLarge();
       if (mode === 'document') {
         documentBytes += line.length + 1;
         if (documentBytes > cap) throw tooLarge();

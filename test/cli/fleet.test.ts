@@ -250,3 +250,17 @@ describe('merge progress', () => {
     }
   });
 });
+
+describe('share on a large file that is not a report in a folder', () => {
+  it('rejects it from its first bytes, without reading it as lines', async () => {
+    const folder = join(dir, 'big-binary');
+    mkdirSync(folder, { recursive: true });
+    // 5 MiB with no newline: above the whole-read size, so it would be streamed line by line.
+    writeFileSync(join(folder, 'image.tar'), Buffer.alloc(5 * 1024 * 1024, 0x61));
+    const run = await runCli(['share', folder]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(
+      `layerlens: ${join(folder, 'image.tar')} is not a layerlens report (inspect --json or --format ndjson output)\n`,
+    );
+  });
+});
