@@ -1,6 +1,8 @@
 // npm run bench: layerlens against the physical yardstick (openssl dgst -sha256 on the same
 // bytes; gzip -dc | openssl for compressed data), medians of several runs, peak RSS.
 // BENCH_SCALE=0.1 shrinks the inputs for a quick look; BENCH_RUNS sets the runs per cell.
+// The fleet row (share --json over 5,000, 20,000 and 100,000 generated image reports) runs alone
+// with BENCH_ONLY=fleet; FLEET_SIZES=5000,20000 picks other sizes.
 import { spawnSync, execFileSync } from 'node:child_process';
 import {
   closeSync,
@@ -12,11 +14,12 @@ import {
   createReadStream,
   createWriteStream,
 } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { generateDiffInputs, generateInputs } from './generate.mjs';
+import { writeFleet } from './generate-fleet.mjs';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -75,13 +78,88 @@ async function diffRows(rows) {
   });
 }
 
+const only = process.env.BENCH_ONLY ?? '';
+
+/**
+ * Fleet row (issue 11): share --json over a folder of one inspect --json report per image, 30
+ * bases, 2 to 8 own layers each. Targets: 20,000 images within 20 s and 1.5 GB peak RSS; 4x the
+ * images at most 5x the time.
+ */
+async function fleet() {
+  const sizes = (process.env.FLEET_SIZES ?? '5000,20000,100000').split(',').map(Number);
+  const rows = [];
+  for (const images of sizes) {
+    const folder = join(dir, `fleet-${images}`);
+    const t0 = Date.now();
+    await writeFleet(folder, { images, form: 'reports' });
+    console.error(`fleet of ${images} reports generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    const fleetRuns = images >= 100_000 ? 1 : runs;
+    const command = `node ${sh(cli)} share --json -q ${sh(folder)} > /dev/null`;
+    const out = [];
+    for (let i = 0; i < fleetRuns; i++) out.push(time1(command));
+    const result = {
+      seconds: median(out.map((o) => o.seconds)),
+      cpu: out.some((o) => o.cpu === null) ? null : median(out.map((o) => o.cpu)),
+      rss: out.reduce((max, o) => (o.rss === null ? max : Math.max(max ?? 0, o.rss)), null),
+    };
+    rows.push({ images, ...result, runs: fleetRuns });
+    console.error(
+      `fleet ${images}: ${result.seconds.toFixed(2)} s, ${result.rss === null ? 'n/a' : `${(result.rss / 1024).toFixed(0)} MB`}`,
+    );
+    rmSync(folder, { recursive: true, force: true });
+  }
+  if (only === 'fleet') console.log(`\nlayerlens bench, ${new Date().toISOString().slice(0, 10)}, ${machineText()}`);
+  console.log(
+    '\n| fleet (share --json over a folder of reports) | images | wall time | CPU time | CPU time / previous | peak RSS |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  rows.forEach((r, i) => {
+    const previous = rows[i - 1];
+    const growth =
+      previous && r.cpu !== null && previous.cpu !== null
+        ? `${(r.cpu / previous.cpu).toFixed(2)}x for ${(r.images / previous.images).toFixed(0)}x images`
+        : '';
+    console.log(
+      `| 30 bases, 2-8 own layers each (${r.runs === 1 ? '1 run' : `median of ${r.runs}`}) | ${r.images} | ${r.seconds.toFixed(2)} s | ${r.cpu === null ? 'n/a' : `${r.cpu.toFixed(2)} s`} | ${growth} | ${r.rss === null ? 'n/a' : `${(r.rss / 1024).toFixed(0)} MB`} |`,
+    );
+  });
+  console.log(`\nload average at the end: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+}
+
+function machineText() {
+  return `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('openssl', ['version']).toString().trim()}`;
+}
+
+/**
+ * One timed run of a shell command: wall seconds, CPU seconds (user + system: steadier than wall
+ * time on a machine others share) and peak RSS (KB).
+ */
+function time1(command) {
+  const wrapped = hasTime ? ['/usr/bin/time', '-f', '%U %S %M', 'sh', '-c', command] : ['sh', '-c', command];
+  const start = process.hrtime.bigint();
+  const run = spawnSync(wrapped[0], wrapped.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (run.status !== 0) throw new Error(`${command} failed (${run.status}): ${run.stderr}`);
+  const [user, system, kb] = (run.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return {
+    seconds,
+    cpu: Number.isFinite(user) && Number.isFinite(system) ? user + system : null,
+    rss: Number.isFinite(kb) ? kb : null,
+  };
+}
+
 async function main() {
-  if (process.env.BENCH_ONLY === 'diff') {
+  if (only === 'diff') {
     const rows = [];
     await diffRows(rows);
     printRows(rows);
     return;
   }
+  if (only !== 'fleet') await archives();
+  if (only === '' || only === 'fleet') await fleet();
+}
+
+async function archives() {
   console.error(`generating inputs in ${dir} (scale ${scale}) ...`);
   const t0 = Date.now();
   const { a, b, d, dLayers, e } = await generateInputs(dir, scale);
@@ -178,7 +256,7 @@ async function main() {
 }
 
 function printRows(rows) {
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('openssl', ['version']).toString().trim()}`;
+  const machine = machineText();
   console.log(`\nlayerlens bench, ${new Date().toISOString().slice(0, 10)}, ${machine}; medians of ${runs} runs\n`);
   console.log('| input | size | mode | layerlens | yardstick | ratio | throughput | peak RSS |');
   console.log('| --- | ---: | --- | ---: | --- | ---: | ---: | ---: |');

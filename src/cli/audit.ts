@@ -16,7 +16,7 @@ import { buildAuditJson, buildAuditSections, renderAuditJunit } from '../report/
 import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { printInputProblems, readInputs, type ReadResult } from './read-inputs.js';
+import { printInputProblems, printSkipped, readInputs, type ReadResult } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
 
 export interface AuditArgs {
@@ -34,6 +34,8 @@ export interface AuditArgs {
   readonly ignore: readonly string[];
   readonly maxJson: number;
   readonly quiet: boolean;
+  /** Skip unreadable inputs with a warning each; budgets for the rest. */
+  readonly keepGoing?: boolean;
 }
 
 /** `layerlens.config.json` from --config, else the working directory or the nearest parent. */
@@ -107,6 +109,7 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
         estimateCompressed: needsCompressed,
       },
       reportsAllowed: true,
+      keepGoing: args.keepGoing ?? false,
     });
   const inputs = await read(args.inputs);
   const baseline = await read(args.baseline);
@@ -126,10 +129,20 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
     reports: [...inputs.reports, ...baseline.reports, ...baseFiles.reports],
     failures: [...inputs.failures, ...baseline.failures, ...baseFiles.failures],
   };
-  if (all.failures.length > 0) return printInputProblems(all, io);
+  if (all.failures.length > 0 && args.keepGoing !== true) return printInputProblems(all, io);
+  printSkipped(all.failures, io);
+  const afterSkips: ReadResult = { reports: all.reports, failures: [] };
 
   const images = inputs.reports.flatMap((r) => r.images);
-  if (images.length === 0) throw new UsageError('the inputs hold no images to audit');
+  if (images.length === 0) {
+    // Say why: an archive that holds no readable image has its errors to show (exit 3).
+    const exit = printInputProblems(afterSkips, io);
+    if (exit !== EXIT.ok || all.failures.length > 0) {
+      if (exit === EXIT.ok) io.stderr.write('layerlens: no input could be read\n');
+      return EXIT.input;
+    }
+    throw new UsageError('the inputs hold no images to audit');
+  }
   const bases = new Map<string, ImageReport>();
   for (const image of [...images, ...baseline.reports.flatMap((r) => r.images)])
     for (const tag of image.tags) bases.set(tag, image);
@@ -160,7 +173,7 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
       io.stdout.write(renderSectionsText(buildAuditSections(result)));
       break;
   }
-  const inputExit = printInputProblems(all, io);
+  const inputExit = printInputProblems(afterSkips, io);
   if (inputExit !== EXIT.ok) return inputExit;
   return result.summary.fail > 0 ? EXIT.failed : EXIT.ok;
 }

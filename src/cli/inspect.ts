@@ -3,7 +3,7 @@ import { overlayOfImage, type Overlay } from '../layer/overlay.js';
 import { treeOf, type TreeNode } from '../layer/tree-view.js';
 import type { ArchiveReport, ImageReport } from '../model/image.js';
 import { platformMatches } from '../model/platform.js';
-import { buildInspectJson } from '../report/inspect-json.js';
+import { buildInspectJson, buildInspectNdjsonLines } from '../report/inspect-json.js';
 import { renderInspectText } from '../report/inspect-text.js';
 import type { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -15,6 +15,8 @@ import type { ImagePackages } from '../packages/types.js';
 export interface InspectArgs {
   readonly archives: readonly string[];
   readonly json: boolean;
+  /** One JSON line per image (`--format ndjson`). */
+  readonly ndjson?: boolean;
   readonly files: boolean;
   /** sha256 each regular file (needs `files`): one more hash pass over every layer. */
   readonly hash: boolean;
@@ -71,7 +73,13 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       reports,
       packages: packageResults,
     });
-  if (args.json) {
+  if (args.ndjson) {
+    // Unreadable archives have no image line: their errors go to stderr and the exit code.
+    for (const report of reports) {
+      const lines = buildInspectNdjsonLines(report, { files: args.files, trees: overlays, packages: packageResults });
+      for (const text of lines) io.stdout.write(`${text}\n`);
+    }
+  } else if (args.json) {
     const document = buildInspectJson(reports, {
       files: args.files,
       trees: overlays,

@@ -1,7 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { CONFIG_FILE } from '../audit/config.js';
 import { InputError, UsageError } from '../model/errors.js';
-import { DEFAULT_JSON_CAP } from '../model/limits.js';
+import { DEFAULT_JSON_CAP, MATRIX_MAX_IMAGES } from '../model/limits.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './version.js';
@@ -91,10 +91,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         })
         .option('platform', { type: 'string', describe: 'only images of this platform (os/arch[/variant])' })
         .option('image', { type: 'string', describe: 'only the image with this tag or digest prefix' })
+        .option('format', {
+          choices: ['text', 'json', 'ndjson'] as const,
+          default: 'text' as const,
+          describe: 'output format; ndjson: one image per line, with its archive, for data engines',
+        })
         .example('$0 inspect app.tar', 'images and layers of a docker save')
         .example('docker save app | $0 inspect -', 'read from stdin')
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
         .example('$0 inspect --files app.tar.gz', "every layer's files")
+        .example('$0 inspect --format ndjson *.tar > fleet.ndjson', 'one JSON line per image, for share and SQL')
         .example('$0 inspect --packages --json app.tar', 'every package with its size, version and layer')
         .example(
           '$0 inspect --json --files --hash app.tar > release.json',
@@ -135,7 +141,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           default: 'text' as const,
           describe: 'output format',
         })
+        .option('keep-going', {
+          type: 'boolean',
+          default: false,
+          describe: 'skip inputs (and NDJSON lines) that cannot be read, with a warning each',
+        })
+        .option('matrix', {
+          type: 'boolean',
+          default: false,
+          describe: `compute the full pairwise matrix even above ${MATRIX_MAX_IMAGES} images`,
+        })
         .example('$0 share app-1.tar app-2.tar worker.tar', 'shared and unique bytes, savings, bases')
+        .example('$0 share --json reports/', 'a fleet: every inspect --json or NDJSON report in a folder')
+        .example('cat fleet/*.ndjson | $0 share --json --keep-going -', 'NDJSON on stdin, past damaged lines')
         .example('$0 share --by chain *.tar', "share as Docker's store does (docker system df -v)")
         .example('$0 share next.tar --have current.tar', 'what the next release costs a node that runs the current one')
         .example('$0 share --format markdown a.json b.json', 'merge reports from CI jobs into a PR comment'),
@@ -185,6 +203,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           array: true,
           default: [] as string[],
           describe: 'path globs exempt from waste rules',
+        })
+        .option('keep-going', {
+          type: 'boolean',
+          default: false,
+          describe: 'skip inputs (and NDJSON lines) that cannot be read, with a warning each',
         })
         .option('format', {
           choices: ['text', 'json', 'markdown', 'junit'] as const,
@@ -278,7 +301,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runInspect(
           {
             archives: stdinAware(args['archives']),
-            json: args['json'] === true,
+            json: args['json'] === true || args['format'] === 'json',
+            ndjson: args['format'] === 'ndjson' && args['json'] !== true,
             files: args['files'] === true,
             hash: args['hash'] === true,
             platform: args['platform'] as string | undefined,
@@ -307,6 +331,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             html: args['html'] as string | undefined,
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
+            keepGoing: args['keepGoing'] === true,
+            matrix: args['matrix'] === true,
           },
           io,
         );
@@ -327,6 +353,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             ignore: stdinAware(args['ignore']),
             maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
             quiet: args['quiet'] === true,
+            keepGoing: args['keepGoing'] === true,
           },
           io,
         );

@@ -18,6 +18,8 @@ export interface HtmlReportInput {
   readonly packages?: ReadonlyMap<ImageReport, ImagePackages>;
 }
 
+/** Images drawn (bars, the matrix, the layer table) before the page shows the largest only. */
+const HTML_MAX_IMAGES = 200;
 /** Packages drawn one a row per image; the rest are grouped in one row. */
 const PACKAGES_SHOWN = 15;
 
@@ -41,7 +43,17 @@ function hueOf(key: string): number {
 export function renderHtmlReport(input: HtmlReportInput): string {
   const { sharing } = input;
   const layerByKey = new Map(sharing.layers.map((l) => [l.key, l]));
-  const largest = Math.max(1, ...sharing.images.map((i) => i.size));
+  const largest = sharing.images.reduce((max, i) => Math.max(max, i.size), 1);
+  // A fleet's page draws the largest images; every figure stays in the JSON report.
+  const drawn =
+    sharing.images.length <= HTML_MAX_IMAGES
+      ? sharing.images
+      : [...sharing.images].sort((a, b) => b.size - a.size).slice(0, HTML_MAX_IMAGES);
+  const omitted = sharing.images.length - drawn.length;
+  const omittedNote =
+    omitted > 0
+      ? `<p class="note" data-omitted="${omitted}">The ${HTML_MAX_IMAGES} largest of ${sharing.images.length} images are drawn; the JSON report (share --json) has every one.</p>`
+      : '';
   const body: string[] = [];
 
   const t = sharing.totals;
@@ -61,9 +73,9 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 </dl></section>`);
 
   body.push(`<section aria-labelledby="images-h"><h2 id="images-h">Layers of each image</h2>
-<p class="note">Each bar is an image, drawn to scale; each segment a layer, sized by its content bytes. The same layer has the same colour in every image. Hover or focus a segment for its details.</p>
+<p class="note">Each bar is an image, drawn to scale; each segment a layer, sized by its content bytes. The same layer has the same colour in every image. Hover or focus a segment for its details.</p>${omittedNote}
 <div class="bars">`);
-  sharing.images.forEach((share, row) => {
+  drawn.forEach((share, row) => {
     const seen = new Set<string>();
     const segments: string[] = [];
     share.image.layers.forEach((layer, index) => {
@@ -84,12 +96,32 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   });
   body.push('</div></section>');
 
-  if (sharing.images.length >= 2) {
-    const max = Math.max(1, ...sharing.matrix.flatMap((row, i) => row.filter((_, j) => j !== i)));
+  const matrix = sharing.images.length <= HTML_MAX_IMAGES ? sharing.matrix : null;
+  if (sharing.images.length >= 2 && matrix === null) {
+    const byId = new Map(sharing.images.map((s) => [s.id, s]));
+    const nameOf = (id: string): string => {
+      const share = byId.get(id);
+      return share ? name(share) : id;
+    };
+    body.push(`<section aria-labelledby="pairs-h"><h2 id="pairs-h">Most shared pairs</h2><div class="scroll"><table class="pairs"><caption>The pairs of images with the most content bytes in common${sharing.pairsExact ? '' : ' (lower bounds: the search stopped at its work limit)'}</caption>
+<thead><tr><th scope="col" class="num">shared</th><th scope="col">image</th><th scope="col">image</th></tr></thead><tbody>${sharing.pairs
+      .map(
+        (p) =>
+          `<tr><td class="num" data-shared="${p.sharedSize}">${esc(prettyBytes(p.sharedSize))}</td><td>${esc(nameOf(p.images[0]))}</td><td>${esc(nameOf(p.images[1]))}</td></tr>`,
+      )
+      .join('')}</tbody></table></div></section>`);
+  }
+  if (sharing.images.length >= 2 && matrix !== null) {
+    let max = 1;
+    matrix.forEach((row, i) => {
+      row.forEach((value, j) => {
+        if (i !== j) max = Math.max(max, value);
+      });
+    });
     body.push(`<section aria-labelledby="matrix-h"><h2 id="matrix-h">Shared bytes between images</h2><div class="scroll"><table class="matrix"><caption>Content bytes each pair of images has in common (the diagonal is each image's own size)</caption>
 <thead><tr><th scope="col">image</th>${sharing.images.map((s, j) => `<th scope="col" title="${esc(name(s))}">${j + 1}</th>`).join('')}</tr></thead><tbody>`);
     sharing.images.forEach((share, i) => {
-      const cells = sharing.matrix[i]?.map((value, j) => {
+      const cells = matrix[i]?.map((value, j) => {
         const heat = i === j ? 0 : value / max;
         return `<td style="--heat:${heat.toFixed(3)}" data-shared="${value}">${esc(prettyBytes(value))}</td>`;
       });
@@ -101,6 +133,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   if (sharing.bases.length > 0) {
     body.push(
       `<section aria-labelledby="bases-h"><h2 id="bases-h">Shared bases</h2><ul>${sharing.bases
+        .slice(0, HTML_MAX_IMAGES)
         .map(
           (b) =>
             `<li>${b.images.length} images share base <b>${esc(describeStep(b.name))}</b>: ${b.layerCount} layer${b.layerCount === 1 ? '' : 's'}, ${esc(prettyBytes(b.size))}, stored once</li>`,
@@ -114,7 +147,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 
   body.push(`<section aria-labelledby="table-h"><h2 id="table-h">All layers</h2><div class="scroll"><table><caption>Every layer of every image, as in the bars above</caption>
 <thead><tr><th scope="col">image</th><th scope="col">#</th><th scope="col">diff id</th><th scope="col" class="num">content</th><th scope="col" class="num">compressed</th><th scope="col">created by</th></tr></thead><tbody>`);
-  for (const share of sharing.images) {
+  for (const share of drawn) {
     share.image.layers.forEach((layer, index) => {
       body.push(
         `<tr><td>${esc(name(share))}</td><td>${index}</td><td><code>${esc(shortDigest(layer.diffId))}</code></td><td class="num">${esc(formatSize(layer.contentSize))}</td><td class="num">${esc(formatSize(layer.compressedSize, layer.compressedSizeEstimated))}</td><td class="step">${esc(describeStep(layer.createdBy))}</td></tr>`,

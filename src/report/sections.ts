@@ -27,7 +27,7 @@ export function renderSectionsText(sections: readonly Section[]): string {
     const indent = section.title === null ? '' : '  ';
     for (const block of section.blocks) {
       if (block.kind === 'line') out.push(indent + block.text);
-      else out.push(...renderTable(block.columns, block.rows, indent));
+      else for (const text of renderTable(block.columns, block.rows, indent)) out.push(text);
     }
   }
   return `${out.join('\n')}\n`;

@@ -8,8 +8,9 @@ export interface Column {
 
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], indent = ''): string[] {
   const cells = rows.map((row) => columns.map((column, i) => clip(row[i] ?? '', column.max)));
+  // A loop, not Math.max(...cells): a fleet's table has 100,000 rows, past the argument limit.
   const widths = columns.map((column, i) =>
-    Math.max(displayWidth(column.header), ...cells.map((row) => displayWidth(row[i] ?? ''))),
+    cells.reduce((max, row) => Math.max(max, displayWidth(row[i] ?? '')), displayWidth(column.header)),
   );
   const line = (row: readonly string[]): string =>
     indent +
@@ -23,7 +24,9 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
       })
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)];
+  const lines = [line(columns.map((c) => c.header))];
+  for (const row of cells) lines.push(line(row));
+  return lines;
 }
 
 export function clip(text: string, max: number | undefined): string {
