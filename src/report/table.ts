@@ -8,9 +8,12 @@ export interface Column {
 
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], indent = ''): string[] {
   const cells = rows.map((row) => columns.map((column, i) => clip(row[i] ?? '', column.max)));
-  const widths = columns.map((column, i) =>
-    Math.max(displayWidth(column.header), ...cells.map((row) => displayWidth(row[i] ?? ''))),
-  );
+  // A loop, not Math.max(...cells): a package table can have more rows than a call has arguments.
+  const widths = columns.map((column, i) => {
+    let width = displayWidth(column.header);
+    for (const row of cells) width = Math.max(width, displayWidth(row[i] ?? ''));
+    return width;
+  });
   const line = (row: readonly string[]): string =>
     indent +
     row
