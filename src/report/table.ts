@@ -8,7 +8,7 @@ export interface Column {
 
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], indent = ''): string[] {
   const cells = rows.map((row) => columns.map((column, i) => clip(row[i] ?? '', column.max)));
-  // A loop, not Math.max(...cells): a fleet's table has 100,000 rows, past the argument limit.
+  // A loop, not Math.max(...cells): a fleet's or a package table can have more rows than a call has arguments.
   const widths = columns.map((column, i) =>
     cells.reduce((max, row) => Math.max(max, displayWidth(row[i] ?? '')), displayWidth(column.header)),
   );

@@ -174,3 +174,15 @@ describe.skipIf(!existsSync(dist))('package metadata on worker threads (built di
     expect(JSON.parse(run.stdout)).toEqual({ same: true, count: 8 });
   });
 });
+
+describe('hashFiles on the metadata-only path', () => {
+  it('leaves sha256 null rather than hashing the package files it reads', async () => {
+    const { bytes: archive } = await buildArchive('docker-classic', [debianApp]);
+    const path = join(dir, 'hash.tar');
+    writeFileSync(path, archive);
+    const report = await readArchive(path, { keepMetadata: true, hashFiles: true, verify: false });
+    const layer0 = report.images[0]?.layers[0];
+    expect(layer0?.compression).toBe('none');
+    expect(layer0?.files.filter((f) => f.type === 'file').every((f) => f.sha256 === null)).toBe(true);
+  });
+});
