@@ -71,9 +71,12 @@ describe('layerlens inspect', () => {
 
   it('prints a layer table with history steps, empty ones included', async () => {
     const { path } = await sample('e.tar');
-    const run = await runCli(['inspect', path]);
+    const run = await runCli(['inspect', path], { env: { COLUMNS: '120' } });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/DIFF ID +DIGEST +COMP +STORED +UNCOMP +CONTENT +FILES +CREATED BY/);
+    // At 80 columns the stored digest and the tar size give way to the step (all in --json).
+    const narrow = await runCli(['inspect', path]);
+    expect(narrow.stdout).toMatch(/DIFF ID +COMP +STORED +CONTENT +FILES +CREATED BY/);
     expect(run.stdout).toMatch(/ENV PORT=8080/);
     expect(run.stdout).toMatch(/RUN rm \/etc\/os-release/);
   });
