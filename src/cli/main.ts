@@ -18,6 +18,7 @@ const FLAG_RULES = [
   'minEfficiency',
   'maxGrowth',
   'mustShareBase',
+  'forbidPackages',
 ] as const;
 
 function flagRules(args: Record<string, unknown>): Record<string, unknown> {
@@ -165,6 +166,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           type: 'string',
           describe: 'fail unless every image contains every layer of this image (tag or path)',
         })
+        .option('forbid-packages', {
+          type: 'string',
+          array: true,
+          describe: 'fail when a package matches one of these globs (dpkg:gcc* npm:typescript)',
+        })
         .option('ignore', {
           type: 'string',
           array: true,
@@ -179,6 +185,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
         .option('markdown', { type: 'string', describe: 'also write the Markdown PR comment to this file' })
         .example('$0 audit app.tar --max-size 500MB --min-efficiency 95%', 'gate on flags alone')
+        .example("$0 audit app.tar --forbid-packages 'dpkg:gcc*' npm:typescript", 'no compilers, no dev tools')
         .example(
           '$0 audit app.tar --baseline release.json',
           `budgets from ${CONFIG_FILE}, growth against the last release`,

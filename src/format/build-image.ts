@@ -144,7 +144,7 @@ export function buildLayer(
     entry: entry.path,
     ...compressedSizeOf(blob.compression, blob.storedSize, blob.estimatedCompressedSize, descriptor),
     files: blob.layer?.files ?? [],
-    ...(blob.layer && blob.layer.metadataFiles.length > 0 ? { metadataFiles: blob.layer.metadataFiles } : {}),
+    ...(blob.layer?.metadataFiles ? { metadataFiles: blob.layer.metadataFiles } : {}),
   };
 }
 

@@ -46,8 +46,8 @@ export interface LayerContents {
   readonly sawEndOfArchive: boolean;
   /** eStargz layers carry their table of contents as `stargz.index.json`. */
   readonly estargz: boolean;
-  /** Package database files of this layer, in tar order (only when asked for). */
-  readonly metadataFiles: readonly MetadataFile[];
+  /** Package database files of this layer, in tar order; null when the walk was not asked to keep them. */
+  readonly metadataFiles: readonly MetadataFile[] | null;
 }
 
 /**
@@ -194,7 +194,7 @@ export class LayerWalker {
       tarProblem: this.problem,
       sawEndOfArchive: sawEnd,
       estargz: this.estargz,
-      metadataFiles: this.metadataFiles,
+      metadataFiles: this.keepMetadata ? this.metadataFiles : null,
     };
   }
 

@@ -29,7 +29,7 @@ export interface LayerReport {
   /** True when `compressedSize` is layerlens's gzip -6 estimate, not a stored blob's size. */
   readonly compressedSizeEstimated: boolean;
   readonly files: readonly FileRecord[];
-  /** Package database files kept from this layer (only when read with `keepMetadata`). */
+  /** Package database files kept from this layer (present, maybe empty, only when read with `keepMetadata`). */
   readonly metadataFiles?: readonly MetadataFile[];
 }
 

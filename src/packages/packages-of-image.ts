@@ -55,7 +55,25 @@ export function finalMetadataOf(
  */
 export function packagesOfImage(image: ImageReport, overlay?: Overlay): ImagePackages {
   if (image.packages) return image.packages;
-  const final = overlay ?? overlayOfImage(image);
+  return attributePackages(image, overlay ?? overlayOfImage(image)).result;
+}
+
+/** Whether packages can be told for this image: read with `keepMetadata`, or a report that saved them. */
+export function hasPackageData(image: ImageReport): boolean {
+  return image.packages !== undefined || image.layers.some((layer) => layer.metadataFiles !== undefined);
+}
+
+/** A measured package and the database file it came from (for npm: its package.json). */
+export interface AttributedPackage {
+  readonly record: PackageRecord;
+  readonly source: string;
+}
+
+/** packagesOfImage, with each package's source and the final database texts, for audit findings. */
+export function attributePackages(
+  image: ImageReport,
+  final: Overlay,
+): { result: ImagePackages; attributed: readonly AttributedPackage[]; texts: ReadonlyMap<string, string> } {
   const problems: Problem[] = [];
   const { texts, layers } = finalMetadataOf(image, final, problems);
   const claims: PackageClaim[] = [
@@ -65,14 +83,18 @@ export function packagesOfImage(image: ImageReport, overlay?: Overlay): ImagePac
     ...readPip(texts, problems),
   ];
   const owned = new Set<string>();
-  const packages = claims.map((claim) => measure(claim, final.tree, layers, owned, problems));
-  packages.sort(
-    (a, b) =>
+  const attributed = claims.map((claim) => ({
+    record: measure(claim, final.tree, layers, owned, problems),
+    source: claim.source,
+  }));
+  attributed.sort(
+    ({ record: a }, { record: b }) =>
       b.size - a.size ||
-      a.ecosystem.localeCompare(b.ecosystem) ||
-      a.name.localeCompare(b.name) ||
-      (a.version ?? '').localeCompare(b.version ?? ''),
+      compareText(a.ecosystem, b.ecosystem) ||
+      compareText(a.name, b.name) ||
+      compareText(a.version ?? '', b.version ?? ''),
   );
+  const packages = attributed.map((a) => a.record);
   const byFolder = new Map<string, number>();
   let unownedSize = 0;
   for (const [path, entry] of final.tree) {
@@ -85,8 +107,8 @@ export function packagesOfImage(image: ImageReport, overlay?: Overlay): ImagePac
   }
   const unownedByFolder = [...byFolder]
     .map(([folder, size]) => ({ folder, size }))
-    .sort((a, b) => b.size - a.size || a.folder.localeCompare(b.folder));
-  return { packages, unownedSize, unownedByFolder, problems };
+    .sort((a, b) => b.size - a.size || compareText(a.folder, b.folder));
+  return { result: { packages, unownedSize, unownedByFolder, problems }, attributed, texts };
 }
 
 function measure(
@@ -146,4 +168,9 @@ export function topFolderOf(path: string): string {
     if (second !== -1) return `${path.slice(0, second)}/`;
   }
   return `${head}/`;
+}
+
+/** Code-unit order: the same on every machine, whatever its locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

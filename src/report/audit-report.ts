@@ -28,11 +28,14 @@ function formatValue(rule: RuleResult, value: number | null): string {
       return formatGrowth(value);
     case 'layers':
       return rule.fail === null ? `${value}/? layers` : `${value}/${plural(rule.fail, 'layer')}`;
+    case 'packages':
+      return plural(value, 'package');
   }
 }
 
 export function formatLimit(rule: RuleResult): string {
   if (rule.unit === 'layers') return `all of ${rule.limitText ?? '?'}`;
+  if (rule.unit === 'packages') return `none of ${escapeControl(rule.limitText ?? '?')}`;
   if (rule.unit === 'growth') return rule.limitText?.replace(/\d+(?=$|,)/g, (n) => prettyBytes(Number(n))) ?? '';
   const op = rule.rule.startsWith('min') ? '<' : '>';
   const parts = [

@@ -270,9 +270,9 @@ td.step{overflow-wrap:anywhere}
 .scroll{overflow-x:auto}
 .matrix td{text-align:right;background:rgb(47 129 247 / calc(var(--heat) * 60%));white-space:nowrap}
 .status{font-weight:700}.status.pass,.pass{color:var(--pass)}.status.warn{color:var(--warn)}.status.fail,.fail{color:var(--fail)}
-.packages .barcol{width:35%}.pbar{display:block;height:12px;min-width:1px;border-radius:3px;background:hsl(210 var(--sat) var(--lit))}
+.packages .barcol{width:35%}.packages td,.packages th{overflow-wrap:break-word}.pbar{display:block;height:12px;min-width:1px;border-radius:3px;background:hsl(210 var(--sat) var(--lit))}
 .packages tr.unowned .pbar{background:var(--muted)}.packages tr.others td{font-style:italic}
 .findings .code{font-family:ui-monospace,monospace;font-size:.85rem}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em}
-@media (max-width:600px){body{font-size:14px}.bar{height:36px}h1{font-size:1.25rem}}
+@media (max-width:600px){.packages .barcol{width:15%}.packages td,.packages th{padding:5px 4px}body{font-size:14px}.bar{height:36px}h1{font-size:1.25rem}}
 `;

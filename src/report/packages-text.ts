@@ -23,8 +23,8 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, ov
       ...renderTable(
         [
           { header: 'ECO' },
-          { header: 'NAME', max: 26 },
-          { header: 'VERSION', max: 16 },
+          { header: 'NAME', max: 20 },
+          { header: 'VERSION', max: 22 },
           { header: 'SIZE', align: 'right' },
           { header: 'FILES', align: 'right' },
           { header: 'LAYER', align: 'right' },
