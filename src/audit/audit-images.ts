@@ -1,4 +1,5 @@
 import type { ImageReport } from '../model/image.js';
+import { plural } from '../model/plural.js';
 import { escapeControl } from '../archive/entry-path.js';
 import { overlayOfImage, type HiddenCopy } from '../layer/overlay.js';
 import {
@@ -369,8 +370,8 @@ function baseResult(image: ImageReport, limit: Levels<string>, bases: ReadonlyMa
     status: missing === 0 ? 'pass' : level,
     note:
       missing === 0
-        ? `contains all ${base.layers.length} layers of ${ref}`
-        : `lacks ${missing} of the ${base.layers.length} layers of ${ref} (rebuild on the current base)`,
+        ? `contains all ${plural(base.layers.length, 'layer')} of ${ref}`
+        : `lacks ${missing} of the ${plural(base.layers.length, 'layer')} of ${ref} (rebuild on the current base)`,
     limitText: ref,
   };
 }

@@ -15,7 +15,7 @@ import type { ImageReport } from '../model/image.js';
 import { buildAuditJson, buildAuditSections, renderAuditJunit } from '../report/audit-report.js';
 import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, printSkipped, readInputs, type ReadResult } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
 
@@ -170,7 +170,7 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
       io.stdout.write(renderAuditJunit(result));
       break;
     case 'text':
-      io.stdout.write(renderSectionsText(buildAuditSections(result)));
+      io.stdout.write(renderSectionsText(buildAuditSections(result), textWidth(io)));
       break;
   }
   const inputExit = printInputProblems(afterSkips, io);

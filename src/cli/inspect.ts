@@ -6,7 +6,7 @@ import { platformMatches } from '../model/platform.js';
 import { buildInspectJson, buildInspectNdjsonLines } from '../report/inspect-json.js';
 import { renderInspectText } from '../report/inspect-text.js';
 import type { ExitCode } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, readInputs } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
 import { packagesOfImage } from '../packages/packages-of-image.js';
@@ -90,7 +90,7 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
     }
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
-    const width = io.env['COLUMNS'] ? Number(io.env['COLUMNS']) : 0;
+    const width = textWidth(io);
     io.stdout.write(
       reports
         .map((r) =>

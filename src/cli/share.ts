@@ -3,7 +3,7 @@ import { analyzeSharing, mergeImages, type ShareKey } from '../sharing/analyze-s
 import { buildShareJson, buildShareSections } from '../report/share-report.js';
 import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, printSkipped, readInputs, type ReadResult } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
 import { writeJson } from './write-json.js';
@@ -76,9 +76,11 @@ export async function runShare(args: ShareArgs, io: CliIo): Promise<ExitCode> {
     }));
     writeJson((text) => io.stdout.write(text), { ...buildShareJson(report), skipped });
   } else {
-    const sections = buildShareSections(report, { width: 80 });
+    const sections = buildShareSections(report, { width: textWidth(io) || 80 });
     io.stdout.write(
-      args.format === 'markdown' ? renderSectionsMarkdown('layerlens share', sections) : renderSectionsText(sections),
+      args.format === 'markdown'
+        ? renderSectionsMarkdown('layerlens share', sections)
+        : renderSectionsText(sections, textWidth(io)),
     );
   }
   return printInputProblems(afterSkips, io);

@@ -1,4 +1,5 @@
 import { escapeControl } from '../archive/entry-path.js';
+import { plural } from '../model/plural.js';
 import { contentBytesOf } from '../layer/layer-contents.js';
 import { overlayOfImage, type Overlay, type TreeEntry } from '../layer/overlay.js';
 import type { ImageReport } from '../model/image.js';
@@ -149,7 +150,7 @@ function measure(
       problem(
         ProblemCode.packageDatabase,
         'warning',
-        `${escapeControl(claim.source)} lists ${seen.size} paths for ${claim.ecosystem} package ${escapeControl(claim.name)}, none of them in the image (removed by hand, or a lying database?)`,
+        `${escapeControl(claim.source)} lists ${plural(seen.size, 'path')} for ${claim.ecosystem} package ${escapeControl(claim.name)}, none of them in the image (removed by hand, or a lying database?)`,
         claim.source,
       ),
     );

@@ -1,4 +1,5 @@
 import prettyBytes from 'pretty-bytes';
+import { plural } from '../model/plural.js';
 import { escapeControl } from '../archive/entry-path.js';
 import type { AuditResult, ImageAudit, RuleResult } from '../audit/audit-images.js';
 import { line, table, type Section } from './sections.js';
@@ -29,9 +30,9 @@ export function formatValue(rule: RuleResult, value: number | null): string {
     case 'growth':
       return formatGrowth(value);
     case 'layers':
-      return `${value}/${rule.fail ?? '?'} layers`;
+      return rule.fail === null ? `${value}/? layers` : `${value}/${plural(rule.fail, 'layer')}`;
     case 'packages':
-      return `${value} package${value === 1 ? '' : 's'}`;
+      return plural(value, 'package');
   }
 }
 
@@ -118,7 +119,7 @@ export function buildAuditSections(result: AuditResult, options: { markdown?: bo
         ? table(
             [
               { header: 'RULE' },
-              { header: 'IMAGE', max: 28 },
+              { header: 'IMAGE', max: 28, flex: true },
               { header: 'VALUE', align: 'right' },
               { header: 'LIMIT' },
               { header: 'STATUS' },
@@ -151,14 +152,19 @@ export function buildAuditSections(result: AuditResult, options: { markdown?: bo
         ),
       );
     const head = audit.filesKnown
-      ? `${prettyBytes(audit.size)}, ${audit.layerCount} layers, ${prettyBytes(audit.wastedSize)} wasted, efficiency ${pct(audit.efficiency)}`
-      : `${prettyBytes(audit.size)}, ${audit.layerCount} layers (no file lists: waste not measured)`;
+      ? `${prettyBytes(audit.size)}, ${plural(audit.layerCount, 'layer')}, ${prettyBytes(audit.wastedSize)} wasted, efficiency ${pct(audit.efficiency)}`
+      : `${prettyBytes(audit.size)}, ${plural(audit.layerCount, 'layer')} (no file lists: waste not measured)`;
     sections.push({
       title: `${imageName(audit.image)}: ${head}`,
       blocks: [
         ...notes,
         ...(wasted.length > 0
-          ? [table([{ header: 'WASTED', align: 'right' }, { header: 'PATH', max: 44 }, { header: 'WHERE' }], wasted)]
+          ? [
+              table(
+                [{ header: 'WASTED', align: 'right' }, { header: 'PATH', max: 44, flex: true }, { header: 'WHERE' }],
+                wasted,
+              ),
+            ]
           : []),
         ...findings,
       ],
@@ -176,7 +182,7 @@ function overviewSection(result: AuditResult): Section {
     blocks: [
       table(
         [
-          { header: 'IMAGE' },
+          { header: 'IMAGE', flex: true },
           { header: 'SIZE', align: 'right' },
           { header: 'COMPRESSED', align: 'right' },
           { header: 'LAYERS', align: 'right' },

@@ -1,4 +1,5 @@
 import prettyBytes from 'pretty-bytes';
+import { plural } from '../model/plural.js';
 import type { AuditResult, ImageAudit } from '../audit/audit-images.js';
 import { shortDigest } from '../model/digest.js';
 import { describeStep } from '../model/history-step.js';
@@ -92,7 +93,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
       );
     });
     body.push(`<div class="row"><div class="label"><span class="name">${esc(name(share))}</span> <span class="meta">${esc(share.image.platform ?? '')} · <span data-image-size="${row}">${esc(prettyBytes(share.size))}</span>, ${esc(prettyBytes(share.sharedSize))} shared</span></div>
-<div class="track"><div class="bar" role="group" aria-label="${esc(`${name(share)}: ${share.image.layers.length} layers, ${prettyBytes(share.size)}`)}" style="width:${((share.size / largest) * 100).toFixed(4)}%">${segments.join('')}</div></div></div>`);
+<div class="track"><div class="bar" role="group" aria-label="${esc(`${name(share)}: ${plural(share.image.layers.length, 'layer')}, ${prettyBytes(share.size)}`)}" style="width:${((share.size / largest) * 100).toFixed(4)}%">${segments.join('')}</div></div></div>`);
   });
   body.push('</div></section>');
 
@@ -136,7 +137,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
         .slice(0, HTML_MAX_IMAGES)
         .map(
           (b) =>
-            `<li>${b.images.length} images share base <b>${esc(describeStep(b.name))}</b>: ${b.layerCount} layer${b.layerCount === 1 ? '' : 's'}, ${esc(prettyBytes(b.size))}, stored once</li>`,
+            `<li>${plural(b.images.length, 'image')} share base <b>${esc(describeStep(b.name))}</b>: ${plural(b.layerCount, 'layer')}, ${esc(prettyBytes(b.size))}, stored once</li>`,
         )
         .join('')}</ul></section>`,
     );
@@ -211,7 +212,7 @@ function packagesSection(packages: ReadonlyMap<ImageReport, ImagePackages>): str
     const largest = Math.max(1, ...rows.map((r) => r.size));
     const owned = measured.reduce((sum, p) => sum + p.size, 0);
     out.push(
-      `<h3>${esc(imageName(image))}: ${result.packages.length} packages, ${esc(prettyBytes(owned))} in packages, ${esc(prettyBytes(result.unownedSize))} unowned</h3>
+      `<h3>${esc(imageName(image))}: ${plural(result.packages.length, 'package')}, ${esc(prettyBytes(owned))} in packages, ${esc(prettyBytes(result.unownedSize))} unowned</h3>
 <div class="scroll"><table class="packages" data-packages="${index}"><caption>Biggest packages of ${esc(imageName(image))}</caption>
 <thead><tr><th scope="col">package</th><th scope="col">version</th><th scope="col" class="num">size</th><th scope="col">layer</th><th scope="col" class="barcol">share</th></tr></thead><tbody>${rows
         .map(

@@ -1,9 +1,11 @@
 import { escapeControl } from '../archive/entry-path.js';
+import { plural } from '../model/plural.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
 import { shortDigest } from '../model/digest.js';
 import type { FileRecord } from '../layer/layer-contents.js';
 import { describeStep } from '../model/history-step.js';
-import { renderTable } from './table.js';
+import { renderTable, type Column } from './table.js';
+import { DEFAULT_TEXT_WIDTH, wrapLine } from './wrap.js';
 import { textBar } from './text-bar.js';
 import { formatSize, imageName } from './format.js';
 import type { TreeNode } from '../layer/tree-view.js';
@@ -16,7 +18,7 @@ export interface InspectTextOptions {
   /** Final file trees to print, by image, with the depth to print them to. */
   readonly trees?: ReadonlyMap<ImageReport, { readonly tree: TreeNode; readonly overlay: Overlay }>;
   readonly treeDepth?: number;
-  /** Terminal width for the history column; 0 means no limit. */
+  /** Terminal width (default 80): the layer table and long lines fit it; 0 means no limit. */
   readonly width?: number;
   /** Size by package, by image (`--packages`), with the overlay it was measured on. */
   readonly packages?: ReadonlyMap<ImageReport, { readonly result: ImagePackages; readonly overlay: Overlay }>;
@@ -24,11 +26,14 @@ export interface InspectTextOptions {
 
 const bytes = (n: number | null): string => formatSize(n, false, '-');
 
+/** From this width on, the layer table shows every column. */
+const WIDE = 120;
+
 /** The text form of `inspect`: one block per archive and image, a layer table each. Pure. */
 export function renderInspectText(archive: ArchiveReport, options: InspectTextOptions = {}): string {
   const out: string[] = [];
   out.push(
-    `${escapeControl(archive.path)}: ${archive.format}, ${archive.compression === 'none' ? 'not compressed' : `${archive.compression}-compressed`}, ${archive.entryCount} entries, ${plural(archive.images.length, 'image')}`,
+    `${escapeControl(archive.path)}: ${archive.format}, ${archive.compression === 'none' ? 'not compressed' : `${archive.compression}-compressed`}, ${plural(archive.entryCount, 'entry', 'entries')}, ${plural(archive.images.length, 'image')}`,
   );
   for (const image of archive.images) out.push('', ...imageBlock(image, options));
   if (archive.artifacts.length > 0) {
@@ -67,15 +72,17 @@ export function renderInspectText(archive: ArchiveReport, options: InspectTextOp
     out.push('', `  problems (${archive.problems.length}):`);
     for (const p of archive.problems) out.push(`    ${p.severity} ${p.code}: ${p.message}`);
   }
-  return `${out.join('\n')}\n`;
+  // Prose lines (digests, sizes, problems, long paths) wrap with a hanging indent; the tables
+  // were already fitted.
+  const width = options.width ?? DEFAULT_TEXT_WIDTH;
+  return `${out.flatMap((text) => wrapLine(text, width)).join('\n')}\n`;
 }
 
 function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
   const name = image.tags.length > 0 ? image.tags.map(escapeControl).join(', ') : imageName(image);
   const lines = [
     `  ${name}  ${image.platform ?? 'unknown platform'}${image.created ? `  created ${image.created}` : ''}`,
-    `    config ${image.configDigest ?? '-'}`,
-    `    manifest ${image.manifestDigest ?? '-'}`,
+    ...digestLines(image, options.width ?? DEFAULT_TEXT_WIDTH),
     `    size ${bytes(image.contentSize)} content, ${bytes(image.uncompressedSize)} uncompressed tar, ${image.compressedSize === null ? 'compressed size not known (layers stored uncompressed)' : `${bytes(image.compressedSize)} compressed`}`,
   ];
   // Rows in history order, so `empty_layer` steps (ENV, LABEL...) sit where the Dockerfile has them.
@@ -91,22 +98,28 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
     }
   }
   for (const layer of image.layers) if (!shown.has(layer.index)) rows.push(layerRow(layer));
-  const width = options.width ?? 0;
+  const width = options.width ?? DEFAULT_TEXT_WIDTH;
+  // Below WIDE columns the stored digest and the uncompressed tar size give way to the step
+  // (both are in --json); the step is cut with an ellipsis to what is left.
+  const narrow = width > 0 && width < WIDE;
+  const columns: (Column & { drop?: boolean })[] = [
+    { header: '#', align: 'right' },
+    { header: 'DIFF ID' },
+    { header: 'DIGEST', drop: narrow },
+    { header: 'COMP' },
+    { header: 'STORED', align: 'right' },
+    { header: 'UNCOMP', align: 'right', drop: narrow },
+    { header: 'CONTENT', align: 'right' },
+    { header: 'FILES', align: 'right' },
+    { header: 'CREATED BY', flex: true },
+  ];
+  const keep = columns.map((c) => c.drop !== true);
   lines.push(
     ...renderTable(
-      [
-        { header: '#', align: 'right' },
-        { header: 'DIFF ID' },
-        { header: 'DIGEST' },
-        { header: 'COMP' },
-        { header: 'STORED', align: 'right' },
-        { header: 'UNCOMP', align: 'right' },
-        { header: 'CONTENT', align: 'right' },
-        { header: 'FILES', align: 'right' },
-        { header: 'CREATED BY', ...(width > 0 ? { max: Math.max(20, width - 90) } : {}) },
-      ],
-      rows,
+      columns.filter((_, i) => keep[i]),
+      rows.map((row) => row.filter((_, i) => keep[i])),
       '    ',
+      width,
     ),
   );
   const largest = Math.max(0, ...image.layers.map((l) => l.contentSize ?? 0));
@@ -131,6 +144,19 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
   const packages = options.packages?.get(image);
   if (packages) lines.push(...renderPackagesText(image, packages.result, packages.overlay));
   return lines;
+}
+
+/**
+ * The config and manifest digests, whole (they are copied into other tools). Under 84 columns
+ * `sha256:` is left out, as `docker images --no-trunc` cannot fit either: the hex is the digest.
+ */
+function digestLines(image: ImageReport, width: number): string[] {
+  const narrow = width > 0 && width < 84;
+  const show = (digest: string | null): string =>
+    digest === null ? '-' : narrow ? digest.replace(/^sha256:/, '') : digest;
+  return narrow
+    ? [`    config   ${show(image.configDigest)}`, `    manifest ${show(image.manifestDigest)}`]
+    : [`    config ${show(image.configDigest)}`, `    manifest ${show(image.manifestDigest)}`];
 }
 
 function layerRow(layer: LayerReport): string[] {
@@ -175,7 +201,9 @@ function treeLines(root: TreeNode, depth: number): string[] {
       const link = child.linkTarget !== null ? ` -> ${escapeControl(child.linkTarget)}` : '';
       const layer = child.layerIndex === null || folder ? '' : `  (layer ${child.layerIndex})`;
       const more =
-        folder && level + 1 >= depth && child.children.length > 0 ? `  [${child.children.length} entries]` : '';
+        folder && level + 1 >= depth && child.children.length > 0
+          ? `  [${plural(child.children.length, 'entry', 'entries')}]`
+          : '';
       out.push(
         `    ${bytes(child.size).padStart(9)}  ${'  '.repeat(level)}${escapeControl(child.name)}${folder ? '/' : ''}${link}${layer}${more}`,
       );
@@ -188,8 +216,4 @@ function treeLines(root: TreeNode, depth: number): string[] {
 
 function tagsText(tags: readonly string[]): string {
   return tags.length === 0 ? '-' : tags.map(escapeControl).join(', ');
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

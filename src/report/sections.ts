@@ -1,4 +1,5 @@
 import { renderTable, type Column } from './table.js';
+import { DEFAULT_TEXT_WIDTH, wrapLine } from './wrap.js';
 
 export type { Column };
 
@@ -19,15 +20,16 @@ export const table = (columns: readonly Column[], rows: readonly (readonly strin
   rows,
 });
 
-export function renderSectionsText(sections: readonly Section[]): string {
+/** Text at `width` columns (0: no limit): lines wrap with a hanging indent, flex columns give way. */
+export function renderSectionsText(sections: readonly Section[], width = DEFAULT_TEXT_WIDTH): string {
   const out: string[] = [];
   for (const section of sections) {
     if (out.length > 0) out.push('');
     if (section.title !== null) out.push(`${section.title}:`);
     const indent = section.title === null ? '' : '  ';
     for (const block of section.blocks) {
-      if (block.kind === 'line') out.push(indent + block.text);
-      else for (const text of renderTable(block.columns, block.rows, indent)) out.push(text);
+      if (block.kind === 'line') for (const text of wrapLine(indent + block.text, width)) out.push(text);
+      else for (const text of renderTable(block.columns, block.rows, indent, width)) out.push(text);
     }
   }
   return `${out.join('\n')}\n`;

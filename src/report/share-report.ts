@@ -1,4 +1,5 @@
 import { escapeControl } from '../archive/entry-path.js';
+import { plural } from '../model/plural.js';
 import { shortDigest } from '../model/digest.js';
 import type { SharingReport } from '../sharing/analyze-sharing.js';
 import { describeStep } from '../model/history-step.js';
@@ -74,11 +75,11 @@ export function buildShareSections(report: SharingReport, options: { width?: num
     title: null,
     blocks: [
       line(
-        `${totals.images} images, ${totals.layers} distinct layers (${totals.sharedLayers} shared), keyed by ${report.key === 'diffId' ? 'diff id' : 'chain id'}`,
+        `${plural(totals.images, 'image')}, ${plural(totals.layers, 'distinct layer')} (${totals.sharedLayers} shared), keyed by ${report.key === 'diffId' ? 'diff id' : 'chain id'}`,
       ),
       table(
         [
-          { header: 'IMAGE', max: nameWidth },
+          { header: 'IMAGE', max: nameWidth, flex: true },
           { header: 'PLATFORM', max: 14 },
           { header: 'SIZE', align: 'right' },
           { header: 'SHARED', align: 'right' },
@@ -163,7 +164,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
       .slice(0, MAX_BASES)
       .map((base) =>
         line(
-          `${base.images.length} images share base ${clip(escapeControl(describeStep(base.name)), 40)}: ${base.layerCount} layer${base.layerCount === 1 ? '' : 's'}, ${formatSize(base.size)}, stored once`,
+          `${plural(base.images.length, 'image')} share base ${clip(escapeControl(describeStep(base.name)), 40)}: ${plural(base.layerCount, 'layer')}, ${formatSize(base.size)}, stored once`,
         ),
       );
     if (report.bases.length > MAX_BASES) blocks.push(line(`and ${report.bases.length - MAX_BASES} more (see --json)`));
@@ -177,7 +178,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
     blocks: [
       table(
         [
-          { header: 'IMAGE', max: nameWidth },
+          { header: 'IMAGE', max: nameWidth, flex: true },
           { header: 'DOWNLOAD', align: 'right' },
           { header: 'BLOBS', align: 'right' },
           { header: 'NEW ON DISK', align: 'right' },

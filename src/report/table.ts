@@ -4,14 +4,38 @@ export interface Column {
   readonly align?: 'left' | 'right';
   /** Longest cell before it is cut with an ellipsis. */
   readonly max?: number;
+  /** The column that gives way (its cells cut with an ellipsis) when the table is wider than `maxWidth`. */
+  readonly flex?: boolean;
 }
 
-export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], indent = ''): string[] {
-  const cells = rows.map((row) => columns.map((column, i) => clip(row[i] ?? '', column.max)));
-  // A loop, not Math.max(...cells): a fleet's or a package table can have more rows than a call has arguments.
-  const widths = columns.map((column, i) =>
-    cells.reduce((max, row) => Math.max(max, displayWidth(row[i] ?? '')), displayWidth(column.header)),
-  );
+/** Narrowest a flex column gets before the table is allowed to overflow. */
+const MIN_FLEX = 12;
+
+export function renderTable(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  indent = '',
+  maxWidth = 0,
+): string[] {
+  let cells = rows.map((row) => columns.map((column, i) => clip(row[i] ?? '', column.max)));
+  const widthsOf = (): number[] =>
+    columns.map((column, i) => {
+      let widest = displayWidth(column.header);
+      for (const row of cells) widest = Math.max(widest, displayWidth(row[i] ?? ''));
+      return widest;
+    });
+  let widths = widthsOf();
+  const flex = columns.findIndex((c) => c.flex === true);
+  if (maxWidth > 0 && flex >= 0) {
+    const total = displayWidth(indent) + widths.reduce((sum, w) => sum + w, 0) + 2 * (columns.length - 1);
+    const over = total - maxWidth;
+    const flexWidth = widths[flex] ?? 0;
+    if (over > 0 && flexWidth > MIN_FLEX) {
+      const room = Math.max(MIN_FLEX, flexWidth - over);
+      cells = cells.map((row) => row.map((cell, i) => (i === flex ? clip(cell, room) : cell)));
+      widths = widthsOf();
+    }
+  }
   const line = (row: readonly string[]): string =>
     indent +
     row
