@@ -175,14 +175,19 @@ describe.skipIf(!existsSync(dist))('package metadata on worker threads (built di
   });
 });
 
-describe('hashFiles on the metadata-only path', () => {
-  it('leaves sha256 null rather than hashing the package files it reads', async () => {
+describe('hashFiles without verification', () => {
+  // diff reads with { hashFiles, verify: false }: every byte of a layer is read (on workers) to
+  // hash its files, but the layer's own digest is not checked. Package files are hashed like any.
+  it('hashes every regular file, package databases included', async () => {
     const { bytes: archive } = await buildArchive('docker-classic', [debianApp]);
     const path = join(dir, 'hash.tar');
     writeFileSync(path, archive);
     const report = await readArchive(path, { keepMetadata: true, hashFiles: true, verify: false });
     const layer0 = report.images[0]?.layers[0];
     expect(layer0?.compression).toBe('none');
-    expect(layer0?.files.filter((f) => f.type === 'file').every((f) => f.sha256 === null)).toBe(true);
+    const files = layer0?.files.filter((f) => f.type === 'file') ?? [];
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.every((f) => f.sha256 !== null && /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+    expect(files.some((f) => f.path === 'var/lib/dpkg/status')).toBe(true);
   });
 });
