@@ -18,7 +18,7 @@ export function wrapLine(text: string, width: number, hang?: string): string[] {
   while (lead < chars.length && chars[lead] === ' ') lead++;
   const indent = chars.slice(0, lead).join('');
   const next = hang ?? `${indent}    `;
-  const words = chars.slice(lead).join('').split(' ');
+  const words = keepSizesWhole(chars.slice(lead).join('').split(' '));
   const lines: string[] = [];
   let current = indent;
   let currentLength = lead;
@@ -55,4 +55,19 @@ export function wrapLine(text: string, width: number, hang?: string): string[] {
   }
   if (!fresh || lines.length === 0) lines.push(current.trimEnd());
   return lines;
+}
+
+/** The units pretty-bytes prints after a space: `90 kB` must not break between number and unit. */
+const UNIT = /^(B|kB|MB|GB|TB|PB|EB|KiB|MiB|GiB|TiB)[,;:.)]*$/;
+const NUMBER = /^[~+\-(]*\d+(\.\d+)?$/;
+
+/** Joins a number and the unit word after it into one word, so wrapping keeps `+90 kB` whole. */
+function keepSizesWhole(words: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const word of words) {
+    const previous = out[out.length - 1];
+    if (previous !== undefined && UNIT.test(word) && NUMBER.test(previous)) out[out.length - 1] = `${previous} ${word}`;
+    else out.push(word);
+  }
+  return out;
 }

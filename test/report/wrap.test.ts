@@ -17,6 +17,12 @@ describe('wrapLine', () => {
       ['x', '    aaaaaa', '    aaaaaa', '    aaaaaa', '    aaaaaa', '    a'],
     ],
     ['does nothing at width 0', 'a b c', 0, ['a b c']],
+    [
+      'never parts a size from its unit',
+      'top causes: step RUN npm ci +90 kB, step',
+      31,
+      ['top causes: step RUN npm ci', '    +90 kB, step'],
+    ],
   ])('%s', (_name, text, width, lines) => {
     expect(wrapLine(text, width)).toEqual(lines);
     for (const line of lines) expect(Array.from(line).length).toBeLessThanOrEqual(width || Infinity);
