@@ -63,9 +63,13 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
   };
   const verify = opened.kind === 'stream' || (options.verify ?? true);
   let walk: ArchiveWalk;
-  if (opened.kind === 'file') {
-    const pool = verify && options.workers !== 0 ? BlobWorkerPool.create(options.workers) : null;
-    try {
+  const threshold = options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD;
+  // Workers start only when a blob that large turns up. A stream delivers one blob at a time and
+  // its reading thread stays at most a few megabytes ahead, so one worker is all it can use.
+  const workers = opened.kind === 'stream' ? Math.min(1, options.workers ?? 1) : options.workers;
+  const pool = verify && workers !== 0 ? BlobWorkerPool.create(workers) : null;
+  try {
+    if (opened.kind === 'file') {
       walk = await walkArchiveFile(
         opened.path,
         opened.size,
@@ -73,16 +77,18 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
           ...blobOptions,
           verify,
           pool,
-          workerThreshold: options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD,
+          workerThreshold: threshold,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         },
         escapeControl(label),
       );
-    } finally {
-      await pool?.close();
+    } else {
+      // A stream's reading thread only walks headers; workers hash (and decode) the large blobs.
+      const offload = pool ? { pool, threshold } : null;
+      walk = await walkArchive(opened.tar, blobOptions, escapeControl(label), offload);
     }
-  } else {
-    walk = await walkArchive(opened.tar, blobOptions, escapeControl(label));
+  } finally {
+    await pool?.close();
   }
   const context: FormatContext = { store: new BlobStore(walk), jsonCap, problems: [] };
   const { format, images, oci } = readFormat(context, walk, escapeControl(label));

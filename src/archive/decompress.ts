@@ -2,9 +2,10 @@ import zlib from 'node:zlib';
 import { Decompress as FzstdDecompress } from 'fzstd';
 
 /**
- * A push decoder: `write` compressed bytes, decoded bytes arrive through `onData`. `write` returns
- * a promise only when the decoder asks the writer to wait (back-pressure), so uncompressed paths
- * stay synchronous.
+ * A push decoder: `write` compressed bytes, decoded bytes arrive through `onData`. `write`
+ * returns a promise when the decoder still holds the chunk, resolved once it is done with it:
+ * back-pressure, and the moment a reused buffer may be refilled. Decoded chunks are valid only
+ * during `onData`.
  */
 export interface Decoder {
   write(chunk: Buffer): Promise<void> | undefined;
@@ -17,6 +18,10 @@ type ZlibFactory = () => zlib.Gunzip;
 function nativeZstd(): ZlibFactory | null {
   const factory = (zlib as unknown as { createZstdDecompress?: ZlibFactory }).createZstdDecompress;
   return typeof factory === 'function' ? factory : null;
+}
+
+export function hasNativeZstd(): boolean {
+  return nativeZstd() !== null;
 }
 
 export function createDecoder(format: 'gzip' | 'zstd', onData: (chunk: Buffer) => void): Decoder {
@@ -60,8 +65,13 @@ function zlibPush(make: () => zlib.Gzip | zlib.Gunzip, onData: (chunk: Buffer) =
   return {
     write(chunk) {
       if (failure) return Promise.reject(failure);
-      if (stream.write(chunk)) return undefined;
-      return new Promise<void>((resolve) => waiting.push(resolve));
+      // zlib reads the chunk later, on libuv's pool: the callback says it has (or that it failed).
+      return new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        stream.write(chunk, () => {
+          resolve();
+        });
+      });
     },
     end() {
       release();
@@ -78,7 +88,8 @@ function fzstdDecoder(onData: (chunk: Buffer) => void): Decoder {
   return {
     write(chunk) {
       try {
-        decoder.push(chunk);
+        // fzstd keeps references to partial blocks across pushes: give it a copy it owns.
+        decoder.push(new Uint8Array(chunk));
       } catch (error) {
         return Promise.reject(asError(error));
       }
