@@ -1,6 +1,8 @@
 // npm run bench: layerlens against the physical yardstick (openssl dgst -sha256 on the same
-// bytes; gzip -dc | openssl for compressed data), medians of several runs, peak RSS.
-// BENCH_SCALE=0.1 shrinks the inputs for a quick look; BENCH_RUNS sets the runs per cell.
+// bytes; gzip -dc | openssl or zstd -dc | openssl for compressed data), medians of several
+// runs, peak RSS. BENCH_SCALE=0.1 shrinks the inputs for a quick look; BENCH_RUNS sets the
+// runs per cell; BENCH_NODE lists the node binaries to run layerlens with, comma-separated
+// (default: this one), e.g. BENCH_NODE=node,/opt/node24/bin/node.
 import { spawnSync, execFileSync } from 'node:child_process';
 import {
   closeSync,
@@ -12,7 +14,7 @@ import {
   createReadStream,
   createWriteStream,
 } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -24,6 +26,9 @@ const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'bin/layerlens.js');
 const hasTime = existsSync('/usr/bin/time');
 const dir = mkdtempSync(join(tmpdir(), 'layerlens-bench-'));
+const nodes = (process.env.BENCH_NODE ?? process.execPath).split(',').filter(Boolean);
+const nodeVersion = (bin) => execFileSync(bin, ['--version']).toString().trim();
+const hasCommand = (name) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
@@ -47,26 +52,31 @@ function time(command, { stdin = null } = {}) {
 }
 
 const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+const inspectWith = (node) => (flags) => `${sh(node)} ${sh(cli)} inspect --json -q ${flags}`;
 
 async function main() {
   console.error(`generating inputs in ${dir} (scale ${scale}) ...`);
   const t0 = Date.now();
-  const { a, b, d, dLayers } = await generateInputs(dir, scale);
+  const withZstd = hasCommand('zstd');
+  if (!withZstd) console.error('yardstick tool missing: zstd (apt-get install zstd); skipping (e) zstd layers');
+  const { a, b, d, dLayers, e, eLayers } = await generateInputs(dir, scale, { withZstd });
   const c = join(dir, 'c-docker-save-gzip.tar.gz');
   await pipeline(createReadStream(a), createGzip({ level: 1 }), createWriteStream(c));
   console.error(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
-  const inspect = (flags) => `node ${sh(cli)} inspect --json -q ${flags}`;
   const cases = [
     {
       name: '(a) docker save, 4 large layers',
       file: a,
+      pipe: true,
+      metadata: true,
       yard: `openssl dgst -sha256 ${sh(a)}`,
       yardText: 'openssl dgst -sha256',
     },
     {
       name: '(b) docker save, 220k small files',
       file: b,
+      metadata: true,
       yard: `openssl dgst -sha256 ${sh(b)}`,
       yardText: 'openssl dgst -sha256',
     },
@@ -83,15 +93,34 @@ async function main() {
       yardText: 'openssl + gzip -dc | openssl',
     },
   ];
+  if (e) {
+    cases.push({
+      name: '(e) OCI layout, zstd layers',
+      file: e,
+      yard: `openssl dgst -sha256 ${sh(e)} && zstd -dc ${sh(eLayers)} | openssl dgst -sha256`,
+      yardText: 'openssl + zstd -dc | openssl',
+    });
+  }
   const rows = [];
   for (const item of cases) {
     const size = statSync(item.file).size;
+    // The yardstick is timed once per input; each node's rows are compared with it.
     const yard = time(item.yard);
+    for (const node of nodes) measureInput(item, size, yard, node, rows);
+  }
+  printTable(rows);
+}
+
+function measureInput(item, size, yard, node, rows) {
+  const inspect = inspectWith(node);
+  const version = nodeVersion(node);
+  {
     const measure = (label, command, stdin, own = null) => {
       const result = time(command, { stdin });
       const against = own ?? { seconds: yard.seconds, text: item.yardText };
       rows.push({
         input: item.name,
+        node: version,
         how: label,
         size,
         seconds: result.seconds,
@@ -99,11 +128,13 @@ async function main() {
         yardText: against.text,
         rss: result.rss,
       });
-      console.error(`${item.name} ${label}: ${result.seconds.toFixed(2)} s vs ${against.seconds.toFixed(2)} s`);
+      console.error(
+        `${item.name} ${version} ${label}: ${result.seconds.toFixed(2)} s vs ${against.seconds.toFixed(2)} s`,
+      );
     };
     measure('verify, by path', `${inspect(sh(item.file))} > /dev/null`, null);
     measure('verify, stdin (file redirect)', `${inspect('-')} > /dev/null`, item.file);
-    if (item.file === a) {
+    if (item.pipe) {
       // Through a pipe both sides wait on the pipe: the yardstick reads through one too.
       const piped = time(`cat ${sh(item.file)} | openssl dgst -sha256`);
       measure('verify, stdin pipe (cat |)', `cat ${sh(item.file)} | ${inspect('-')} > /dev/null`, null, {
@@ -111,19 +142,32 @@ async function main() {
         text: 'cat | openssl dgst -sha256',
       });
     }
-    if (process.env.BENCH_SKIP_METADATA !== '1' && (item.file === a || item.file === b))
+    if (process.env.BENCH_SKIP_METADATA !== '1' && item.metadata)
       measure('metadata only (--no-verify), by path', `${inspect(`--no-verify ${sh(item.file)}`)} > /dev/null`, null);
   }
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('openssl', ['version']).toString().trim()}`;
-  console.log(`\nlayerlens bench, ${new Date().toISOString().slice(0, 10)}, ${machine}; medians of ${runs} runs\n`);
-  console.log('| input | size | mode | layerlens | yardstick | ratio | throughput | peak RSS |');
-  console.log('| --- | ---: | --- | ---: | --- | ---: | ---: | ---: |');
+}
+
+function printTable(rows) {
+  const load = readLoad();
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${execFileSync('openssl', ['version']).toString().trim()}`;
+  console.log(
+    `\nlayerlens bench, ${new Date().toISOString().slice(0, 10)}, ${machine}; medians of ${runs} runs; load average at the end ${load}\n`,
+  );
+  console.log('| input | size | node | mode | layerlens | yardstick | ratio | throughput | peak RSS |');
+  console.log('| --- | ---: | --- | --- | ---: | --- | ---: | ---: | ---: |');
   const cell = (text) => text.replace(/\|/g, '\\|');
   for (const r of rows) {
     console.log(
-      `| ${r.input} | ${mb(r.size)} | ${cell(r.how)} | ${r.seconds.toFixed(2)} s | ${r.yard.toFixed(2)} s (${cell(r.yardText)}) | ${(r.seconds / r.yard).toFixed(2)}x | ${mb(r.size / r.seconds)}/s | ${r.rss === null ? 'n/a' : `${(r.rss / 1024).toFixed(0)} MB`} |`,
+      `| ${r.input} | ${mb(r.size)} | ${r.node} | ${cell(r.how)} | ${r.seconds.toFixed(2)} s | ${r.yard.toFixed(2)} s (${cell(r.yardText)}) | ${(r.seconds / r.yard).toFixed(2)}x | ${mb(r.size / r.seconds)}/s | ${r.rss === null ? 'n/a' : `${(r.rss / 1024).toFixed(0)} MB`} |`,
     );
   }
+}
+
+/** The 1, 5 and 15 minute load averages: how busy the shared machine was. */
+function readLoad() {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 }
 
 try {
