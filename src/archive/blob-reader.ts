@@ -123,6 +123,11 @@ export class BlobReader {
     this.probe = new ContentProbe(options);
   }
 
+  /** Bytes decoders have produced so far (decompressed, and gzip estimates): each a fresh buffer. */
+  get decodedSize(): number {
+    return (this.uncompressedHash ? this.uncompressedSize : 0) + this.estimatedSize;
+  }
+
   /**
    * Reads the next bytes. The reader keeps no reference to `chunk` once the returned promise
    * resolves (or at once when there is none), so the caller may reuse its buffer.

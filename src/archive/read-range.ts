@@ -14,8 +14,8 @@ export async function readBlobRange(
   length: number,
   options: BlobReaderOptions,
   onProgress?: (bytes: number) => void,
+  reader = new BlobReader(options),
 ): Promise<BlobFacts> {
-  const reader = new BlobReader(options);
   // One buffer for the whole range: the reader lets go of each chunk before the next read. A
   // fresh megabyte per read is garbage the collector frees late (Node 24 peaked at 245 MB).
   const buffer = Buffer.allocUnsafe(Math.min(CHUNK, length));
@@ -39,10 +39,11 @@ export async function readBlobRangeOfFile(
   length: number,
   options: BlobReaderOptions,
   onProgress?: (bytes: number) => void,
+  reader?: BlobReader,
 ): Promise<BlobFacts> {
   const handle = await open(path, 'r');
   try {
-    return await readBlobRange(handle, offset, length, options, onProgress);
+    return await readBlobRange(handle, offset, length, options, onProgress, reader);
   } finally {
     await handle.close();
   }
