@@ -108,9 +108,7 @@ async function writeArchive(path, layers, { format, gzipLayers = false, zstdLaye
       const tmp = `${path}.layer${i}.zst`;
       diffIds.push(await zstdLayer(files, tmp));
       const digest = createHash('sha256');
-      await pipeline(createReadStream(tmp), async function* (source) {
-        for await (const c of source) digest.update(c);
-      });
+      for await (const c of createReadStream(tmp)) digest.update(c);
       const hex = digest.digest('hex');
       const storedSize = statSync(tmp).size;
       const entry = out.entry({ name: `blobs/sha256/${hex}`, size: storedSize, mtime: new Date(0), mode: 0o644 });
