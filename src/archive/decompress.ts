@@ -20,15 +20,47 @@ function nativeZstd(): ZlibFactory | null {
   return typeof factory === 'function' ? factory : null;
 }
 
-export function hasNativeZstd(): boolean {
-  return nativeZstd() !== null;
+export function createDecoder(format: 'gzip' | 'zstd', onData: (chunk: Buffer) => void): Decoder {
+  if (format === 'gzip') return zlibPush(zlib.createGunzip({ chunkSize: 256 * 1024 }), onData);
+  const native = nativeZstd();
+  if (native) return zstdFrames(native, onData);
+  return fzstdDecoder(onData);
 }
 
-export function createDecoder(format: 'gzip' | 'zstd', onData: (chunk: Buffer) => void): Decoder {
-  if (format === 'gzip') return zlibPush(() => zlib.createGunzip({ chunkSize: 256 * 1024 }), onData);
-  const native = nativeZstd();
-  if (native) return zlibPush(native, onData);
-  return fzstdDecoder(onData);
+/**
+ * Node's zstd decoder (24.x) stops at a frame that ends inside a chunk and drops the rest of
+ * that chunk, without an error. Layers can hold many frames (zstd:chunked writes one per group
+ * of files, plus a skippable table of contents), so what a frame leaves of a chunk goes to a
+ * fresh decoder. The engine's `bytesWritten` says how much of the input it used.
+ */
+function zstdFrames(make: ZlibFactory, onData: (chunk: Buffer) => void): Decoder {
+  let stream = make();
+  let decoder = zlibPush(stream, onData);
+  let given = 0;
+  const writeNow = async (chunk: Buffer): Promise<void> => {
+    given += chunk.length;
+    await decoder.write(chunk);
+    const unused = given - stream.bytesWritten;
+    if (unused <= 0 || unused > chunk.length) return;
+    // All output of the finished frame has been emitted by now (zlib pushes before calling back).
+    await decoder.end();
+    stream = make();
+    decoder = zlibPush(stream, onData);
+    given = 0;
+    await writeNow(chunk.subarray(chunk.length - unused));
+  };
+  // Writes run one after another, and end() after the last: a restart must not race them.
+  let tail: Promise<void> = Promise.resolve();
+  return {
+    write(chunk) {
+      tail = tail.then(() => writeNow(chunk));
+      return tail;
+    },
+    end() {
+      tail = tail.then(() => decoder.end());
+      return tail;
+    },
+  };
 }
 
 /**
@@ -36,27 +68,22 @@ export function createDecoder(format: 'gzip' | 'zstd', onData: (chunk: Buffer) =
  * archive stores uncompressed. Same push interface as the decoders.
  */
 export function createGzipEstimator(onData: (chunk: Buffer) => void): Decoder {
-  return zlibPush(() => zlib.createGzip({ level: 6, chunkSize: 256 * 1024 }), onData);
+  return zlibPush(zlib.createGzip({ level: 6, chunkSize: 256 * 1024 }), onData);
 }
 
-function zlibPush(make: () => zlib.Gzip | zlib.Gunzip, onData: (chunk: Buffer) => void): Decoder {
-  const stream = make();
+function zlibPush(stream: zlib.Gzip | zlib.Gunzip, onData: (chunk: Buffer) => void): Decoder {
   let failure: Error | null = null;
-  // Writers waiting for 'drain'. Node never emits 'drain' once end() was called, and a blob can
-  // end in the same tick as its last back-pressured write, so end() releases them itself.
+  // Writes whose chunk zlib has not read yet. Their callbacks run even after end() is called;
+  // after an error they are released here, whatever Node does with them.
   let waiting: (() => void)[] = [];
-  const release = (): void => {
-    const list = waiting;
-    waiting = [];
-    for (const resolve of list) resolve();
-  };
-  stream.on('drain', release);
   const finished = new Promise<void>((resolve, reject) => {
     stream.on('data', onData);
     stream.on('end', resolve);
     stream.on('error', (error: Error) => {
       failure = error;
-      release();
+      const list = waiting;
+      waiting = [];
+      for (const release of list) release();
       reject(error);
     });
   });
@@ -69,12 +96,12 @@ function zlibPush(make: () => zlib.Gzip | zlib.Gunzip, onData: (chunk: Buffer) =
       return new Promise<void>((resolve) => {
         waiting.push(resolve);
         stream.write(chunk, () => {
+          waiting = waiting.filter((r) => r !== resolve);
           resolve();
         });
       });
     },
     end() {
-      release();
       if (!failure) stream.end();
       return finished;
     },

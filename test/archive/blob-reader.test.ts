@@ -52,6 +52,20 @@ describe('BlobReader', () => {
   }
 });
 
+describe('zstd layers', () => {
+  // zstd:chunked (podman, buildah) writes a layer as many frames. Node 24's own decoder stopped
+  // at the first frame that ended inside a chunk, with no error, and the diff id came out wrong.
+  it.each(ODD_CHUNK_SIZES)('decode every frame of a several-frame layer, fed in %i-byte chunks', async (size) => {
+    const { tar, diffId } = await buildLayer(appLayer());
+    const cuts = [0, 700, 1500, tar.length];
+    const blob = Buffer.concat(cuts.slice(1).map((end, i) => zstdRawFrame(tar.subarray(cuts[i], end))));
+    const facts = await readReusing(blob, size);
+    expect(facts.decodeError).toBeNull();
+    expect(facts.uncompressedDigest).toBe(diffId);
+    expect(facts.uncompressedSize).toBe(tar.length);
+  });
+});
+
 describe('EntryCollector', () => {
   it('keeps the later copy of a path even when the earlier one is recorded last (workers finish out of order)', () => {
     const collector = new EntryCollector();
