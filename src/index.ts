@@ -38,3 +38,13 @@ export { auditImages, type AuditResult, type ImageAudit, type RuleResult } from 
 export { parseAuditConfig, ConfigError, type AuditConfig, type Budget } from './audit/config.js';
 export { findLayeringIssues, FindingCode, type Finding } from './audit/findings.js';
 export { buildAuditJson, renderAuditJunit, AUDIT_SCHEMA_VERSION } from './report/audit-report.js';
+export {
+  packagesOfImage,
+  ECOSYSTEMS,
+  METADATA_FILE_CAP,
+  METADATA_LAYER_CAP,
+  type Ecosystem,
+  type PackageRecord,
+  type ImagePackages,
+} from './packages/index.js';
+export type { MetadataFile } from './layer/layer-contents.js';

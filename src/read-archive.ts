@@ -25,6 +25,8 @@ export interface ReadOptions extends OpenOptions {
   readonly estimateCompressed?: boolean;
   /** sha256 every file inside the layers (with keepFiles), to find identical files. */
   readonly hashFiles?: boolean;
+  /** Keep package database files (dpkg, apk, npm, pip) for `packagesOfImage`; implies keepFiles. */
+  readonly keepMetadata?: boolean;
   /**
    * Hash every byte and check digests and diff ids (default true). False reads metadata only:
    * on a regular uncompressed file layer contents are skipped by seeking; streams are verified anyway.
@@ -57,9 +59,10 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
   const opened = await openInput(input, escapeControl(label), options);
   const blobOptions = {
     jsonCap,
-    keepFiles: options.keepFiles ?? true,
+    keepFiles: (options.keepFiles ?? true) || options.keepMetadata === true,
     estimateCompressed: options.estimateCompressed ?? false,
     hashFiles: options.hashFiles ?? false,
+    keepMetadata: options.keepMetadata ?? false,
   };
   const verify = opened.kind === 'stream' || (options.verify ?? true);
   let walk: ArchiveWalk;

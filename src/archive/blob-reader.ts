@@ -36,6 +36,8 @@ export interface BlobReaderOptions {
   readonly estimateCompressed?: boolean;
   /** sha256 every regular file inside layers (for duplicate-file findings). */
   readonly hashFiles?: boolean;
+  /** Keep the content of package database files inside layers (`--packages`). */
+  readonly keepMetadata?: boolean;
 }
 
 /**
@@ -83,7 +85,7 @@ class ContentProbe {
     const sniffed = sniffContent(head);
     // A compressed stream inside a compressed stream is not a layer we know how to read.
     this.kind = sniffed === 'gzip' || sniffed === 'zstd' ? 'other' : sniffed;
-    if (this.kind === 'tar') this.walker = new LayerWalker(this.options.keepFiles, this.options.hashFiles ?? false);
+    if (this.kind === 'tar') this.walker = new LayerWalker(this.options);
     this.route(head);
   }
 

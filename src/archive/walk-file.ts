@@ -179,7 +179,7 @@ async function readEntry(
     progress(length);
     return unverified(entryPath, length, kind, null);
   }
-  const walker = new LayerWalker(blobOptions.keepFiles);
+  const walker = new LayerWalker(blobOptions);
   await walker.walkRange(reader, start, length);
   progress(length);
   return unverified(entryPath, length, 'tar', walker.finish());

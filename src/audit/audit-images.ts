@@ -1,4 +1,5 @@
 import type { ImageReport } from '../model/image.js';
+import { escapeControl } from '../archive/entry-path.js';
 import { overlayOfImage, type HiddenCopy } from '../layer/overlay.js';
 import {
   NUMERIC_RULES,
@@ -10,13 +11,16 @@ import {
   type RuleName,
 } from './config.js';
 import { findLayeringIssues, type Finding } from './findings.js';
-import { globToRegExp, matchesAny } from './glob.js';
+import { globToRegExp, matchesAny, matchesWildcard } from './glob.js';
+import { findPackageIssues, type PackageFacts } from './package-findings.js';
+import { attributePackages, hasPackageData } from '../packages/packages-of-image.js';
+import type { PackageRecord } from '../packages/types.js';
 
 export type RuleStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface RuleResult {
   readonly rule: RuleName;
-  readonly unit: 'bytes' | 'count' | 'percent' | 'ratio' | 'growth' | 'layers';
+  readonly unit: 'bytes' | 'count' | 'percent' | 'ratio' | 'growth' | 'layers' | 'packages';
   /** The measured value; null when it cannot be measured (then status is skip and `note` says why). */
   readonly value: number | null;
   readonly warn: number | null;
@@ -74,14 +78,16 @@ function mergeBudgets(budgets: readonly Budget[]): Omit<Budget, 'images'> {
   let limits: Budget['limits'] = {};
   let maxGrowth: Budget['maxGrowth'] = null;
   let mustShareBase: Budget['mustShareBase'] = null;
+  let forbidPackages: Budget['forbidPackages'] = null;
   const ignore: string[] = [];
   for (const budget of budgets) {
     limits = { ...limits, ...budget.limits };
     maxGrowth = budget.maxGrowth ?? maxGrowth;
     mustShareBase = budget.mustShareBase ?? mustShareBase;
+    forbidPackages = budget.forbidPackages ?? forbidPackages;
     ignore.push(...budget.ignore);
   }
-  return { limits, maxGrowth, mustShareBase, ignore };
+  return { limits, maxGrowth, mustShareBase, forbidPackages, ignore };
 }
 
 /** The baseline image for `image`: same config, else same repository, else the only one. */
@@ -148,6 +154,8 @@ function auditImage(image: ImageReport, context: AuditContext, auditedCount: num
   }
   if (budget.maxGrowth) rules.push(growthResult(image, baseline, budget.maxGrowth));
   if (budget.mustShareBase) rules.push(baseResult(image, budget.mustShareBase, context.bases));
+  const facts = packageFactsOf(image, filesKnown ? overlay : null);
+  if (budget.forbidPackages) rules.push(forbidResult(facts?.packages ?? null, budget.forbidPackages));
   return {
     image,
     size: image.contentSize,
@@ -159,10 +167,65 @@ function auditImage(image: ImageReport, context: AuditContext, auditedCount: num
     wastedSize,
     efficiency,
     filesKnown,
-    findings: filesKnown ? findLayeringIssues(image, overlay, ignore) : [],
+    findings: [
+      ...(filesKnown ? findLayeringIssues(image, overlay, ignore) : []),
+      ...findPackageIssues(image, filesKnown ? overlay : null, facts, ignore),
+    ].sort((a, b) => b.bytes - a.bytes),
     rules,
     wasted: wasted.sort((a, b) => b.size - a.size).slice(0, TOP_WASTED),
     baseline,
+  };
+}
+
+/** Packages of an archive read with keepMetadata (with their sources), or a report's saved list; null if unknown. */
+function packageFactsOf(image: ImageReport, overlay: ReturnType<typeof overlayOfImage> | null): PackageFacts | null {
+  if (!hasPackageData(image)) return null;
+  if (image.packages) return { packages: image.packages.packages, attributed: null, texts: null };
+  if (overlay === null) return null;
+  const { result, attributed, texts } = attributePackages(image, overlay);
+  return { packages: result.packages, attributed, texts };
+}
+
+/** `dpkg:gcc*` matches dpkg packages named gcc…; a bare glob or `*:` matches every ecosystem. */
+export function matchesPackageGlob(glob: string, record: PackageRecord): boolean {
+  const colon = glob.indexOf(':');
+  const ecosystem = colon === -1 ? '*' : glob.slice(0, colon);
+  if (ecosystem !== '*' && ecosystem !== record.ecosystem) return false;
+  return matchesWildcard(glob.slice(colon + 1), record.name);
+}
+
+function forbidResult(packages: readonly PackageRecord[] | null, limit: Levels<readonly string[]>): RuleResult {
+  const globs = [...(limit.fail ?? []), ...(limit.warn ?? [])];
+  const base = {
+    rule: 'forbidPackages' as const,
+    unit: 'packages' as const,
+    warn: null,
+    fail: null,
+    limitText: globs.join(' '),
+  };
+  if (packages === null) {
+    return {
+      ...base,
+      value: null,
+      status: 'skip',
+      note: 'no package lists in this input (inspect --json --packages keeps them)',
+    };
+  }
+  const hits = (level: readonly string[] | null): PackageRecord[] =>
+    packages.filter((p) => (level ?? []).some((glob) => matchesPackageGlob(glob, p)));
+  const failing = hits(limit.fail);
+  const warning = hits(limit.warn).filter((p) => !failing.includes(p));
+  const found = [...failing, ...warning];
+  const status: RuleStatus = failing.length > 0 ? 'fail' : warning.length > 0 ? 'warn' : 'pass';
+  const names = found
+    .slice(0, 8)
+    .map((p) => `${p.ecosystem}:${escapeControl(p.name)}${p.layerIndex === null ? '' : ` (layer ${p.layerIndex})`}`)
+    .join(', ');
+  return {
+    ...base,
+    value: found.length,
+    status,
+    note: found.length === 0 ? null : `found ${names}${found.length > 8 ? ` and ${found.length - 8} more` : ''}`,
   };
 }
 

@@ -1,4 +1,5 @@
 import { isObject } from '../model/json.js';
+import { ECOSYSTEMS } from '../packages/types.js';
 import { globToRegExp } from './glob.js';
 
 /** Where budgets live, found from the working directory up. */
@@ -15,11 +16,12 @@ export const NUMERIC_RULES = {
   minEfficiency: 'ratio',
 } as const;
 export type NumericRule = keyof typeof NUMERIC_RULES;
-export type RuleName = NumericRule | 'maxGrowth' | 'mustShareBase';
+export type RuleName = NumericRule | 'maxGrowth' | 'mustShareBase' | 'forbidPackages';
 export const RULE_NAMES: readonly RuleName[] = [
   ...(Object.keys(NUMERIC_RULES) as NumericRule[]),
   'maxGrowth',
   'mustShareBase',
+  'forbidPackages',
 ];
 
 /** A rule's thresholds: crossing `warn` warns, crossing `fail` fails the audit. */
@@ -38,6 +40,8 @@ export interface Budget {
   readonly maxGrowth: Levels<Growth> | null;
   /** A tag of an input image, or a path to an archive or report, of the base every image must contain. */
   readonly mustShareBase: Levels<string> | null;
+  /** Package globs, `ECOSYSTEM:NAME` (`dpkg:gcc*`, `npm:typescript`, `*:openssl`) or a bare NAME for any ecosystem. */
+  readonly forbidPackages: Levels<readonly string[]> | null;
   readonly ignore: readonly string[];
 }
 
@@ -187,13 +191,39 @@ export function parseBudget(value: unknown, where: string, errors: string[]): Bu
           errors,
         )
       : null;
+  const forbid =
+    'forbidPackages' in value
+      ? levels(
+          value['forbidPackages'],
+          parsePackageGlobs,
+          `${where}.forbidPackages`,
+          `a package glob such as "dpkg:gcc*" or "npm:typescript" (ecosystems: ${ECOSYSTEMS.join(', ')}), or a list of them`,
+          errors,
+        )
+      : null;
   return {
     images: 'images' in value ? globs(value['images'], `${where}.images`, 'tag', errors) : ['*'],
     limits,
     maxGrowth: growth,
     mustShareBase: base,
+    forbidPackages: forbid,
     ignore: 'ignore' in value ? globs(value['ignore'], `${where}.ignore`, 'path', errors) : [],
   };
+}
+
+/** `"dpkg:gcc*"` or a list of such globs; null when any is malformed. */
+export function parsePackageGlobs(value: unknown): readonly string[] | null {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0) return null;
+  for (const glob of list) {
+    if (typeof glob !== 'string' || glob === '') return null;
+    const colon = glob.indexOf(':');
+    if (colon === -1) continue;
+    const ecosystem = glob.slice(0, colon);
+    if (ecosystem !== '*' && !(ECOSYSTEMS as readonly string[]).includes(ecosystem)) return null;
+    if (colon === glob.length - 1) return null;
+  }
+  return list as string[];
 }
 
 export class ConfigError extends Error {

@@ -12,6 +12,9 @@ export const FindingCode = {
   dependenciesAfterSources: 'DEPENDENCIES_AFTER_SOURCES',
   duplicateFiles: 'DUPLICATE_FILES',
   manyTinyLayers: 'MANY_TINY_LAYERS',
+  buildToolsInImage: 'BUILD_TOOLS_IN_IMAGE',
+  devDependencies: 'DEV_DEPENDENCIES',
+  docsAndManPages: 'DOCS_AND_MAN_PAGES',
 } as const;
 export type FindingCode = (typeof FindingCode)[keyof typeof FindingCode];
 

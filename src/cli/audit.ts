@@ -76,7 +76,13 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
   const read = (paths: readonly string[]): Promise<ReadResult> =>
     readInputs(paths, io, {
       quiet: args.quiet,
-      read: { jsonCap: args.maxJson, keepFiles: true, hashFiles: true, estimateCompressed: needsCompressed },
+      read: {
+        jsonCap: args.maxJson,
+        keepFiles: true,
+        hashFiles: true,
+        keepMetadata: true,
+        estimateCompressed: needsCompressed,
+      },
       reportsAllowed: true,
     });
   const inputs = await read(args.inputs);

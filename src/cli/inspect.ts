@@ -9,6 +9,8 @@ import type { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { printInputProblems, readInputs } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
+import { packagesOfImage } from '../packages/packages-of-image.js';
+import type { ImagePackages } from '../packages/types.js';
 
 export interface InspectArgs {
   readonly archives: readonly string[];
@@ -22,6 +24,7 @@ export interface InspectArgs {
   readonly verify: boolean;
   readonly html: string | undefined;
   readonly treeDepth: number;
+  readonly packages: boolean;
 }
 
 export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode> {
@@ -29,7 +32,12 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
   const result = await readInputs(args.archives, io, {
     quiet: args.quiet,
     // File lists cost memory per file (200k-file layers): keep them only when they are shown.
-    read: { jsonCap: args.maxJson, keepFiles: args.files || args.tree, verify: args.verify },
+    read: {
+      jsonCap: args.maxJson,
+      keepFiles: args.files || args.tree || args.packages,
+      keepMetadata: args.packages,
+      verify: args.verify,
+    },
     reportsAllowed: false,
   });
   const reports = result.reports.map((report) => select(report, args));
@@ -46,10 +54,25 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       overlays.set(image, { overlay, tree: treeOf(overlay) });
     }
   }
+  const packages = new Map<ImageReport, { result: ImagePackages; overlay: Overlay }>();
+  if (args.packages) {
+    for (const image of reports.flatMap((r) => r.images)) {
+      const overlay = overlays.get(image)?.overlay ?? overlayOfImage(image);
+      packages.set(image, { result: packagesOfImage(image, overlay), overlay });
+    }
+  }
+  const packageResults = new Map([...packages].map(([image, { result }]) => [image, result]));
   if (args.html !== undefined)
-    writeHtmlReport(io, args.html, `layerlens inspect: ${args.archives.join(', ')}`, { reports });
+    writeHtmlReport(io, args.html, `layerlens inspect: ${args.archives.join(', ')}`, {
+      reports,
+      packages: packageResults,
+    });
   if (args.json) {
-    const document = buildInspectJson(reports, { files: args.files, trees: overlays }) as { archives: object[] };
+    const document = buildInspectJson(reports, {
+      files: args.files,
+      trees: overlays,
+      packages: packageResults,
+    }) as { archives: object[] };
     for (const { path, error } of result.failures) {
       document.archives.push({ path, error: { code: error.code, message: error.message, entry: error.entry } });
     }
@@ -58,7 +81,9 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
     const width = io.env['COLUMNS'] ? Number(io.env['COLUMNS']) : 0;
     io.stdout.write(
       reports
-        .map((r) => renderInspectText(r, { files: args.files, width, trees: overlays, treeDepth: args.treeDepth }))
+        .map((r) =>
+          renderInspectText(r, { files: args.files, width, trees: overlays, treeDepth: args.treeDepth, packages }),
+        )
         .join('\n'),
     );
   }

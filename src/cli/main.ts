@@ -8,6 +8,7 @@ import type { InspectArgs } from './inspect.js';
 import type { CliIo } from './io.js';
 import { quickCommand } from './quick-args.js';
 import type { ShareArgs } from './share.js';
+import { packageVersion } from './version.js';
 
 /** A command line, parsed: what runs, with what. */
 export type Command =
@@ -26,6 +27,7 @@ const FLAG_RULES = [
   'minEfficiency',
   'maxGrowth',
   'mustShareBase',
+  'forbidPackages',
 ] as const;
 
 function flagRules(args: Record<string, unknown>): Record<string, unknown> {
@@ -131,12 +133,18 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
           describe: 'show the final file tree, biggest first, and the waste',
         })
         .option('tree-depth', { type: 'number', default: 3, describe: 'levels of the tree to print' })
+        .option('packages', {
+          type: 'boolean',
+          default: false,
+          describe: 'size by package (dpkg, apk, npm, pip) and the bytes no package owns',
+        })
         .option('platform', { type: 'string', describe: 'only images of this platform (os/arch[/variant])' })
         .option('image', { type: 'string', describe: 'only the image with this tag or digest prefix' })
         .example('$0 inspect app.tar', 'images and layers of a docker save')
         .example('docker save app | $0 inspect -', 'read from stdin')
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
-        .example('$0 inspect --files app.tar.gz', "every layer's files"),
+        .example('$0 inspect --files app.tar.gz', "every layer's files")
+        .example('$0 inspect --packages --json app.tar', 'every package with its size, version and layer'),
     )
     .command('share <inputs..>', 'What images share, and what that saves on disk and on the wire', (y) =>
       withCommonOptions(y)
@@ -207,6 +215,11 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
           type: 'string',
           describe: 'fail unless every image contains every layer of this image (tag or path)',
         })
+        .option('forbid-packages', {
+          type: 'string',
+          array: true,
+          describe: 'fail when a package matches one of these globs (dpkg:gcc* npm:typescript)',
+        })
         .option('ignore', {
           type: 'string',
           array: true,
@@ -221,6 +234,7 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
         .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
         .option('markdown', { type: 'string', describe: 'also write the Markdown PR comment to this file' })
         .example('$0 audit app.tar --max-size 500MB --min-efficiency 95%', 'gate on flags alone')
+        .example("$0 audit app.tar --forbid-packages 'dpkg:gcc*' npm:typescript", 'no compilers, no dev tools')
         .example(
           '$0 audit app.tar --baseline release.json',
           `budgets from ${CONFIG_FILE}, growth against the last release`,
@@ -233,7 +247,9 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
     .demandCommand(1, 'name a command: inspect, share or audit')
     .strict()
     .help()
-    .version(false)
+    .alias('help', 'h')
+    .version(packageVersion())
+    .alias('version', 'v')
     .wrap(Math.min(100, io.stderr.columns ?? 80))
     .exitProcess(false);
   let args: Awaited<ReturnType<typeof parser.parseAsync>> | undefined;
@@ -277,6 +293,7 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
           verify: args['verify'] !== false,
           html: args['html'] as string | undefined,
           treeDepth: Number(args['treeDepth'] ?? 3),
+          packages: args['packages'] === true,
         },
       };
     case 'share':

@@ -2,7 +2,16 @@ import { DEFAULT_JSON_CAP } from '../model/limits.js';
 import type { Command } from './main.js';
 
 /** The flags a quick line may use: booleans with no value, each at most once. */
-const INSPECT_FLAGS = new Set(['--json', '--files', '--verify', '--no-verify', '--tree', '--quiet', '-q']);
+const INSPECT_FLAGS = new Set([
+  '--json',
+  '--files',
+  '--verify',
+  '--no-verify',
+  '--tree',
+  '--packages',
+  '--quiet',
+  '-q',
+]);
 const SHARE_FLAGS = new Set(['--json', '--verify', '--no-verify', '--estimate-compressed', '--quiet', '-q']);
 
 /**
@@ -44,6 +53,7 @@ export function quickCommand(argv: readonly string[]): Command | null {
         verify: !flags.has('--no-verify'),
         html: undefined,
         treeDepth: 3,
+        packages: flags.has('--packages'),
       },
     };
   }

@@ -143,6 +143,7 @@ export function buildLayer(
     entry: entry.path,
     ...compressedSizeOf(blob.compression, blob.storedSize, blob.estimatedCompressedSize, descriptor),
     files: blob.layer?.files ?? [],
+    ...(blob.layer?.metadataFiles ? { metadataFiles: blob.layer.metadataFiles } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { TarFormatError, TarParser, type TarEntryType, type TarHeader } from '../archive/tar-parser.js';
 import { normalizeEntryPath } from '../archive/entry-path.js';
 import { whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
+import { METADATA_FILE_CAP, METADATA_LAYER_CAP, metadataKindOf } from '../packages/metadata-paths.js';
 
 /** One entry of a layer tar: its header, never its contents. */
 export interface FileRecord {
@@ -17,6 +18,23 @@ export interface FileRecord {
   readonly sha256: string | null;
 }
 
+/**
+ * A package database file kept from a layer (see src/packages/metadata-paths.ts): its text, or
+ * why it was dropped. Plain data, so BlobFacts stays structured-cloneable for worker threads.
+ */
+export type MetadataFile =
+  | { readonly path: string; readonly text: string }
+  | { readonly path: string; readonly dropped: 'file-cap' | 'layer-cap'; readonly size: number };
+
+export interface LayerWalkerOptions {
+  /** Keep every entry's header (for `--files`, trees, waste, packages). */
+  readonly keepFiles: boolean;
+  /** sha256 every regular file: one more pass over the layer, only audits ask for it. */
+  readonly hashFiles?: boolean;
+  /** Keep the content of package database files, up to the caps. */
+  readonly keepMetadata?: boolean;
+}
+
 export interface LayerContents {
   /** Entries in the layer tar (its root `./` excluded). */
   readonly fileCount: number;
@@ -28,6 +46,8 @@ export interface LayerContents {
   readonly sawEndOfArchive: boolean;
   /** eStargz layers carry their table of contents as `stargz.index.json`. */
   readonly estargz: boolean;
+  /** Package database files of this layer, in tar order; null when the walk was not asked to keep them. */
+  readonly metadataFiles: readonly MetadataFile[] | null;
 }
 
 /**
@@ -49,28 +69,56 @@ export class LayerWalker {
   private estargz = false;
 
   private fileHash: Hash | null = null;
+  private readonly keepFiles: boolean;
+  private readonly hashFiles: boolean;
+  private readonly keepMetadata: boolean;
+  private readonly metadataFiles: MetadataFile[] = [];
+  private metadataBytes = 0;
+  /** The metadata file whose content is being read, or null. */
+  private capture: { path: string; chunks: Buffer[] } | null = null;
 
-  /** `hashFiles` costs one more sha256 pass over the layer: only audits ask for it. */
-  constructor(
-    private readonly keepFiles: boolean,
-    private readonly hashFiles = false,
-  ) {
-    const hashing = keepFiles && hashFiles;
+  constructor(options: LayerWalkerOptions) {
+    this.keepFiles = options.keepFiles;
+    this.hashFiles = options.keepFiles && options.hashFiles === true;
+    this.keepMetadata = options.keepMetadata === true;
+    // Without a data handler the parser skips content without a call per chunk: the common case.
+    const wantsData = this.hashFiles || this.keepMetadata;
     this.parser = new TarParser({
       onEntry: (header) => {
         this.onEntry(header);
       },
-      ...(hashing
+      ...(wantsData
         ? {
             onData: (chunk: Buffer) => {
               this.fileHash?.update(chunk);
+              this.capture?.chunks.push(Buffer.from(chunk));
             },
             onEntryEnd: () => {
-              this.finishHash();
+              if (this.hashFiles) this.finishHash();
+              this.finishCapture();
             },
           }
         : {}),
     });
+  }
+
+  private finishCapture(): void {
+    const capture = this.capture;
+    if (capture === null) return;
+    this.capture = null;
+    this.metadataFiles.push({ path: capture.path, text: Buffer.concat(capture.chunks).toString('utf8') });
+  }
+
+  /** Starts keeping a package database file's content, unless it is over a cap. */
+  private startCapture(path: string, size: number): void {
+    if (size > METADATA_FILE_CAP) {
+      this.metadataFiles.push({ path, dropped: 'file-cap', size });
+    } else if (this.metadataBytes + size > METADATA_LAYER_CAP) {
+      this.metadataFiles.push({ path, dropped: 'layer-cap', size });
+    } else {
+      this.metadataBytes += size;
+      this.capture = { path, chunks: [] };
+    }
   }
 
   private finishHash(): void {
@@ -106,8 +154,18 @@ export class LayerWalker {
     const end = start + length;
     let position = start;
     while (position < end && this.problem === null && !this.parser.ended) {
-      if (this.parser.pendingData > 0) {
+      const pending = this.parser.pendingData;
+      if (pending > 0 && this.capture === null) {
         position += this.parser.skipData();
+        continue;
+      }
+      if (pending > 0) {
+        // A kept metadata file: its content is read, everything else is seeked past.
+        const want = Math.min(pending, end - position);
+        const chunk = source.cached(position, want) ?? (await source.read(position, want));
+        if (chunk.length === 0) break;
+        this.write(chunk);
+        position += chunk.length;
         continue;
       }
       const want = Math.min(Math.max(this.parser.wantedBytes, 1), end - position);
@@ -136,6 +194,7 @@ export class LayerWalker {
       tarProblem: this.problem,
       sawEndOfArchive: sawEnd,
       estargz: this.estargz,
+      metadataFiles: this.keepMetadata ? this.metadataFiles : null,
     };
   }
 
@@ -160,6 +219,9 @@ export class LayerWalker {
         sha256: null,
       });
       if (this.hashFiles && header.type === 'file') this.fileHash = createHash('sha256');
+    }
+    if (this.keepMetadata && header.type === 'file' && metadataKindOf(path) !== null) {
+      this.startCapture(path, header.size);
     }
   }
 }

@@ -2,7 +2,8 @@ import type { Digest } from './digest.js';
 import type { Compression } from './media-type.js';
 import type { HistoryStep } from './config.js';
 import type { Problem } from './problem.js';
-import type { FileRecord } from '../layer/layer-contents.js';
+import type { FileRecord, MetadataFile } from '../layer/layer-contents.js';
+import type { ImagePackages } from '../packages/types.js';
 
 export interface LayerReport {
   readonly index: number;
@@ -28,6 +29,8 @@ export interface LayerReport {
   /** True when `compressedSize` is layerlens's gzip -6 estimate, not a stored blob's size. */
   readonly compressedSizeEstimated: boolean;
   readonly files: readonly FileRecord[];
+  /** Package database files kept from this layer (present, maybe empty, only when read with `keepMetadata`). */
+  readonly metadataFiles?: readonly MetadataFile[];
 }
 
 export interface ImageReport {
@@ -41,6 +44,8 @@ export interface ImageReport {
   readonly compressedSize: number | null;
   readonly layers: readonly LayerReport[];
   readonly history: readonly HistoryStep[];
+  /** Packages as a saved `inspect --json --packages` report lists them (absent when read from an archive). */
+  readonly packages?: ImagePackages;
 }
 
 export interface ArtifactReport {

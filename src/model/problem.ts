@@ -18,6 +18,8 @@ export const ProblemCode = {
   duplicateEntry: 'DUPLICATE_ENTRY',
   missingEndOfArchive: 'MISSING_END_OF_ARCHIVE',
   historyMismatch: 'HISTORY_MISMATCH',
+  /** A package database (dpkg, apk, npm, pip) that is corrupt, truncated, too large or lying. */
+  packageDatabase: 'PACKAGE_DATABASE',
 } as const;
 
 export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];

@@ -25,11 +25,14 @@ function formatValue(rule: RuleResult, value: number | null): string {
       return formatGrowth(value);
     case 'layers':
       return `${value}/${rule.fail ?? '?'} layers`;
+    case 'packages':
+      return `${value} package${value === 1 ? '' : 's'}`;
   }
 }
 
 export function formatLimit(rule: RuleResult): string {
   if (rule.unit === 'layers') return `all of ${rule.limitText ?? '?'}`;
+  if (rule.unit === 'packages') return `none of ${escapeControl(rule.limitText ?? '?')}`;
   if (rule.unit === 'growth') return rule.limitText?.replace(/\d+(?=$|,)/g, (n) => prettyBytes(Number(n))) ?? '';
   const op = rule.rule.startsWith('min') ? '<' : '>';
   const parts = [

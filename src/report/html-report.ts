@@ -2,6 +2,8 @@ import prettyBytes from 'pretty-bytes';
 import type { AuditResult } from '../audit/audit-images.js';
 import { shortDigest } from '../model/digest.js';
 import { describeStep } from '../model/history-step.js';
+import type { ImageReport } from '../model/image.js';
+import type { ImagePackages } from '../packages/types.js';
 import type { ImageShare, SharingReport } from '../sharing/analyze-sharing.js';
 import { formatLimit } from './audit-report.js';
 import { formatSize, imageName } from './format.js';
@@ -12,7 +14,12 @@ export interface HtmlReportInput {
   readonly audit?: AuditResult | null;
   /** Shown in the footer; pass a fixed value for reproducible files. */
   readonly generatedAt?: string;
+  /** Size by package, by image (`inspect --packages --html`). */
+  readonly packages?: ReadonlyMap<ImageReport, ImagePackages>;
 }
+
+/** Packages drawn one a row per image; the rest are grouped in one row. */
+const PACKAGES_SHOWN = 15;
 
 const esc = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -99,6 +106,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     );
   }
 
+  if (input.packages && input.packages.size > 0) body.push(packagesSection(input.packages));
   if (input.audit) body.push(auditSection(input.audit));
 
   body.push(`<section aria-labelledby="table-h"><h2 id="table-h">All layers</h2><div class="scroll"><table><caption>Every layer of every image, as in the bars above</caption>
@@ -130,6 +138,61 @@ ${body.join('\n')}
 </body>
 </html>
 `;
+}
+
+/**
+ * Size by package: per image, the biggest packages, the rest grouped, and the unowned bytes, each
+ * a row with its size written out and a bar drawn to the image's largest row: readable without
+ * hovering, in print and by screen readers (it is a table).
+ */
+function packagesSection(packages: ReadonlyMap<ImageReport, ImagePackages>): string {
+  const out = [
+    `<section aria-labelledby="packages-h"><h2 id="packages-h">Size by package</h2>
+<p class="note">Content bytes of each package's files in the final tree, biggest first; declared sizes (marked *) come from the package database, not from files. Unowned: bytes no package lists.</p>`,
+  ];
+  let index = 0;
+  for (const [image, result] of packages) {
+    const measured = result.packages.filter((p) => p.declared !== true);
+    const shown = result.packages.slice(0, PACKAGES_SHOWN);
+    const rest = result.packages.slice(PACKAGES_SHOWN);
+    const rows: { label: string; version: string; size: number; layer: string; kind: string }[] = shown.map((p) => ({
+      label: `${p.ecosystem}: ${p.name}${p.declared === true ? ' *' : ''}`,
+      version: p.version ?? '',
+      size: p.size,
+      layer: p.layerIndex === null ? '' : String(p.layerIndex),
+      kind: 'package',
+    }));
+    if (rest.length > 0) {
+      rows.push({
+        label: `${rest.length} other packages`,
+        version: '',
+        size: rest.filter((p) => p.declared !== true).reduce((sum, p) => sum + p.size, 0),
+        layer: '',
+        kind: 'others',
+      });
+    }
+    rows.push({ label: 'unowned', version: '', size: result.unownedSize, layer: '', kind: 'unowned' });
+    const largest = Math.max(1, ...rows.map((r) => r.size));
+    const owned = measured.reduce((sum, p) => sum + p.size, 0);
+    out.push(
+      `<h3>${esc(imageName(image))}: ${result.packages.length} packages, ${esc(prettyBytes(owned))} in packages, ${esc(prettyBytes(result.unownedSize))} unowned</h3>
+<div class="scroll"><table class="packages" data-packages="${index}"><caption>Biggest packages of ${esc(imageName(image))}</caption>
+<thead><tr><th scope="col">package</th><th scope="col">version</th><th scope="col" class="num">size</th><th scope="col">layer</th><th scope="col" class="barcol">share</th></tr></thead><tbody>${rows
+        .map(
+          (r) =>
+            `<tr class="${r.kind}"><td>${esc(r.label)}</td><td>${esc(r.version)}</td><td class="num" data-size="${r.size}">${esc(prettyBytes(r.size))}</td><td>${esc(r.layer)}</td><td class="barcol"><span class="pbar" style="width:${((r.size / largest) * 100).toFixed(2)}%"></span></td></tr>`,
+        )
+        .join('')}</tbody></table></div>`,
+    );
+    if (result.problems.length > 0) {
+      out.push(
+        `<ul class="findings">${result.problems.map((p) => `<li><span class="code">${esc(p.code)}</span> ${esc(p.message)}</li>`).join('')}</ul>`,
+      );
+    }
+    index++;
+  }
+  out.push('</section>');
+  return out.join('\n');
 }
 
 function auditSection(audit: AuditResult): string {
@@ -206,7 +269,9 @@ td.step{overflow-wrap:anywhere}
 .scroll{overflow-x:auto}
 .matrix td{text-align:right;background:rgb(47 129 247 / calc(var(--heat) * 60%));white-space:nowrap}
 .status{font-weight:700}.status.pass,.pass{color:var(--pass)}.status.warn{color:var(--warn)}.status.fail,.fail{color:var(--fail)}
+.packages .barcol{width:35%}.packages td,.packages th{overflow-wrap:break-word}.pbar{display:block;height:12px;min-width:1px;border-radius:3px;background:hsl(210 var(--sat) var(--lit))}
+.packages tr.unowned .pbar{background:var(--muted)}.packages tr.others td{font-style:italic}
 .findings .code{font-family:ui-monospace,monospace;font-size:.85rem}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em}
-@media (max-width:600px){body{font-size:14px}.bar{height:36px}h1{font-size:1.25rem}}
+@media (max-width:600px){.packages .barcol{width:15%}.packages td,.packages th{padding:5px 4px}body{font-size:14px}.bar{height:36px}h1{font-size:1.25rem}}
 `;

@@ -1,5 +1,6 @@
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
 import type { Overlay } from '../layer/overlay.js';
+import type { ImagePackages } from '../packages/types.js';
 
 export const INSPECT_SCHEMA_VERSION = 1;
 
@@ -8,6 +9,8 @@ export interface InspectJsonOptions {
   readonly files?: boolean;
   /** Final trees (flat, by path) with waste figures, by image. */
   readonly trees?: ReadonlyMap<ImageReport, { readonly overlay: Overlay }>;
+  /** Size by package, by image (`--packages`). */
+  readonly packages?: ReadonlyMap<ImageReport, ImagePackages>;
 }
 
 /** The `inspect --json` document (schemaVersion 1, documented in the README). Pure. */
@@ -41,6 +44,18 @@ function imageJson(image: ImageReport, options: InspectJsonOptions): object {
     layers: image.layers.map((layer) => layerJson(layer, options)),
     history: image.history,
     ...treeJson(options.trees?.get(image)?.overlay),
+    ...packagesJson(options.packages?.get(image)),
+  };
+}
+
+/** `packages` biggest first, the bytes no package owns, and warnings about package databases. */
+function packagesJson(result: ImagePackages | undefined): object {
+  if (!result) return {};
+  return {
+    packages: result.packages,
+    unownedSize: result.unownedSize,
+    unownedByFolder: result.unownedByFolder,
+    packageProblems: result.problems,
   };
 }
 
@@ -60,6 +75,7 @@ function treeJson(overlay: Overlay | undefined): object {
 }
 
 function layerJson(layer: LayerReport, options: InspectJsonOptions): object {
-  const { files, ...rest } = layer;
+  // Package database texts are an input to `packages`, never output.
+  const { files, metadataFiles: _metadata, ...rest } = layer;
   return options.files ? { ...rest, files } : rest;
 }

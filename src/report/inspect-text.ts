@@ -8,6 +8,8 @@ import { textBar } from './text-bar.js';
 import { formatSize, imageName } from './format.js';
 import type { TreeNode } from '../layer/tree-view.js';
 import type { Overlay } from '../layer/overlay.js';
+import type { ImagePackages } from '../packages/types.js';
+import { renderPackagesText } from './packages-text.js';
 
 export interface InspectTextOptions {
   readonly files?: boolean;
@@ -16,6 +18,8 @@ export interface InspectTextOptions {
   readonly treeDepth?: number;
   /** Terminal width for the history column; 0 means no limit. */
   readonly width?: number;
+  /** Size by package, by image (`--packages`), with the overlay it was measured on. */
+  readonly packages?: ReadonlyMap<ImageReport, { readonly result: ImagePackages; readonly overlay: Overlay }>;
 }
 
 const bytes = (n: number | null): string => formatSize(n, false, '-');
@@ -124,6 +128,8 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
       ...treeLines(view.tree, options.treeDepth ?? 3),
     );
   }
+  const packages = options.packages?.get(image);
+  if (packages) lines.push(...renderPackagesText(image, packages.result, packages.overlay));
   return lines;
 }
 

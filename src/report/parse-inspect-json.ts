@@ -5,6 +5,8 @@ import { arrayField, isObject, stringArray, stringField, type JsonObject } from 
 import type { Compression } from '../model/media-type.js';
 import type { FileRecord } from '../layer/layer-contents.js';
 import { INSPECT_SCHEMA_VERSION } from './inspect-json.js';
+import { ECOSYSTEMS, type Ecosystem, type ImagePackages, type PackageRecord } from '../packages/types.js';
+import { ProblemCode, type Problem } from '../model/problem.js';
 
 /**
  * Reads a saved `inspect --json` report back into archive reports, so CI jobs on different
@@ -61,7 +63,55 @@ function readImageJson(value: unknown, where: string, fail: (why: string) => nev
     compressedSize: numberOrNull(value['compressedSize']),
     layers,
     history: [],
+    ...readPackagesJson(value, where, fail),
   };
+}
+
+/** `packages` and `unownedSize` of `inspect --json --packages`, so packagesOfImage works on reports. */
+function readPackagesJson(
+  image: JsonObject,
+  where: string,
+  fail: (why: string) => never,
+): { packages?: ImagePackages } {
+  const list = arrayField(image, 'packages');
+  if (list === null) return {};
+  const packages = list.map((value, i): PackageRecord => {
+    const at = `${where}.packages[${i}]`;
+    if (!isObject(value)) return fail(`${at} is not an object`);
+    const ecosystem = stringField(value, 'ecosystem');
+    const name = stringField(value, 'name');
+    const size = numberOrNull(value['size']);
+    if (!isEcosystem(ecosystem) || name === null || size === null)
+      return fail(`${at} needs an ecosystem, a name and a size`);
+    const layerIndex = numberOrNull(value['layerIndex']);
+    return {
+      ecosystem,
+      name,
+      version: stringField(value, 'version'),
+      size,
+      fileCount: numberOr(value['fileCount'], 0),
+      layerIndex,
+      ...(value['declared'] === true ? { declared: true as const } : {}),
+    };
+  });
+  const unownedByFolder = (arrayField(image, 'unownedByFolder') ?? []).flatMap((value) => {
+    if (!isObject(value)) return [];
+    const folder = stringField(value, 'folder');
+    const size = numberOrNull(value['size']);
+    return folder === null || size === null ? [] : [{ folder, size }];
+  });
+  const problems = (arrayField(image, 'packageProblems') ?? []).flatMap((value): Problem[] => {
+    if (!isObject(value)) return [];
+    const message = stringField(value, 'message');
+    return message === null
+      ? []
+      : [{ code: ProblemCode.packageDatabase, severity: 'warning', message, entry: stringField(value, 'entry') }];
+  });
+  return { packages: { packages, unownedSize: numberOr(image['unownedSize'], 0), unownedByFolder, problems } };
+}
+
+function isEcosystem(value: string | null): value is Ecosystem {
+  return (ECOSYSTEMS as readonly (string | null)[]).includes(value);
 }
 
 function readLayerJson(value: unknown, index: number, where: string, fail: (why: string) => never): LayerReport {

@@ -63,6 +63,7 @@ describe('parseAuditConfig', () => {
       },
       maxGrowth: { warn: null, fail: { kind: 'percent', percent: 10 } },
       mustShareBase: null,
+      forbidPackages: null,
       ignore: ['var/cache/**'],
     });
   });
@@ -92,13 +93,28 @@ describe('parseAuditConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).errors).toEqual([
       'budget: unknown key (known: budgets, ignore)',
-      'budgets[0].colour: unknown rule (known: maxSize, maxCompressedSize, maxLayers, maxLayerSize, maxWastedSize, maxWastedPercent, minEfficiency, maxGrowth, mustShareBase, images, ignore)',
+      'budgets[0].colour: unknown rule (known: maxSize, maxCompressedSize, maxLayers, maxLayerSize, maxWastedSize, maxWastedPercent, minEfficiency, maxGrowth, mustShareBase, forbidPackages, images, ignore)',
       'budgets[0].maxSize: "huge" is not a size such as 600 MB, 1.5 GiB or a number of bytes',
       'budgets[0].maxLayers: 2.5 is not a whole number',
       'budgets[0].maxWastedSize.fial: unknown level (use "warn" and "fail")',
       'budgets[0].minEfficiency: 3 is not a ratio from 0 to 1, or a percentage such as "95%"',
       'budgets[1]: expected an object',
     ]);
+  });
+
+  it('reads forbidPackages globs per level, and refuses unknown ecosystems', () => {
+    const config = parseAuditConfig(
+      { budgets: [{ forbidPackages: ['dpkg:gcc*', 'npm:typescript'] }, { forbidPackages: { warn: 'curl' } }] },
+      'x.json',
+    );
+    expect(config.budgets.map((b) => b.forbidPackages)).toEqual([
+      { warn: null, fail: ['dpkg:gcc*', 'npm:typescript'] },
+      { warn: ['curl'], fail: null },
+    ]);
+    expect(() => parseAuditConfig({ budgets: [{ forbidPackages: ['rpm:gcc'] }] }, 'x.json')).toThrow(
+      /budgets\[0\]\.forbidPackages: \["rpm:gcc"\] is not a package glob/,
+    );
+    expect(() => parseAuditConfig({ budgets: [{ forbidPackages: [] }] }, 'x.json')).toThrow(/forbidPackages/);
   });
 
   it('requires budgets', () => {

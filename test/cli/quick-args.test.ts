@@ -17,6 +17,7 @@ describe('the quick command-line path (no yargs)', () => {
     ['inspect', '--json', '-q', 'app.tar'],
     ['inspect', '--no-verify', '--json', 'a.tar', 'b.tar'],
     ['inspect', '-', '--files', '--tree', '--quiet'],
+    ['inspect', '--packages', '--json', 'app.tar'],
     ['inspect', '--verify', '123', 'x=y.tar'],
     ['share', 'a.tar', 'b.tar'],
     ['share', '--json', '--verify', '-q', 'a.json', '-'],
@@ -30,6 +31,9 @@ describe('the quick command-line path (no yargs)', () => {
   it.each([
     ['inspect'],
     ['inspect', '--help'],
+    ['inspect', '-h'],
+    ['--version'],
+    ['inspect', '-v', 'a.tar'],
     ['inspect', '--json=false', 'a.tar'],
     ['inspect', '--platform', 'linux/amd64', 'a.tar'],
     ['inspect', '--unknown', 'a.tar'],

@@ -89,7 +89,7 @@ describe('layerlens share', () => {
   it('fits text in 80 columns and renders Markdown for pull requests', async () => {
     const text = await runCli(['share', v1, v2, base]);
     expect(text.stdout.split('\n').filter((l) => Array.from(l).length > 80)).toEqual([]);
-    expect(text.stdout).toMatch(/4 images share base example\/base:1: 2 layers, 510 kB, stored once/);
+    expect(text.stdout).toMatch(/4 images share base example\/base:1: 2 layers, 512 kB, stored once/);
     const md = await runCli(['share', '--format', 'markdown', v1, v2]);
     expect(md.stdout).toMatch(/^### layerlens share/);
     expect(md.stdout).toMatch(/\| IMAGE \| PLATFORM \| SIZE \| SHARED \| UNIQUE \| LAYERS \|/);

@@ -4,6 +4,7 @@
  * test/fixtures.test.ts fails when the committed bytes differ from what this produces.
  */
 import type { BuildOptions, FixtureFormat, ImageSpec, LayerSpec } from './fixture-builder.js';
+import { appPackageJson, dpkgList, dpkgStatus, type DpkgPackage } from './package-metadata.js';
 
 /** Deterministic text that compresses like real files do (words from a small vocabulary). */
 export function pseudoText(seed: number, bytes: number): string {
@@ -31,6 +32,31 @@ export function pseudoText(seed: number, bytes: number): string {
   return out.slice(0, bytes);
 }
 
+// The dpkg databases list the files the layers below really hold (formats as dpkg writes them).
+const busyboxPackage: DpkgPackage = {
+  name: 'busybox',
+  version: '1:1.36.1-6',
+  installedSize: 176,
+  files: [{ path: 'bin/busybox' }, { path: 'bin/sh' }, { path: 'bin/ls' }],
+};
+const libcPackage: DpkgPackage = {
+  name: 'libc6',
+  version: '2.36-9+deb12u7',
+  installedSize: 118,
+  multiArch: true,
+  files: [{ path: 'lib/libc.so' }],
+};
+const nodejsPackage: DpkgPackage = {
+  name: 'nodejs',
+  version: '18.19.0+dfsg-6~deb12u2',
+  installedSize: 147,
+  files: [{ path: 'usr/lib/node' }],
+};
+const dpkgInfo = (p: DpkgPackage): { path: string; content: string } => ({
+  path: `var/lib/dpkg/info/${p.name}${p.multiArch ? ':amd64' : ''}.list`,
+  content: dpkgList(p),
+});
+
 const osLayer: LayerSpec = {
   files: [
     { path: 'bin/', type: 'dir' },
@@ -41,6 +67,9 @@ const osLayer: LayerSpec = {
     { path: 'etc/os-release', content: 'NAME="Sample Linux"\nVERSION_ID=1.0\n' },
     { path: 'lib/', type: 'dir' },
     { path: 'lib/libc.so', content: pseudoText(2, 120_000) },
+    { path: 'var/lib/dpkg/status', content: dpkgStatus([busyboxPackage, libcPackage]) },
+    dpkgInfo(busyboxPackage),
+    dpkgInfo(libcPackage),
   ],
 };
 
@@ -54,15 +83,33 @@ const aptLayer: LayerSpec = {
     { path: 'var/lib/apt/', type: 'dir' },
     { path: 'var/lib/apt/lists/', type: 'dir' },
     { path: 'var/lib/apt/lists/deb.example.org_main_Packages', content: pseudoText(4, 60_000) },
+    { path: 'var/lib/dpkg/status', content: dpkgStatus([busyboxPackage, libcPackage, nodejsPackage]) },
+    dpkgInfo(nodejsPackage),
   ],
 };
+
+/** A package folder as npm installs it: package.json and the code. */
+const npmPackage = (
+  name: string,
+  version: string,
+  file: string,
+  content: string,
+): { path: string; content: string }[] => [
+  {
+    path: `app/node_modules/${name}/package.json`,
+    content: `${JSON.stringify({ name, version, main: file, license: 'MIT' }, null, 2)}\n`,
+  },
+  { path: `app/node_modules/${name}/${file}`, content },
+];
 
 const depsLayer = (version: number): LayerSpec => ({
   files: [
     { path: 'app/', type: 'dir' },
     { path: 'app/node_modules/', type: 'dir' },
-    { path: 'app/node_modules/express.js', content: pseudoText(10 + version, 40_000) },
-    { path: 'app/node_modules/lodash.js', content: pseudoText(20, 30_000) },
+    ...npmPackage('express', version >= 2 ? '4.19.2' : '4.18.2', 'index.js', pseudoText(10 + version, 40_000)),
+    ...npmPackage('lodash', '4.17.21', 'lodash.js', pseudoText(20, 30_000)),
+    // A devDependency `npm ci` installed and nobody pruned.
+    ...npmPackage('typescript', '5.4.5', 'lib/tsc.js', pseudoText(50, 12_000)),
     // v2 downloads a build tarball that a later step deletes: the bytes stay in this layer.
     ...(version >= 2
       ? [
@@ -86,7 +133,13 @@ const cleanupLayer = (version: number): LayerSpec => ({
 const codeLayer = (version: number): LayerSpec => ({
   files: [
     { path: 'app/server.js', content: `// version ${version}\n${pseudoText(30 + version, 3_000)}` },
-    { path: 'app/package.json', content: `{"name":"app","version":"${version}.0.0"}\n` },
+    {
+      path: 'app/package.json',
+      content: appPackageJson({ express: '^4.18.0', lodash: '^4.17.21' }, { typescript: '^5.4.0' }).replace(
+        '"1.0.0"',
+        `"${version}.0.0"`,
+      ),
+    },
   ],
 });
 

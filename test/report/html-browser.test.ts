@@ -112,10 +112,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in Chromium', () => {
     const tip = first.locator('.tip');
     expect(await tip.isVisible()).toBe(true);
     expect(await tip.innerText()).toMatch(
-      /Layer 0 · 300 kB content[\s\S]*ADD file:0b5f0c1d in \/[\s\S]*diff 3f9b891003ab/,
+      /Layer 0 · 301 kB content[\s\S]*ADD file:0b5f0c1d in \/[\s\S]*diff 6b15b2f32f42/,
     );
     expect(await first.getAttribute('aria-label')).toMatch(
-      /^layer 0 of example\/app:1\.0: 300 kB, ADD file:0b5f0c1d in \/, shared with 3 other images$/,
+      /^layer 0 of example\/app:1\.0: 301 kB, ADD file:0b5f0c1d in \/, shared with 3 other images$/,
     );
   });
 
@@ -154,5 +154,49 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in Chromium', () => {
     expect(await auditPage.locator('text=tmp/build-cache.tgz').count()).toBeGreaterThan(0);
     await auditPage.screenshot({ path: join(out, 'audit-1280.png'), fullPage: true });
     await auditPage.close();
+  });
+  it('shows size by package per image from inspect --packages --html, readable without hovering', async () => {
+    const html = join(dir, 'packages.html');
+    const run = await runCli(['inspect', '--packages', '--json', '--html', html, fixtures[1] ?? ''], { cwd: root });
+    expect(run.code).toBe(0);
+    const image = (
+      JSON.parse(run.stdout) as {
+        archives: {
+          images: { packages: { ecosystem: string; name: string; size: number }[]; unownedSize: number }[];
+        }[];
+      }
+    ).archives[0]?.images[0];
+    const packagesPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await packagesPage.goto(pathToFileURL(html).href);
+    const rows = await packagesPage.$$eval('table.packages tbody tr', (nodes) =>
+      nodes.map((tr) => {
+        const cells = Array.from(tr.querySelectorAll<HTMLElement>('td'));
+        const bar = tr.querySelector<HTMLElement>('.pbar');
+        return {
+          label: cells[0]?.innerText ?? '',
+          size: Number(cells[2]?.dataset['size']),
+          text: cells[2]?.innerText ?? '',
+          barWidth: bar?.getBoundingClientRect().width ?? 0,
+          visible: (cells[2]?.getBoundingClientRect().width ?? 0) > 0,
+        };
+      }),
+    );
+    const expected = [
+      ...(image?.packages ?? []).map((p) => ({ label: `${p.ecosystem}: ${p.name}`, size: p.size })),
+      { label: 'unowned', size: image?.unownedSize ?? -1 },
+    ];
+    expect(rows.map((r) => ({ label: r.label, size: r.size }))).toEqual(expected);
+    // The size is printed in the row, not only in a tooltip; bars follow bytes.
+    for (const row of rows) {
+      expect(row.visible).toBe(true);
+      expect(row.text).toBe(prettyBytes(row.size));
+    }
+    const widest = [...rows].sort((a, b) => b.barWidth - a.barWidth)[0];
+    expect(widest?.size).toBe(Math.max(...rows.map((r) => r.size)));
+    await packagesPage.setViewportSize({ width: 390, height: 844 });
+    const overflow = await packagesPage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await packagesPage.screenshot({ path: join(out, 'packages-390.png'), fullPage: true });
+    await packagesPage.close();
   });
 });

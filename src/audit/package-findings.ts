@@ -1,0 +1,182 @@
+import type { Overlay } from '../layer/overlay.js';
+import { contentBytesOf } from '../layer/layer-contents.js';
+import { escapeControl } from '../archive/entry-path.js';
+import type { ImageReport } from '../model/image.js';
+import { describeStep } from '../model/history-step.js';
+import { readAppManifests } from '../packages/npm.js';
+import type { AttributedPackage } from '../packages/packages-of-image.js';
+import { parentPath } from '../packages/image-path.js';
+import type { PackageRecord } from '../packages/types.js';
+import { FindingCode, type Finding } from './findings.js';
+import { matchesAny, matchesWildcard } from './glob.js';
+
+/** Compilers, build systems, headers and -dev packages: what a multi-stage build leaves behind. */
+const BUILD_TOOLS: readonly string[] = [
+  'gcc',
+  'gcc-*',
+  'g++',
+  'g++-*',
+  'cpp',
+  'cpp-*',
+  'clang',
+  'clang-*',
+  'make',
+  'cmake',
+  'build-essential',
+  'build-base',
+  'binutils',
+  'binutils-*',
+  'autoconf',
+  'automake',
+  'libtool',
+  'pkg-config',
+  'pkgconf',
+  'linux-libc-dev',
+  '*-dev',
+  'golang-go',
+  'rustc',
+  'cargo',
+];
+
+/** Documentation, man and info pages, and translations: runtime images rarely read them. */
+const DOC_FOLDERS = [
+  'usr/share/doc/',
+  'usr/share/man/',
+  'usr/share/info/',
+  'usr/local/share/doc/',
+  'usr/local/share/man/',
+];
+const LOCALE_FOLDER = 'usr/share/locale/';
+/** Translations kept: English and the C locale are what an image without LANG uses. */
+const LOCALES_IN_USE = new Set(['en', 'en_US', 'en_GB', 'C', 'C.UTF-8', 'C.utf8']);
+/** Below this a layer's documentation is not worth a finding. */
+const DOCS_MIN = 1024 * 1024;
+const NAMES_SHOWN = 8;
+
+const kB = (bytes: number): string => `${Math.round(bytes / 1000)} kB`;
+
+export interface PackageFacts {
+  readonly packages: readonly PackageRecord[];
+  /** Each package's database file, and the final database texts; null for a saved report. */
+  readonly attributed: readonly AttributedPackage[] | null;
+  readonly texts: ReadonlyMap<string, string> | null;
+}
+
+/**
+ * Findings about what the packages of an image are: build tools in a final image, npm
+ * devDependencies installed, and documentation, man pages and translations shipped. Pure.
+ */
+export function findPackageIssues(
+  image: ImageReport,
+  overlay: Overlay | null,
+  facts: PackageFacts | null,
+  ignore: readonly RegExp[] = [],
+): Finding[] {
+  const findings: Finding[] = [];
+  const step = (index: number | null): string | null =>
+    index === null ? null : (image.layers[index]?.createdBy ?? null);
+  const where = (index: number | null): string =>
+    index === null ? 'the image' : `layer ${index}${step(index) ? ` (${shortStep(step(index))})` : ''}`;
+
+  if (facts) {
+    const tools = facts.packages.filter(
+      (p) => (p.ecosystem === 'dpkg' || p.ecosystem === 'apk') && BUILD_TOOLS.some((g) => matchesWildcard(g, p.name)),
+    );
+    if (tools.length > 0) {
+      const layer = latestLayer(tools);
+      findings.push({
+        code: FindingCode.buildToolsInImage,
+        severity: 'warning',
+        message: `${tools.length} build ${tools.length === 1 ? 'tool or -dev package ships' : 'tools and -dev packages ship'} in the final image, the latest from ${where(layer)}: ${nameList(tools)} (build in a separate stage and copy only its output)`,
+        bytes: tools.reduce((sum, p) => sum + p.size, 0),
+        layerIndex: layer,
+        paths: [],
+        createdBy: step(layer),
+      });
+    }
+    if (facts.attributed && facts.texts) {
+      for (const app of readAppManifests(facts.texts)) {
+        const dir = parentPath(app.path);
+        const modules = `${dir === '' ? '' : `${dir}/`}node_modules/`;
+        const dev = facts.attributed
+          .filter(
+            ({ record, source }) =>
+              record.ecosystem === 'npm' &&
+              app.devDependencies.has(record.name) &&
+              !app.dependencies.has(record.name) &&
+              source === `${modules}${record.name}/package.json`,
+          )
+          .map((a) => a.record);
+        if (dev.length === 0) continue;
+        const layer = latestLayer(dev);
+        findings.push({
+          code: FindingCode.devDependencies,
+          severity: 'warning',
+          message: `${escapeControl(app.path)} lists ${dev.length === 1 ? '1 package' : `${dev.length} packages`} only under devDependencies, yet ${escapeControl(modules)} has ${dev.length === 1 ? 'it' : 'them'}, from ${where(layer)}: ${nameList(dev)} (npm ci --omit=dev, or npm prune --omit=dev in the build stage)`,
+          bytes: dev.reduce((sum, p) => sum + p.size, 0),
+          layerIndex: layer,
+          paths: dev.slice(0, NAMES_SHOWN).map((p) => `${modules}${p.name}`),
+          createdBy: step(layer),
+        });
+      }
+    }
+  }
+
+  if (overlay) {
+    const byLayer = new Map<number, { bytes: number; folders: Set<string> }>();
+    for (const [path, entry] of overlay.tree) {
+      const folder = docFolderOf(path);
+      if (folder === null || matchesAny(path, ignore)) continue;
+      const size = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
+      if (size === 0) continue;
+      const group = byLayer.get(entry.layerIndex) ?? { bytes: 0, folders: new Set<string>() };
+      group.bytes += size;
+      group.folders.add(folder);
+      byLayer.set(entry.layerIndex, group);
+    }
+    for (const [layer, group] of byLayer) {
+      if (group.bytes < DOCS_MIN) continue;
+      findings.push({
+        code: FindingCode.docsAndManPages,
+        severity: 'info',
+        message: `${where(layer)} ships ${kB(group.bytes)} of documentation, man pages and translations (${[...group.folders].sort().join(', ')}; copyright files not counted): delete them in the step that installs them, or keep dpkg from unpacking them (path-exclude in /etc/dpkg/dpkg.cfg.d)`,
+        bytes: group.bytes,
+        layerIndex: layer,
+        paths: [...group.folders].sort(),
+        createdBy: step(layer),
+      });
+    }
+  }
+  return findings;
+}
+
+/** The doc folder a path is under (`usr/share/man/`, `usr/share/locale/de/`), or null. */
+export function docFolderOf(path: string): string | null {
+  if (path.endsWith('/copyright')) return null;
+  for (const folder of DOC_FOLDERS) if (path.startsWith(folder)) return folder;
+  if (!path.startsWith(LOCALE_FOLDER)) return null;
+  const end = path.indexOf('/', LOCALE_FOLDER.length);
+  if (end === -1) return null; // locale.alias and friends at the top
+  const locale = path.slice(LOCALE_FOLDER.length, end);
+  return LOCALES_IN_USE.has(locale) ? null : LOCALE_FOLDER;
+}
+
+function latestLayer(packages: readonly PackageRecord[]): number | null {
+  let latest: number | null = null;
+  for (const p of packages)
+    if (p.layerIndex !== null && (latest === null || p.layerIndex > latest)) latest = p.layerIndex;
+  return latest;
+}
+
+function nameList(packages: readonly PackageRecord[]): string {
+  const shown = packages
+    .slice(0, NAMES_SHOWN)
+    .map((p) => `${escapeControl(p.name)} (${kB(p.size)})`)
+    .join(', ');
+  return packages.length > NAMES_SHOWN ? `${shown} and ${packages.length - NAMES_SHOWN} more` : shown;
+}
+
+function shortStep(createdBy: string | null): string {
+  const text = describeStep(createdBy);
+  return text.length > 50 ? `${text.slice(0, 49)}…` : text;
+}

@@ -1,0 +1,51 @@
+import { escapeControl } from '../archive/entry-path.js';
+import { problem, ProblemCode, type Problem } from '../model/problem.js';
+import { joinImagePath } from './image-path.js';
+import { firstField, splitStanzas } from './stanzas.js';
+import type { MetadataTexts, PackageClaim } from './types.js';
+
+const INSTALLED = 'lib/apk/db/installed';
+
+/** apk: `lib/apk/db/installed` stanzas, P: name, V: version, F: a folder, R: a file in the last F:. */
+export function readApk(texts: MetadataTexts, problems: Problem[]): PackageClaim[] {
+  const text = texts.get(INSTALLED);
+  if (text === undefined) return [];
+  const claims: PackageClaim[] = [];
+  let bad = 0;
+  let stanzaCount = 0;
+  for (const stanza of splitStanzas(text, 1)) {
+    stanzaCount++;
+    const name = firstField(stanza, 'P');
+    if (stanza.badLines > 0 || name === null || name === '') {
+      bad++;
+      continue;
+    }
+    const paths: string[] = [];
+    let folder = '';
+    let lying = false;
+    for (const [key, value] of stanza.fields) {
+      if (key === 'F') {
+        const joined = joinImagePath('', value);
+        lying ||= joined === null || value.startsWith('/');
+        folder = joined ?? '';
+      } else if (key === 'R') {
+        const joined = value.includes('/') || value === '..' ? null : joinImagePath(folder, value);
+        if (joined === null || joined === '') lying = true;
+        else paths.push(joined);
+      }
+    }
+    if (lying) bad++;
+    claims.push({ ecosystem: 'apk', name, version: firstField(stanza, 'V'), paths, source: INSTALLED });
+  }
+  if (bad > 0) {
+    problems.push(
+      problem(
+        ProblemCode.packageDatabase,
+        'warning',
+        `${escapeControl(INSTALLED)}: ${bad} of ${stanzaCount} stanzas are not valid apk records (corrupt, truncated or lying?); what they own counts as unowned`,
+        INSTALLED,
+      ),
+    );
+  }
+  return claims;
+}

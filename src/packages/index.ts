@@ -1,0 +1,4 @@
+export type { Ecosystem, PackageRecord, ImagePackages } from './types.js';
+export { ECOSYSTEMS } from './types.js';
+export { packagesOfImage, topFolderOf } from './packages-of-image.js';
+export { METADATA_FILE_CAP, METADATA_LAYER_CAP, metadataKindOf, type MetadataKind } from './metadata-paths.js';

@@ -1,0 +1,72 @@
+import { escapeControl } from '../archive/entry-path.js';
+import { problem, ProblemCode, type Problem } from '../model/problem.js';
+import { metadataKindOf } from './metadata-paths.js';
+import { joinImagePath, parentPath } from './image-path.js';
+import type { MetadataTexts, PackageClaim } from './types.js';
+
+/**
+ * pip: every `NAME-VERSION.dist-info/RECORD` (PEP 376 / 627): CSV lines `path,hash,size`, paths
+ * relative to the folder holding the `.dist-info` (`../../../bin/x` for scripts is normal);
+ * name and version come from the folder's name (wheel names spell `-` as `_`).
+ */
+export function readPip(texts: MetadataTexts, problems: Problem[]): PackageClaim[] {
+  const claims: PackageClaim[] = [];
+  for (const [path, text] of texts) {
+    if (metadataKindOf(path) !== 'pip-record') continue;
+    const distInfo = parentPath(path);
+    const site = parentPath(distInfo);
+    const folder = distInfo.slice(site === '' ? 0 : site.length + 1, -'.dist-info'.length);
+    const dash = folder.indexOf('-');
+    const name = dash === -1 ? folder : folder.slice(0, dash);
+    const version = dash === -1 ? null : folder.slice(dash + 1);
+    const paths: string[] = [];
+    let bad = 0;
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end === -1) end = text.length;
+      let line = text.slice(start, end);
+      start = end + 1;
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line === '') continue;
+      const field = firstCsvField(line);
+      const joined = field === null || field === '' ? null : joinImagePath(site, field);
+      if (joined === null || joined === '') bad++;
+      else paths.push(joined);
+    }
+    if (bad > 0) {
+      problems.push(
+        problem(
+          ProblemCode.packageDatabase,
+          'warning',
+          `${escapeControl(path)}: ${bad} lines name no path inside the image (corrupt, or lying ../ paths?); they are ignored`,
+          path,
+        ),
+      );
+    }
+    claims.push({ ecosystem: 'pip', name, version: version === '' ? null : version, paths, source: path });
+  }
+  return claims;
+}
+
+/** The first field of a CSV line (RFC 4180 quoting, as Python's csv module writes it), or null. */
+function firstCsvField(line: string): string | null {
+  if (!line.startsWith('"')) {
+    const comma = line.indexOf(',');
+    return comma === -1 ? line : line.slice(0, comma);
+  }
+  let out = '';
+  let i = 1;
+  while (i < line.length) {
+    const quote = line.indexOf('"', i);
+    if (quote === -1) return null;
+    out += line.slice(i, quote);
+    if (line[quote + 1] === '"') {
+      out += '"';
+      i = quote + 2;
+    } else {
+      return out;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,81 @@
+import { escapeControl } from '../archive/entry-path.js';
+import type { Overlay } from '../layer/overlay.js';
+import type { ImageReport } from '../model/image.js';
+import { ECOSYSTEMS, type ImagePackages } from '../packages/types.js';
+import { formatSize } from './format.js';
+import { renderTable } from './table.js';
+
+/** Folders of unowned bytes listed before the rest is grouped. */
+const FOLDERS_SHOWN = 8;
+
+/**
+ * The `inspect --packages` block of one image: every package biggest first (within 80 columns),
+ * totals per ecosystem, unowned bytes by top folder, and the sum that ties them to the image's
+ * content size. Pure.
+ */
+export function renderPackagesText(image: ImageReport, result: ImagePackages, overlay: Overlay): string[] {
+  const size = (n: number): string => formatSize(n);
+  const measured = result.packages.filter((p) => p.declared !== true);
+  const ownedSize = overlay.visibleSize - result.unownedSize;
+  const lines: string[] = ['', `    packages (${result.packages.length}):`];
+  if (result.packages.length > 0) {
+    lines.push(
+      ...renderTable(
+        [
+          { header: 'ECO' },
+          { header: 'NAME', max: 20 },
+          { header: 'VERSION', max: 22 },
+          { header: 'SIZE', align: 'right' },
+          { header: 'FILES', align: 'right' },
+          { header: 'LAYER', align: 'right' },
+        ],
+        result.packages.map((p) => [
+          p.ecosystem,
+          escapeControl(p.name),
+          escapeControl(p.version ?? '-'),
+          p.declared === true ? `${size(p.size)}*` : size(p.size),
+          p.declared === true ? '-' : String(p.fileCount),
+          p.layerIndex === null ? '-' : String(p.layerIndex),
+        ]),
+        '    ',
+      ),
+    );
+  }
+  if (result.packages.some((p) => p.declared === true)) {
+    lines.push('    * Installed-Size declared by the database, not measured: left out of the sums');
+  }
+  lines.push('', '    by ecosystem:');
+  const totals = ECOSYSTEMS.map((ecosystem) => {
+    const of = measured.filter((p) => p.ecosystem === ecosystem);
+    return [ecosystem, `${of.length}`, size(of.reduce((sum, p) => sum + p.size, 0))];
+  }).filter((row) => row[1] !== '0');
+  const shared = measured.reduce((sum, p) => sum + p.size, 0) - ownedSize;
+  lines.push(
+    ...renderTable(
+      [{ header: 'ECO' }, { header: 'PACKAGES', align: 'right' }, { header: 'SIZE', align: 'right' }],
+      [
+        ...totals,
+        ...(shared > 0 ? [['paths owned twice', '', `-${size(shared)}`]] : []),
+        ['owned', `${measured.length}`, size(ownedSize)],
+      ],
+      '      ',
+    ),
+  );
+  lines.push('', `    unowned by folder (${size(result.unownedSize)}):`);
+  const folders = result.unownedByFolder.slice(0, FOLDERS_SHOWN).map((f) => [escapeControl(f.folder), size(f.size)]);
+  const rest = result.unownedByFolder.slice(FOLDERS_SHOWN);
+  if (rest.length > 0) {
+    folders.push([`${rest.length} more folders`, size(rest.reduce((sum, f) => sum + f.size, 0))]);
+  }
+  if (folders.length > 0) {
+    lines.push(...renderTable([{ header: 'FOLDER' }, { header: 'SIZE', align: 'right' }], folders, '      '));
+  }
+  const hidden = image.contentSize - overlay.visibleSize;
+  lines.push(
+    '',
+    `    final tree ${size(overlay.visibleSize)} = ${size(ownedSize)} owned + ${size(result.unownedSize)} unowned`,
+    `    content ${size(image.contentSize)} = final tree + ${size(hidden)} hidden by later layers`,
+  );
+  for (const p of result.problems) lines.push(`    ${p.severity} ${p.code}: ${p.message}`);
+  return lines;
+}

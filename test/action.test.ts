@@ -1,0 +1,216 @@
+/**
+ * The GitHub Action (action.yml) run the way a runner runs a composite action: each step's `run`
+ * through `bash --noprofile --norc -eo pipefail`, with `${{ inputs.* }}` substituted, the step's
+ * env, and the paths a runner sets (GITHUB_ACTION_PATH, GITHUB_WORKSPACE, GITHUB_STEP_SUMMARY,
+ * GITHUB_OUTPUT, RUNNER_TEMP). The action path is a fresh copy of the checkout, so the install
+ * step really builds layerlens.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+const NOT_COPIED = new Set(['node_modules', 'dist', '.git', 'test-output', 'test', 'bench']);
+
+interface Step {
+  name: string;
+  run: string;
+  workingDirectory: string | undefined;
+  env: Record<string, string>;
+}
+interface Action {
+  using: string;
+  inputs: Map<string, { required: boolean; default: string }>;
+  steps: Step[];
+}
+
+/** Enough YAML for action.yml: block mappings, one step list, single-line or quoted scalars. */
+function parseAction(text: string): Action {
+  const scalar = (value: string) =>
+    value
+      .trim()
+      .replace(/^'(.*)'$/, '$1')
+      .replace(/^"(.*)"$/, '$1');
+  const inputs = new Map<string, { required: boolean; default: string }>();
+  const steps: Step[] = [];
+  let section = '';
+  let using = '';
+  let input = '';
+  let step: Step | undefined;
+  let inEnv = false;
+  for (const line of text.split('\n')) {
+    const top = /^(\w[\w-]*):/.exec(line);
+    if (top) {
+      section = top[1] ?? '';
+      continue;
+    }
+    if (section === 'inputs') {
+      const name = /^ {2}([\w-]+):\s*$/.exec(line);
+      if (name) inputs.set((input = name[1] ?? ''), { required: false, default: '' });
+      const field = /^ {4}(required|default):(.*)$/.exec(line);
+      const current = inputs.get(input);
+      if (field && current) {
+        if (field[1] === 'required') current.required = scalar(field[2] ?? '') === 'true';
+        else current.default = scalar(field[2] ?? '');
+      }
+    }
+    if (section === 'runs') {
+      const usingLine = /^ {2}using:(.*)$/.exec(line);
+      if (usingLine) using = scalar(usingLine[1] ?? '');
+      const start = /^ {4}- name:(.*)$/.exec(line);
+      if (start) {
+        steps.push((step = { name: scalar(start[1] ?? ''), run: '', workingDirectory: undefined, env: {} }));
+        inEnv = false;
+        continue;
+      }
+      const key = /^ {6}([\w-]+):(.*)$/.exec(line);
+      if (key && step) {
+        inEnv = key[1] === 'env';
+        if (key[1] === 'run') step.run = scalar(key[2] ?? '');
+        if (key[1] === 'working-directory') step.workingDirectory = scalar(key[2] ?? '');
+      }
+      const envLine = /^ {8}(\w+):(.*)$/.exec(line);
+      if (envLine && step && inEnv) step.env[envLine[1] ?? ''] = scalar(envLine[2] ?? '');
+    }
+  }
+  return { using, inputs, steps };
+}
+
+const action = parseAction(readFileSync(join(root, 'action.yml'), 'utf8'));
+
+let work = '';
+let actionPath = '';
+let workspace = '';
+let runs = 0;
+
+interface ActionRun {
+  code: number;
+  log: string;
+  summary: string;
+  outputs: Record<string, string>;
+}
+
+/** One job step `uses: layerlens@…` with these inputs; stops at the first failing step, as a runner does. */
+function runAction(inputs: Record<string, string>): ActionRun {
+  const job = join(work, `run-${++runs}`);
+  mkdirSync(job);
+  const summary = join(job, 'step-summary.md');
+  const output = join(job, 'output');
+  writeFileSync(summary, '');
+  writeFileSync(output, '');
+  const substitute = (text: string) =>
+    text.replace(/\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g, (_, name: string) => {
+      const declared = action.inputs.get(name);
+      if (!declared) throw new Error(`action.yml uses undeclared input ${name}`);
+      return inputs[name] ?? declared.default;
+    });
+  let log = '';
+  let code = 0;
+  for (const step of action.steps) {
+    const env: Record<string, string> = {
+      PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`,
+      HOME: process.env['HOME'] ?? job,
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_ACTION_PATH: actionPath,
+      GITHUB_WORKSPACE: workspace,
+      GITHUB_STEP_SUMMARY: summary,
+      GITHUB_OUTPUT: output,
+      RUNNER_TEMP: job,
+    };
+    for (const [name, value] of Object.entries(step.env)) env[name] = substitute(value);
+    const script = join(job, 'step.sh');
+    writeFileSync(script, substitute(step.run));
+    const ran = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+      cwd: resolve(workspace, substitute(step.workingDirectory ?? '.')),
+      env,
+      encoding: 'utf8',
+    });
+    log += ran.stdout + ran.stderr;
+    code = ran.status ?? -1;
+    if (code !== 0) break;
+  }
+  const outputs = Object.fromEntries(
+    readFileSync(output, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  return { code, log, summary: readFileSync(summary, 'utf8'), outputs };
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'layerlens-action-'));
+  actionPath = join(work, 'action');
+  cpSync(root, actionPath, {
+    recursive: true,
+    filter: (source) => source === root || !NOT_COPIED.has(source.slice(root.length + 1).split(/[\\/]/)[0] ?? ''),
+  });
+  workspace = join(work, 'workspace');
+  mkdirSync(join(workspace, 'images'), { recursive: true });
+  for (const name of ['app-v1.docker-save.tar', 'app-v2.oci.tar'])
+    copyFileSync(join(root, 'fixtures', name), join(workspace, 'images', name));
+}, 60_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('action.yml', () => {
+  it('is a composite action whose steps get every input they use', () => {
+    expect(action.using).toBe('composite');
+    expect(action.inputs.get('archive')?.required).toBe(true);
+    expect([...action.inputs.keys()]).toEqual(expect.arrayContaining(['archive', 'config', 'baseline', 'markdown']));
+    const mapped = action.steps.flatMap((step) => Object.entries(step.env));
+    for (const name of action.inputs.keys())
+      if (name !== 'working-directory')
+        expect(mapped, name).toContainEqual([`INPUT_${name.toUpperCase()}`, `\${{ inputs.${name} }}`]);
+  });
+
+  it('installs layerlens, fails the job on a failed budget, and puts the Markdown report in the summary', () => {
+    const run = runAction({
+      archive: 'images/app-v2.oci.tar',
+      baseline: 'images/app-v1.docker-save.tar',
+      args: '--max-growth 10%',
+      junit: 'audit.xml',
+    });
+    expect(run.log).toMatch(/layerlens \d+\.\d+\.\d+ is installed/);
+    expect(run.code).toBe(1);
+    expect(run.log).toMatch(/maxGrowth\s+example\/app:2\.0\s+\+93 kB\s+fail > 10%\s+FAIL/);
+    expect(run.summary).toMatch(/^#+ layerlens audit/m);
+    expect(run.summary).toMatch(/\| *maxGrowth *\|/);
+    expect(run.outputs['exit-code']).toBe('1');
+    expect(readFileSync(run.outputs['markdown'] ?? '', 'utf8')).toBe(run.summary);
+    expect(readFileSync(join(workspace, 'audit.xml'), 'utf8')).toContain('<testsuites');
+  }, 300_000);
+
+  it('passes the job when the budgets in the config file hold, in the working directory given', () => {
+    writeFileSync(
+      join(workspace, 'images', 'budgets.json'),
+      JSON.stringify({ budgets: [{ images: '*', maxSize: '1 MB', maxLayers: 10 }] }),
+    );
+    const run = runAction({
+      archive: 'app-v1.docker-save.tar\napp-v2.oci.tar\n',
+      config: 'budgets.json',
+      markdown: 'audit.md',
+      'working-directory': 'images',
+    });
+    expect(run.log).toContain('passed: 6 pass, 0 warn, 0 fail');
+    expect(run.code).toBe(0);
+    expect(run.outputs['exit-code']).toBe('0');
+    expect(run.outputs['markdown']).toBe(join(workspace, 'images', 'audit.md'));
+    expect(run.summary).toBe(readFileSync(join(workspace, 'images', 'audit.md'), 'utf8'));
+    expect(run.summary).toContain('example/app:2.0');
+  }, 60_000);
+
+  it('fails the job with exit 3 and one line for an archive that is not there', () => {
+    const run = runAction({ archive: 'images/missing.tar', summary: 'true' });
+    expect(run.code).toBe(3);
+    expect(run.log).toMatch(/^layerlens: .*missing\.tar/m);
+    expect(run.log).not.toMatch(/\n\s+at /);
+    expect(run.summary).toContain('Exit code 3: an input could not be read');
+    expect(run.outputs['exit-code']).toBe('3');
+  }, 60_000);
+});

@@ -1,0 +1,207 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { matchesWildcard } from '../../src/audit/glob.js';
+import { docFolderOf } from '../../src/audit/package-findings.js';
+import { runCli } from '../helpers/cli.js';
+import { buildArchive, type ImageSpec } from '../helpers/fixture-builder.js';
+import { dpkgLayer, npmPackageFiles, type DpkgPackage } from '../helpers/package-metadata.js';
+import { debianApp, npmSize, types, typescript } from '../helpers/package-specs.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'layerlens-audit-packages-'));
+
+interface AuditDoc {
+  images: {
+    rules: { name: string; value: number | null; status: string; note: string | null }[];
+    findings: { code: string; bytes: number; layerIndex: number | null; message: string; paths: string[] }[];
+  }[];
+}
+
+async function write(name: string, specs: ImageSpec[]): Promise<string> {
+  const { bytes } = await buildArchive('docker-classic', specs);
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+async function audit(args: string[]): Promise<{ code: number; doc: AuditDoc; stderr: string }> {
+  const run = await runCli(['audit', '--json', ...args], { cwd: dir });
+  return { code: run.code, doc: (run.stdout ? JSON.parse(run.stdout) : null) as AuditDoc, stderr: run.stderr };
+}
+
+const gcc: DpkgPackage = {
+  name: 'gcc-12',
+  version: '12.2.0-14',
+  files: [{ path: 'usr/bin/gcc-12', content: 'g'.repeat(3000) }],
+};
+const libcDev: DpkgPackage = {
+  name: 'libc6-dev',
+  version: '2.36-9',
+  files: [{ path: 'usr/include/stdio.h', content: 'h'.repeat(500) }],
+};
+const bash: DpkgPackage = {
+  name: 'bash',
+  version: '5.2-1',
+  files: [{ path: 'usr/bin/bash', content: 'b'.repeat(900) }],
+};
+const builder: ImageSpec = {
+  tags: ['example.com/builder:1'],
+  layers: [
+    { files: dpkgLayer([bash]) },
+    {
+      files: [
+        ...dpkgLayer([bash, gcc, libcDev]),
+        { path: 'usr/share/doc/gcc-12/changelog.gz', content: 'd'.repeat(700_000) },
+        { path: 'usr/share/doc/gcc-12/copyright', content: 'c'.repeat(900_000) },
+        { path: 'usr/share/man/man1/gcc.1.gz', content: 'm'.repeat(200_000) },
+        { path: 'usr/share/locale/de/LC_MESSAGES/gcc.mo', content: 'l'.repeat(200_000) },
+        { path: 'usr/share/locale/en_GB/LC_MESSAGES/gcc.mo', content: 'e'.repeat(500_000) },
+      ],
+    },
+  ],
+  history: [
+    { createdBy: '/bin/sh -c #(nop) ADD file:base in /' },
+    { createdBy: '/bin/sh -c apt-get install -y gcc-12' },
+  ],
+};
+
+describe('forbidPackages', () => {
+  it('fails on a forbidden package, naming it and its layer; exit 1', async () => {
+    const path = await write('builder.tar', [builder]);
+    const run = await audit([path, '--forbid-packages', 'dpkg:gcc*', 'npm:typescript']);
+    expect(run.code).toBe(1);
+    expect(run.doc.images[0]?.rules).toEqual(
+      [
+        {
+          name: 'forbidPackages',
+          value: 1,
+          status: 'fail',
+          note: 'found dpkg:gcc-12 (layer 1)',
+          limit: expect.anything() as unknown,
+          unit: 'packages',
+        },
+      ].map(({ limit: _l, unit: _u, ...r }) => expect.objectContaining(r) as unknown),
+    );
+  });
+
+  it('passes when nothing matches, and matches only the named ecosystem', async () => {
+    const path = await write('builder.tar', [builder]);
+    const ok = await audit([path, '--forbid-packages', 'npm:gcc*', 'apk:bash']);
+    expect(ok.code).toBe(0);
+    expect(ok.doc.images[0]?.rules[0]).toMatchObject({ status: 'pass', value: 0 });
+  });
+
+  it('warns or fails by level from the config, a bare glob matching any ecosystem', async () => {
+    const path = await write('app.tar', [debianApp]);
+    const config = join(dir, 'forbid.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ budgets: [{ forbidPackages: { warn: ['typescript', '*:@types/*'], fail: ['dpkg:gcc*'] } }] }),
+    );
+    const run = await audit([path, '--config', config]);
+    expect(run.code).toBe(0);
+    expect(run.doc.images[0]?.rules[0]).toMatchObject({
+      status: 'warn',
+      value: 2,
+      note: 'found npm:typescript (layer 2), npm:@types/node (layer 2)',
+    });
+  });
+
+  it('refuses a glob for an ecosystem it does not know: exit 2 naming the rule', async () => {
+    const path = await write('builder.tar', [builder]);
+    const run = await runCli(['audit', path, '--forbid-packages', 'rpm:gcc'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/forbidPackages: \["rpm:gcc"\] is not a package glob/);
+  });
+
+  it('skips for a report saved without packages, and checks one saved with --packages', async () => {
+    const path = await write('builder.tar', [builder]);
+    const bare = join(dir, 'bare.json');
+    writeFileSync(bare, (await runCli(['inspect', '--json', '--files', path])).stdout);
+    expect((await audit([bare, '--forbid-packages', 'dpkg:gcc*'])).doc.images[0]?.rules[0]).toMatchObject({
+      status: 'skip',
+    });
+    const saved = join(dir, 'saved.json');
+    writeFileSync(saved, (await runCli(['inspect', '--json', '--packages', path])).stdout);
+    const run = await audit([saved, '--forbid-packages', 'dpkg:gcc*']);
+    expect(run.code).toBe(1);
+    expect(run.doc.images[0]?.rules[0]).toMatchObject({ status: 'fail', note: 'found dpkg:gcc-12 (layer 1)' });
+  });
+});
+
+describe('package findings', () => {
+  it('BUILD_TOOLS_IN_IMAGE names compilers and -dev packages with their bytes and layer', async () => {
+    const run = await audit([await write('builder.tar', [builder])]);
+    const finding = run.doc.images[0]?.findings.find((f) => f.code === 'BUILD_TOOLS_IN_IMAGE');
+    expect(finding).toMatchObject({ bytes: 3000 + 500, layerIndex: 1 });
+    expect(finding?.message).toMatch(
+      /2 build tools and -dev packages .* layer 1 \(RUN apt-get install -y gcc-12\): gcc-12 \(3 kB\), libc6-dev \(1 kB\)/,
+    );
+  });
+
+  it('DEV_DEPENDENCIES names npm packages only the app devDependencies list', async () => {
+    const run = await audit([await write('app.tar', [debianApp])]);
+    const finding = run.doc.images[0]?.findings.find((f) => f.code === 'DEV_DEPENDENCIES');
+    expect(finding).toMatchObject({
+      bytes: npmSize(typescript) + npmSize(types),
+      layerIndex: 2,
+      paths: ['app/node_modules/typescript', 'app/node_modules/@types/node'],
+    });
+    expect(finding?.message).toMatch(/^app\/package\.json lists 2 packages only under devDependencies/);
+  });
+
+  it('DOCS_AND_MAN_PAGES counts docs, man pages and unused translations, not copyright or English', async () => {
+    const run = await audit([await write('builder.tar', [builder])]);
+    const finding = run.doc.images[0]?.findings.find((f) => f.code === 'DOCS_AND_MAN_PAGES');
+    expect(finding).toMatchObject({
+      bytes: 700_000 + 200_000 + 200_000,
+      layerIndex: 1,
+      paths: ['usr/share/doc/', 'usr/share/locale/', 'usr/share/man/'],
+    });
+  });
+
+  it('gives no package findings to an image without them', async () => {
+    const small: ImageSpec = {
+      tags: ['x:1'],
+      layers: [
+        { files: [...dpkgLayer([bash]), ...npmPackageFiles('srv', { name: 'left-pad', version: '1.3.0', files: [] })] },
+      ],
+    };
+    const codes = (await audit([await write('small.tar', [small])])).doc.images[0]?.findings.map((f) => f.code);
+    expect(codes).toEqual([]);
+  });
+});
+
+describe('the glob and folder helpers', () => {
+  it.each([
+    ['gcc*', 'gcc-12', true],
+    ['gcc*', 'libgcc-s1', false],
+    ['*-dev', 'libc6-dev', true],
+    ['*-dev', 'libc6-dev-i386', false],
+    ['g?c', 'gcc', true],
+    ['*', '', true],
+    ['a*b*c', 'aXbYc', true],
+    ['a*b*c', 'aXbYd', false],
+  ])('%s against %s is %s', (glob, text, expected) => {
+    expect(matchesWildcard(glob, text)).toBe(expected);
+  });
+
+  it('stays fast on a hostile name', () => {
+    const started = performance.now();
+    expect(matchesWildcard('*a*a*a*a*a*b', 'a'.repeat(200_000))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it.each([
+    ['usr/share/doc/x/README', 'usr/share/doc/'],
+    ['usr/share/doc/x/copyright', null],
+    ['usr/share/locale/de/LC_MESSAGES/x.mo', 'usr/share/locale/'],
+    ['usr/share/locale/C.UTF-8/x', null],
+    ['usr/share/locale/locale.alias', null],
+    ['usr/share/man/man1/ls.1.gz', 'usr/share/man/'],
+    ['usr/bin/ls', null],
+  ])('%s is under %s', (path, folder) => {
+    expect(docFolderOf(path)).toBe(folder);
+  });
+});

@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packagesOfImage, parseInspectJson, readArchive } from '../../src/index.js';
+import { runCli } from '../helpers/cli.js';
+import { buildArchive } from '../helpers/fixture-builder.js';
+import { alpine, debianApp, distroless } from '../helpers/package-specs.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'layerlens-cli-packages-'));
+async function archive(): Promise<string> {
+  const { bytes } = await buildArchive('docker25', [debianApp, alpine, distroless]);
+  const path = join(dir, 'packages.tar');
+  writeFileSync(path, bytes);
+  return path;
+}
+
+describe('layerlens inspect --packages', () => {
+  it('writes packages, unownedSize and the folders per image, and no database text', async () => {
+    const path = await archive();
+    const run = await runCli(['inspect', '--packages', '--json', path]);
+    expect(run.code).toBe(0);
+    const expected = (await readArchive(path, { keepMetadata: true })).images.map((image) => packagesOfImage(image));
+    const doc = JSON.parse(run.stdout) as { archives: { images: Record<string, unknown>[] }[] };
+    const images = doc.archives[0]?.images ?? [];
+    expect(
+      images.map((i) => ({
+        packages: i['packages'],
+        unownedSize: i['unownedSize'],
+        unownedByFolder: i['unownedByFolder'],
+        problems: i['packageProblems'],
+      })),
+    ).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(run.stdout).not.toContain('metadataFiles');
+    expect(run.stdout).not.toContain('Installed-Size');
+  });
+
+  it('reads a saved report back so packagesOfImage returns the saved list', async () => {
+    const path = await archive();
+    const run = await runCli(['inspect', '--packages', '--json', path]);
+    const reports = parseInspectJson(JSON.parse(run.stdout), 'saved.json');
+    const fromArchive = (await readArchive(path, { keepMetadata: true })).images.map((image) => packagesOfImage(image));
+    expect(reports[0]?.images.map((image) => packagesOfImage(image))).toEqual(fromArchive);
+  });
+
+  it('prints a table within 80 columns that adds up to the content size', async () => {
+    const run = await runCli(['inspect', '--packages', await archive()]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    const start = lines.findIndex((l) => l.trim().startsWith('packages ('));
+    const block = lines.slice(start, lines.findIndex((l, i) => i > start && l.trim().startsWith('content')) + 1);
+    expect(block.filter((l) => l.length > 80)).toEqual([]);
+    expect(block.join('\n')).toMatch(/typescript +5\.4\.5 +\d[\d.]* (B|kB) +2 +2/);
+    expect(block.join('\n')).toMatch(/npm +4 /);
+    expect(block.at(-2)).toMatch(/^ {4}final tree 10\.4 kB = 8\.51 kB owned \+ 1\.84 kB unowned$/);
+    expect(block.at(-1)).toMatch(/^ {4}content 13\.5 kB = final tree \+ 3\.12 kB hidden by later layers$/);
+    expect(run.stdout).toMatch(/libssl3 +3\.0\.11-1 +6\.14 MB\* +-/);
+    expect(run.stdout).toContain('* Installed-Size declared by the database');
+  });
+
+  it('draws a size-by-package view in the HTML report', async () => {
+    const out = join(dir, 'report.html');
+    const run = await runCli(['inspect', '--packages', '--html', out, await archive()]);
+    expect(run.code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<h2 id="packages-h">Size by package</h2>');
+    expect(html).toMatch(/<td>npm: typescript<\/td><td>5\.4\.5<\/td>/);
+    expect(html).toMatch(/<td>dpkg: libssl3 \*<\/td>/);
+  });
+});

@@ -1,0 +1,176 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { packagesOfImage, readArchive, type ImagePackages } from '../../src/index.js';
+import { buildArchive, type ImageSpec } from '../helpers/fixture-builder.js';
+import { appPackageJson, dpkgList, dpkgStatus } from '../helpers/package-metadata.js';
+import {
+  alpine,
+  coreutils,
+  curl,
+  debianApp,
+  debug,
+  distroless,
+  express,
+  len,
+  libc,
+  npmSize,
+  pipSize,
+  stale,
+  types,
+  typescript,
+} from '../helpers/package-specs.js';
+import { ODD_CHUNK_SIZES, chunked } from '../helpers/streams.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'layerlens-packages-'));
+async function read(spec: ImageSpec, how: 'stream' | 'file' | 'metadata-only' = 'stream') {
+  const { bytes: archive } = await buildArchive('docker-classic', [spec]);
+  if (how === 'stream') return readArchive(Readable.from([archive]), { keepMetadata: true });
+  const path = join(dir, `${how}-${String(spec.tags?.[0]).replace(/\W/g, '_')}.tar`);
+  writeFileSync(path, archive);
+  return readArchive(path, { keepMetadata: true, verify: how === 'file' });
+}
+
+const packagesOf = async (
+  spec: ImageSpec,
+  how: 'stream' | 'file' | 'metadata-only' = 'stream',
+): Promise<ImagePackages> => {
+  const report = await read(spec, how);
+  const image = report.images[0];
+  if (!image) throw new Error('no image');
+  return packagesOfImage(image);
+};
+
+describe('packagesOfImage', () => {
+  it('sizes dpkg, npm and pip packages by their files in the final tree, with versions and layers', async () => {
+    const result = await packagesOf(debianApp);
+    expect(result.packages).toEqual([
+      {
+        ecosystem: 'npm',
+        name: 'typescript',
+        version: '5.4.5',
+        size: npmSize(typescript),
+        fileCount: 2,
+        layerIndex: 2,
+      },
+      { ecosystem: 'pip', name: 'requests', version: '2.31.0', size: pipSize, fileCount: 4, layerIndex: 3 },
+      {
+        ecosystem: 'dpkg',
+        name: 'libc6',
+        version: '2.36-9+deb12u4',
+        size: 1000 + len('libc.so.6'),
+        fileCount: 2,
+        layerIndex: 0,
+      },
+      { ecosystem: 'dpkg', name: 'coreutils', version: '9.1-1', size: 500, fileCount: 1, layerIndex: 0 },
+      { ecosystem: 'dpkg', name: 'curl', version: '7.88.1-10', size: 300, fileCount: 1, layerIndex: 1 },
+      { ecosystem: 'npm', name: 'express', version: '4.19.2', size: npmSize(express), fileCount: 2, layerIndex: 2 },
+      { ecosystem: 'npm', name: '@types/node', version: '20.11.0', size: npmSize(types), fileCount: 2, layerIndex: 2 },
+      {
+        ecosystem: 'npm',
+        name: 'debug',
+        version: '2.6.9',
+        size: npmSize(debug, 'app/node_modules/express'),
+        fileCount: 2,
+        layerIndex: 2,
+      },
+    ]);
+    expect(result.problems).toEqual([]);
+  });
+
+  it('leaves out a package whose status entry and files an upper layer removed', async () => {
+    const names = (await packagesOf(debianApp)).packages.map((p) => p.name);
+    expect(names).not.toContain('gcc-12');
+    expect(names).not.toContain('old-tool'); // Status: deinstall ok config-files
+  });
+
+  it('counts what no package owns by top folder, so everything adds up to the final tree', async () => {
+    const report = await read(debianApp);
+    const image = report.images[0];
+    if (!image) throw new Error('no image');
+    const result = packagesOfImage(image);
+    const statusSize = len(dpkgStatus([libc, coreutils, curl, stale]));
+    const lists = len(dpkgList(libc)) + len(dpkgList(coreutils)) + len(dpkgList(curl));
+    const appJson = len(appPackageJson({ express: '^4' }, { typescript: '^5', '@types/node': '^20' }));
+    expect(result.unownedByFolder).toEqual([
+      { folder: 'var/lib/', size: statusSize + lists },
+      { folder: 'app/', size: appJson + 80 },
+      { folder: 'etc/', size: 10 },
+    ]);
+    const owned = result.packages.reduce((sum, p) => sum + p.size, 0);
+    const { overlayOfImage } = await import('../../src/layer/overlay.js');
+    expect(owned + result.unownedSize).toBe(overlayOfImage(image).visibleSize);
+  });
+
+  it('reads apk installed databases', async () => {
+    const result = await packagesOf(alpine);
+    expect(result.packages).toEqual([
+      {
+        ecosystem: 'apk',
+        name: 'busybox',
+        version: '1.36.1-r15',
+        size: 900 + len('/bin/busybox'),
+        fileCount: 2,
+        layerIndex: 0,
+      },
+      { ecosystem: 'apk', name: 'musl', version: '1.2.4-r2', size: 700, fileCount: 1, layerIndex: 0 },
+    ]);
+    expect(result.unownedByFolder.map((f) => f.folder)).toEqual(['lib/', 'etc/']);
+  });
+
+  it('gives distroless status.d packages their declared Installed-Size', async () => {
+    const result = await packagesOf(distroless);
+    expect(result.packages).toEqual([
+      {
+        ecosystem: 'dpkg',
+        name: 'libssl3',
+        version: '3.0.11-1',
+        size: 6000 * 1024,
+        fileCount: 0,
+        layerIndex: 0,
+        declared: true,
+      },
+    ]);
+    expect(result.unownedSize).toBe(600 + (result.unownedByFolder.find((f) => f.folder === 'var/lib/')?.size ?? 0));
+  });
+
+  it.each([alpine, debianApp, distroless])('gives the same packages on all three read paths (%#)', async (spec) => {
+    const byStream = await packagesOf(spec, 'stream');
+    expect(await packagesOf(spec, 'file')).toEqual(byStream);
+    expect(await packagesOf(spec, 'metadata-only')).toEqual(byStream);
+  });
+
+  it.each(ODD_CHUNK_SIZES)('gives the same packages when the archive arrives in %i-byte chunks', async (size) => {
+    const { bytes: archive } = await buildArchive('oci', [debianApp]);
+    const report = await readArchive(chunked(archive, size), { keepMetadata: true });
+    const image = report.images[0];
+    if (!image) throw new Error('no image');
+    expect(packagesOfImage(image)).toEqual(await packagesOf(debianApp));
+  });
+});
+
+const root = resolve(import.meta.dirname, '../..');
+const dist = join(root, 'dist/index.js');
+describe.skipIf(!existsSync(dist))('package metadata on worker threads (built dist/)', () => {
+  it('gives the same packages as the main thread', async () => {
+    const { bytes: archive } = await buildArchive('docker25', [debianApp]);
+    const path = join(dir, 'workers.tar');
+    writeFileSync(path, archive);
+    const script = `
+      import { readArchive, packagesOfImage } from ${JSON.stringify(dist)};
+      const path = ${JSON.stringify(path)};
+      const a = await readArchive(path, { workers: 2, workerThreshold: 0, keepMetadata: true });
+      const b = await readArchive(path, { workers: 0, keepMetadata: true });
+      const pa = packagesOfImage(a.images[0]);
+      process.stdout.write(JSON.stringify({ same: JSON.stringify(pa) === JSON.stringify(packagesOfImage(b.images[0])), count: pa.packages.length }));
+    `;
+    const scriptPath = join(dir, 'workers.mjs');
+    writeFileSync(scriptPath, script);
+    const run = spawnSync(process.execPath, [scriptPath], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ same: true, count: 8 });
+  });
+});
