@@ -135,6 +135,38 @@ describe.skipIf(!existsSync(dist))('worker threads (built dist/)', () => {
     },
   );
 
+  it.skipIf(!existsSync(real))(
+    'read the broken corpus archives from a stream on a worker with the same report or error',
+    () => {
+      const script = `
+        import { readFileSync, readdirSync } from 'node:fs';
+        import { Readable } from 'node:stream';
+        import { readArchive } from ${JSON.stringify(dist)};
+        const dir = ${JSON.stringify(real)};
+        const out = {};
+        for (const name of readdirSync(dir).filter((f) => f.startsWith('broken.') && !f.endsWith('.json'))) {
+          const bytes = readFileSync(dir + '/' + name);
+          const run = async (options) => {
+            try {
+              return JSON.stringify(await readArchive(Readable.from([bytes]), { label: 'x', ...options }));
+            } catch (error) {
+              return 'throws ' + error.code + ' ' + error.message;
+            }
+          };
+          out[name] = (await run({ workers: 0 })) === (await run({ workerThreshold: 0 }));
+        }
+        process.stdout.write(JSON.stringify(out));
+      `;
+      const scriptPath = join(dir, 'broken-stream.mjs');
+      writeFileSync(scriptPath, script);
+      const run = spawnSync(process.execPath, [scriptPath], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      const same = JSON.parse(run.stdout) as Record<string, boolean>;
+      expect(Object.keys(same).length).toBeGreaterThan(5);
+      expect(Object.entries(same).filter(([, equal]) => !equal)).toEqual([]);
+    },
+  );
+
   it('reads stdin redirected from a file like the file itself', () => {
     const path = join(fixtures, 'app-v2.oci.tar');
     const bin = join(root, 'bin/layerlens.js');
