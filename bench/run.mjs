@@ -58,8 +58,8 @@ async function main() {
   console.error(`generating inputs in ${dir} (scale ${scale}) ...`);
   const t0 = Date.now();
   const withZstd = hasCommand('zstd');
-  if (!withZstd) console.error('yardstick tool missing: zstd (apt-get install zstd); skipping (e) zstd layers');
-  const { a, b, d, dLayers, e, eLayers } = await generateInputs(dir, scale, { withZstd });
+  if (!withZstd) console.error('yardstick tool missing: zstd (apt-get install zstd); skipping (f) zstd layers');
+  const { a, b, d, dLayers, e, f, fLayers } = await generateInputs(dir, scale, { withZstd });
   const c = join(dir, 'c-docker-save-gzip.tar.gz');
   await pipeline(createReadStream(a), createGzip({ level: 1 }), createWriteStream(c));
   console.error(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -93,11 +93,11 @@ async function main() {
       yardText: 'openssl + gzip -dc | openssl',
     },
   ];
-  if (e) {
+  if (f) {
     cases.push({
-      name: '(e) OCI layout, zstd layers',
-      file: e,
-      yard: `openssl dgst -sha256 ${sh(e)} && zstd -dc ${sh(eLayers)} | openssl dgst -sha256`,
+      name: '(f) OCI layout, zstd layers',
+      file: f,
+      yard: `openssl dgst -sha256 ${sh(f)} && zstd -dc ${sh(fLayers)} | openssl dgst -sha256`,
       yardText: 'openssl + zstd -dc | openssl',
     });
   }
@@ -108,7 +108,41 @@ async function main() {
     const yard = time(item.yard);
     for (const node of nodes) measureInput(item, size, yard, node, rows);
   }
+  for (const node of nodes) measurePackages(e, node, rows);
   printTable(rows);
+}
+
+/** Issue 9: what --packages costs, as a ratio to plain inspect --json taken in the same run. */
+function measurePackages(e, node, rows) {
+  const inspect = inspectWith(node);
+  const version = nodeVersion(node);
+  const size = statSync(e).size;
+  const plain = time(`${inspect(sh(e))} > /dev/null`);
+  const withPackages = time(`${inspect(`--packages ${sh(e)}`)} > /dev/null`);
+  const input = '(e) docker save, dpkg + npm + pip metadata, 55k files';
+  rows.push({
+    input,
+    node: version,
+    how: 'verify, by path',
+    size,
+    seconds: plain.seconds,
+    yard: plain.seconds,
+    yardText: 'itself',
+    rss: plain.rss,
+  });
+  rows.push({
+    input,
+    node: version,
+    how: '--packages, by path',
+    size,
+    seconds: withPackages.seconds,
+    yard: plain.seconds,
+    yardText: 'inspect --json',
+    rss: withPackages.rss,
+  });
+  console.error(
+    `${input} ${version} --packages: ${withPackages.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s`,
+  );
 }
 
 function measureInput(item, size, yard, node, rows) {
