@@ -1,8 +1,10 @@
 // npm run bench: layerlens against the physical yardstick (openssl dgst -sha256 on the same
-// bytes; gzip -dc | openssl for compressed data), medians of several runs, peak RSS.
-// BENCH_SCALE=0.1 shrinks the inputs for a quick look; BENCH_RUNS sets the runs per cell.
-// The fleet row (share --json over 5,000, 20,000 and 100,000 generated image reports) runs alone
-// with BENCH_ONLY=fleet; FLEET_SIZES=5000,20000 picks other sizes.
+// bytes; gzip -dc | openssl or zstd -dc | openssl for compressed data), medians of several
+// runs, peak RSS. BENCH_SCALE=0.1 shrinks the inputs for a quick look; BENCH_RUNS sets the
+// runs per cell; BENCH_NODE lists the node binaries to run layerlens with, comma-separated
+// (default: this one), e.g. BENCH_NODE=node,/opt/node24/bin/node. BENCH_ONLY=fleet runs the
+// fleet row alone (share --json over 5,000, 20,000 and 100,000 generated image reports;
+// FLEET_SIZES=5000,20000 picks other sizes); BENCH_ONLY=diff runs the diff row alone.
 import { spawnSync, execFileSync } from 'node:child_process';
 import {
   closeSync,
@@ -27,6 +29,9 @@ const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'bin/layerlens.js');
 const hasTime = existsSync('/usr/bin/time');
 const dir = mkdtempSync(join(tmpdir(), 'layerlens-bench-'));
+const nodes = (process.env.BENCH_NODE ?? process.execPath).split(',').filter(Boolean);
+const nodeVersion = (bin) => execFileSync(bin, ['--version']).toString().trim();
+const hasCommand = (name) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
@@ -50,6 +55,7 @@ function time(command, { stdin = null, runs: count = runs } = {}) {
 }
 
 const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+const inspectWith = (node) => (flags) => `${sh(node)} ${sh(cli)} inspect --json -q ${flags}`;
 
 /** `diff OLD NEW` against inspecting both (the target: at most 1.2x). */
 async function diffRows(rows) {
@@ -66,9 +72,10 @@ async function diffRows(rows) {
     seconds: median(diffRuns.map((r) => r.seconds)),
     rss: Math.max(...diffRuns.map((r) => r.rss ?? 0)) || null,
   };
-  console.error(`(e) diff: ${diff.seconds.toFixed(2)} s vs inspect both ${both.seconds.toFixed(2)} s`);
+  console.error(`(g) diff: ${diff.seconds.toFixed(2)} s vs inspect both ${both.seconds.toFixed(2)} s`);
   rows.push({
-    input: '(e) two docker saves, 2 of 4 layers shared',
+    input: '(g) two docker saves, 2 of 4 layers shared',
+    node: nodeVersion(process.execPath),
     how: 'diff OLD NEW',
     size: statSync(old).size + statSync(next).size,
     seconds: diff.seconds,
@@ -152,7 +159,7 @@ async function main() {
   if (only === 'diff') {
     const rows = [];
     await diffRows(rows);
-    printRows(rows);
+    printTable(rows);
     return;
   }
   if (only !== 'fleet') await archives();
@@ -162,22 +169,26 @@ async function main() {
 async function archives() {
   console.error(`generating inputs in ${dir} (scale ${scale}) ...`);
   const t0 = Date.now();
-  const { a, b, d, dLayers, e } = await generateInputs(dir, scale);
+  const withZstd = hasCommand('zstd');
+  if (!withZstd) console.error('yardstick tool missing: zstd (apt-get install zstd); skipping (f) zstd layers');
+  const { a, b, d, dLayers, e, f, fLayers } = await generateInputs(dir, scale, { withZstd });
   const c = join(dir, 'c-docker-save-gzip.tar.gz');
   await pipeline(createReadStream(a), createGzip({ level: 1 }), createWriteStream(c));
   console.error(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
-  const inspect = (flags) => `node ${sh(cli)} inspect --json -q ${flags}`;
   const cases = [
     {
       name: '(a) docker save, 4 large layers',
       file: a,
+      pipe: true,
+      metadata: true,
       yard: `openssl dgst -sha256 ${sh(a)}`,
       yardText: 'openssl dgst -sha256',
     },
     {
       name: '(b) docker save, 220k small files',
       file: b,
+      metadata: true,
       yard: `openssl dgst -sha256 ${sh(b)}`,
       yardText: 'openssl dgst -sha256',
     },
@@ -194,15 +205,69 @@ async function archives() {
       yardText: 'openssl + gzip -dc | openssl',
     },
   ];
+  if (f) {
+    cases.push({
+      name: '(f) OCI layout, zstd layers',
+      file: f,
+      yard: `openssl dgst -sha256 ${sh(f)} && zstd -dc ${sh(fLayers)} | openssl dgst -sha256`,
+      yardText: 'openssl + zstd -dc | openssl',
+    });
+  }
   const rows = [];
   for (const item of cases) {
     const size = statSync(item.file).size;
+    // The yardstick is timed once per input; each node's rows are compared with it.
     const yard = time(item.yard);
+    for (const node of nodes) measureInput(item, size, yard, node, rows);
+  }
+  for (const node of nodes) measurePackages(e, node, rows);
+  await diffRows(rows);
+  printTable(rows);
+}
+
+/** Issue 9: what --packages costs, as a ratio to plain inspect --json taken in the same run. */
+function measurePackages(e, node, rows) {
+  const inspect = inspectWith(node);
+  const version = nodeVersion(node);
+  const size = statSync(e).size;
+  const plain = time(`${inspect(sh(e))} > /dev/null`);
+  const withPackages = time(`${inspect(`--packages ${sh(e)}`)} > /dev/null`);
+  const input = '(e) docker save, dpkg + npm + pip metadata, 55k files';
+  rows.push({
+    input,
+    node: version,
+    how: 'verify, by path',
+    size,
+    seconds: plain.seconds,
+    yard: plain.seconds,
+    yardText: 'itself',
+    rss: plain.rss,
+  });
+  rows.push({
+    input,
+    node: version,
+    how: '--packages, by path',
+    size,
+    seconds: withPackages.seconds,
+    yard: plain.seconds,
+    yardText: 'inspect --json',
+    rss: withPackages.rss,
+  });
+  console.error(
+    `${input} ${version} --packages: ${withPackages.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s`,
+  );
+}
+
+function measureInput(item, size, yard, node, rows) {
+  const inspect = inspectWith(node);
+  const version = nodeVersion(node);
+  {
     const measure = (label, command, stdin, own = null) => {
       const result = time(command, { stdin });
       const against = own ?? { seconds: yard.seconds, text: item.yardText };
       rows.push({
         input: item.name,
+        node: version,
         how: label,
         size,
         seconds: result.seconds,
@@ -210,11 +275,13 @@ async function archives() {
         yardText: against.text,
         rss: result.rss,
       });
-      console.error(`${item.name} ${label}: ${result.seconds.toFixed(2)} s vs ${against.seconds.toFixed(2)} s`);
+      console.error(
+        `${item.name} ${version} ${label}: ${result.seconds.toFixed(2)} s vs ${against.seconds.toFixed(2)} s`,
+      );
     };
     measure('verify, by path', `${inspect(sh(item.file))} > /dev/null`, null);
     measure('verify, stdin (file redirect)', `${inspect('-')} > /dev/null`, item.file);
-    if (item.file === a) {
+    if (item.pipe) {
       // Through a pipe both sides wait on the pipe: the yardstick reads through one too.
       const piped = time(`cat ${sh(item.file)} | openssl dgst -sha256`);
       measure('verify, stdin pipe (cat |)', `cat ${sh(item.file)} | ${inspect('-')} > /dev/null`, null, {
@@ -222,50 +289,32 @@ async function archives() {
         text: 'cat | openssl dgst -sha256',
       });
     }
-    if (process.env.BENCH_SKIP_METADATA !== '1' && (item.file === a || item.file === b))
+    if (process.env.BENCH_SKIP_METADATA !== '1' && item.metadata)
       measure('metadata only (--no-verify), by path', `${inspect(`--no-verify ${sh(item.file)}`)} > /dev/null`, null);
   }
-  // Issue 9: what --packages costs, as a ratio to plain inspect --json taken in the same run.
-  {
-    const size = statSync(e).size;
-    const plain = time(`${inspect(sh(e))} > /dev/null`);
-    const withPackages = time(`${inspect(`--packages ${sh(e)}`)} > /dev/null`);
-    const input = '(e) docker save, dpkg + npm + pip metadata, 55k files';
-    rows.push({
-      input,
-      how: 'verify, by path',
-      size,
-      seconds: plain.seconds,
-      yard: plain.seconds,
-      yardText: 'itself',
-      rss: plain.rss,
-    });
-    rows.push({
-      input,
-      how: '--packages, by path',
-      size,
-      seconds: withPackages.seconds,
-      yard: plain.seconds,
-      yardText: 'inspect --json',
-      rss: withPackages.rss,
-    });
-    console.error(`${input} --packages: ${withPackages.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s`);
-  }
-  await diffRows(rows);
-  printRows(rows);
 }
 
-function printRows(rows) {
-  const machine = machineText();
-  console.log(`\nlayerlens bench, ${new Date().toISOString().slice(0, 10)}, ${machine}; medians of ${runs} runs\n`);
-  console.log('| input | size | mode | layerlens | yardstick | ratio | throughput | peak RSS |');
-  console.log('| --- | ---: | --- | ---: | --- | ---: | ---: | ---: |');
+function printTable(rows) {
+  const load = readLoad();
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${execFileSync('openssl', ['version']).toString().trim()}`;
+  console.log(
+    `\nlayerlens bench, ${new Date().toISOString().slice(0, 10)}, ${machine}; medians of ${runs} runs; load average at the end ${load}\n`,
+  );
+  console.log('| input | size | node | mode | layerlens | yardstick | ratio | throughput | peak RSS |');
+  console.log('| --- | ---: | --- | --- | ---: | --- | ---: | ---: | ---: |');
   const cell = (text) => text.replace(/\|/g, '\\|');
   for (const r of rows) {
     console.log(
-      `| ${r.input} | ${mb(r.size)} | ${cell(r.how)} | ${r.seconds.toFixed(2)} s | ${r.yard.toFixed(2)} s (${cell(r.yardText)}) | ${(r.seconds / r.yard).toFixed(2)}x | ${mb(r.size / r.seconds)}/s | ${r.rss === null ? 'n/a' : `${(r.rss / 1024).toFixed(0)} MB`} |`,
+      `| ${r.input} | ${mb(r.size)} | ${r.node} | ${cell(r.how)} | ${r.seconds.toFixed(2)} s | ${r.yard.toFixed(2)} s (${cell(r.yardText)}) | ${(r.seconds / r.yard).toFixed(2)}x | ${mb(r.size / r.seconds)}/s | ${r.rss === null ? 'n/a' : `${(r.rss / 1024).toFixed(0)} MB`} |`,
     );
   }
+}
+
+/** The 1, 5 and 15 minute load averages: how busy the shared machine was. */
+function readLoad() {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 }
 
 try {

@@ -65,7 +65,8 @@ class ContentProbe {
       this.route(chunk);
       return;
     }
-    this.head.push(chunk);
+    // A copy: the caller may refill its buffer (and a decoder its window) after this call.
+    this.head.push(Buffer.from(chunk));
     this.headLength += chunk.length;
     if (this.headLength >= SNIFF_BYTES) this.decide();
   }
@@ -132,13 +133,22 @@ export class BlobReader {
     this.probe = new ContentProbe(options);
   }
 
+  /** Bytes decoders have produced so far (decompressed, and gzip estimates): each a fresh buffer. */
+  get decodedSize(): number {
+    return (this.uncompressedHash ? this.uncompressedSize : 0) + this.estimatedSize;
+  }
+
+  /**
+   * Reads the next bytes. The reader keeps no reference to `chunk` once the returned promise
+   * resolves (or at once when there is none), so the caller may reuse its buffer.
+   */
   write(chunk: Buffer): Promise<void> | undefined {
     this.storedSize += chunk.length;
     if (this.sniffed) {
       this.storedHash?.update(chunk);
       return this.route(chunk);
     }
-    this.head.push(chunk);
+    this.head.push(Buffer.from(chunk));
     this.headLength += chunk.length;
     if (this.headLength < SNIFF_BYTES) return undefined;
     return this.decide();

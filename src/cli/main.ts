@@ -1,10 +1,22 @@
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { CONFIG_FILE } from '../audit/config.js';
 import { InputError, UsageError } from '../model/errors.js';
 import { DEFAULT_JSON_CAP, MATRIX_MAX_IMAGES } from '../model/limits.js';
+import type { AuditArgs } from './audit.js';
+import type { DiffArgs } from './diff.js';
 import { EXIT } from './exit-codes.js';
+import type { InspectArgs } from './inspect.js';
 import type { CliIo } from './io.js';
+import { quickCommand } from './quick-args.js';
+import type { ShareArgs } from './share.js';
 import { packageVersion } from './version.js';
+
+/** A command line, parsed: what runs, with what. */
+export type Command =
+  | { readonly name: 'inspect'; readonly args: InspectArgs }
+  | { readonly name: 'share'; readonly args: ShareArgs }
+  | { readonly name: 'audit'; readonly args: AuditArgs }
+  | { readonly name: 'diff'; readonly args: DiffArgs };
 
 /** Budget flags, in the spelling of layerlens.config.json. */
 const FLAG_RULES = [
@@ -53,6 +65,55 @@ function stdinAware(value: unknown): string[] {
  * The whole CLI: parse `argv`, run one command, return the exit code. Never exits the process.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  // The common plain command lines skip yargs, which costs more to load than a metadata-only read.
+  const command = quickCommand(argv) ?? (await parseCommand(argv, io));
+  if (typeof command === 'number') return command;
+  try {
+    return await runCommand(command, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`layerlens: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof InputError) {
+      io.stderr.write(`layerlens: ${error.message}\n`);
+      return EXIT.input;
+    }
+    io.stderr.write(
+      `layerlens: internal error (a bug; please report it with this trace):\n${(error as Error).stack ?? String(error)}\n`,
+    );
+    return EXIT.bug;
+  }
+}
+
+/** Each command's modules load only when it runs: startup is part of every CI step. */
+async function runCommand(command: Command, io: CliIo): Promise<number> {
+  switch (command.name) {
+    case 'inspect': {
+      const { runInspect } = await import('./inspect.js');
+      return runInspect(command.args, io);
+    }
+    case 'share': {
+      const { runShare } = await import('./share.js');
+      return runShare(command.args, io);
+    }
+    case 'audit': {
+      const { runAudit } = await import('./audit.js');
+      return runAudit(command.args, io);
+    }
+    case 'diff': {
+      const { runDiff } = await import('./diff.js');
+      return runDiff(command.args, io);
+    }
+  }
+}
+
+/**
+ * Parses with yargs (strict, with --help and examples): the command, or the exit code when
+ * the line was --help (printed) or wrong (the reason printed).
+ */
+export async function parseCommand(argv: readonly string[], io: CliIo): Promise<Command | number> {
+  const { default: yargs } = await import('yargs');
   const parsed: { error: Error | null; output: string } = { error: null, output: '' };
   const parser = yargs()
     .scriptName('layerlens')
@@ -292,106 +353,85 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(`${output}\n`);
     return EXIT.ok;
   }
-  try {
-    const command = String(args._[0]);
-    switch (command) {
-      case 'inspect': {
-        // Each command's modules load only when it runs: startup is part of every CI step.
-        const { runInspect } = await import('./inspect.js');
-        return await runInspect(
-          {
-            archives: stdinAware(args['archives']),
-            json: args['json'] === true || args['format'] === 'json',
-            ndjson: args['format'] === 'ndjson' && args['json'] !== true,
-            files: args['files'] === true,
-            hash: args['hash'] === true,
-            platform: args['platform'] as string | undefined,
-            image: args['image'] as string | undefined,
-            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
-            quiet: args['quiet'] === true,
-            tree: args['tree'] === true,
-            verify: args['verify'] !== false,
-            html: args['html'] as string | undefined,
-            treeDepth: Number(args['treeDepth'] ?? 3),
-            packages: args['packages'] === true,
-          },
-          io,
-        );
-      }
-      case 'share': {
-        const { runShare } = await import('./share.js');
-        return await runShare(
-          {
-            inputs: stdinAware(args['inputs']),
-            have: stdinAware(args['have']),
-            by: args['by'] === 'chain' ? 'chainId' : 'diffId',
-            format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
-            estimateCompressed: args['estimateCompressed'] === true,
-            verify: args['verify'] === true,
-            html: args['html'] as string | undefined,
-            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
-            quiet: args['quiet'] === true,
-            keepGoing: args['keepGoing'] === true,
-            matrix: args['matrix'] === true,
-          },
-          io,
-        );
-      }
-      case 'audit': {
-        const { runAudit } = await import('./audit.js');
-        return await runAudit(
-          {
-            inputs: stdinAware(args['inputs']),
-            baseline: stdinAware(args['baseline']),
-            config: args['config'] as string | undefined,
-            diveCi: args['diveCi'] as string | undefined,
-            format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown' | 'junit'),
-            junit: args['junit'] as string | undefined,
-            markdown: args['markdown'] as string | undefined,
-            html: args['html'] as string | undefined,
-            flagRules: flagRules(args),
-            ignore: stdinAware(args['ignore']),
-            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
-            quiet: args['quiet'] === true,
-            keepGoing: args['keepGoing'] === true,
-          },
-          io,
-        );
-      }
-      case 'diff': {
-        const { runDiff } = await import('./diff.js');
-        const [from = '', to = ''] = stdinAware([args['old'], args['new']]);
-        return await runDiff(
-          {
-            from,
-            to,
-            // Given twice, yargs collects the values in an array.
-            image: [args['image']].flat().filter((v): v is string => typeof v === 'string'),
-            platform: args['platform'] as string | undefined,
-            format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
-            html: args['html'] as string | undefined,
-            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
-            quiet: args['quiet'] === true,
-            verify: args['verify'] === true,
-          },
-          io,
-        );
-      }
-      default:
-        throw new UsageError(`unknown command ${command}`);
+  const command = String(args._[0]);
+  switch (command) {
+    case 'inspect':
+      return {
+        name: 'inspect',
+        args: {
+          archives: stdinAware(args['archives']),
+          json: args['json'] === true || args['format'] === 'json',
+          ndjson: args['format'] === 'ndjson' && args['json'] !== true,
+          files: args['files'] === true,
+          hash: args['hash'] === true,
+          platform: args['platform'] as string | undefined,
+          image: args['image'] as string | undefined,
+          maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+          quiet: args['quiet'] === true,
+          tree: args['tree'] === true,
+          verify: args['verify'] !== false,
+          html: args['html'] as string | undefined,
+          treeDepth: Number(args['treeDepth'] ?? 3),
+          packages: args['packages'] === true,
+        },
+      };
+    case 'share':
+      return {
+        name: 'share',
+        args: {
+          inputs: stdinAware(args['inputs']),
+          have: stdinAware(args['have']),
+          by: args['by'] === 'chain' ? 'chainId' : 'diffId',
+          format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
+          estimateCompressed: args['estimateCompressed'] === true,
+          verify: args['verify'] === true,
+          html: args['html'] as string | undefined,
+          maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+          quiet: args['quiet'] === true,
+          keepGoing: args['keepGoing'] === true,
+          matrix: args['matrix'] === true,
+        },
+      };
+    case 'audit':
+      return {
+        name: 'audit',
+        args: {
+          inputs: stdinAware(args['inputs']),
+          baseline: stdinAware(args['baseline']),
+          config: args['config'] as string | undefined,
+          diveCi: args['diveCi'] as string | undefined,
+          format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown' | 'junit'),
+          junit: args['junit'] as string | undefined,
+          markdown: args['markdown'] as string | undefined,
+          html: args['html'] as string | undefined,
+          flagRules: flagRules(args),
+          ignore: stdinAware(args['ignore']),
+          maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+          quiet: args['quiet'] === true,
+          keepGoing: args['keepGoing'] === true,
+        },
+      };
+    case 'diff': {
+      const [from = '', to = ''] = stdinAware([args['old'], args['new']]);
+      return {
+        name: 'diff',
+        args: {
+          from,
+          to,
+          // Given twice, yargs collects the values in an array.
+          image: [args['image']].flat().filter((v): v is string => typeof v === 'string'),
+          platform: args['platform'] as string | undefined,
+          format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
+          html: args['html'] as string | undefined,
+          maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+          quiet: args['quiet'] === true,
+          verify: args['verify'] === true,
+        },
+      };
     }
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`layerlens: ${error.message}\n`);
+    default:
+      // strict() and demandCommand() leave no other command.
+      io.stderr.write(`layerlens: unknown command ${command}\n`);
       return EXIT.usage;
-    }
-    if (error instanceof InputError) {
-      io.stderr.write(`layerlens: ${error.message}\n`);
-      return EXIT.input;
-    }
-    io.stderr.write(
-      `layerlens: internal error (a bug; please report it with this trace):\n${(error as Error).stack ?? String(error)}\n`,
-    );
-    return EXIT.bug;
   }
 }
