@@ -14,6 +14,8 @@ const saved = join(root, '.package.json.before-pack');
 
 const step = process.argv[2];
 if (step === 'prepack') {
+  // A pack that failed before postpack left the stripped package.json: start from the original.
+  if (existsSync(saved)) renameSync(saved, manifest);
   // From scratch, so no output of a deleted or renamed module is shipped.
   rmSync(join(root, 'dist'), { recursive: true, force: true });
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {

@@ -11,7 +11,7 @@ export type {
 export type { FileRecord, LayerContents } from './layer/layer-contents.js';
 export type { HistoryStep } from './model/config.js';
 export { type Digest, parseDigest, chainIds, shortDigest } from './model/digest.js';
-export { MediaType, type Compression } from './model/media-type.js';
+export { MediaType, type ArchiveCompression, type Compression } from './model/media-type.js';
 export { InputError, InputErrorCode, UsageError } from './model/errors.js';
 export { ProblemCode, type Problem, type Severity, hasErrors } from './model/problem.js';
 export { whiteoutKindOf, whiteoutTarget, type WhiteoutKind } from './layer/whiteout.js';

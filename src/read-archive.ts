@@ -2,6 +2,7 @@ import { escapeControl } from './archive/entry-path.js';
 import { openInput, type ArchiveInput, type OpenOptions } from './archive/open-input.js';
 import { walkArchive, type ArchiveWalk } from './archive/walk-archive.js';
 import { walkArchiveFile } from './archive/walk-file.js';
+import { walkFolder } from './archive/walk-folder.js';
 import { BlobWorkerPool } from './archive/worker-pool.js';
 import { BlobStore, parseJsonEntry } from './format/blob-store.js';
 import type { FormatContext } from './format/context.js';
@@ -29,10 +30,11 @@ export interface ReadOptions extends OpenOptions {
   readonly keepMetadata?: boolean;
   /**
    * Hash every byte and check digests and diff ids (default true). False reads metadata only:
-   * on a regular uncompressed file layer contents are skipped by seeking; streams are verified anyway.
+   * on a regular uncompressed file or a folder, layer contents are skipped by seeking; streams
+   * are verified anyway.
    */
   readonly verify?: boolean;
-  /** Worker threads for large blobs of a regular file (default: one per core; 0: none). */
+  /** Worker threads for large blobs of a regular file or folder (default: one per core; 0: none). */
   readonly workers?: number;
   /** Blobs at least this large go to a worker (default 8 MiB). */
   readonly workerThreshold?: number;
@@ -66,26 +68,25 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
   };
   const verify = opened.kind === 'stream' || (options.verify ?? true);
   let walk: ArchiveWalk;
-  if (opened.kind === 'file') {
+  if (opened.kind === 'stream') {
+    walk = await walkArchive(opened.tar, blobOptions, escapeControl(label));
+  } else {
     const pool = verify && options.workers !== 0 ? BlobWorkerPool.create(options.workers) : null;
+    const fileOptions = {
+      ...blobOptions,
+      verify,
+      pool,
+      workerThreshold: options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    };
     try {
-      walk = await walkArchiveFile(
-        opened.path,
-        opened.size,
-        {
-          ...blobOptions,
-          verify,
-          pool,
-          workerThreshold: options.workerThreshold ?? DEFAULT_WORKER_THRESHOLD,
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        },
-        escapeControl(label),
-      );
+      walk =
+        opened.kind === 'file'
+          ? await walkArchiveFile(opened.path, opened.size, fileOptions, escapeControl(label))
+          : await walkFolder(opened.path, fileOptions, escapeControl(label));
     } finally {
       await pool?.close();
     }
-  } else {
-    walk = await walkArchive(opened.tar, blobOptions, escapeControl(label));
   }
   const context: FormatContext = { store: new BlobStore(walk), jsonCap, problems: [] };
   const { format, images, oci } = readFormat(context, walk, escapeControl(label));

@@ -43,6 +43,7 @@ async function startsWithBrace(path: string): Promise<boolean> {
     return false; // readArchive reports why the path cannot be read
   }
   try {
+    if ((await handle.stat()).isDirectory()) return false; // a folder input: an image layout
     const buffer = Buffer.alloc(64);
     const { bytesRead } = await handle.read(buffer, 0, 64, 0);
     const text = buffer.toString('utf8', 0, bytesRead).trimStart();

@@ -184,7 +184,7 @@ describe('action.yml', () => {
     expect(run.outputs['exit-code']).toBe('1');
     expect(readFileSync(run.outputs['markdown'] ?? '', 'utf8')).toBe(run.summary);
     expect(readFileSync(join(workspace, 'audit.xml'), 'utf8')).toContain('<testsuites');
-  }, 180_000);
+  }, 300_000);
 
   it('passes the job when the budgets in the config file hold, in the working directory given', () => {
     writeFileSync(

@@ -3,7 +3,7 @@ import { digestFromHash, type Digest } from '../model/digest.js';
 import type { Compression } from '../model/media-type.js';
 import { LayerWalker, type LayerContents } from '../layer/layer-contents.js';
 import { createDecoder, createGzipEstimator, type Decoder } from './decompress.js';
-import { SNIFF_BYTES, sniffContent, type ContentKind } from './sniff.js';
+import { isCompressedKind, SNIFF_BYTES, sniffContent, type ContentKind } from './sniff.js';
 
 /** A kept JSON entry: its text, or the fact that it was larger than the cap. */
 export type JsonSlot = { readonly text: string } | { readonly tooLarge: true; readonly size: number };
@@ -82,8 +82,9 @@ class ContentProbe {
     const head = Buffer.concat(this.head);
     this.head = [];
     const sniffed = sniffContent(head);
-    // A compressed stream inside a compressed stream is not a layer we know how to read.
-    this.kind = sniffed === 'gzip' || sniffed === 'zstd' ? 'other' : sniffed;
+    // A compressed stream inside a compressed stream, or a compression layers never use
+    // (xz, bzip2, lz4), is not a layer we know how to read.
+    this.kind = isCompressedKind(sniffed) ? 'other' : sniffed;
     if (this.kind === 'tar') this.walker = new LayerWalker(this.options);
     this.route(head);
   }

@@ -100,7 +100,14 @@ function asError(error: unknown): Error {
 }
 
 /** Decodes a whole stream (the outer archive), pulling from `source` only as fast as it is read. */
-export async function* decodeStream(source: AsyncIterable<Buffer>, format: 'gzip' | 'zstd'): AsyncGenerator<Buffer> {
+export async function* decodeStream(
+  source: AsyncIterable<Buffer>,
+  format: 'gzip' | 'zstd' | 'xz',
+): AsyncGenerator<Buffer> {
+  if (format === 'xz') {
+    yield* decodeXz(source);
+    return;
+  }
   const queue: Buffer[] = [];
   const decoder = createDecoder(format, (chunk) => queue.push(chunk));
   for await (const chunk of source) {
@@ -114,4 +121,55 @@ export async function* decodeStream(source: AsyncIterable<Buffer>, format: 'gzip
   }
   await decoder.end();
   while (queue.length > 0) yield queue.shift() as Buffer;
+}
+
+/**
+ * xz through xz-decompress: xz-embedded compiled to WebAssembly, no native code and no install
+ * script. Loaded only when an xz archive comes. Its dictionary is capped (an xz header asking
+ * for more fails with XZ_MEMLIMIT_ERROR), so a hostile header cannot make it allocate gigabytes.
+ */
+async function* decodeXz(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const { default: xz } = await import('xz-decompress');
+  // Web streams on both sides: pulled only as fast as the tar walk reads (back-pressure).
+  const iterator = source[Symbol.asyncIterator]();
+  const input = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done === true) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+  const reader = new xz.XzReadableStream(input).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield Buffer.from(value.buffer, value.byteOffset, value.length);
+    }
+  } catch (error) {
+    throw new Error(xzErrorText(error));
+  } finally {
+    // A reader that stops early (an error further on) releases the decoder and the source.
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** xz-embedded's return codes (xz.h, enum xz_ret) in words; the decoder reports only the number. */
+const XZ_ERRORS: Readonly<Record<string, string>> = {
+  '2': 'the integrity check type is not supported',
+  '3': 'out of memory',
+  '4': 'the stream needs a dictionary larger than the decoder allows',
+  '5': 'not an xz stream',
+  '6': 'unsupported xz options (a filter other than LZMA2?)',
+  '7': 'the compressed data is corrupt',
+  '8': 'unexpected end of the xz stream',
+};
+
+function xzErrorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = /error code (\d+)/.exec(text)?.[1];
+  return (code !== undefined ? XZ_ERRORS[code] : undefined) ?? text;
 }

@@ -51,7 +51,7 @@ export const WalkError = {
     return new InputError(
       InputErrorCode.notAnArchive,
       atStart
-        ? `${label} is not a tar archive: no valid tar header at byte 0 (not an image archive, or compressed with something other than gzip or zstd?)`
+        ? `${label} is not a tar archive: no valid tar header at byte 0 (not an image archive, or compressed with something other than gzip, zstd or xz?)`
         : `${label}: ${error.message} at byte ${error.offset} (corrupted archive?)`,
     );
   },

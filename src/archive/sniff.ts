@@ -1,12 +1,32 @@
 import { checksumMatches } from './tar-parser.js';
 
 /** What a byte stream is, judged from its first bytes only. */
-export type ContentKind = 'gzip' | 'zstd' | 'tar' | 'json' | 'empty' | 'other';
+export type ContentKind = 'gzip' | 'zstd' | 'xz' | 'bzip2' | 'lz4' | 'tar' | 'json' | 'empty' | 'other';
+
+/** The kinds that are a compressed stream, whether or not layerlens decodes them. */
+export type CompressedKind = 'gzip' | 'zstd' | 'xz' | 'bzip2' | 'lz4';
+
+export function isCompressedKind(kind: ContentKind): kind is CompressedKind {
+  return kind === 'gzip' || kind === 'zstd' || kind === 'xz' || kind === 'bzip2' || kind === 'lz4';
+}
 
 /** Enough bytes to tell every kind apart: one tar header block. */
 export const SNIFF_BYTES = 512;
 
 const ZSTD_MAGIC = 0xfd2fb528;
+/** xz's stream header magic (xz file format 1.0.4, section 2.1.1.1). */
+const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+/** lz4 frame format magic, and the legacy frame `lz4 -l` writes. */
+const LZ4_MAGIC = 0x184d2204;
+const LZ4_LEGACY_MAGIC = 0x184c2102;
+
+/** "BZh", the block size digit, then a block (the digits of pi) or the end of stream (sqrt pi). */
+function isBzip2(head: Buffer): boolean {
+  if (head.length < 10 || head.toString('latin1', 0, 3) !== 'BZh') return false;
+  const size = head[3] ?? 0;
+  const magic = head.subarray(4, 10).toString('hex');
+  return size >= 0x31 && size <= 0x39 && (magic === '314159265359' || magic === '177245385090');
+}
 
 /**
  * Judges content by magic bytes, never by name. A tar is recognised by a valid header checksum,
@@ -14,13 +34,15 @@ const ZSTD_MAGIC = 0xfd2fb528;
  */
 export function sniffContent(head: Buffer): ContentKind {
   if (head.length === 0) return 'empty';
+  // A valid tar header wins over magic bytes: a tar's first name may begin like one (`BZh91AY&SY`).
+  if (head.length >= 512 && checksumMatches(head.subarray(0, 512))) return 'tar';
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC) return 'zstd';
-  if (head.length >= 512) {
-    const block = head.subarray(0, 512);
-    if (checksumMatches(block)) return 'tar';
-    if (block.every((b) => b === 0)) return 'tar';
-  }
+  if (head.length >= XZ_MAGIC.length && head.subarray(0, XZ_MAGIC.length).equals(XZ_MAGIC)) return 'xz';
+  if (head.length >= 4 && (head.readUInt32LE(0) === LZ4_MAGIC || head.readUInt32LE(0) === LZ4_LEGACY_MAGIC))
+    return 'lz4';
+  if (isBzip2(head)) return 'bzip2';
+  if (head.length >= 512 && head.subarray(0, 512).every((b) => b === 0)) return 'tar';
   for (const byte of head) {
     if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
     if (byte === 0xef) continue; // a UTF-8 byte-order mark's first byte; JSON.parse sees the rest

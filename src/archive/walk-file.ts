@@ -28,7 +28,7 @@ const MAX_BLOCK = 1024 * 1024;
  * last one needs no more); while reads follow each other it doubles up to 1 MiB (dense headers
  * of small files cost one read per megabyte).
  */
-class BlockReader {
+export class BlockReader {
   private block = Buffer.alloc(0);
   private blockStart = 0;
   private blockSize = MIN_BLOCK;
@@ -123,9 +123,11 @@ async function walk(
       const file = next.file;
       if (pending > 0 && file !== null) {
         if (position + pending > size) throw WalkError.endsInside(label, file.path, size, collector);
-        const job = readEntry(handle, reader, path, file.path, position, pending, options, progress).then((blob) => {
-          collector.record({ path: file.path, type: 'file', linkTarget: null, blob, position: file.position });
-        });
+        const job = readFileEntry(handle, reader, path, file.path, position, pending, options, progress).then(
+          (blob) => {
+            collector.record({ path: file.path, type: 'file', linkTarget: null, blob, position: file.position });
+          },
+        );
         // Large blobs run on workers in parallel; small ones are read now, in order.
         if (options.verify && options.pool && pending >= options.workerThreshold) jobs.push(job);
         else await job;
@@ -153,7 +155,11 @@ async function walk(
   return collector.result(sawEnd);
 }
 
-async function readEntry(
+/**
+ * Reads one entry's byte range of an open file (a tar entry, or a whole file of a folder input):
+ * verified through a BlobReader (on a worker when large), or metadata only by seeking.
+ */
+export async function readFileEntry(
   handle: FileHandle,
   reader: BlockReader,
   path: string,
@@ -163,7 +169,6 @@ async function readEntry(
   options: FileWalkOptions,
   progress: (bytes: number) => void,
 ): Promise<BlobFacts> {
-  // What a blob reader needs; the pool and callbacks stay here (a worker message must be cloneable).
   // A blob reader gets the walk's options minus its own (a worker message must be cloneable).
   const { verify, pool, workerThreshold, onProgress: _progress, ...blobOptions } = options;
   if (verify) {

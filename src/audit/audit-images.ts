@@ -130,6 +130,9 @@ function auditImage(image: ImageReport, context: AuditContext, auditedCount: num
   const efficiency = totalSize === 0 ? 1 : 1 - wastedSize / totalSize;
   const baseline = baselineFor(image, context.baseline, auditedCount);
   const compressedSizeEstimated = image.layers.some((l) => l.compressedSizeEstimated);
+  // What the image's own layers add above its first (base) layer, as dive's "user" bytes.
+  let userSize = 0;
+  for (const layer of image.layers.slice(1)) userSize += layer.contentSize ?? 0;
   const measured: Record<NumericRule, number | null> = {
     maxSize: image.contentSize,
     maxCompressedSize: image.compressedSize,
@@ -137,6 +140,7 @@ function auditImage(image: ImageReport, context: AuditContext, auditedCount: num
     maxLayerSize: Math.max(0, ...image.layers.map((l) => l.contentSize ?? 0)),
     maxWastedSize: filesKnown ? wastedSize : null,
     maxWastedPercent: filesKnown ? (totalSize === 0 ? 0 : (wastedSize / totalSize) * 100) : null,
+    maxUserWastedPercent: filesKnown ? (userSize === 0 ? 0 : (wastedSize / userSize) * 100) : null,
     minEfficiency: filesKnown ? efficiency : null,
   };
   const rules: RuleResult[] = [];

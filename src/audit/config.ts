@@ -13,6 +13,8 @@ export const NUMERIC_RULES = {
   maxLayerSize: 'bytes',
   maxWastedSize: 'bytes',
   maxWastedPercent: 'percent',
+  /** Waste over the bytes the layers above the first add (dive's highestUserWastedPercent, as a percentage). */
+  maxUserWastedPercent: 'percent',
   minEfficiency: 'ratio',
 } as const;
 export type NumericRule = keyof typeof NUMERIC_RULES;

@@ -1,7 +1,15 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { auditImages } from '../audit/audit-images.js';
-import { CONFIG_FILE, ConfigError, parseAuditConfig, parseBudget, type AuditConfig } from '../audit/config.js';
+import {
+  CONFIG_FILE,
+  ConfigError,
+  parseAuditConfig,
+  parseBudget,
+  type AuditConfig,
+  type Budget,
+} from '../audit/config.js';
+import { MAX_DIVE_CI_BYTES, parseDiveCi } from '../audit/dive-ci.js';
 import { UsageError } from '../model/errors.js';
 import type { ImageReport } from '../model/image.js';
 import { buildAuditJson, buildAuditSections, renderAuditJunit } from '../report/audit-report.js';
@@ -15,6 +23,8 @@ export interface AuditArgs {
   readonly inputs: readonly string[];
   readonly baseline: readonly string[];
   readonly config: string | undefined;
+  /** dive's `.dive-ci`, read into one more budget. */
+  readonly diveCi: string | undefined;
   readonly format: 'text' | 'json' | 'markdown' | 'junit';
   readonly junit: string | undefined;
   readonly markdown: string | undefined;
@@ -40,7 +50,19 @@ export function findConfig(cwd: string, explicit: string | undefined): string | 
   }
 }
 
-function loadConfig(path: string | null, args: AuditArgs): AuditConfig {
+function readDiveCi(file: string, cwd: string): Budget {
+  const path = isAbsolute(file) ? file : join(cwd, file);
+  let text: string;
+  try {
+    if (statSync(path).size > MAX_DIVE_CI_BYTES) throw new Error(`over ${MAX_DIVE_CI_BYTES} bytes`);
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--dive-ci ${file}: ${(error as Error).message}`);
+  }
+  return parseDiveCi(text, file);
+}
+
+function loadConfig(path: string | null, args: AuditArgs, cwd: string): AuditConfig {
   let config: AuditConfig = { budgets: [], ignore: [] };
   if (path !== null) {
     let value: unknown;
@@ -51,6 +73,7 @@ function loadConfig(path: string | null, args: AuditArgs): AuditConfig {
     }
     config = parseAuditConfig(value, path);
   }
+  if (args.diveCi !== undefined) config = { ...config, budgets: [...config.budgets, readDiveCi(args.diveCi, cwd)] };
   const hasFlags = Object.keys(args.flagRules).length > 0 || args.ignore.length > 0;
   if (!hasFlags) return config;
   const errors: string[] = [];
@@ -67,7 +90,7 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
   const configPath = findConfig(io.cwd, args.config);
   let config: AuditConfig;
   try {
-    config = loadConfig(configPath, args);
+    config = loadConfig(configPath, args, io.cwd);
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;

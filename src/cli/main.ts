@@ -14,6 +14,7 @@ const FLAG_RULES = [
   'maxLayerSize',
   'maxWastedSize',
   'maxWastedPercent',
+  'maxUserWastedPercent',
   'minEfficiency',
   'maxGrowth',
   'mustShareBase',
@@ -151,6 +152,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         .option('max-layer-size', { type: 'string', describe: 'fail when a layer is larger' })
         .option('max-wasted-size', { type: 'string', describe: 'fail above this many wasted bytes' })
         .option('max-wasted-percent', { type: 'number', describe: 'fail above this share of wasted bytes' })
+        .option('max-user-wasted-percent', {
+          type: 'number',
+          describe: 'fail above this waste as a share of the bytes above the first layer',
+        })
+        .option('dive-ci', { type: 'string', describe: "also apply dive's .dive-ci rules from this file" })
         .option('min-efficiency', { type: 'string', describe: 'fail below this efficiency (0.95 or 95%)' })
         .option('max-growth', {
           type: 'string',
@@ -184,6 +190,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           '$0 audit app.tar --baseline release.json',
           `budgets from ${CONFIG_FILE}, growth against the last release`,
         )
+        .example('$0 audit app.tar --dive-ci .dive-ci', "dive's CI rules, measured the layerlens way")
         .example(
           '$0 audit app.tar --markdown comment.md --junit audit.xml',
           'text in the log, a PR comment and a test report',
@@ -269,6 +276,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             inputs: stdinAware(args['inputs']),
             baseline: stdinAware(args['baseline']),
             config: args['config'] as string | undefined,
+            diveCi: args['diveCi'] as string | undefined,
             format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown' | 'junit'),
             junit: args['junit'] as string | undefined,
             markdown: args['markdown'] as string | undefined,

@@ -8,6 +8,8 @@ export const InputErrorCode = {
   entryTooLarge: 'ENTRY_TOO_LARGE',
   unreadable: 'UNREADABLE',
   invalidReport: 'INVALID_REPORT',
+  /** A symlink in an input folder points outside it. */
+  linkEscape: 'LINK_ESCAPE',
 } as const;
 
 export type InputErrorCode = (typeof InputErrorCode)[keyof typeof InputErrorCode];

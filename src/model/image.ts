@@ -1,5 +1,5 @@
 import type { Digest } from './digest.js';
-import type { Compression } from './media-type.js';
+import type { ArchiveCompression, Compression } from './media-type.js';
 import type { HistoryStep } from './config.js';
 import type { Problem } from './problem.js';
 import type { FileRecord, MetadataFile } from '../layer/layer-contents.js';
@@ -74,7 +74,7 @@ export interface ArchiveReport {
   readonly path: string;
   readonly format: ArchiveFormat;
   /** Compression of the archive file as a whole. */
-  readonly compression: Compression;
+  readonly compression: ArchiveCompression;
   /** Whether every blob was hashed and checked (false: a metadata-only read, `--no-verify`). */
   readonly verified: boolean;
   readonly entryCount: number;

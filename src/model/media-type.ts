@@ -21,6 +21,9 @@ export const MediaType = {
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
+/** Compression of an archive file as a whole: what layers use, and xz (which `docker load` reads). */
+export type ArchiveCompression = Compression | 'xz';
+
 export function isIndexMediaType(mediaType: string | undefined): boolean {
   return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
 }

@@ -5,6 +5,8 @@ import { line, table, type Section } from './sections.js';
 import { formatGrowth, imageName } from './format.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
+/** The JSON Schema of `audit --json`, shipped as `schemas/audit.schema.json` (its `$id`). */
+export const AUDIT_SCHEMA_ID = 'layerlens/schemas/audit.schema.json';
 const TOP_FINDINGS = 8;
 const TOP_WASTED = 5;
 
@@ -47,6 +49,7 @@ const STATUS_TEXT = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' } a
 /** The `audit --json` document (schemaVersion 1, in the README). Pure. */
 export function buildAuditJson(result: AuditResult): object {
   return {
+    $schema: AUDIT_SCHEMA_ID,
     schemaVersion: AUDIT_SCHEMA_VERSION,
     summary: result.summary,
     images: result.images.map((audit) => ({

@@ -3,6 +3,8 @@ import type { Overlay } from '../layer/overlay.js';
 import type { ImagePackages } from '../packages/types.js';
 
 export const INSPECT_SCHEMA_VERSION = 1;
+/** The JSON Schema of the document, shipped as `schemas/inspect.schema.json` (its `$id`). */
+export const INSPECT_SCHEMA_ID = 'layerlens/schemas/inspect.schema.json';
 
 export interface InspectJsonOptions {
   /** Include each layer's file list. */
@@ -16,6 +18,7 @@ export interface InspectJsonOptions {
 /** The `inspect --json` document (schemaVersion 1, documented in the README). Pure. */
 export function buildInspectJson(archives: readonly ArchiveReport[], options: InspectJsonOptions = {}): object {
   return {
+    $schema: INSPECT_SCHEMA_ID,
     schemaVersion: INSPECT_SCHEMA_VERSION,
     archives: archives.map((archive) => ({
       path: archive.path,

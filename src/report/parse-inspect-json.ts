@@ -37,7 +37,7 @@ function readArchiveJson(archive: JsonObject, where: string, fail: (why: string)
   return {
     path: stringField(archive, 'path') ?? where,
     format: (stringField(archive, 'format') ?? 'docker-save') as ArchiveReport['format'],
-    compression: isCompression(compression) ? compression : 'none',
+    compression: isCompression(compression) || compression === 'xz' ? compression : 'none',
     verified: archive['verified'] !== false,
     entryCount: numberOr(archive['entryCount'], 0),
     images,

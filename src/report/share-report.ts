@@ -8,6 +8,8 @@ import { textBar } from './text-bar.js';
 import { line, table, type Block, type Section } from './sections.js';
 
 export const SHARE_SCHEMA_VERSION = 1;
+/** The JSON Schema of `share --json`, shipped as `schemas/share.schema.json` (its `$id`). */
+export const SHARE_SCHEMA_ID = 'layerlens/schemas/share.schema.json';
 const MATRIX_MAX_IMAGES = 6;
 const TOP_LAYERS = 10;
 
@@ -17,6 +19,7 @@ const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`;
 export function buildShareJson(report: SharingReport): object {
   const byId = new Map(report.images.map((i) => [i.id, i]));
   return {
+    $schema: SHARE_SCHEMA_ID,
     schemaVersion: SHARE_SCHEMA_VERSION,
     key: report.key,
     images: report.images.map((i) => ({

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -115,12 +115,18 @@ describe('input that no report can be made of', () => {
     expect(error.message).toMatch(/manifest\.json .* over the 65536-byte cap/);
   });
 
-  it('UNREADABLE: a missing file or a directory', async () => {
+  it('UNREADABLE: a missing file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'layerlens-'));
     await expect(readArchive(join(dir, 'nope.tar'))).rejects.toMatchObject({ code: InputErrorCode.unreadable });
-    await expect(readArchive(dir)).rejects.toMatchObject({ code: InputErrorCode.unreadable });
     writeFileSync(join(dir, 'empty.tar'), '');
     await expect(readArchive(join(dir, 'empty.tar'))).rejects.toMatchObject({ code: InputErrorCode.empty });
+  });
+
+  it('EMPTY_INPUT and LINK_ESCAPE: an empty folder, a folder linking outside itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'layerlens-'));
+    await expect(readArchive(dir)).rejects.toMatchObject({ code: InputErrorCode.empty });
+    symlinkSync('../secret', join(dir, 'index.json'));
+    await expect(readArchive(dir)).rejects.toMatchObject({ code: InputErrorCode.linkEscape, entry: 'index.json' });
   });
 });
 

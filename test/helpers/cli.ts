@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/index.js';
+import { assertValidReport } from './schemas.js';
 
 export interface CliRun {
   code: number;
@@ -21,5 +22,15 @@ export async function runCli(
     env: { NO_COLOR: '1' },
     cwd: options.cwd ?? process.cwd(),
   });
+  if (asksForJson(argv) && stdout !== '') assertValidReport(JSON.parse(stdout));
   return { code, stdout, stderr };
+}
+
+/** Every JSON report a test produces is checked against its shipped schema. */
+function asksForJson(argv: readonly string[]): boolean {
+  if (argv.includes('--help')) return false;
+  return (
+    argv.includes('--json') ||
+    argv.some((a, i) => (a === '--format' && argv[i + 1] === 'json') || a === '--format=json')
+  );
 }
