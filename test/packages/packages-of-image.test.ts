@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -184,5 +184,20 @@ describe('hashFiles on the metadata-only path', () => {
     const layer0 = report.images[0]?.layers[0];
     expect(layer0?.compression).toBe('none');
     expect(layer0?.files.filter((f) => f.type === 'file').every((f) => f.sha256 === null)).toBe(true);
+  });
+});
+
+describe('package metadata from an unpacked folder', () => {
+  it('gives the same packages as the tar it came from', async () => {
+    const { bytes: archive } = await buildArchive('oci', [debianApp]);
+    const path = join(dir, 'folder-source.tar');
+    writeFileSync(path, archive);
+    const folder = join(dir, 'unpacked');
+    mkdirSync(folder, { recursive: true });
+    execFileSync('tar', ['-xf', path, '-C', folder]);
+    const fromFolder = await readArchive(folder, { keepMetadata: true });
+    const image = fromFolder.images[0];
+    if (!image) throw new Error('no image');
+    expect(packagesOfImage(image)).toEqual(await packagesOf(debianApp));
   });
 });
