@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -189,5 +189,20 @@ describe('hashFiles without verification', () => {
     expect(files.length).toBeGreaterThan(0);
     expect(files.every((f) => f.sha256 !== null && /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
     expect(files.some((f) => f.path === 'var/lib/dpkg/status')).toBe(true);
+  });
+});
+
+describe('package metadata from an unpacked folder', () => {
+  it('gives the same packages as the tar it came from', async () => {
+    const { bytes: archive } = await buildArchive('oci', [debianApp]);
+    const path = join(dir, 'folder-source.tar');
+    writeFileSync(path, archive);
+    const folder = join(dir, 'unpacked');
+    mkdirSync(folder, { recursive: true });
+    execFileSync('tar', ['-xf', path, '-C', folder]);
+    const fromFolder = await readArchive(folder, { keepMetadata: true });
+    const image = fromFolder.images[0];
+    if (!image) throw new Error('no image');
+    expect(packagesOfImage(image)).toEqual(await packagesOf(debianApp));
   });
 });
