@@ -8,6 +8,8 @@ import { clip, wrapText } from './table.js';
 import { escapeMarkdown, line, markdownTable, renderSectionsText, table, type Section } from './sections.js';
 
 export const DIFF_SCHEMA_VERSION = 1;
+/** The JSON Schema of `diff --json`, shipped as `schemas/diff.schema.json` (its `$id`). */
+export const DIFF_SCHEMA_ID = 'layerlens/schemas/diff.schema.json';
 /** Rows per list in text and Markdown; JSON and HTML carry everything. */
 const TOP_ROWS = 10;
 
@@ -65,14 +67,15 @@ export function diffJson(diff: ImageDiff): object {
 }
 
 /**
- * The `diff --json` document: one comparison's fields at the top level with `schemaVersion`;
- * several platforms give `{ schemaVersion, comparisons: [...], unpaired: [...] }`.
+ * The `diff --json` document: one comparison's fields at the top level with `$schema` and
+ * `schemaVersion`; several platforms give `{ $schema, schemaVersion, comparisons: [...], unpaired: [...] }`.
  */
 export function buildDiffJson(result: DiffResult): object {
   const [only] = result.comparisons;
   if (result.comparisons.length === 1 && only && result.unpaired.length === 0)
-    return { schemaVersion: DIFF_SCHEMA_VERSION, ...diffJson(only) };
+    return { $schema: DIFF_SCHEMA_ID, schemaVersion: DIFF_SCHEMA_VERSION, ...diffJson(only) };
   return {
+    $schema: DIFF_SCHEMA_ID,
     schemaVersion: DIFF_SCHEMA_VERSION,
     comparisons: result.comparisons.map(diffJson),
     unpaired: result.unpaired.map((u) => ({ side: u.side, ...sideJson(u.image) })),
