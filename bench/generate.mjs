@@ -45,6 +45,10 @@ function layerStream(files) {
   const pack = tar.pack();
   (async () => {
     for (const f of files) {
+      if (f.content) {
+        pack.entry({ name: f.name, size: f.size, mtime: new Date(0), mode: 0o644 }, f.content);
+        continue;
+      }
       if (f.size < 256 * 1024) {
         pack.entry({ name: f.name, size: f.size, mtime: new Date(0), mode: 0o644 }, contentBuffer(f.seed, f.size));
         continue;
@@ -76,8 +80,72 @@ function smallFilesLayer(index, count) {
 
 const sha = (text) => createHash('sha256').update(text).digest('hex');
 
+const withContent = (name, text) => {
+  const content = Buffer.from(text);
+  return { name, size: content.length, content };
+};
+
+/**
+ * Layers of an image with real-format package databases (issue 9): a Debian-like base of 400 dpkg
+ * packages with their status and .list files, 1500 npm packages with package.json files, 100 pip
+ * dist-infos with RECORDs, and an app layer of large files. About 1 GB and 55k files at scale 1.
+ */
+export function packageLayers(scale) {
+  const fileSize = (i) => Math.max(64, Math.round((12_000 + ((i * 7919) % 6000)) * scale));
+  const dpkg = [];
+  const stanzas = [];
+  for (let p = 0; p < 400; p++) {
+    const name = `libbench${p}`;
+    const paths = Array.from({ length: 50 }, (_, i) => `usr/lib/bench${p}/f${i}.so`);
+    dpkg.push(...paths.map((path, i) => ({ name: path, size: fileSize(p * 50 + i), seed: 5_000_000 + p * 50 + i })));
+    dpkg.push(
+      withContent(
+        `var/lib/dpkg/info/${name}.list`,
+        ['/.', '/usr', '/usr/lib', `/usr/lib/bench${p}`, ...paths.map((x) => `/${x}`)].join('\n') + '\n',
+      ),
+    );
+    stanzas.push(
+      `Package: ${name}\nStatus: install ok installed\nPriority: optional\nSection: libs\nInstalled-Size: ${p + 10}\nArchitecture: amd64\nVersion: 1.${p}-1\nDescription: benchmark package ${p}\n a longer description line\n`,
+    );
+  }
+  dpkg.push(withContent('var/lib/dpkg/status', stanzas.join('\n')));
+  const npm = [];
+  for (let p = 0; p < 1500; p++) {
+    const name = p % 5 === 0 ? `@s${p % 7}/n${p}` : `n${p}`;
+    const dir = `app/node_modules/${name}`;
+    npm.push(
+      withContent(`${dir}/package.json`, JSON.stringify({ name, version: `1.0.${p}`, main: 'index.js' }, null, 2)),
+    );
+    for (let i = 0; i < 20; i++)
+      npm.push({ name: `${dir}/lib/f${i}.js`, size: fileSize(p * 20 + i), seed: 6_000_000 + p * 20 + i });
+  }
+  npm.push(
+    withContent(
+      'app/package.json',
+      JSON.stringify({ name: 'app', dependencies: { n1: '1' }, devDependencies: { n2: '1' } }),
+    ),
+  );
+  const pip = [];
+  const site = 'usr/local/lib/python3.12/site-packages';
+  for (let p = 0; p < 100; p++) {
+    const files = Array.from({ length: 30 }, (_, i) => ({
+      name: `${site}/pk${p}/m${i}.py`,
+      size: fileSize(p * 30 + i),
+      seed: 7_000_000 + p * 30 + i,
+    }));
+    pip.push(...files);
+    pip.push(
+      withContent(
+        `${site}/pk${p}-2.${p}.dist-info/RECORD`,
+        files.map((f) => `${f.name.slice(site.length + 1)},sha256=x,${f.size}`).join('\n') + '\n',
+      ),
+    );
+  }
+  return [dpkg, npm, pip, bigLayer(9, Math.max(1, Math.round(400 * scale)))];
+}
+
 /** Writes a docker save (classic layout) or an OCI layout with gzip layers. */
-async function writeArchive(path, layers, { format, gzipLayers = false, layersCopy = null }) {
+export async function writeArchive(path, layers, { format, gzipLayers = false, layersCopy = null }) {
   const copy = layersCopy ? createWriteStream(layersCopy) : null;
   const out = tar.pack();
   const done = pipeline(out, createWriteStream(path));
@@ -207,5 +275,7 @@ export async function generateInputs(dir, scale = 1) {
     gzipLayers: true,
     layersCopy: `${d}.layers.gz`,
   });
-  return { a, b, d, dLayers: `${d}.layers.gz` };
+  const e = `${dir}/e-docker-save-packages.tar`;
+  await writeArchive(e, packageLayers(scale), { format: 'docker' });
+  return { a, b, d, dLayers: `${d}.layers.gz`, e };
 }

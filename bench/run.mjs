@@ -51,7 +51,7 @@ const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 async function main() {
   console.error(`generating inputs in ${dir} (scale ${scale}) ...`);
   const t0 = Date.now();
-  const { a, b, d, dLayers } = await generateInputs(dir, scale);
+  const { a, b, d, dLayers, e } = await generateInputs(dir, scale);
   const c = join(dir, 'c-docker-save-gzip.tar.gz');
   await pipeline(createReadStream(a), createGzip({ level: 1 }), createWriteStream(c));
   console.error(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -113,6 +113,32 @@ async function main() {
     }
     if (process.env.BENCH_SKIP_METADATA !== '1' && (item.file === a || item.file === b))
       measure('metadata only (--no-verify), by path', `${inspect(`--no-verify ${sh(item.file)}`)} > /dev/null`, null);
+  }
+  // Issue 9: what --packages costs, as a ratio to plain inspect --json taken in the same run.
+  {
+    const size = statSync(e).size;
+    const plain = time(`${inspect(sh(e))} > /dev/null`);
+    const withPackages = time(`${inspect(`--packages ${sh(e)}`)} > /dev/null`);
+    const input = '(e) docker save, dpkg + npm + pip metadata, 55k files';
+    rows.push({
+      input,
+      how: 'verify, by path',
+      size,
+      seconds: plain.seconds,
+      yard: plain.seconds,
+      yardText: 'itself',
+      rss: plain.rss,
+    });
+    rows.push({
+      input,
+      how: '--packages, by path',
+      size,
+      seconds: withPackages.seconds,
+      yard: plain.seconds,
+      yardText: 'inspect --json',
+      rss: withPackages.rss,
+    });
+    console.error(`${input} --packages: ${withPackages.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s`);
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('openssl', ['version']).toString().trim()}`;
   console.log(`\nlayerlens bench, ${new Date().toISOString().slice(0, 10)}, ${machine}; medians of ${runs} runs\n`);

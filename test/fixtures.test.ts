@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { readArchive } from '../src/index.js';
-import { buildArchive } from './helpers/fixture-builder.js';
+import { buildArchive, sha256 } from './helpers/fixture-builder.js';
 import { SAMPLE_FIXTURES } from './helpers/sample-fixtures.js';
 
 const dir = resolve(import.meta.dirname, '../fixtures');
@@ -52,6 +52,11 @@ async function filesOfTar(bytes: Buffer): Promise<Map<string, Buffer>> {
   return files;
 }
 
+function digests(files: Map<string, Buffer>): Record<string, string> {
+  const pairs: [string, string][] = [...files].map(([path, bytes]) => [path, sha256(bytes)]);
+  return Object.fromEntries(pairs.sort(([a], [b]) => a.localeCompare(b)));
+}
+
 function filesOfFolder(root: string): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
@@ -77,7 +82,8 @@ describe('fixtures/app-v2.oci-layout/', () => {
       }
     }
     expect(existsSync(folder), 'fixtures/app-v2.oci-layout is missing: run npm run fixtures').toBe(true);
-    expect(filesOfFolder(folder)).toEqual(expected);
+    // Compare digests, not buffers: a stale folder should fail fast with a readable diff.
+    expect(digests(filesOfFolder(folder))).toEqual(digests(expected));
     const { path: _folderPath, entryCount: _folderCount, ...byFolder } = await readArchive(folder);
     const { path: _tarPath, entryCount: _tarCount, ...byTar } = await readArchive(join(dir, fixture.file));
     expect(byFolder).toEqual(byTar);

@@ -58,6 +58,30 @@ describe('layerlens inspect --packages', () => {
     expect(run.stdout).toContain('* Installed-Size declared by the database');
   });
 
+  it('escapes hostile package names and versions in the text table', async () => {
+    const { bytes } = await buildArchive('oci', [
+      {
+        tags: ['hostile:1'],
+        layers: [
+          {
+            files: [
+              {
+                path: 'app/node_modules/evil/package.json',
+                content: JSON.stringify({ name: 'ev\u001b[2Jil', version: '1\u0007.0' }),
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+    const path = join(dir, 'hostile.tar');
+    writeFileSync(path, bytes);
+    const run = await runCli(['inspect', '--packages', path]);
+    expect(run.stdout).toContain('ev\\x1b[2Jil');
+    expect(run.stdout).toContain('1\\x07.0');
+    expect(run.stdout.includes('\u001b') || run.stdout.includes('\u0007')).toBe(false);
+  });
+
   it('draws a size-by-package view in the HTML report', async () => {
     const out = join(dir, 'report.html');
     const run = await runCli(['inspect', '--packages', '--html', out, await archive()]);

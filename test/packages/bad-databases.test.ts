@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { METADATA_FILE_CAP, packagesOfImage, ProblemCode, readArchive } from '../../src/index.js';
+import { METADATA_FILE_CAP, METADATA_LAYER_CAP, packagesOfImage, ProblemCode, readArchive } from '../../src/index.js';
 import { buildArchive, type FileSpec } from '../helpers/fixture-builder.js';
 import { dpkgLayer, dpkgStatus, npmPackageFiles, type DpkgPackage } from '../helpers/package-metadata.js';
 
@@ -60,6 +60,22 @@ describe('bad package databases are warnings, never failures', () => {
     expect(result.unownedSize).toBeGreaterThan(METADATA_FILE_CAP);
   });
 
+  it('stops keeping database files past the per-layer cap: a warning for each file left out', async () => {
+    const perFile = METADATA_FILE_CAP - 1024;
+    const count = Math.floor(METADATA_LAYER_CAP / perFile) + 2;
+    const lists = Array.from({ length: count }, (_, i) => ({
+      path: `var/lib/dpkg/info/pkg${i}.list`,
+      content: `/usr/bin/x\n${'#'.repeat(perFile - 11)}`,
+    }));
+    const result = await packagesOf([...dpkgLayer([bash]), ...lists]);
+    const dropped = result.problems.filter((p) => /per-layer cap/.test(p.message));
+    expect(dropped.map((p) => p.entry)).toEqual([
+      `var/lib/dpkg/info/pkg${count - 2}.list`,
+      `var/lib/dpkg/info/pkg${count - 1}.list`,
+    ]);
+    expect(result.packages.map((p) => p.name)).toEqual(['bash']);
+  });
+
   it('warns about a .list naming files the image does not have', async () => {
     const liar: DpkgPackage = { name: 'liar', version: '1', files: [] };
     const result = await packagesOf([
@@ -99,6 +115,19 @@ describe('bad package databases are warnings, never failures', () => {
     ]);
     expect(result.packages.map((p) => [p.name, p.version, p.fileCount])).toEqual([['six', '1.16.0', 2]]);
     expect(result.problems).toEqual([warning(/RECORD: 1 lines name no path inside the image/)]);
+  });
+
+  it('counts a path two packages list for each, and once in what is owned', async () => {
+    const a: DpkgPackage = { name: 'a', version: '1', files: [{ path: 'usr/bin/shared', content: 's'.repeat(100) }] };
+    const b: DpkgPackage = { name: 'b', version: '1', files: [{ path: 'usr/bin/shared' }] };
+    const result = await packagesOf(
+      dpkgLayer([a, b]).filter((f, i, all) => all.findIndex((g) => g.path === f.path) === i),
+    );
+    expect(result.packages.map((p) => [p.name, p.size])).toEqual([
+      ['a', 100],
+      ['b', 100],
+    ]);
+    expect(result.unownedByFolder.map((f) => f.folder)).toEqual(['var/lib/']);
   });
 
   it('escapes control characters of hostile names in messages', async () => {

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { joinImagePath } from '../../src/packages/image-path.js';
+import { metadataKindOf, npmPackageRootOf } from '../../src/packages/metadata-paths.js';
+
+describe('joinImagePath', () => {
+  it.each([
+    ['', '/usr/bin/ls', 'usr/bin/ls'],
+    ['', '/.', ''],
+    ['usr/lib/python3/site-packages', 'six.py', 'usr/lib/python3/site-packages/six.py'],
+    ['usr/local/lib/python3.12/site-packages', '../../../bin/flask', 'usr/local/bin/flask'],
+    ['a/b', '/etc/x', 'etc/x'],
+    ['a', '../../etc/shadow', null],
+    ['', '/../etc/shadow', null],
+    ['a', './x//y/', 'a/x/y'],
+  ])('%s + %s = %s', (base, path, joined) => {
+    expect(joinImagePath(base, path)).toBe(joined);
+  });
+});
+
+describe('metadataKindOf', () => {
+  it.each([
+    ['var/lib/dpkg/status', 'dpkg-status'],
+    ['var/lib/dpkg/status-old', null],
+    ['var/lib/dpkg/status.d/libssl3', 'dpkg-status-d'],
+    ['var/lib/dpkg/status.d/libssl3.md5sums', null],
+    ['var/lib/dpkg/info/libc6:amd64.list', 'dpkg-list'],
+    ['var/lib/dpkg/info/libc6.md5sums', null],
+    ['var/lib/dpkg/info/sub/x.list', null],
+    ['lib/apk/db/installed', 'apk-installed'],
+    ['app/node_modules/express/package.json', 'npm-package'],
+    ['app/node_modules/@types/node/package.json', 'npm-package'],
+    ['app/node_modules/express/lib/package.json', null],
+    ['app/package.json', 'npm-app'],
+    ['usr/src/app/package.json', 'npm-app'],
+    ['a/b/c/d/e/package.json', null],
+    ['usr/lib/python3/dist-packages/six-1.16.0.dist-info/RECORD', 'pip-record'],
+    ['usr/lib/python3/dist-packages/six/RECORD', null],
+    ['usr/bin/ls', null],
+  ])('%s is %s', (path, kind) => {
+    expect(metadataKindOf(path)).toBe(kind);
+  });
+});
+
+describe('npmPackageRootOf', () => {
+  it.each([
+    ['app/node_modules/express/lib/router.js', 'app/node_modules/express'],
+    ['app/node_modules/@types/node/index.d.ts', 'app/node_modules/@types/node'],
+    ['app/node_modules/a/node_modules/b/x.js', 'app/node_modules/a/node_modules/b'],
+    ['app/node_modules/a/my_node_modules/x.js', 'app/node_modules/a'],
+    ['node_modules/a/x', 'node_modules/a'],
+    ['app/node_modules/express', null],
+    ['app/server.js', null],
+  ])('%s belongs to %s', (path, root) => {
+    expect(npmPackageRootOf(path)).toBe(root);
+  });
+});
