@@ -74,6 +74,9 @@ function loadConfig(path: string | null, args: AuditArgs, cwd: string): AuditCon
       throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
     }
     config = parseAuditConfig(value, path);
+    // A .dive-ci named in the config is read relative to the config file.
+    if (config.diveCi !== undefined)
+      config = { ...config, budgets: [...config.budgets, readDiveCi(config.diveCi, dirname(path))] };
   }
   if (args.diveCi !== undefined) config = { ...config, budgets: [...config.budgets, readDiveCi(args.diveCi, cwd)] };
   const hasFlags = Object.keys(args.flagRules).length > 0 || args.ignore.length > 0;

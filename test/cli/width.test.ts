@@ -54,6 +54,19 @@ describe('text output at 80 columns', () => {
     },
   );
 
+  it('covers every command: each has its help and a text run above', async () => {
+    const help = (await runCli(['--help'])).stdout;
+    const commands = [...help.matchAll(/^ {2}layerlens (\w+) /gm)].map((m) => m[1]);
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      expect(RUNS, `add "${command} --help" to RUNS`).toContainEqual([command, '--help']);
+      expect(
+        RUNS.some((argv) => argv[0] === command && !argv.includes('--help')),
+        `add a text run of ${command} to RUNS`,
+      ).toBe(true);
+    }
+  });
+
   it('shortens a long history step with … and keeps it whole in --json', async () => {
     const step = `RUN ${'apt-get install -y some-long-package-name '.repeat(6)}`;
     const { bytes } = await buildArchive('docker25', [
