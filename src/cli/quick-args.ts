@@ -44,6 +44,7 @@ export function quickCommand(argv: readonly string[]): Command | null {
       args: {
         archives: paths,
         json,
+        ndjson: false,
         files: flags.has('--files'),
         hash: false,
         platform: undefined,
@@ -70,6 +71,8 @@ export function quickCommand(argv: readonly string[]): Command | null {
       html: undefined,
       maxJson: DEFAULT_JSON_CAP,
       quiet,
+      keepGoing: false,
+      matrix: false,
     },
   };
 }
