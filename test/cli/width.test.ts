@@ -20,6 +20,7 @@ const RUNS: string[][] = [
   ['inspect', '--help'],
   ['share', '--help'],
   ['audit', '--help'],
+  ['diff', '--help'],
   ['inspect', v1, v2, base],
   ['inspect', '--files', v2],
   ['inspect', '--tree', v2],
@@ -29,6 +30,8 @@ const RUNS: string[][] = [
   ['share', v2, '--have', v1],
   ['audit', v2, '--baseline', v1, '--max-growth', '1%', '--max-size', '1kB', '--min-efficiency', '99%'],
   ['audit', v1, v2, base, '--dive-ci', diveCi],
+  ['diff', '--image', 'example/app', v1, v2],
+  ['diff', '--image', 'example/base:1', '--image', 'example/app:2.0', base, v2],
 ];
 
 function widest(text: string): { width: number; line: string } {
