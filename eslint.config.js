@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['eslint.config.js', 'dist/', 'node_modules/', 'test-output/', 'fixtures/', 'coverage/'] },
+  {
+    ignores: ['eslint.config.js', 'dist/', 'node_modules/', 'test-output/', 'fixtures/', 'coverage/', 'bench/*.d.mts'],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

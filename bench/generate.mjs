@@ -2,7 +2,8 @@
 // AES-256-CTR keystream (fast, reproducible) interleaved with text, so gzip halves it roughly
 // like real layers.
 import { createCipheriv } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
@@ -144,9 +145,29 @@ export function packageLayers(scale) {
   return [dpkg, npm, pip, bigLayer(9, Math.max(1, Math.round(400 * scale)))];
 }
 
-/** Writes a docker save (classic layout) or an OCI layout with gzip layers. */
-export async function writeArchive(path, layers, { format, gzipLayers = false, layersCopy = null }) {
-  const copy = layersCopy ? createWriteStream(layersCopy) : null;
+/** Compresses a layer tar with the zstd command (level 3, its default) into `path`. */
+async function zstdLayer(files, path) {
+  const child = spawn('zstd', ['-q', '-3', '-f', '-o', path], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const exited = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`zstd exited with ${code}`))));
+  });
+  const diff = createHash('sha256');
+  const layer = layerStream(files);
+  layer.on('data', (c) => diff.update(c));
+  await pipeline(layer, child.stdin);
+  await exited;
+  return `sha256:${diff.digest('hex')}`;
+}
+
+/** Writes a docker save (classic layout) or an OCI layout with gzip or zstd layers. */
+export async function writeArchive(
+  path,
+  layers,
+  { format, gzipLayers = false, zstdLayers = false, layersCopy = null },
+) {
+  // zstd layers are appended to the copy file by path, one whole frame at a time.
+  const copy = layersCopy && !zstdLayers ? createWriteStream(layersCopy) : null;
   const out = tar.pack();
   const done = pipeline(out, createWriteStream(path));
   const diffIds = [];
@@ -154,7 +175,24 @@ export async function writeArchive(path, layers, { format, gzipLayers = false, l
   const descriptors = [];
   for (const [i, files] of layers.entries()) {
     const size = tarSize(files);
-    if (!gzipLayers) {
+    if (zstdLayers) {
+      // zstd from Debian's package (Node 20 cannot compress zstd); the yardstick reads the same frames.
+      const tmp = `${path}.layer${i}.zst`;
+      diffIds.push(await zstdLayer(files, tmp));
+      const digest = createHash('sha256');
+      for await (const c of createReadStream(tmp)) digest.update(c);
+      const hex = digest.digest('hex');
+      const storedSize = statSync(tmp).size;
+      const entry = out.entry({ name: `blobs/sha256/${hex}`, size: storedSize, mtime: new Date(0), mode: 0o644 });
+      await pipeline(createReadStream(tmp), entry);
+      if (layersCopy) await pipeline(createReadStream(tmp), createWriteStream(layersCopy, { flags: 'a' }));
+      rmSync(tmp);
+      descriptors.push({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd',
+        digest: `sha256:${hex}`,
+        size: storedSize,
+      });
+    } else if (!gzipLayers) {
       const name = format === 'oci' ? `blobs/sha256/${sha(`layer-${i}`)}` : `${sha(`v1-${i}`)}/layer.tar`;
       const hash = createHash('sha256');
       const entry = out.entry({ name, size, mtime: new Date(0), mode: 0o644 });
@@ -205,7 +243,7 @@ export async function writeArchive(path, layers, { format, gzipLayers = false, l
       out.entry({ name, mtime: new Date(0), mode: 0o644 }, data, (e) => (e ? reject(e) : resolve())),
     );
   if (format === 'oci') {
-    if (!gzipLayers)
+    if (!gzipLayers && !zstdLayers)
       descriptors.push(
         ...layerNames.map((n, i) => ({
           mediaType: 'application/vnd.oci.image.layer.v1.tar',
@@ -256,8 +294,8 @@ export async function writeArchive(path, layers, { format, gzipLayers = false, l
   if (copy) await new Promise((resolve) => copy.end(resolve));
 }
 
-/** The four inputs of the benchmark; `scale` shrinks them for a quick check. */
-export async function generateInputs(dir, scale = 1) {
+/** The inputs of the benchmark; `scale` shrinks them for a quick check. */
+export async function generateInputs(dir, scale = 1, { withZstd = false } = {}) {
   const mb = (n) => Math.max(1, Math.round(n * scale));
   const a = `${dir}/a-docker-save-large-layers.tar`;
   const b = `${dir}/b-docker-save-small-files.tar`;
@@ -277,5 +315,41 @@ export async function generateInputs(dir, scale = 1) {
   });
   const e = `${dir}/e-docker-save-packages.tar`;
   await writeArchive(e, packageLayers(scale), { format: 'docker' });
-  return { a, b, d, dLayers: `${d}.layers.gz`, e };
+  // (f) needs the zstd command to compress; without it the row is skipped, saying why.
+  let f = null;
+  if (withZstd) {
+    f = `${dir}/f-oci-zstd-layers.tar`;
+    await writeArchive(f, [bigLayer(1, mb(400)), bigLayer(2, mb(300)), bigLayer(3, mb(100))], {
+      format: 'oci',
+      zstdLayers: true,
+      layersCopy: `${f}.layers.zst`,
+    });
+  }
+  return { a, b, d, dLayers: `${d}.layers.gz`, e, f, fLayers: f && `${f}.layers.zst` };
+}
+
+/**
+ * Two releases of about 1 GB each for the `diff` row: the same two base layers, then a rebuilt
+ * app layer and a changed small-files layer (an upgraded dependency tree).
+ */
+export async function generateDiffInputs(dir, scale = 1) {
+  const mb = (n) => Math.max(1, Math.round(n * scale));
+  const files = Math.max(100, Math.round(20_000 * scale));
+  const old = `${dir}/diff-old.tar`;
+  const next = `${dir}/diff-new.tar`;
+  await writeArchive(
+    old,
+    [bigLayer(11, mb(400)), bigLayer(12, mb(300)), bigLayer(13, mb(200)), smallFilesLayer(5, files)],
+    {
+      format: 'docker',
+    },
+  );
+  await writeArchive(
+    next,
+    [bigLayer(11, mb(400)), bigLayer(12, mb(300)), bigLayer(14, mb(240)), smallFilesLayer(6, files)],
+    {
+      format: 'docker',
+    },
+  );
+  return { old, next };
 }

@@ -1,5 +1,5 @@
-// Issue 12's large but legal shapes for the benchmark: (f) one layer of 300,000 entries and
-// (g) one image of 100,000 layers. Written streaming, so generation never holds the archive.
+// Issue 12's large but legal shapes for the benchmark: (h) one layer of 300,000 entries and
+// (i) one image of 100,000 layers. Written streaming, so generation never holds the archive.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -48,10 +48,10 @@ async function writeDockerSave(path, layerTar, layerCount) {
   await once(file, 'close');
 }
 
-/** (f) and (g); `scale` shrinks them like the other inputs. */
+/** (h) and (i); `scale` shrinks them like the other inputs. */
 export async function generateHostileInputs(dir, scale = 1) {
-  const f = `${dir}/f-docker-save-300k-entry-layer.tar`;
-  const g = `${dir}/g-docker-save-100k-layers.tar`;
+  const f = `${dir}/h-docker-save-300k-entry-layer.tar`;
+  const g = `${dir}/i-docker-save-100k-layers.tar`;
   await writeDockerSave(f, await manyEntriesLayer(Math.max(1000, Math.round(300_000 * scale))), 1);
   const tiny = await manyEntriesLayer(1);
   await writeDockerSave(g, tiny, Math.max(1000, Math.round(100_000 * scale)));

@@ -15,9 +15,10 @@ export { MediaType, type ArchiveCompression, type Compression } from './model/me
 export { InputError, InputErrorCode, UsageError } from './model/errors.js';
 export { ProblemCode, type Problem, type Severity, hasErrors } from './model/problem.js';
 export { whiteoutKindOf, whiteoutTarget, type WhiteoutKind } from './layer/whiteout.js';
-export { buildInspectJson, INSPECT_SCHEMA_VERSION } from './report/inspect-json.js';
+export { buildInspectJson, buildInspectNdjsonLines, INSPECT_SCHEMA_VERSION } from './report/inspect-json.js';
 export { readInput } from './read-input.js';
-export { parseInspectJson } from './report/parse-inspect-json.js';
+export { readReport, MAX_REPORT_BYTES, type ReportReadOptions } from './read-report.js';
+export { parseInspectJson, parseImageLine } from './report/parse-inspect-json.js';
 export {
   analyzeSharing,
   mergeImages,
@@ -29,6 +30,9 @@ export {
   type SharedBase,
   type PullCost,
   type SharingTotals,
+  type SharedPair,
+  MATRIX_MAX_IMAGES,
+  TOP_PAIRS,
 } from './sharing/analyze-sharing.js';
 export { buildShareJson, SHARE_SCHEMA_VERSION } from './report/share-report.js';
 export { formatDockerSize } from './report/docker-units.js';
@@ -48,3 +52,22 @@ export {
   type ImagePackages,
 } from './packages/index.js';
 export type { MetadataFile } from './layer/layer-contents.js';
+export {
+  compareImages,
+  hasFileLists,
+  type ImageDiff,
+  type LayerDiff,
+  type LayerEntry,
+  type StepGrowth,
+  type CompareOptions,
+} from './diff/compare-images.js';
+export {
+  compareTrees,
+  type FileDiff,
+  type FileEntry,
+  type FileChange,
+  type FolderDelta,
+} from './diff/compare-files.js';
+export { comparePackages, type PackageDiff, type PackageChange, type PackageEntry } from './diff/compare-packages.js';
+export { pairImages, type ImagePairs } from './diff/pair-images.js';
+export { buildDiffJson, renderDiffText, renderDiffMarkdown, DIFF_SCHEMA_VERSION } from './report/diff-report.js';

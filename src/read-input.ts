@@ -1,41 +1,38 @@
-import { jsonErrorText, terminalText } from './report/display-text.js';
-import { open, stat } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
-import type { ArchiveInput } from './archive/open-input.js';
-import { InputError, InputErrorCode } from './model/errors.js';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { peek, type ArchiveInput } from './archive/open-input.js';
 import type { ArchiveReport } from './model/image.js';
 import { readArchive, type ReadOptions } from './read-archive.js';
-import { parseInspectJson } from './report/parse-inspect-json.js';
+import { readReport, type ReportReadOptions } from './read-report.js';
 
-/** Saved reports larger than this are refused rather than read whole. */
-const MAX_REPORT_BYTES = 512 * 1024 * 1024;
+export { MAX_REPORT_BYTES } from './read-report.js';
 
 /**
- * Reads one input of `share` or `audit`: an image archive, or a saved `inspect --json` report
- * (told apart by content: a report starts with `{`).
+ * Reads one input of `share` or `audit`: an image archive, or a saved report (`inspect --json`
+ * or `inspect --format ndjson`), told apart by content: a report starts with `{`.
  */
-export async function readInput(input: ArchiveInput, options: ReadOptions = {}): Promise<ArchiveReport[]> {
-  if (typeof input === 'string' && (await startsWithBrace(input))) {
-    const label = terminalText(options.label ?? input);
-    const info = await stat(input);
-    if (info.size > MAX_REPORT_BYTES) {
-      throw new InputError(
-        InputErrorCode.entryTooLarge,
-        `${label} is a ${info.size}-byte JSON report, over the ${MAX_REPORT_BYTES}-byte limit`,
-      );
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(await readFile(input, 'utf8'));
-    } catch (error) {
-      throw new InputError(InputErrorCode.invalidReport, `${label} is not valid JSON: ${jsonErrorText(error)}`);
-    }
-    return parseInspectJson(value, label);
+export async function readInput(
+  input: ArchiveInput,
+  options: ReadOptions & Pick<ReportReadOptions, 'onBadLine' | 'maxReportBytes'> = {},
+): Promise<ArchiveReport[]> {
+  const reportOptions = {
+    label: options.label ?? (typeof input === 'string' ? input : '-'),
+    ...(options.onBadLine ? { onBadLine: options.onBadLine } : {}),
+    ...(options.maxReportBytes !== undefined ? { maxReportBytes: options.maxReportBytes } : {}),
+  };
+  if (typeof input === 'string') {
+    if (await isSavedReport(input)) return readReport(input, reportOptions);
+    return [await readArchive(input, options)];
   }
-  return [await readArchive(input, options)];
+  // A stream (stdin) is peeked at: NDJSON piped from another job is read line by line.
+  const { head, rest } = await peek(input as AsyncIterable<Buffer>, 64);
+  const replay = Readable.from(rest);
+  if (head.toString('utf8').trimStart().startsWith('{')) return readReport(replay, reportOptions);
+  return [await readArchive(replay, options)];
 }
 
-async function startsWithBrace(path: string): Promise<boolean> {
+/** Whether `path` holds a saved JSON report rather than an archive: its first non-space byte is `{`. */
+export async function isSavedReport(path: string): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'r');

@@ -37,7 +37,7 @@ describe.each(pages)('%s', (page) => {
 it('README.md shows at least one real example per command', () => {
   const text = readFileSync(resolve(root, 'README.md'), 'utf8');
   const commands = new Set([...text.matchAll(MARKER)].map((m) => (m[1] ?? '').split(' ')[0]));
-  expect([...commands].sort()).toEqual(expect.arrayContaining(['audit', 'inspect', 'share']));
+  expect([...commands].sort()).toEqual(expect.arrayContaining(['audit', 'diff', 'inspect', 'share']));
 });
 
 it('every docs page is linked from README.md', () => {

@@ -38,6 +38,12 @@ export interface BlobReaderOptions {
   readonly hashFiles?: boolean;
   /** Keep the content of package database files inside layers (`--packages`). */
   readonly keepMetadata?: boolean;
+  /**
+   * False skips the sha256 of an uncompressed layer tar (a metadata-only read that still hashes
+   * files, as `diff` does): its digest is then null and `verified` false. JSON and compressed
+   * blobs are hashed either way. Default true.
+   */
+  readonly verifyDigest?: boolean;
 }
 
 /**
@@ -59,7 +65,8 @@ class ContentProbe {
       this.route(chunk);
       return;
     }
-    this.head.push(chunk);
+    // A copy: the caller may refill its buffer (and a decoder its window) after this call.
+    this.head.push(Buffer.from(chunk));
     this.headLength += chunk.length;
     if (this.headLength >= SNIFF_BYTES) this.decide();
   }
@@ -107,7 +114,8 @@ class ContentProbe {
  * metadata is kept.
  */
 export class BlobReader {
-  private readonly storedHash: Hash = createHash('sha256');
+  /** Null once the blob turns out to be an uncompressed tar that need not be verified. */
+  private storedHash: Hash | null = createHash('sha256');
   private storedSize = 0;
   private sniffed = false;
   private head: Buffer[] = [];
@@ -125,11 +133,22 @@ export class BlobReader {
     this.probe = new ContentProbe(options);
   }
 
+  /** Bytes decoders have produced so far (decompressed, and gzip estimates): each a fresh buffer. */
+  get decodedSize(): number {
+    return (this.uncompressedHash ? this.uncompressedSize : 0) + this.estimatedSize;
+  }
+
+  /**
+   * Reads the next bytes. The reader keeps no reference to `chunk` once the returned promise
+   * resolves (or at once when there is none), so the caller may reuse its buffer.
+   */
   write(chunk: Buffer): Promise<void> | undefined {
-    this.storedHash.update(chunk);
     this.storedSize += chunk.length;
-    if (this.sniffed) return this.route(chunk);
-    this.head.push(chunk);
+    if (this.sniffed) {
+      this.storedHash?.update(chunk);
+      return this.route(chunk);
+    }
+    this.head.push(Buffer.from(chunk));
     this.headLength += chunk.length;
     if (this.headLength < SNIFF_BYTES) return undefined;
     return this.decide();
@@ -150,10 +169,10 @@ export class BlobReader {
       estimated = this.estimatedSize;
     }
     const { kind, layer, json } = this.probe.finish();
-    const digest = digestFromHash(this.storedHash.digest('hex'));
+    const digest = this.storedHash ? digestFromHash(this.storedHash.digest('hex')) : null;
     return {
       digest,
-      verified: true,
+      verified: digest !== null,
       storedSize: this.storedSize,
       compression: this.compression,
       content: kind,
@@ -171,6 +190,8 @@ export class BlobReader {
     this.head = [];
     this.sniffed = true;
     const kind = sniffContent(head);
+    if (kind === 'tar' && this.options.verifyDigest === false) this.storedHash = null;
+    this.storedHash?.update(head);
     if (kind === 'tar' && this.options.estimateCompressed === true) {
       this.estimator = createGzipEstimator((data) => {
         this.estimatedSize += data.length;

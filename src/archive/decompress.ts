@@ -2,9 +2,10 @@ import zlib from 'node:zlib';
 import { Decompress as FzstdDecompress } from 'fzstd';
 
 /**
- * A push decoder: `write` compressed bytes, decoded bytes arrive through `onData`. `write` returns
- * a promise only when the decoder asks the writer to wait (back-pressure), so uncompressed paths
- * stay synchronous.
+ * A push decoder: `write` compressed bytes, decoded bytes arrive through `onData`. `write`
+ * returns a promise when the decoder still holds the chunk, resolved once it is done with it:
+ * back-pressure, and the moment a reused buffer may be refilled. Decoded chunks are valid only
+ * during `onData`.
  */
 export interface Decoder {
   write(chunk: Buffer): Promise<void> | undefined;
@@ -20,10 +21,46 @@ function nativeZstd(): ZlibFactory | null {
 }
 
 export function createDecoder(format: 'gzip' | 'zstd', onData: (chunk: Buffer) => void): Decoder {
-  if (format === 'gzip') return zlibPush(() => zlib.createGunzip({ chunkSize: 256 * 1024 }), onData);
+  if (format === 'gzip') return zlibPush(zlib.createGunzip({ chunkSize: 256 * 1024 }), onData);
   const native = nativeZstd();
-  if (native) return zlibPush(native, onData);
+  if (native) return zstdFrames(native, onData);
   return fzstdDecoder(onData);
+}
+
+/**
+ * Node's zstd decoder (24.x) stops at a frame that ends inside a chunk and drops the rest of
+ * that chunk, without an error. Layers can hold many frames (zstd:chunked writes one per group
+ * of files, plus a skippable table of contents), so what a frame leaves of a chunk goes to a
+ * fresh decoder. The engine's `bytesWritten` says how much of the input it used.
+ */
+function zstdFrames(make: ZlibFactory, onData: (chunk: Buffer) => void): Decoder {
+  let stream = make();
+  let decoder = zlibPush(stream, onData);
+  let given = 0;
+  const writeNow = async (chunk: Buffer): Promise<void> => {
+    given += chunk.length;
+    await decoder.write(chunk);
+    const unused = given - stream.bytesWritten;
+    if (unused <= 0 || unused > chunk.length) return;
+    // All output of the finished frame has been emitted by now (zlib pushes before calling back).
+    await decoder.end();
+    stream = make();
+    decoder = zlibPush(stream, onData);
+    given = 0;
+    await writeNow(chunk.subarray(chunk.length - unused));
+  };
+  // Writes run one after another, and end() after the last: a restart must not race them.
+  let tail: Promise<void> = Promise.resolve();
+  return {
+    write(chunk) {
+      tail = tail.then(() => writeNow(chunk));
+      return tail;
+    },
+    end() {
+      tail = tail.then(() => decoder.end());
+      return tail;
+    },
+  };
 }
 
 /**
@@ -31,27 +68,22 @@ export function createDecoder(format: 'gzip' | 'zstd', onData: (chunk: Buffer) =
  * archive stores uncompressed. Same push interface as the decoders.
  */
 export function createGzipEstimator(onData: (chunk: Buffer) => void): Decoder {
-  return zlibPush(() => zlib.createGzip({ level: 6, chunkSize: 256 * 1024 }), onData);
+  return zlibPush(zlib.createGzip({ level: 6, chunkSize: 256 * 1024 }), onData);
 }
 
-function zlibPush(make: () => zlib.Gzip | zlib.Gunzip, onData: (chunk: Buffer) => void): Decoder {
-  const stream = make();
+function zlibPush(stream: zlib.Gzip | zlib.Gunzip, onData: (chunk: Buffer) => void): Decoder {
   let failure: Error | null = null;
-  // Writers waiting for 'drain'. Node never emits 'drain' once end() was called, and a blob can
-  // end in the same tick as its last back-pressured write, so end() releases them itself.
+  // Writes whose chunk zlib has not read yet. Their callbacks run even after end() is called;
+  // after an error they are released here, whatever Node does with them.
   let waiting: (() => void)[] = [];
-  const release = (): void => {
-    const list = waiting;
-    waiting = [];
-    for (const resolve of list) resolve();
-  };
-  stream.on('drain', release);
   const finished = new Promise<void>((resolve, reject) => {
     stream.on('data', onData);
     stream.on('end', resolve);
     stream.on('error', (error: Error) => {
       failure = error;
-      release();
+      const list = waiting;
+      waiting = [];
+      for (const release of list) release();
       reject(error);
     });
   });
@@ -60,11 +92,16 @@ function zlibPush(make: () => zlib.Gzip | zlib.Gunzip, onData: (chunk: Buffer) =
   return {
     write(chunk) {
       if (failure) return Promise.reject(failure);
-      if (stream.write(chunk)) return undefined;
-      return new Promise<void>((resolve) => waiting.push(resolve));
+      // zlib reads the chunk later, on libuv's pool: the callback says it has (or that it failed).
+      return new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        stream.write(chunk, () => {
+          waiting = waiting.filter((r) => r !== resolve);
+          resolve();
+        });
+      });
     },
     end() {
-      release();
       if (!failure) stream.end();
       return finished;
     },
@@ -78,7 +115,8 @@ function fzstdDecoder(onData: (chunk: Buffer) => void): Decoder {
   return {
     write(chunk) {
       try {
-        decoder.push(chunk);
+        // fzstd keeps references to partial blocks across pushes: give it a copy it owns.
+        decoder.push(new Uint8Array(chunk));
       } catch (error) {
         return Promise.reject(asError(error));
       }

@@ -25,9 +25,11 @@ export class EntryCollector {
     return { path, position, isFile };
   }
 
+  /** Blobs read on workers finish out of order: the copy later in the stream wins, whenever it is recorded. */
   record(entry: ArchiveEntry): void {
-    if (this.entries.has(entry.path)) this.duplicates.push(entry.path);
-    this.entries.set(entry.path, entry);
+    const earlier = this.entries.get(entry.path);
+    if (earlier) this.duplicates.push(entry.path);
+    if (!earlier || earlier.position < entry.position) this.entries.set(entry.path, entry);
   }
 
   result(sawEndOfArchive: boolean): ArchiveWalk {

@@ -100,7 +100,7 @@ async function* countBytes(
 }
 
 /** Reads at least `bytes` bytes (or all there is) and returns them with a stream that replays them. */
-async function peek(
+export async function peek(
   source: AsyncIterable<Buffer>,
   bytes: number,
 ): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {

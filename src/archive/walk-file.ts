@@ -129,7 +129,8 @@ async function walk(
           },
         );
         // Large blobs run on workers in parallel; small ones are read now, in order.
-        if (options.verify && options.pool && pending >= options.workerThreshold) jobs.push(job);
+        if ((options.verify || hashesFiles(options)) && options.pool && pending >= options.workerThreshold)
+          jobs.push(job);
         else await job;
         next.file = null;
         position += parser.skipData();
@@ -155,6 +156,8 @@ async function walk(
   return collector.result(sawEnd);
 }
 
+const hashesFiles = (options: FileWalkOptions): boolean => options.hashFiles === true && options.keepFiles;
+
 /**
  * Reads one entry's byte range of an open file (a tar entry, or a whole file of a folder input):
  * verified through a BlobReader (on a worker when large), or metadata only by seeking.
@@ -171,9 +174,14 @@ export async function readFileEntry(
 ): Promise<BlobFacts> {
   // A blob reader gets the walk's options minus its own (a worker message must be cloneable).
   const { verify, pool, workerThreshold, onProgress: _progress, ...blobOptions } = options;
-  if (verify) {
-    if (pool && length >= workerThreshold) return pool.run(path, start, length, blobOptions, progress);
-    return readBlobRange(handle, start, length, blobOptions, progress);
+  if (verify || hashesFiles(options)) {
+    // Hashing files reads every byte anyway; without verification the layer's own digest is skipped.
+    const read = verify ? blobOptions : { ...blobOptions, verifyDigest: false };
+    const facts =
+      pool && length >= workerThreshold
+        ? await pool.run(path, start, length, read, progress)
+        : await readBlobRange(handle, start, length, read, progress);
+    return facts.digest === null ? { ...facts, digest: digestClaimedByName(entryPath) } : facts;
   }
   // Metadata only: JSON and compressed blobs are read whole (JSON is small; a compressed layer
   // must be decoded to list its files); an uncompressed layer tar is walked header by header.
@@ -184,7 +192,8 @@ export async function readFileEntry(
     progress(length);
     return unverified(entryPath, length, kind, null);
   }
-  const walker = new LayerWalker(blobOptions);
+  // Seeking past contents cannot hash them: files keep sha256 null here, as before.
+  const walker = new LayerWalker({ ...blobOptions, hashFiles: false });
   await walker.walkRange(reader, start, length);
   progress(length);
   return unverified(entryPath, length, 'tar', walker.finish());

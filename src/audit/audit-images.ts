@@ -1,5 +1,6 @@
 import { terminalText } from '../report/display-text.js';
 import type { ImageReport } from '../model/image.js';
+import { plural } from '../model/plural.js';
 import { overlayOfImage, type HiddenCopy } from '../layer/overlay.js';
 import {
   NUMERIC_RULES,
@@ -11,9 +12,10 @@ import {
   type RuleName,
 } from './config.js';
 import { findLayeringIssues, type Finding } from './findings.js';
+import { compareImages } from '../diff/compare-images.js';
 import { globToRegExp, matchesAny, matchesWildcard } from './glob.js';
 import { findPackageIssues, type PackageFacts } from './package-findings.js';
-import { attributePackages, hasPackageData } from '../packages/packages-of-image.js';
+import { attributePackages, hasPackageData, packagesOfImage } from '../packages/packages-of-image.js';
 import type { PackageRecord } from '../packages/types.js';
 
 export type RuleStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -29,6 +31,57 @@ export interface RuleResult {
   readonly note: string | null;
   /** For maxGrowth: whether the limit is in bytes or percent. */
   readonly limitText: string | null;
+  /** For a maxGrowth that warns or fails: what grew most (from `diff`'s comparison), largest first. */
+  readonly causes?: readonly GrowthCause[];
+}
+
+/** A step, folder or package that added bytes since the baseline. */
+export interface GrowthCause {
+  readonly kind: 'step' | 'folder' | 'package';
+  /** The history step, folder (`app/node_modules/`) or `ecosystem name`; raw text from the archive. */
+  readonly name: string;
+  readonly sizeDelta: number;
+}
+
+const TOP_CAUSES = 2;
+
+/** The steps, folders and packages of `image` that grew most since `baseline`: the same comparison as `diff`. */
+export function growthCauses(baseline: ImageReport, image: ImageReport): GrowthCause[] {
+  const withPackages = hasPackageData(baseline) && hasPackageData(image);
+  const diff = compareImages(
+    baseline,
+    image,
+    withPackages ? { packages: { from: packagesOfImage(baseline).packages, to: packagesOfImage(image).packages } } : {},
+  );
+  const top = <T>(items: readonly T[], delta: (t: T) => number, cause: (t: T) => GrowthCause): GrowthCause[] =>
+    items
+      .filter((t) => delta(t) > 0)
+      .sort((a, b) => delta(b) - delta(a))
+      .slice(0, TOP_CAUSES)
+      .map(cause);
+  const packages = diff.packages;
+  return [
+    ...top(
+      diff.steps,
+      (s) => s.sizeDelta,
+      (s) => ({ kind: 'step' as const, name: s.createdBy ?? '', sizeDelta: s.sizeDelta }),
+    ),
+    ...top(
+      diff.files?.folders ?? [],
+      (f) => f.sizeDelta,
+      (f) => ({ kind: 'folder' as const, name: f.folder, sizeDelta: f.sizeDelta }),
+    ),
+    ...(packages
+      ? top(
+          [
+            ...packages.added.map((p) => ({ name: `${p.ecosystem} ${p.name}`, delta: p.size })),
+            ...packages.changed.map((p) => ({ name: `${p.ecosystem} ${p.name}`, delta: p.toSize - p.fromSize })),
+          ],
+          (p) => p.delta,
+          (p) => ({ kind: 'package' as const, name: p.name, sizeDelta: p.delta }),
+        )
+      : []),
+  ];
 }
 
 export interface ImageAudit {
@@ -278,6 +331,7 @@ function growthResult(image: ImageReport, baseline: ImageReport | null, limit: L
   const status: RuleStatus = exceeds(limit.fail) ? 'fail' : exceeds(limit.warn) ? 'warn' : 'pass';
   const percent = baseline.contentSize === 0 ? null : (growth / baseline.contentSize) * 100;
   return {
+    ...(status === 'pass' ? {} : { causes: growthCauses(baseline, image) }),
     rule: 'maxGrowth',
     unit: 'growth',
     value: growth,
@@ -316,8 +370,8 @@ function baseResult(image: ImageReport, limit: Levels<string>, bases: ReadonlyMa
     status: missing === 0 ? 'pass' : level,
     note:
       missing === 0
-        ? `contains all ${base.layers.length} layers of ${ref}`
-        : `lacks ${missing} of the ${base.layers.length} layers of ${ref} (rebuild on the current base)`,
+        ? `contains all ${plural(base.layers.length, 'layer')} of ${ref}`
+        : `lacks ${missing} of the ${plural(base.layers.length, 'layer')} of ${ref} (rebuild on the current base)`,
     limitText: ref,
   };
 }

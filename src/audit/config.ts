@@ -50,10 +50,12 @@ export interface Budget {
 export interface AuditConfig {
   readonly budgets: readonly Budget[];
   readonly ignore: readonly string[];
+  /** dive's `.dive-ci` to read as one more budget, relative to the config file. */
+  readonly diveCi?: string;
 }
 
 const BUDGET_KEYS = new Set<string>(['images', 'description', 'ignore', ...RULE_NAMES]);
-const TOP_KEYS = new Set(['$schema', 'budgets', 'ignore']);
+const TOP_KEYS = new Set(['$schema', 'budgets', 'ignore', 'diveCi']);
 
 const UNITS: Record<string, number> = {
   b: 1,
@@ -243,7 +245,7 @@ export function parseAuditConfig(value: unknown, source: string): AuditConfig {
   const errors: string[] = [];
   if (!isObject(value)) throw new ConfigError(source, ['expected a JSON object with "budgets"']);
   for (const key of Object.keys(value)) {
-    if (!TOP_KEYS.has(key)) errors.push(`${key}: unknown key (known: budgets, ignore)`);
+    if (!TOP_KEYS.has(key)) errors.push(`${key}: unknown key (known: budgets, ignore, diveCi)`);
   }
   const raw = value['budgets'];
   const budgets: Budget[] = [];
@@ -256,6 +258,9 @@ export function parseAuditConfig(value: unknown, source: string): AuditConfig {
     });
   }
   const ignore = 'ignore' in value ? globs(value['ignore'], 'ignore', 'path', errors) : [];
+  const diveCi = value['diveCi'];
+  if (diveCi !== undefined && (typeof diveCi !== 'string' || diveCi === ''))
+    errors.push('diveCi: expected the path of a .dive-ci file');
   if (errors.length > 0) throw new ConfigError(source, errors);
-  return { budgets, ignore };
+  return typeof diveCi === 'string' ? { budgets, ignore, diveCi } : { budgets, ignore };
 }

@@ -16,8 +16,8 @@ import type { ImageReport } from '../model/image.js';
 import { buildAuditJson, buildAuditSections, renderAuditJunit } from '../report/audit-report.js';
 import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import type { CliIo } from './io.js';
-import { printInputProblems, readInputs, type ReadResult } from './read-inputs.js';
+import { textWidth, type CliIo } from './io.js';
+import { printInputProblems, printSkipped, readInputs, type ReadResult } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
 
 export interface AuditArgs {
@@ -35,6 +35,8 @@ export interface AuditArgs {
   readonly ignore: readonly string[];
   readonly maxJson: number;
   readonly quiet: boolean;
+  /** Skip unreadable inputs with a warning each; budgets for the rest. */
+  readonly keepGoing?: boolean;
 }
 
 /** `layerlens.config.json` from --config, else the working directory or the nearest parent. */
@@ -73,6 +75,9 @@ function loadConfig(path: string | null, args: AuditArgs, cwd: string): AuditCon
       throw new UsageError(`${terminalText(path)} is not valid JSON: ${jsonErrorText(error)}`);
     }
     config = parseAuditConfig(value, path);
+    // A .dive-ci named in the config is read relative to the config file.
+    if (config.diveCi !== undefined)
+      config = { ...config, budgets: [...config.budgets, readDiveCi(config.diveCi, dirname(path))] };
   }
   if (args.diveCi !== undefined) config = { ...config, budgets: [...config.budgets, readDiveCi(args.diveCi, cwd)] };
   const hasFlags = Object.keys(args.flagRules).length > 0 || args.ignore.length > 0;
@@ -108,6 +113,7 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
         estimateCompressed: needsCompressed,
       },
       reportsAllowed: true,
+      keepGoing: args.keepGoing ?? false,
     });
   const inputs = await read(args.inputs);
   const baseline = await read(args.baseline);
@@ -127,10 +133,20 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
     reports: [...inputs.reports, ...baseline.reports, ...baseFiles.reports],
     failures: [...inputs.failures, ...baseline.failures, ...baseFiles.failures],
   };
-  if (all.failures.length > 0) return printInputProblems(all, io);
+  if (all.failures.length > 0 && args.keepGoing !== true) return printInputProblems(all, io);
+  printSkipped(all.failures, io);
+  const afterSkips: ReadResult = { reports: all.reports, failures: [] };
 
   const images = inputs.reports.flatMap((r) => r.images);
-  if (images.length === 0) throw new UsageError('the inputs hold no images to audit');
+  if (images.length === 0) {
+    // Say why: an archive that holds no readable image has its errors to show (exit 3).
+    const exit = printInputProblems(afterSkips, io);
+    if (exit !== EXIT.ok || all.failures.length > 0) {
+      if (exit === EXIT.ok) io.stderr.write('layerlens: no input could be read\n');
+      return EXIT.input;
+    }
+    throw new UsageError('the inputs hold no images to audit');
+  }
   const bases = new Map<string, ImageReport>();
   for (const image of [...images, ...baseline.reports.flatMap((r) => r.images)])
     for (const tag of image.tags) bases.set(tag, image);
@@ -158,10 +174,10 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
       io.stdout.write(renderAuditJunit(result));
       break;
     case 'text':
-      io.stdout.write(renderSectionsText(buildAuditSections(result)));
+      io.stdout.write(renderSectionsText(buildAuditSections(result), textWidth(io)));
       break;
   }
-  const inputExit = printInputProblems(all, io);
+  const inputExit = printInputProblems(afterSkips, io);
   if (inputExit !== EXIT.ok) return inputExit;
   return result.summary.fail > 0 ? EXIT.failed : EXIT.ok;
 }

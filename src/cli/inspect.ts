@@ -3,10 +3,10 @@ import { overlayOfImage, type Overlay } from '../layer/overlay.js';
 import { treeOf, type TreeNode } from '../layer/tree-view.js';
 import type { ArchiveReport, ImageReport } from '../model/image.js';
 import { platformMatches } from '../model/platform.js';
-import { buildInspectJson } from '../report/inspect-json.js';
+import { buildInspectJson, buildInspectNdjsonLines } from '../report/inspect-json.js';
 import { renderInspectText } from '../report/inspect-text.js';
 import type { ExitCode } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, readInputs } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
 import { packagesOfImage } from '../packages/packages-of-image.js';
@@ -15,7 +15,11 @@ import type { ImagePackages } from '../packages/types.js';
 export interface InspectArgs {
   readonly archives: readonly string[];
   readonly json: boolean;
+  /** One JSON line per image (`--format ndjson`). */
+  readonly ndjson?: boolean;
   readonly files: boolean;
+  /** sha256 each regular file (needs `files`): one more hash pass over every layer. */
+  readonly hash: boolean;
   readonly platform: string | undefined;
   readonly image: string | undefined;
   readonly maxJson: number;
@@ -29,6 +33,7 @@ export interface InspectArgs {
 
 export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode> {
   if (args.archives.filter((a) => a === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
+  if (args.hash && !args.files) throw new UsageError('--hash adds a sha256 to each listed file: pass --files too');
   const result = await readInputs(args.archives, io, {
     quiet: args.quiet,
     // File lists cost memory per file (200k-file layers): keep them only when they are shown.
@@ -36,6 +41,7 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       jsonCap: args.maxJson,
       keepFiles: args.files || args.tree || args.packages,
       keepMetadata: args.packages,
+      hashFiles: args.hash,
       verify: args.verify,
     },
     reportsAllowed: false,
@@ -67,7 +73,13 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       reports,
       packages: packageResults,
     });
-  if (args.json) {
+  if (args.ndjson) {
+    // Unreadable archives have no image line: their errors go to stderr and the exit code.
+    for (const report of reports) {
+      const lines = buildInspectNdjsonLines(report, { files: args.files, trees: overlays, packages: packageResults });
+      for (const text of lines) io.stdout.write(`${text}\n`);
+    }
+  } else if (args.json) {
     const document = buildInspectJson(reports, {
       files: args.files,
       trees: overlays,
@@ -78,7 +90,7 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
     }
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
-    const width = io.env['COLUMNS'] ? Number(io.env['COLUMNS']) : 0;
+    const width = textWidth(io);
     io.stdout.write(
       reports
         .map((r) =>
@@ -97,7 +109,8 @@ function select(report: ArchiveReport, args: InspectArgs): ArchiveReport {
   return { ...report, images: report.images.filter(keep) };
 }
 
-function matchesRef(image: ImageReport, ref: string): boolean {
+/** Whether `ref` is one of the image's tags or a prefix (6+ hex) of its config or manifest digest. */
+export function matchesRef(image: ImageReport, ref: string): boolean {
   if (image.tags.includes(ref)) return true;
   const hex = ref.replace(/^sha256:/, '');
   if (hex.length >= 6 && /^[0-9a-f]+$/.test(hex)) {

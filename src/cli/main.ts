@@ -1,11 +1,23 @@
 import { terminalLines, terminalText } from '../report/display-text.js';
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { CONFIG_FILE } from '../audit/config.js';
 import { InputError, UsageError } from '../model/errors.js';
-import { DEFAULT_JSON_CAP } from '../model/limits.js';
+import { DEFAULT_JSON_CAP, MATRIX_MAX_IMAGES } from '../model/limits.js';
+import type { AuditArgs } from './audit.js';
+import type { DiffArgs } from './diff.js';
 import { EXIT } from './exit-codes.js';
+import type { InspectArgs } from './inspect.js';
 import type { CliIo } from './io.js';
+import { quickCommand } from './quick-args.js';
+import type { ShareArgs } from './share.js';
 import { packageVersion } from './version.js';
+
+/** A command line, parsed: what runs, with what. */
+export type Command =
+  | { readonly name: 'inspect'; readonly args: InspectArgs }
+  | { readonly name: 'share'; readonly args: ShareArgs }
+  | { readonly name: 'audit'; readonly args: AuditArgs }
+  | { readonly name: 'diff'; readonly args: DiffArgs };
 
 /** Budget flags, in the spelling of layerlens.config.json. */
 const FLAG_RULES = [
@@ -54,6 +66,56 @@ function stdinAware(value: unknown): string[] {
  * The whole CLI: parse `argv`, run one command, return the exit code. Never exits the process.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  // The common plain command lines skip yargs, which costs more to load than a metadata-only read.
+  const command = quickCommand(argv) ?? (await parseCommand(argv, io));
+  if (typeof command === 'number') return command;
+  try {
+    return await runCommand(command, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      // A usage message may list several config errors, one per line (the user's own file).
+      io.stderr.write(`layerlens: ${terminalLines(error.message)}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof InputError) {
+      io.stderr.write(`layerlens: ${terminalText(error.message)}\n`);
+      return EXIT.input;
+    }
+    io.stderr.write(
+      `layerlens: internal error (a bug; please report it with this trace):\n${(error as Error).stack ?? String(error)}\n`,
+    );
+    return EXIT.bug;
+  }
+}
+
+/** Each command's modules load only when it runs: startup is part of every CI step. */
+async function runCommand(command: Command, io: CliIo): Promise<number> {
+  switch (command.name) {
+    case 'inspect': {
+      const { runInspect } = await import('./inspect.js');
+      return runInspect(command.args, io);
+    }
+    case 'share': {
+      const { runShare } = await import('./share.js');
+      return runShare(command.args, io);
+    }
+    case 'audit': {
+      const { runAudit } = await import('./audit.js');
+      return runAudit(command.args, io);
+    }
+    case 'diff': {
+      const { runDiff } = await import('./diff.js');
+      return runDiff(command.args, io);
+    }
+  }
+}
+
+/**
+ * Parses with yargs (strict, with --help and examples): the command, or the exit code when
+ * the line was --help (printed) or wrong (the reason printed).
+ */
+export async function parseCommand(argv: readonly string[], io: CliIo): Promise<Command | number> {
+  const { default: yargs } = await import('yargs');
   const parsed: { error: Error | null; output: string } = { error: null, output: '' };
   const parser = yargs()
     .scriptName('layerlens')
@@ -69,6 +131,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           demandOption: true,
         })
         .option('files', { type: 'boolean', default: false, describe: "list each layer's files" })
+        .option('hash', {
+          type: 'boolean',
+          default: false,
+          describe: 'with --files: sha256 of each regular file, so diff sees same-size edits in saved reports',
+        })
         .option('verify', {
           type: 'boolean',
           default: true,
@@ -87,11 +154,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         })
         .option('platform', { type: 'string', describe: 'only images of this platform (os/arch[/variant])' })
         .option('image', { type: 'string', describe: 'only the image with this tag or digest prefix' })
+        .option('format', {
+          choices: ['text', 'json', 'ndjson'] as const,
+          default: 'text' as const,
+          describe: 'output format; ndjson: one image per line, with its archive, for data engines',
+        })
         .example('$0 inspect app.tar', 'images and layers of a docker save')
         .example('docker save app | $0 inspect -', 'read from stdin')
         .example('$0 inspect --json --platform linux/arm64 multi.oci.tar', 'one platform, as JSON')
         .example('$0 inspect --files app.tar.gz', "every layer's files")
-        .example('$0 inspect --packages --json app.tar', 'every package with its size, version and layer'),
+        .example('$0 inspect --format ndjson *.tar > fleet.ndjson', 'one JSON line per image, for share and SQL')
+        .example('$0 inspect --packages --json app.tar', 'every package with its size, version and layer')
+        .example(
+          '$0 inspect --json --files --hash app.tar > release.json',
+          'a report diff and audit can compare against',
+        ),
     )
     .command('share <inputs..>', 'What images share, and what that saves on disk and on the wire', (y) =>
       withCommonOptions(y)
@@ -127,7 +204,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           default: 'text' as const,
           describe: 'output format',
         })
+        .option('keep-going', {
+          type: 'boolean',
+          default: false,
+          describe: 'skip inputs (and NDJSON lines) that cannot be read, with a warning each',
+        })
+        .option('matrix', {
+          type: 'boolean',
+          default: false,
+          describe: `compute the full pairwise matrix even above ${MATRIX_MAX_IMAGES} images`,
+        })
         .example('$0 share app-1.tar app-2.tar worker.tar', 'shared and unique bytes, savings, bases')
+        .example('$0 share --json reports/', 'a fleet: every inspect --json or NDJSON report in a folder')
+        .example('cat fleet/*.ndjson | $0 share --json --keep-going -', 'NDJSON on stdin, past damaged lines')
         .example('$0 share --by chain *.tar', "share as Docker's store does (docker system df -v)")
         .example('$0 share next.tar --have current.tar', 'what the next release costs a node that runs the current one')
         .example('$0 share --format markdown a.json b.json', 'merge reports from CI jobs into a PR comment'),
@@ -178,6 +267,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           default: [] as string[],
           describe: 'path globs exempt from waste rules',
         })
+        .option('keep-going', {
+          type: 'boolean',
+          default: false,
+          describe: 'skip inputs (and NDJSON lines) that cannot be read, with a warning each',
+        })
         .option('format', {
           choices: ['text', 'json', 'markdown', 'junit'] as const,
           default: 'text' as const,
@@ -197,7 +291,39 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           'text in the log, a PR comment and a test report',
         ),
     )
-    .demandCommand(1, 'name a command: inspect, share or audit')
+    .command('diff <old> <new>', 'What changed between two releases of an image, and why it grew', (y) =>
+      withCommonOptions(y)
+        .positional('old', {
+          type: 'string',
+          describe: 'the earlier image: an archive or a saved inspect --json --files report; - reads stdin',
+          demandOption: true,
+        })
+        .positional('new', {
+          type: 'string',
+          describe: 'the later image, likewise',
+          demandOption: true,
+        })
+        .option('image', {
+          type: 'string',
+          describe: 'pick the image by tag, repository or digest prefix: once for both sides, or twice (OLD, NEW)',
+        })
+        .option('platform', { type: 'string', describe: 'compare only this platform (os/arch[/variant])' })
+        .option('verify', {
+          type: 'boolean',
+          default: false,
+          describe: 'also check every layer digest (files are hashed either way)',
+        })
+        .option('format', {
+          choices: ['text', 'json', 'markdown'] as const,
+          default: 'text' as const,
+          describe: 'output format (markdown: a pull-request comment)',
+        })
+        .example('$0 diff app-1.tar app-2.tar', 'size, layers, steps, folders and pull cost from 1 to 2')
+        .example('$0 diff --format markdown release.json app.tar', 'a PR comment against the last release report')
+        .example('$0 diff --platform linux/arm64 old.oci.tar new.oci.tar', 'one platform of multi-platform archives')
+        .example('docker save app:2 | $0 diff --json app-1.tar -', 'NEW from stdin, as JSON'),
+    )
+    .demandCommand(1, 'name a command: inspect, share, audit or diff')
     .strict()
     .help()
     .alias('help', 'h')
@@ -229,83 +355,85 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(`${output}\n`);
     return EXIT.ok;
   }
-  try {
-    const command = String(args._[0]);
-    switch (command) {
-      case 'inspect': {
-        // Each command's modules load only when it runs: startup is part of every CI step.
-        const { runInspect } = await import('./inspect.js');
-        return await runInspect(
-          {
-            archives: stdinAware(args['archives']),
-            json: args['json'] === true,
-            files: args['files'] === true,
-            platform: args['platform'] as string | undefined,
-            image: args['image'] as string | undefined,
-            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
-            quiet: args['quiet'] === true,
-            tree: args['tree'] === true,
-            verify: args['verify'] !== false,
-            html: args['html'] as string | undefined,
-            treeDepth: Number(args['treeDepth'] ?? 3),
-            packages: args['packages'] === true,
-          },
-          io,
-        );
-      }
-      case 'share': {
-        const { runShare } = await import('./share.js');
-        return await runShare(
-          {
-            inputs: stdinAware(args['inputs']),
-            have: stdinAware(args['have']),
-            by: args['by'] === 'chain' ? 'chainId' : 'diffId',
-            format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
-            estimateCompressed: args['estimateCompressed'] === true,
-            verify: args['verify'] === true,
-            html: args['html'] as string | undefined,
-            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
-            quiet: args['quiet'] === true,
-          },
-          io,
-        );
-      }
-      case 'audit': {
-        const { runAudit } = await import('./audit.js');
-        return await runAudit(
-          {
-            inputs: stdinAware(args['inputs']),
-            baseline: stdinAware(args['baseline']),
-            config: args['config'] as string | undefined,
-            diveCi: args['diveCi'] as string | undefined,
-            format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown' | 'junit'),
-            junit: args['junit'] as string | undefined,
-            markdown: args['markdown'] as string | undefined,
-            html: args['html'] as string | undefined,
-            flagRules: flagRules(args),
-            ignore: stdinAware(args['ignore']),
-            maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
-            quiet: args['quiet'] === true,
-          },
-          io,
-        );
-      }
-      default:
-        throw new UsageError(`unknown command ${command}`);
+  const command = String(args._[0]);
+  switch (command) {
+    case 'inspect':
+      return {
+        name: 'inspect',
+        args: {
+          archives: stdinAware(args['archives']),
+          json: args['json'] === true || args['format'] === 'json',
+          ndjson: args['format'] === 'ndjson' && args['json'] !== true,
+          files: args['files'] === true,
+          hash: args['hash'] === true,
+          platform: args['platform'] as string | undefined,
+          image: args['image'] as string | undefined,
+          maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+          quiet: args['quiet'] === true,
+          tree: args['tree'] === true,
+          verify: args['verify'] !== false,
+          html: args['html'] as string | undefined,
+          treeDepth: Number(args['treeDepth'] ?? 3),
+          packages: args['packages'] === true,
+        },
+      };
+    case 'share':
+      return {
+        name: 'share',
+        args: {
+          inputs: stdinAware(args['inputs']),
+          have: stdinAware(args['have']),
+          by: args['by'] === 'chain' ? 'chainId' : 'diffId',
+          format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
+          estimateCompressed: args['estimateCompressed'] === true,
+          verify: args['verify'] === true,
+          html: args['html'] as string | undefined,
+          maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+          quiet: args['quiet'] === true,
+          keepGoing: args['keepGoing'] === true,
+          matrix: args['matrix'] === true,
+        },
+      };
+    case 'audit':
+      return {
+        name: 'audit',
+        args: {
+          inputs: stdinAware(args['inputs']),
+          baseline: stdinAware(args['baseline']),
+          config: args['config'] as string | undefined,
+          diveCi: args['diveCi'] as string | undefined,
+          format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown' | 'junit'),
+          junit: args['junit'] as string | undefined,
+          markdown: args['markdown'] as string | undefined,
+          html: args['html'] as string | undefined,
+          flagRules: flagRules(args),
+          ignore: stdinAware(args['ignore']),
+          maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+          quiet: args['quiet'] === true,
+          keepGoing: args['keepGoing'] === true,
+        },
+      };
+    case 'diff': {
+      const [from = '', to = ''] = stdinAware([args['old'], args['new']]);
+      return {
+        name: 'diff',
+        args: {
+          from,
+          to,
+          // Given twice, yargs collects the values in an array.
+          image: [args['image']].flat().filter((v): v is string => typeof v === 'string'),
+          platform: args['platform'] as string | undefined,
+          format: args['json'] === true ? 'json' : (args['format'] as 'text' | 'json' | 'markdown'),
+          html: args['html'] as string | undefined,
+          maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
+          quiet: args['quiet'] === true,
+          verify: args['verify'] === true,
+        },
+      };
     }
-  } catch (error) {
-    if (error instanceof UsageError) {
-      // A usage message may list several config errors, one per line (the user's own file).
-      io.stderr.write(`layerlens: ${terminalLines(error.message)}\n`);
+    default:
+      // strict() and demandCommand() leave no other command.
+      io.stderr.write(`layerlens: unknown command ${command}\n`);
       return EXIT.usage;
-    }
-    if (error instanceof InputError) {
-      io.stderr.write(`layerlens: ${terminalText(error.message)}\n`);
-      return EXIT.input;
-    }
-    io.stderr.write(
-      `layerlens: internal error (a bug; please report it with this trace):\n${(error as Error).stack ?? String(error)}\n`,
-    );
-    return EXIT.bug;
   }
 }

@@ -33,3 +33,30 @@ export function createProgress(
     },
   };
 }
+
+/**
+ * Inputs read, images so far and their rate while `share` or `audit` merge many reports: one
+ * stderr line, only on a TTY, after the same quiet half second.
+ */
+export function createMergeProgress(
+  io: CliIo,
+  enabled: boolean,
+): { update: (inputsRead: number, inputs: number, images: number) => void; done: () => void } {
+  if (!enabled || !io.stderr.isTTY) return { update: () => undefined, done: () => undefined };
+  const started = Date.now();
+  let last = 0;
+  let drawn = false;
+  return {
+    update(inputsRead, inputs, images) {
+      const now = Date.now();
+      if (now - started < QUIET_FOR_MS || now - last < INTERVAL_MS) return;
+      last = now;
+      const rate = Math.round(images / Math.max(0.001, (now - started) / 1000));
+      io.stderr.write(`\r\x1b[2Kmerging reports: ${inputsRead}/${inputs} inputs, ${images} images, ${rate} images/s`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) io.stderr.write('\r\x1b[2K');
+    },
+  };
+}

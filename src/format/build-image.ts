@@ -1,4 +1,5 @@
 import { terminalText } from '../report/display-text.js';
+import { plural } from '../model/plural.js';
 import type { ArchiveEntry } from '../archive/walk-archive.js';
 import type { ImageConfig } from '../model/config.js';
 import type { Digest } from '../model/digest.js';
@@ -272,7 +273,7 @@ export function checkHistory(config: ImageConfig | null, layerCount: number, whe
       problem(
         ProblemCode.historyMismatch,
         'info',
-        `${where} has ${steps} history steps that made layers but ${layerCount} layers; "created by" may be misattributed`,
+        `${where} has ${plural(steps, 'history step')} that made layers but ${plural(layerCount, 'layer')}; "created by" may be misattributed`,
         null,
       ),
     );

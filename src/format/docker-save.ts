@@ -1,4 +1,5 @@
 import { terminalText } from '../report/display-text.js';
+import { plural } from '../model/plural.js';
 import { parseImageConfig } from '../model/config.js';
 import { parseDigest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
@@ -72,7 +73,7 @@ function readOne(context: FormatContext, item: JsonObject, where: string): Image
       problem(
         ProblemCode.layerCountMismatch,
         'error',
-        `${where} lists ${layerPaths.length} layers but its config has ${config.diffIds.length} diff ids (hand-edited manifest.json?)`,
+        `${where} lists ${plural(layerPaths.length, 'layer')} but its config has ${plural(config.diffIds.length, 'diff id')} (hand-edited manifest.json?)`,
         'manifest.json',
       ),
     );

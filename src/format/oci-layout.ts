@@ -1,4 +1,5 @@
 import { terminalText } from '../report/display-text.js';
+import { plural } from '../model/plural.js';
 import { parseImageConfig } from '../model/config.js';
 import { parseDigest, type Digest } from '../model/digest.js';
 import type { AbsentReport, ArtifactReport, ImageReport, LayerReport } from '../model/image.js';
@@ -226,7 +227,7 @@ class OciWalker {
         problem(
           ProblemCode.layerCountMismatch,
           'error',
-          `manifest ${digest} lists ${layerDescriptors.length} layers but its config has ${config.diffIds.length} diff ids`,
+          `manifest ${digest} lists ${plural(layerDescriptors.length, 'layer')} but its config has ${plural(config.diffIds.length, 'diff id')}`,
           null,
         ),
       );

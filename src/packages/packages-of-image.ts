@@ -1,4 +1,5 @@
 import { terminalText } from '../report/display-text.js';
+import { plural } from '../model/plural.js';
 import { contentBytesOf } from '../layer/layer-contents.js';
 import { overlayOfImage, type Overlay, type TreeEntry } from '../layer/overlay.js';
 import type { ImageReport } from '../model/image.js';
@@ -149,7 +150,7 @@ function measure(
       problem(
         ProblemCode.packageDatabase,
         'warning',
-        `${terminalText(claim.source)} lists ${seen.size} paths for ${claim.ecosystem} package ${terminalText(claim.name)}, none of them in the image (removed by hand, or a lying database?)`,
+        `${terminalText(claim.source)} lists ${plural(seen.size, 'path')} for ${claim.ecosystem} package ${terminalText(claim.name)}, none of them in the image (removed by hand, or a lying database?)`,
         claim.source,
       ),
     );

@@ -1,8 +1,11 @@
 import { terminalText } from './display-text.js';
 import prettyBytes from 'pretty-bytes';
+import { plural } from '../model/plural.js';
 import type { AuditResult, ImageAudit, RuleResult } from '../audit/audit-images.js';
 import { line, table, type Section } from './sections.js';
 import { formatGrowth, imageName } from './format.js';
+import { describeStep } from '../model/history-step.js';
+import { clip } from './table.js';
 
 export const AUDIT_SCHEMA_VERSION = 1;
 /** The JSON Schema of `audit --json`, shipped as `schemas/audit.schema.json` (its `$id`). */
@@ -12,7 +15,8 @@ const TOP_WASTED = 5;
 
 const pct = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`;
 
-function formatValue(rule: RuleResult, value: number | null): string {
+/** A rule's measured value as every renderer prints it: bytes, counts, percents, `+93 kB` growth. */
+export function formatValue(rule: RuleResult, value: number | null): string {
   if (value === null) return 'n/a';
   switch (rule.unit) {
     case 'bytes':
@@ -26,9 +30,9 @@ function formatValue(rule: RuleResult, value: number | null): string {
     case 'growth':
       return formatGrowth(value);
     case 'layers':
-      return `${value}/${rule.fail ?? '?'} layers`;
+      return rule.fail === null ? `${value}/? layers` : `${value}/${plural(rule.fail, 'layer')}`;
     case 'packages':
-      return `${value} package${value === 1 ? '' : 's'}`;
+      return plural(value, 'package');
   }
 }
 
@@ -79,11 +83,20 @@ export function buildAuditJson(result: AuditResult): object {
         limit: { warn: r.warn, fail: r.fail, text: formatLimit(r) },
         status: r.status,
         note: r.note,
+        ...(r.causes ? { causes: r.causes } : {}),
       })),
       findings: audit.findings,
       wasted: audit.wasted,
     })),
   };
+}
+
+/** `; top causes: step RUN npm ci +90 kB, folder app/node_modules/ +80 kB`, or nothing. */
+export function causesText(rule: RuleResult): string {
+  const causes = rule.causes ?? [];
+  if (causes.length === 0) return '';
+  const name = (text: string): string => clip(terminalText(describeStep(text)), 40);
+  return `; top causes: ${causes.map((c) => `${c.kind} ${c.kind === 'step' ? name(c.name) : terminalText(c.name)} ${formatGrowth(c.sizeDelta)}`).join(', ')}`;
 }
 
 /** Sections shared by the text and Markdown renderers. */
@@ -106,7 +119,7 @@ export function buildAuditSections(result: AuditResult, options: { markdown?: bo
         ? table(
             [
               { header: 'RULE' },
-              { header: 'IMAGE', max: 28 },
+              { header: 'IMAGE', max: 28, flex: true },
               { header: 'VALUE', align: 'right' },
               { header: 'LIMIT' },
               { header: 'STATUS' },
@@ -123,7 +136,7 @@ export function buildAuditSections(result: AuditResult, options: { markdown?: bo
   for (const audit of result.images) {
     const notes = audit.rules
       .filter((r) => r.note !== null && r.status !== 'pass')
-      .map((r) => line(`${r.rule}: ${terminalText(r.note ?? '')}`));
+      .map((r) => line(`${r.rule}: ${terminalText(r.note ?? '')}${causesText(r)}`));
     const wasted = audit.wasted
       .slice(0, TOP_WASTED)
       .map((h) => [
@@ -139,14 +152,19 @@ export function buildAuditSections(result: AuditResult, options: { markdown?: bo
         ),
       );
     const head = audit.filesKnown
-      ? `${prettyBytes(audit.size)}, ${audit.layerCount} layers, ${prettyBytes(audit.wastedSize)} wasted, efficiency ${pct(audit.efficiency)}`
-      : `${prettyBytes(audit.size)}, ${audit.layerCount} layers (no file lists: waste not measured)`;
+      ? `${prettyBytes(audit.size)}, ${plural(audit.layerCount, 'layer')}, ${prettyBytes(audit.wastedSize)} wasted, efficiency ${pct(audit.efficiency)}`
+      : `${prettyBytes(audit.size)}, ${plural(audit.layerCount, 'layer')} (no file lists: waste not measured)`;
     sections.push({
       title: `${imageName(audit.image)}: ${head}`,
       blocks: [
         ...notes,
         ...(wasted.length > 0
-          ? [table([{ header: 'WASTED', align: 'right' }, { header: 'PATH', max: 44 }, { header: 'WHERE' }], wasted)]
+          ? [
+              table(
+                [{ header: 'WASTED', align: 'right' }, { header: 'PATH', max: 44, flex: true }, { header: 'WHERE' }],
+                wasted,
+              ),
+            ]
           : []),
         ...findings,
       ],
@@ -164,7 +182,7 @@ function overviewSection(result: AuditResult): Section {
     blocks: [
       table(
         [
-          { header: 'IMAGE' },
+          { header: 'IMAGE', flex: true },
           { header: 'SIZE', align: 'right' },
           { header: 'COMPRESSED', align: 'right' },
           { header: 'LAYERS', align: 'right' },

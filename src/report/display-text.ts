@@ -65,14 +65,14 @@ const MARKDOWN_ESCAPES: Readonly<Record<string, string>> = {
  * Markdown-safe text for one line or table cell of a PR comment: terminal escapes first (a comment
  * is read in terminals and diffs too), then HTML made inert (`<img onerror>`, `</style><script>`
  * become `&lt;…`), then Markdown syntax escaped with backslashes (`|`, backticks, `*`, `_`,
- * `[x](y)`, `~`, `!`), and a leading `#`, `-`, `+` or `=` that would start a heading or a list.
+ * `[x](y)`, `~`, `!`), and a leading `#`, or `-`/`+` and a space, that would start a heading or a list.
  * @example markdownText('<img src=x onerror=alert(1)>') // '&lt;img src=x onerror=alert(1)&gt;'
  */
 export function markdownText(text: string): string {
   return terminalText(text)
     .replace(/[&<>"]/g, (c) => MARKDOWN_ESCAPES[c] ?? c)
     .replace(/[\\`*_[\]|~!{}]/g, '\\$&')
-    .replace(/^[#+=-]/, '\\$&');
+    .replace(/^(#|[+-](?=\s|$))/, '\\$&');
 }
 
 /**

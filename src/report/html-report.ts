@@ -1,13 +1,14 @@
 import { htmlText } from './display-text.js';
 import prettyBytes from 'pretty-bytes';
-import type { AuditResult } from '../audit/audit-images.js';
+import { plural } from '../model/plural.js';
+import type { AuditResult, ImageAudit } from '../audit/audit-images.js';
 import { shortDigest } from '../model/digest.js';
 import { describeStep } from '../model/history-step.js';
 import type { ImageReport } from '../model/image.js';
 import type { ImagePackages } from '../packages/types.js';
 import type { ImageShare, SharingReport } from '../sharing/analyze-sharing.js';
-import { formatLimit } from './audit-report.js';
-import { formatSize, imageName } from './format.js';
+import { causesText, formatLimit, formatValue } from './audit-report.js';
+import { formatGrowth, formatSize, imageName } from './format.js';
 
 export interface HtmlReportInput {
   readonly title: string;
@@ -19,10 +20,13 @@ export interface HtmlReportInput {
   readonly packages?: ReadonlyMap<ImageReport, ImagePackages>;
 }
 
+/** Images drawn (bars, the matrix, the layer table) before the page shows the largest only. */
+const HTML_MAX_IMAGES = 200;
 /** Packages drawn one a row per image; the rest are grouped in one row. */
 const PACKAGES_SHOWN = 15;
 
-const esc = htmlText;
+/** The HTML escaping every layerlens page uses for text from archives and reports. */
+export const esc = htmlText;
 const name = (share: ImageShare): string => imageName(share.image);
 
 /** The same layer gets the same colour in every image: a hue from its key. */
@@ -40,7 +44,17 @@ function hueOf(key: string): number {
 export function renderHtmlReport(input: HtmlReportInput): string {
   const { sharing } = input;
   const layerByKey = new Map(sharing.layers.map((l) => [l.key, l]));
-  const largest = Math.max(1, ...sharing.images.map((i) => i.size));
+  const largest = sharing.images.reduce((max, i) => Math.max(max, i.size), 1);
+  // A fleet's page draws the largest images; every figure stays in the JSON report.
+  const drawn =
+    sharing.images.length <= HTML_MAX_IMAGES
+      ? sharing.images
+      : [...sharing.images].sort((a, b) => b.size - a.size).slice(0, HTML_MAX_IMAGES);
+  const omitted = sharing.images.length - drawn.length;
+  const omittedNote =
+    omitted > 0
+      ? `<p class="note" data-omitted="${omitted}">The ${HTML_MAX_IMAGES} largest of ${sharing.images.length} images are drawn; the JSON report (share --json) has every one.</p>`
+      : '';
   const body: string[] = [];
 
   const t = sharing.totals;
@@ -48,7 +62,9 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     t.compressedSize === null || t.dedupedCompressedSize === null || t.savedCompressedSize === null
       ? 'not known (layers stored uncompressed)'
       : `${formatSize(t.savedCompressedSize, t.compressedSizeEstimated)} of ${formatSize(t.compressedSize, t.compressedSizeEstimated)}`;
-  body.push(`<section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2><dl class="cards">
+  // Storage and transfer savings mean something only across images: a one-image audit skips them.
+  if (sharing.images.length > 1 || !input.audit)
+    body.push(`<section aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2><dl class="cards">
 <div><dt>Images</dt><dd data-total="images">${t.images}</dd></div>
 <div><dt>Distinct layers</dt><dd data-total="layers">${t.layers} (${t.sharedLayers} shared)</dd></div>
 <div><dt>Stored separately</dt><dd data-total="size">${formatSize(t.size)}</dd></div>
@@ -58,9 +74,9 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 </dl></section>`);
 
   body.push(`<section aria-labelledby="images-h"><h2 id="images-h">Layers of each image</h2>
-<p class="note">Each bar is an image, drawn to scale; each segment a layer, sized by its content bytes. The same layer has the same colour in every image. Hover or focus a segment for its details.</p>
+<p class="note">Each bar is an image, drawn to scale; each segment a layer, sized by its content bytes. The same layer has the same colour in every image. Hover or focus a segment for its details.</p>${omittedNote}
 <div class="bars">`);
-  sharing.images.forEach((share, row) => {
+  drawn.forEach((share, row) => {
     const seen = new Set<string>();
     const segments: string[] = [];
     share.image.layers.forEach((layer, index) => {
@@ -77,16 +93,36 @@ export function renderHtmlReport(input: HtmlReportInput): string {
       );
     });
     body.push(`<div class="row"><div class="label"><span class="name">${esc(name(share))}</span> <span class="meta">${esc(share.image.platform ?? '')} · <span data-image-size="${row}">${esc(prettyBytes(share.size))}</span>, ${esc(prettyBytes(share.sharedSize))} shared</span></div>
-<div class="track"><div class="bar" role="group" aria-label="${esc(`${name(share)}: ${share.image.layers.length} layers, ${prettyBytes(share.size)}`)}" style="width:${((share.size / largest) * 100).toFixed(4)}%">${segments.join('')}</div></div></div>`);
+<div class="track"><div class="bar" role="group" aria-label="${esc(`${name(share)}: ${plural(share.image.layers.length, 'layer')}, ${prettyBytes(share.size)}`)}" style="width:${((share.size / largest) * 100).toFixed(4)}%">${segments.join('')}</div></div></div>`);
   });
   body.push('</div></section>');
 
-  if (sharing.images.length >= 2) {
-    const max = Math.max(1, ...sharing.matrix.flatMap((row, i) => row.filter((_, j) => j !== i)));
+  const matrix = sharing.images.length <= HTML_MAX_IMAGES ? sharing.matrix : null;
+  if (sharing.images.length >= 2 && matrix === null) {
+    const byId = new Map(sharing.images.map((s) => [s.id, s]));
+    const nameOf = (id: string): string => {
+      const share = byId.get(id);
+      return share ? name(share) : id;
+    };
+    body.push(`<section aria-labelledby="pairs-h"><h2 id="pairs-h">Most shared pairs</h2><div class="scroll"><table class="pairs"><caption>The pairs of images with the most content bytes in common${sharing.pairsExact ? '' : ' (lower bounds: the search stopped at its work limit)'}</caption>
+<thead><tr><th scope="col" class="num">shared</th><th scope="col">image</th><th scope="col">image</th></tr></thead><tbody>${sharing.pairs
+      .map(
+        (p) =>
+          `<tr><td class="num" data-shared="${p.sharedSize}">${esc(prettyBytes(p.sharedSize))}</td><td>${esc(nameOf(p.images[0]))}</td><td>${esc(nameOf(p.images[1]))}</td></tr>`,
+      )
+      .join('')}</tbody></table></div></section>`);
+  }
+  if (sharing.images.length >= 2 && matrix !== null) {
+    let max = 1;
+    matrix.forEach((row, i) => {
+      row.forEach((value, j) => {
+        if (i !== j) max = Math.max(max, value);
+      });
+    });
     body.push(`<section aria-labelledby="matrix-h"><h2 id="matrix-h">Shared bytes between images</h2><div class="scroll"><table class="matrix"><caption>Content bytes each pair of images has in common (the diagonal is each image's own size)</caption>
 <thead><tr><th scope="col">image</th>${sharing.images.map((s, j) => `<th scope="col" title="${esc(name(s))}">${j + 1}</th>`).join('')}</tr></thead><tbody>`);
     sharing.images.forEach((share, i) => {
-      const cells = sharing.matrix[i]?.map((value, j) => {
+      const cells = matrix[i]?.map((value, j) => {
         const heat = i === j ? 0 : value / max;
         return `<td style="--heat:${heat.toFixed(3)}" data-shared="${value}">${esc(prettyBytes(value))}</td>`;
       });
@@ -98,9 +134,10 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   if (sharing.bases.length > 0) {
     body.push(
       `<section aria-labelledby="bases-h"><h2 id="bases-h">Shared bases</h2><ul>${sharing.bases
+        .slice(0, HTML_MAX_IMAGES)
         .map(
           (b) =>
-            `<li>${b.images.length} images share base <b>${esc(describeStep(b.name))}</b>: ${b.layerCount} layer${b.layerCount === 1 ? '' : 's'}, ${esc(prettyBytes(b.size))}, stored once</li>`,
+            `<li>${plural(b.images.length, 'image')} share base <b>${esc(describeStep(b.name))}</b>: ${plural(b.layerCount, 'layer')}, ${esc(prettyBytes(b.size))}, stored once</li>`,
         )
         .join('')}</ul></section>`,
     );
@@ -111,7 +148,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 
   body.push(`<section aria-labelledby="table-h"><h2 id="table-h">All layers</h2><div class="scroll"><table><caption>Every layer of every image, as in the bars above</caption>
 <thead><tr><th scope="col">image</th><th scope="col">#</th><th scope="col">diff id</th><th scope="col" class="num">content</th><th scope="col" class="num">compressed</th><th scope="col">created by</th></tr></thead><tbody>`);
-  for (const share of sharing.images) {
+  for (const share of drawn) {
     share.image.layers.forEach((layer, index) => {
       body.push(
         `<tr><td>${esc(name(share))}</td><td>${index}</td><td><code>${esc(shortDigest(layer.diffId))}</code></td><td class="num">${esc(formatSize(layer.contentSize))}</td><td class="num">${esc(formatSize(layer.compressedSize, layer.compressedSizeEstimated))}</td><td class="step">${esc(describeStep(layer.createdBy))}</td></tr>`,
@@ -127,7 +164,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${esc(input.title)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <header><h1>${esc(input.title)}</h1></header>
@@ -175,7 +212,7 @@ function packagesSection(packages: ReadonlyMap<ImageReport, ImagePackages>): str
     const largest = Math.max(1, ...rows.map((r) => r.size));
     const owned = measured.reduce((sum, p) => sum + p.size, 0);
     out.push(
-      `<h3>${esc(imageName(image))}: ${result.packages.length} packages, ${esc(prettyBytes(owned))} in packages, ${esc(prettyBytes(result.unownedSize))} unowned</h3>
+      `<h3>${esc(imageName(image))}: ${plural(result.packages.length, 'package')}, ${esc(prettyBytes(owned))} in packages, ${esc(prettyBytes(result.unownedSize))} unowned</h3>
 <div class="scroll"><table class="packages" data-packages="${index}"><caption>Biggest packages of ${esc(imageName(image))}</caption>
 <thead><tr><th scope="col">package</th><th scope="col">version</th><th scope="col" class="num">size</th><th scope="col">layer</th><th scope="col" class="barcol">share</th></tr></thead><tbody>${rows
         .map(
@@ -203,7 +240,7 @@ function auditSection(audit: AuditResult): string {
   const rows = audit.images.flatMap((a) =>
     a.rules.map(
       (r) =>
-        `<tr class="${r.status}"><td>${esc(r.rule)}</td><td>${esc(a.image.tags[0] ?? shortDigest(a.image.configDigest))}</td><td class="num">${esc(r.value === null ? 'n/a' : String(r.value))}</td><td>${esc(formatLimit(r))}</td><td><span class="status ${r.status}">${r.status.toUpperCase()}</span></td></tr>`,
+        `<tr class="${r.status}"><td>${esc(r.rule)}</td><td>${esc(a.image.tags[0] ?? shortDigest(a.image.configDigest))}</td><td class="num">${esc(formatValue(r, r.value))}</td><td>${esc(formatLimit(r))}</td><td><span class="status ${r.status}">${r.status.toUpperCase()}</span></td></tr>`,
     ),
   );
   if (rows.length > 0) {
@@ -212,6 +249,12 @@ function auditSection(audit: AuditResult): string {
     );
   }
   for (const a of audit.images) {
+    if (a.baseline) out.push(baselineTable(a));
+    const notes = a.rules.filter((r) => r.status !== 'pass' && r.note !== null);
+    if (notes.length > 0)
+      out.push(
+        `<ul class="notes">${notes.map((r) => `<li>${esc(r.rule)}: ${esc(r.note ?? '')}${esc(causesText(r))}</li>`).join('')}</ul>`,
+      );
     if (a.wasted.length === 0 && a.findings.length === 0) continue;
     out.push(
       `<h3>${esc(a.image.tags[0] ?? shortDigest(a.image.configDigest))}: ${esc(prettyBytes(a.wastedSize))} wasted, efficiency ${(a.efficiency * 100).toFixed(1)}%</h3>`,
@@ -237,7 +280,31 @@ function auditSection(audit: AuditResult): string {
   return out.join('\n');
 }
 
-const CSS = `
+/** The audited image beside its baseline (`--baseline`): size, compressed size and layers, with deltas. */
+function baselineTable(a: ImageAudit): string {
+  const b = a.baseline;
+  if (!b) return '';
+  const delta = (now: number | null, then: number | null): string =>
+    now === null || then === null ? '' : ` (${formatGrowth(now - then)})`;
+  const row = (label: string, image: ImageReport, size: string, compressed: string, layers: string): string =>
+    `<tr><th scope="row">${label}</th><td>${esc(imageName(image))}</td><td class="num">${esc(size)}</td><td class="num">${esc(compressed)}</td><td class="num">${esc(layers)}</td></tr>`;
+  return `<div class="scroll"><table data-baseline><caption>${esc(imageName(a.image))} against the baseline</caption><thead><tr><th scope="col"></th><th scope="col">image</th><th scope="col" class="num">content</th><th scope="col" class="num">compressed</th><th scope="col" class="num">layers</th></tr></thead><tbody>${row(
+    'baseline',
+    b,
+    formatSize(b.contentSize),
+    formatSize(b.compressedSize),
+    String(b.layers.length),
+  )}${row(
+    'image',
+    a.image,
+    `${formatSize(a.size)}${delta(a.size, b.contentSize)}`,
+    `${formatSize(a.compressedSize, a.compressedSizeEstimated)}${delta(a.compressedSize, b.compressedSize)}`,
+    `${a.layerCount} (${a.layerCount - b.layers.length >= 0 ? '+' : ''}${a.layerCount - b.layers.length})`,
+  )}</tbody></table></div>`;
+}
+
+/** The stylesheet of every layerlens HTML page (light and dark, phone widths). */
+export const REPORT_CSS = `
 :root{--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--card:#f6f8fa;--pass:#1a7f37;--warn:#9a6700;--fail:#cf222e;--sat:65%;--lit:55%}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--line:#30363d;--card:#161b22;--pass:#3fb950;--warn:#d29922;--fail:#f85149;--lit:45%}}
 *{box-sizing:border-box}
@@ -269,6 +336,7 @@ td.step{overflow-wrap:anywhere}
 .scroll{overflow-x:auto}
 .matrix td{text-align:right;background:rgb(47 129 247 / calc(var(--heat) * 60%));white-space:nowrap}
 .status{font-weight:700}.status.pass,.pass{color:var(--pass)}.status.warn{color:var(--warn)}.status.fail,.fail{color:var(--fail)}
+.delta{font-variant-numeric:tabular-nums}details>summary{cursor:pointer}.cards dd.note{font-size:.85rem;font-weight:400;margin:0}td.word{overflow-wrap:normal}
 .packages .barcol{width:35%}.packages td,.packages th{overflow-wrap:break-word}.pbar{display:block;height:12px;min-width:1px;border-radius:3px;background:hsl(210 var(--sat) var(--lit))}
 .packages tr.unowned .pbar{background:var(--muted)}.packages tr.others td{font-style:italic}
 .findings .code{font-family:ui-monospace,monospace;font-size:.85rem}

@@ -34,6 +34,24 @@ export function buildInspectJson(archives: readonly ArchiveReport[], options: In
   };
 }
 
+/**
+ * `inspect --format ndjson`: one line per image, with its archive (path, format, compression,
+ * verified, entryCount) and everything `inspect --json` says of the image. Data engines load it
+ * as a table of images; `share` reads it back line by line. Pure.
+ */
+export function buildInspectNdjsonLines(archive: ArchiveReport, options: InspectJsonOptions = {}): string[] {
+  const archiveJson = {
+    path: archive.path,
+    format: archive.format,
+    compression: archive.compression,
+    verified: archive.verified,
+    entryCount: archive.entryCount,
+  };
+  return archive.images.map((image) =>
+    JSON.stringify({ schemaVersion: INSPECT_SCHEMA_VERSION, archive: archiveJson, ...imageJson(image, options) }),
+  );
+}
+
 function imageJson(image: ImageReport, options: InspectJsonOptions): object {
   return {
     tags: image.tags,

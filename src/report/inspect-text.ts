@@ -1,9 +1,11 @@
 import { terminalText } from './display-text.js';
+import { plural } from '../model/plural.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
 import { shortDigest } from '../model/digest.js';
 import type { FileRecord } from '../layer/layer-contents.js';
 import { describeStep } from '../model/history-step.js';
-import { appendAll, renderTable } from './table.js';
+import { appendAll, renderTable, type Column } from './table.js';
+import { DEFAULT_TEXT_WIDTH, wrapLine } from './wrap.js';
 import { textBar } from './text-bar.js';
 import { formatSize, imageName } from './format.js';
 import type { TreeNode } from '../layer/tree-view.js';
@@ -16,7 +18,7 @@ export interface InspectTextOptions {
   /** Final file trees to print, by image, with the depth to print them to. */
   readonly trees?: ReadonlyMap<ImageReport, { readonly tree: TreeNode; readonly overlay: Overlay }>;
   readonly treeDepth?: number;
-  /** Terminal width for the history column; 0 means no limit. */
+  /** Terminal width (default 80): the layer table and long lines fit it; 0 means no limit. */
   readonly width?: number;
   /** Size by package, by image (`--packages`), with the overlay it was measured on. */
   readonly packages?: ReadonlyMap<ImageReport, { readonly result: ImagePackages; readonly overlay: Overlay }>;
@@ -24,11 +26,14 @@ export interface InspectTextOptions {
 
 const bytes = (n: number | null): string => formatSize(n, false, '-');
 
+/** From this width on, the layer table shows every column. */
+const WIDE = 120;
+
 /** The text form of `inspect`: one block per archive and image, a layer table each. Pure. */
 export function renderInspectText(archive: ArchiveReport, options: InspectTextOptions = {}): string {
   const out: string[] = [];
   out.push(
-    `${terminalText(archive.path)}: ${terminalText(archive.format)}, ${archive.compression === 'none' ? 'not compressed' : `${archive.compression}-compressed`}, ${archive.entryCount} entries, ${plural(archive.images.length, 'image')}`,
+    `${terminalText(archive.path)}: ${archive.format}, ${archive.compression === 'none' ? 'not compressed' : `${archive.compression}-compressed`}, ${plural(archive.entryCount, 'entry', 'entries')}, ${plural(archive.images.length, 'image')}`,
   );
   for (const image of archive.images) {
     out.push('');
@@ -72,15 +77,17 @@ export function renderInspectText(archive: ArchiveReport, options: InspectTextOp
     out.push('', `  problems (${archive.problems.length}):`);
     for (const p of archive.problems) out.push(`    ${p.severity} ${p.code}: ${terminalText(p.message)}`);
   }
-  return `${out.join('\n')}\n`;
+  // Prose lines (digests, sizes, problems, long paths) wrap with a hanging indent; the tables
+  // were already fitted.
+  const width = options.width ?? DEFAULT_TEXT_WIDTH;
+  return `${out.flatMap((text) => wrapLine(text, width)).join('\n')}\n`;
 }
 
 function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
   const name = image.tags.length > 0 ? image.tags.map(terminalText).join(', ') : imageName(image);
   const lines = [
     `  ${name}  ${terminalText(image.platform ?? 'unknown platform')}${image.created ? `  created ${terminalText(image.created)}` : ''}`,
-    `    config ${image.configDigest ?? '-'}`,
-    `    manifest ${image.manifestDigest ?? '-'}`,
+    ...digestLines(image, options.width ?? DEFAULT_TEXT_WIDTH),
     `    size ${bytes(image.contentSize)} content, ${bytes(image.uncompressedSize)} uncompressed tar, ${image.compressedSize === null ? 'compressed size not known (layers stored uncompressed)' : `${bytes(image.compressedSize)} compressed`}`,
   ];
   // Rows in history order, so `empty_layer` steps (ENV, LABEL...) sit where the Dockerfile has them.
@@ -96,23 +103,29 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
     }
   }
   for (const layer of image.layers) if (!shown.has(layer.index)) rows.push(layerRow(layer));
-  const width = options.width ?? 0;
+  const width = options.width ?? DEFAULT_TEXT_WIDTH;
+  // Below WIDE columns the stored digest and the uncompressed tar size give way to the step
+  // (both are in --json); the step is cut with an ellipsis to what is left.
+  const narrow = width > 0 && width < WIDE;
+  const columns: (Column & { drop?: boolean })[] = [
+    { header: '#', align: 'right' },
+    { header: 'DIFF ID' },
+    { header: 'DIGEST', drop: narrow },
+    { header: 'COMP' },
+    { header: 'STORED', align: 'right' },
+    { header: 'UNCOMP', align: 'right', drop: narrow },
+    { header: 'CONTENT', align: 'right' },
+    { header: 'FILES', align: 'right' },
+    { header: 'CREATED BY', flex: true },
+  ];
+  const keep = columns.map((c) => c.drop !== true);
   appendAll(
     lines,
     renderTable(
-      [
-        { header: '#', align: 'right' },
-        { header: 'DIFF ID' },
-        { header: 'DIGEST' },
-        { header: 'COMP' },
-        { header: 'STORED', align: 'right' },
-        { header: 'UNCOMP', align: 'right' },
-        { header: 'CONTENT', align: 'right' },
-        { header: 'FILES', align: 'right' },
-        { header: 'CREATED BY', ...(width > 0 ? { max: Math.max(20, width - 90) } : {}) },
-      ],
-      rows,
+      columns.filter((_, i) => keep[i]),
+      rows.map((row) => row.filter((_, i) => keep[i])),
       '    ',
+      width,
     ),
   );
   let largest = 0;
@@ -141,6 +154,19 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
   const packages = options.packages?.get(image);
   if (packages) appendAll(lines, renderPackagesText(image, packages.result, packages.overlay));
   return lines;
+}
+
+/**
+ * The config and manifest digests, whole (they are copied into other tools). Under 84 columns
+ * `sha256:` is left out, as `docker images --no-trunc` cannot fit either: the hex is the digest.
+ */
+function digestLines(image: ImageReport, width: number): string[] {
+  const narrow = width > 0 && width < 84;
+  const show = (digest: string | null): string =>
+    digest === null ? '-' : narrow ? digest.replace(/^sha256:/, '') : digest;
+  return narrow
+    ? [`    config   ${show(image.configDigest)}`, `    manifest ${show(image.manifestDigest)}`]
+    : [`    config ${show(image.configDigest)}`, `    manifest ${show(image.manifestDigest)}`];
 }
 
 function layerRow(layer: LayerReport): string[] {
@@ -176,10 +202,10 @@ function fileLine(file: FileRecord): string {
   return `      ${TYPE_LETTER[file.type]} ${String(file.size).padStart(10)}  ${terminalText(file.path)}${link}${whiteout}`;
 }
 
-/** The tree biggest first, to `depth` levels; each line: size, indented name, the layer it comes from. */
 /** Deeper levels print at this indent: 32,767 levels would make each line 64 KB of spaces. */
 const MAX_INDENT = 64;
 
+/** The tree biggest first, to `depth` levels; each line: size, indented name, the layer it comes from. */
 function treeLines(root: TreeNode, depth: number): string[] {
   const out: string[] = [];
   // An explicit stack, not recursion: a path can be 32,767 folders deep (issue 12).
@@ -197,7 +223,9 @@ function treeLines(root: TreeNode, depth: number): string[] {
     const link = child.linkTarget !== null ? ` -> ${terminalText(child.linkTarget)}` : '';
     const layer = child.layerIndex === null || folder ? '' : `  (layer ${child.layerIndex})`;
     const more =
-      folder && level + 1 >= depth && child.children.length > 0 ? `  [${child.children.length} entries]` : '';
+      folder && level + 1 >= depth && child.children.length > 0
+        ? `  [${plural(child.children.length, 'entry', 'entries')}]`
+        : '';
     out.push(
       `    ${bytes(child.size).padStart(9)}  ${'  '.repeat(Math.min(level, MAX_INDENT))}${terminalText(child.name)}${folder ? '/' : ''}${link}${layer}${more}`,
     );
@@ -208,8 +236,4 @@ function treeLines(root: TreeNode, depth: number): string[] {
 
 function tagsText(tags: readonly string[]): string {
   return tags.length === 0 ? '-' : tags.map(terminalText).join(', ');
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

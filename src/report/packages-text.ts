@@ -7,6 +7,8 @@ import { appendAll, renderTable } from './table.js';
 
 /** Folders of unowned bytes listed before the rest is grouped. */
 const FOLDERS_SHOWN = 8;
+/** Package database warnings printed; a hostile image can have thousands (all are in --json). */
+const PROBLEMS_SHOWN = 10;
 
 /**
  * The `inspect --packages` block of one image: every package biggest first (within 80 columns),
@@ -76,6 +78,9 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, ov
     `    final tree ${size(overlay.visibleSize)} = ${size(ownedSize)} owned + ${size(result.unownedSize)} unowned`,
     `    content ${size(image.contentSize)} = final tree + ${size(hidden)} hidden by later layers`,
   );
-  for (const p of result.problems) lines.push(`    ${p.severity} ${p.code}: ${p.message}`);
+  for (const p of result.problems.slice(0, PROBLEMS_SHOWN)) lines.push(`    ${p.severity} ${p.code}: ${p.message}`);
+  if (result.problems.length > PROBLEMS_SHOWN) {
+    lines.push(`    and ${result.problems.length - PROBLEMS_SHOWN} more package database warnings (see --json)`);
+  }
   return lines;
 }

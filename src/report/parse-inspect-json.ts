@@ -18,21 +18,52 @@ export function parseInspectJson(value: unknown, label: string): ArchiveReport[]
     throw new InputError(InputErrorCode.invalidReport, `${label} is not a layerlens inspect --json report: ${why}`);
   };
   if (!isObject(value)) return fail('not a JSON object');
-  if (value['schemaVersion'] !== INSPECT_SCHEMA_VERSION) {
-    return fail(
-      `schemaVersion is ${JSON.stringify(value['schemaVersion'])}, this layerlens reads ${INSPECT_SCHEMA_VERSION}`,
-    );
-  }
+  checkSchemaVersion(value, fail);
   const archives = arrayField(value, 'archives') ?? fail('no archives list');
   return archives
     .filter((a) => isObject(a) && !('error' in a))
     .map((archive, i) => readArchiveJson(archive as JsonObject, `${label} archives[${i}]`, fail));
 }
 
+function checkSchemaVersion(value: JsonObject, fail: (why: string) => never): void {
+  const version = value['schemaVersion'];
+  if (version === INSPECT_SCHEMA_VERSION) return;
+  // Shown as a number or a type name only: the value is hostile text.
+  if (typeof version === 'number' && Number.isSafeInteger(version) && version > INSPECT_SCHEMA_VERSION) {
+    fail(
+      `schemaVersion is ${version}, newer than the ${INSPECT_SCHEMA_VERSION} this layerlens reads (upgrade layerlens)`,
+    );
+  }
+  fail(
+    `schemaVersion is ${typeof version === 'number' ? String(version) : JSON.stringify(version ?? null).slice(0, 20)}, this layerlens reads ${INSPECT_SCHEMA_VERSION}`,
+  );
+}
+
+/**
+ * Reads one line of `inspect --format ndjson` (one image with its archive) into an archive
+ * report holding that image.
+ */
+export function parseImageLine(value: unknown, label: string): ArchiveReport {
+  const fail = (why: string): never => {
+    throw new InputError(
+      InputErrorCode.invalidReport,
+      `${label} is not a layerlens inspect --format ndjson line: ${why}`,
+    );
+  };
+  if (!isObject(value)) return fail('not a JSON object');
+  checkSchemaVersion(value, fail);
+  const archive = isObject(value['archive']) ? value['archive'] : fail('no archive object');
+  return archiveReport(archive, label, [readImageJson(value, 'the image', fail)]);
+}
+
 function readArchiveJson(archive: JsonObject, where: string, fail: (why: string) => never): ArchiveReport {
   const images = (arrayField(archive, 'images') ?? fail(`${where} has no images list`)).map((image, i) =>
     readImageJson(image, `${where}.images[${i}]`, fail),
   );
+  return archiveReport(archive, where, images);
+}
+
+function archiveReport(archive: JsonObject, where: string, images: ImageReport[]): ArchiveReport {
   const compression = stringField(archive, 'compression');
   return {
     path: stringField(archive, 'path') ?? where,
@@ -136,8 +167,20 @@ function readLayerJson(value: unknown, index: number, where: string, fail: (why:
     entry: stringField(value, 'entry'),
     compressedSize: numberOrNull(value['compressedSize']),
     compressedSizeEstimated: value['compressedSizeEstimated'] === true,
-    files: (arrayField(value, 'files') ?? []).map((file, i) => readFileJson(file, `${where}.files[${i}]`, fail)),
+    files: readFiles(arrayField(value, 'files'), where, fail),
   };
+}
+
+/** One empty list for every layer without files: a fleet has a million layers. */
+const NO_FILES: readonly FileRecord[] = Object.freeze([]);
+
+function readFiles(
+  list: readonly unknown[] | null,
+  where: string,
+  fail: (why: string) => never,
+): readonly FileRecord[] {
+  if (list === null || list.length === 0) return NO_FILES;
+  return list.map((file, i) => readFileJson(file, `${where}.files[${i}]`, fail));
 }
 
 const FILE_TYPES: ReadonlySet<string> = new Set([

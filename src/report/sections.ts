@@ -1,5 +1,8 @@
 import { markdownText, terminalText } from './display-text.js';
 import { renderTable, type Column } from './table.js';
+import { DEFAULT_TEXT_WIDTH, wrapLine } from './wrap.js';
+
+export type { Column };
 
 /** A report as titled blocks of lines and tables, rendered as text or Markdown. Pure data. */
 export type Block =
@@ -18,7 +21,8 @@ export const table = (columns: readonly Column[], rows: readonly (readonly strin
   rows,
 });
 
-export function renderSectionsText(sections: readonly Section[]): string {
+/** Text at `width` columns (0: no limit): lines wrap with a hanging indent, flex columns give way. */
+export function renderSectionsText(sections: readonly Section[], width = DEFAULT_TEXT_WIDTH): string {
   const out: string[] = [];
   for (const section of sections) {
     if (out.length > 0) out.push('');
@@ -27,27 +31,42 @@ export function renderSectionsText(sections: readonly Section[]): string {
     if (section.title !== null) out.push(`${terminalText(section.title)}:`);
     const indent = section.title === null ? '' : '  ';
     for (const block of section.blocks) {
-      if (block.kind === 'line') out.push(indent + terminalText(block.text));
-      else for (const row of renderTable(block.columns, block.rows.map(safeRow), indent)) out.push(row);
+      if (block.kind === 'line') for (const text of wrapLine(indent + terminalText(block.text), width)) out.push(text);
+      else for (const text of renderTable(block.columns, block.rows.map(safeRow), indent, width)) out.push(text);
     }
   }
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Text made safe for Markdown (GitHub comments): HTML tags and entities cannot open, links,
+ * emphasis, code spans and table cells cannot be forged by a tag, path or history step.
+ */
+export function escapeMarkdown(text: string): string {
+  // One implementation: display-text.ts (issue 12).
+  return markdownText(text);
+}
+
+/** A Markdown table: every cell escaped. */
+export function markdownTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string[] {
+  return [
+    `| ${columns.map((c) => escapeMarkdown(c.header)).join(' | ')} |`,
+    `| ${columns.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((row) => `| ${columns.map((_, i) => escapeMarkdown(row[i] ?? '')).join(' | ')} |`),
+  ];
+}
+
 export function renderSectionsMarkdown(heading: string, sections: readonly Section[]): string {
-  const out: string[] = [`### ${markdownText(heading)}`];
+  const out: string[] = [`### ${escapeMarkdown(heading)}`];
   for (const section of sections) {
     out.push('');
-    if (section.title !== null) out.push(`**${markdownText(section.title)}**`, '');
+    if (section.title !== null) out.push(`**${escapeMarkdown(section.title)}**`, '');
     for (const block of section.blocks) {
       if (block.kind === 'line') {
-        out.push(markdownText(block.text), '');
+        out.push(escapeMarkdown(block.text), '');
         continue;
       }
-      out.push(`| ${block.columns.map((c) => markdownText(c.header)).join(' | ')} |`);
-      out.push(`| ${block.columns.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |`);
-      for (const row of block.rows)
-        out.push(`| ${block.columns.map((_, i) => markdownText(row[i] ?? '')).join(' | ')} |`);
+      for (const row of markdownTable(block.columns, block.rows)) out.push(row);
       out.push('');
     }
   }

@@ -1,4 +1,5 @@
 import { terminalText } from './display-text.js';
+import { plural } from '../model/plural.js';
 import { shortDigest } from '../model/digest.js';
 import type { SharingReport } from '../sharing/analyze-sharing.js';
 import { describeStep } from '../model/history-step.js';
@@ -10,8 +11,10 @@ import { line, table, type Block, type Section } from './sections.js';
 export const SHARE_SCHEMA_VERSION = 1;
 /** The JSON Schema of `share --json`, shipped as `schemas/share.schema.json` (its `$id`). */
 export const SHARE_SCHEMA_ID = 'layerlens/schemas/share.schema.json';
-const MATRIX_MAX_IMAGES = 6;
+const MATRIX_TEXT_IMAGES = 6;
 const TOP_LAYERS = 10;
+const MAX_BARS = 40;
+const MAX_BASES = 20;
 
 const percent = (ratio: number): string => `${Math.round(ratio * 100)}%`;
 
@@ -50,7 +53,9 @@ export function buildShareJson(report: SharingReport): object {
       createdBy: l.createdBy,
     })),
     bases: report.bases,
-    matrix: { images: report.images.map((i) => i.id), sharedSize: report.matrix },
+    matrix: report.matrix === null ? null : { images: report.images.map((i) => i.id), sharedSize: report.matrix },
+    pairs: report.pairs,
+    pairsExact: report.pairsExact,
     transfer: {
       ...report.transfer,
       images: report.transfer.images.map((cost) => ({ ...cost, tags: byId.get(cost.id)?.image.tags ?? [] })),
@@ -70,11 +75,11 @@ export function buildShareSections(report: SharingReport, options: { width?: num
     title: null,
     blocks: [
       line(
-        `${totals.images} images, ${totals.layers} distinct layers (${totals.sharedLayers} shared), keyed by ${report.key === 'diffId' ? 'diff id' : 'chain id'}`,
+        `${plural(totals.images, 'image')}, ${plural(totals.layers, 'distinct layer')} (${totals.sharedLayers} shared), keyed by ${report.key === 'diffId' ? 'diff id' : 'chain id'}`,
       ),
       table(
         [
-          { header: 'IMAGE', max: nameWidth },
+          { header: 'IMAGE', max: nameWidth, flex: true },
           { header: 'PLATFORM', max: 14 },
           { header: 'SIZE', align: 'right' },
           { header: 'SHARED', align: 'right' },
@@ -95,9 +100,17 @@ export function buildShareSections(report: SharingReport, options: { width?: num
   });
   const largest = report.images.reduce((max, i) => Math.max(max, i.size), 0);
   if (largest > 0) {
+    // A fleet gets the largest images drawn; the table above has every one.
+    const drawn =
+      report.images.length <= MAX_BARS
+        ? report.images
+        : [...report.images].sort((a, b) => b.size - a.size).slice(0, MAX_BARS);
     sections.push({
-      title: 'Size to scale (█ shared, ░ unique)',
-      blocks: report.images.map((i) =>
+      title:
+        drawn.length < report.images.length
+          ? `Size to scale, the ${MAX_BARS} largest (█ shared, ░ unique)`
+          : 'Size to scale (█ shared, ░ unique)',
+      blocks: drawn.map((i) =>
         line(
           `${clip(imageName(i.image), 24).padEnd(24)} ${textBar(
             [
@@ -147,14 +160,15 @@ export function buildShareSections(report: SharingReport, options: { width?: num
   sections.push({ title: 'Savings', blocks: savings });
 
   if (report.bases.length > 0) {
-    sections.push({
-      title: 'Shared bases',
-      blocks: report.bases.map((base) =>
+    const blocks = report.bases
+      .slice(0, MAX_BASES)
+      .map((base) =>
         line(
-          `${base.images.length} images share base ${clip(terminalText(describeStep(base.name)), 40)}: ${base.layerCount} layer${base.layerCount === 1 ? '' : 's'}, ${formatSize(base.size)}, stored once`,
+          `${plural(base.images.length, 'image')} share base ${clip(terminalText(describeStep(base.name)), 40)}: ${plural(base.layerCount, 'layer')}, ${formatSize(base.size)}, stored once`,
         ),
-      ),
-    });
+      );
+    if (report.bases.length > MAX_BASES) blocks.push(line(`and ${report.bases.length - MAX_BASES} more (see --json)`));
+    sections.push({ title: 'Shared bases', blocks });
   }
 
   const byId = new Map(report.images.map((i) => [i.id, i]));
@@ -164,7 +178,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
     blocks: [
       table(
         [
-          { header: 'IMAGE', max: nameWidth },
+          { header: 'IMAGE', max: nameWidth, flex: true },
           { header: 'DOWNLOAD', align: 'right' },
           { header: 'BLOBS', align: 'right' },
           { header: 'NEW ON DISK', align: 'right' },
@@ -217,29 +231,26 @@ export function buildShareSections(report: SharingReport, options: { width?: num
 
 function matrixSection(report: SharingReport): Section {
   const images = report.images;
-  if (images.length <= MATRIX_MAX_IMAGES) {
+  const matrix = report.matrix;
+  if (matrix !== null && images.length <= MATRIX_TEXT_IMAGES) {
     return {
       title: 'Shared bytes between images',
       blocks: [
         table(
           [{ header: '' }, ...images.map((_, j) => ({ header: String(j + 1), align: 'right' as const }))],
-          images.map((_, i) => [String(i + 1), ...images.map((__, j) => formatSize(report.matrix[i]?.[j] ?? 0))]),
+          images.map((_, i) => [String(i + 1), ...images.map((__, j) => formatSize(matrix[i]?.[j] ?? 0))]),
         ),
         ...images.map((image, i) => line(`${i + 1} = ${imageName(image.image)}`)),
       ],
     };
   }
-  const nameAt = (i: number): string => {
-    const share = images[i];
-    return share ? imageName(share.image) : '?';
+  const byId = new Map(images.map((i) => [i.id, i]));
+  const nameOf = (id: string): string => {
+    const share = byId.get(id);
+    return share ? imageName(share.image) : id;
   };
-  const pairs: { a: number; b: number; size: number }[] = [];
-  for (let a = 0; a < images.length; a++) {
-    for (let b = a + 1; b < images.length; b++) pairs.push({ a, b, size: report.matrix[a]?.[b] ?? 0 });
-  }
-  pairs.sort((x, y) => y.size - x.size);
   return {
-    title: 'Most shared pairs (the full matrix is in --json)',
+    title: `Most shared pairs${matrix === null ? '' : ' (the full matrix is in --json)'}`,
     blocks: [
       table(
         [
@@ -247,8 +258,9 @@ function matrixSection(report: SharingReport): Section {
           { header: 'IMAGE', max: 28 },
           { header: 'IMAGE', max: 28 },
         ],
-        pairs.slice(0, 10).map((p) => [formatSize(p.size), nameAt(p.a), nameAt(p.b)]),
+        report.pairs.slice(0, 10).map((p) => [formatSize(p.sharedSize), nameOf(p.images[0]), nameOf(p.images[1])]),
       ),
+      ...(report.pairsExact ? [] : [line('(lower bounds: the pair search stopped at its work limit)')]),
     ],
   };
 }

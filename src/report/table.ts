@@ -4,16 +4,38 @@ export interface Column {
   readonly align?: 'left' | 'right';
   /** Longest cell before it is cut with an ellipsis. */
   readonly max?: number;
+  /** The column that gives way (its cells cut with an ellipsis) when the table is wider than `maxWidth`. */
+  readonly flex?: boolean;
 }
 
-export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], indent = ''): string[] {
-  const cells = rows.map((row) => columns.map((column, i) => clip(row[i] ?? '', column.max)));
-  // A loop, not Math.max(...cells): a spread of 100k+ rows overflows the call stack (issue 12).
-  const widths = columns.map((column, i) => {
-    let width = displayWidth(column.header);
-    for (const row of cells) width = Math.max(width, displayWidth(row[i] ?? ''));
-    return width;
-  });
+/** Narrowest a flex column gets before the table is allowed to overflow. */
+const MIN_FLEX = 12;
+
+export function renderTable(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  indent = '',
+  maxWidth = 0,
+): string[] {
+  let cells = rows.map((row) => columns.map((column, i) => clip(row[i] ?? '', column.max)));
+  const widthsOf = (): number[] =>
+    columns.map((column, i) => {
+      let widest = displayWidth(column.header);
+      for (const row of cells) widest = Math.max(widest, displayWidth(row[i] ?? ''));
+      return widest;
+    });
+  let widths = widthsOf();
+  const flex = columns.findIndex((c) => c.flex === true);
+  if (maxWidth > 0 && flex >= 0) {
+    const total = displayWidth(indent) + widths.reduce((sum, w) => sum + w, 0) + 2 * (columns.length - 1);
+    const over = total - maxWidth;
+    const flexWidth = widths[flex] ?? 0;
+    if (over > 0 && flexWidth > MIN_FLEX) {
+      const room = Math.max(MIN_FLEX, flexWidth - over);
+      cells = cells.map((row) => row.map((cell, i) => (i === flex ? clip(cell, room) : cell)));
+      widths = widthsOf();
+    }
+  }
   const line = (row: readonly string[]): string =>
     indent +
     row
@@ -26,9 +48,9 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
       })
       .join('  ')
       .trimEnd();
-  const out = [line(columns.map((c) => c.header))];
-  for (const row of cells) out.push(line(row));
-  return out;
+  const lines = [line(columns.map((c) => c.header))];
+  for (const row of cells) lines.push(line(row));
+  return lines;
 }
 
 export function clip(text: string, max: number | undefined): string {
@@ -52,4 +74,20 @@ function displayWidth(text: string): number {
 export function appendAll<T>(out: T[], items: Iterable<T>): T[] {
   for (const item of items) out.push(item);
   return out;
+}
+
+/** Splits `text` at spaces into lines of at most `width` characters (a longer word stays whole). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current === '') current = word;
+    else if (displayWidth(current) + 1 + displayWidth(word) <= width) current += ` ${word}`;
+    else {
+      lines.push(current);
+      current = word;
+    }
+  }
+  lines.push(current);
+  return lines;
 }

@@ -1,5 +1,6 @@
 import { chainIds, type Digest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
+import { MATRIX_MAX_IMAGES } from '../model/limits.js';
 
 /** What makes two layers "the same": the diff id (content), or the ChainID (content and everything below, Docker's store). */
 export type ShareKey = 'diffId' | 'chainId';
@@ -81,13 +82,37 @@ export interface SharingTotals {
   readonly compressedSizeEstimated: boolean;
 }
 
+/** Two images and the content bytes of the layers both have. */
+export interface SharedPair {
+  readonly images: readonly [string, string];
+  readonly sharedSize: number;
+}
+
+// 20,000 images would make a 400-million-number matrix: above the limit, pairs only.
+export { MATRIX_MAX_IMAGES };
+/** How many most-shared pairs the report keeps. */
+export const TOP_PAIRS = 20;
+/**
+ * Pair updates allowed when images with different shared layers are compared through the layer
+ * index; past it `pairsExact` is false (only a fleet where thousands of distinct layer mixes
+ * share the same layers gets there).
+ */
+const PAIR_WORK_LIMIT = 20_000_000;
+
 export interface SharingReport {
   readonly key: ShareKey;
   readonly images: readonly ImageShare[];
   readonly layers: readonly SharedLayer[];
   readonly bases: readonly SharedBase[];
-  /** Shared content bytes between image i and image j (diagonal: the image's size). */
-  readonly matrix: readonly (readonly number[])[];
+  /**
+   * Shared content bytes between image i and image j (diagonal: the image's size); null above
+   * `MATRIX_MAX_IMAGES` images unless `matrix: true` was asked for.
+   */
+  readonly matrix: readonly (readonly number[])[] | null;
+  /** The most-shared pairs of images, largest first, computed from the layer index. */
+  readonly pairs: readonly SharedPair[];
+  /** False when the pair search hit its work limit: the pairs are then a lower bound. */
+  readonly pairsExact: boolean;
   readonly transfer: {
     readonly have: readonly string[];
     readonly images: readonly PullCost[];
@@ -107,19 +132,25 @@ export function imageId(image: ImageReport): string {
  * Merges images seen in several inputs (same config digest and platform) into one with all its
  * tags and sources, keeping first-seen order.
  */
-export function mergeImages(inputs: readonly { image: ImageReport; source: string }[]): ShareInputImage[] {
-  const byId = new Map<string, { image: ImageReport; sources: string[] }>();
+export function mergeImages(inputs: Iterable<{ image: ImageReport; source: string }>): ShareInputImage[] {
+  // Sets, not arrays searched in a loop: a fleet sees one image under thousands of tags or inputs.
+  const byId = new Map<string, { image: ImageReport; tags: Set<string> | null; sources: Set<string> }>();
   for (const { image, source } of inputs) {
     const id = imageId(image);
     const known = byId.get(id);
     if (!known) {
-      byId.set(id, { image, sources: [source] });
+      byId.set(id, { image, tags: null, sources: new Set([source]) });
       continue;
     }
-    known.image = { ...known.image, tags: [...new Set([...known.image.tags, ...image.tags])] };
-    if (!known.sources.includes(source)) known.sources.push(source);
+    known.tags ??= new Set(known.image.tags);
+    for (const tag of image.tags) known.tags.add(tag);
+    known.sources.add(source);
   }
-  return [...byId.values()];
+  const merged: ShareInputImage[] = [];
+  for (const { image, tags, sources } of byId.values()) {
+    merged.push({ image: tags === null ? image : { ...image, tags: [...tags] }, sources: [...sources] });
+  }
+  return merged;
 }
 
 interface LayerRow {
@@ -159,7 +190,7 @@ function wireKey(layer: LayerReport): string {
  */
 export function analyzeSharing(
   inputs: readonly ShareInputImage[],
-  options: { key?: ShareKey; have?: readonly ShareInputImage[] } = {},
+  options: { key?: ShareKey; have?: readonly ShareInputImage[]; matrix?: boolean } = {},
 ): SharingReport {
   const key = options.key ?? 'diffId';
   const rowsById = new Map<string, LayerRow[]>();
@@ -174,7 +205,8 @@ export function analyzeSharing(
         entry = { row, images: [], digests: new Map() };
         layers.set(row.key, entry);
       }
-      if (!entry.images.includes(id)) entry.images.push(id);
+      // One image's rows come together, so a repeat within it is the last id pushed.
+      if (entry.images[entry.images.length - 1] !== id) entry.images.push(id);
       if (row.layer.digest !== null && row.layer.compression !== 'none') {
         entry.digests.set(row.layer.digest, row.layer.compressedSize);
       }
@@ -236,12 +268,18 @@ export function analyzeSharing(
     createdBy: row.layer.createdBy,
   }));
 
+  const withMatrix = options.matrix ?? images.length <= MATRIX_MAX_IMAGES;
+  const { pairs, exact } = mostSharedPairs(images, layers);
   return {
     key,
     images,
     layers: sharedLayers,
     bases: findBases(inputs, rowsById),
-    matrix: images.map((a) => images.map((b) => sharedBetween(rowsById.get(a.id) ?? [], rowsById.get(b.id) ?? []))),
+    matrix: withMatrix
+      ? images.map((a) => images.map((b) => sharedBetween(rowsById.get(a.id) ?? [], rowsById.get(b.id) ?? [])))
+      : null,
+    pairs,
+    pairsExact: exact,
     transfer: pullCosts(inputs, options.have ?? []),
     totals: totalsOf(images, sharedLayers, inputs),
   };
@@ -276,7 +314,9 @@ function totalsOf(
   let estimated = false;
   for (const { image } of inputs) {
     for (const layer of image.layers) {
-      wire.set(wireKey(layer), layer.compressedSize);
+      // First seen wins, as everywhere in the index (and in the SQL of docs/sql/).
+      const wireId = wireKey(layer);
+      if (!wire.has(wireId)) wire.set(wireId, layer.compressedSize);
       estimated ||= layer.compressedSizeEstimated;
     }
   }
@@ -307,57 +347,58 @@ function totalsOf(
  * reported where its group of images stops growing together (some end there, or they split).
  */
 function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<string, LayerRow[]>): SharedBase[] {
+  // A fleet's trie has a node per layer of every image (a million for 100,000 images), most of
+  // them on one image's own tail: children maps and image lists are made only when needed.
   interface Node {
-    children: Map<string, Node>;
-    images: string[];
+    children: Map<string, Node> | null;
+    images: string[] | string;
     depth: number;
     row: LayerRow | null;
     parent: Node | null;
   }
-  const root: Node = { children: new Map(), images: [], depth: 0, row: null, parent: null };
+  const root: Node = { children: null, images: [], depth: 0, row: null, parent: null };
   const fullLength = new Map<string, number>();
+  const tagsById = new Map<string, readonly string[]>();
   for (const { image } of inputs) {
     const id = imageId(image);
+    tagsById.set(id, image.tags);
     const rows = rowsById.get(id) ?? [];
     fullLength.set(id, rows.length);
     let node = root;
     for (const row of rows) {
       // Prefixes compare by diff id: the same content in the same order is the same base.
       const step = row.diffId ?? row.key;
+      node.children ??= new Map();
       let child = node.children.get(step);
       if (!child) {
-        child = { children: new Map(), images: [], depth: node.depth + 1, row, parent: node };
+        child = { children: null, images: id, depth: node.depth + 1, row, parent: node };
         node.children.set(step, child);
+      } else if (typeof child.images === 'string') {
+        child.images = [child.images, id];
+      } else {
+        child.images.push(id);
       }
-      child.images.push(id);
       node = child;
     }
   }
+  const countOf = (node: Node): number => (typeof node.images === 'string' ? 1 : node.images.length);
   const bases: SharedBase[] = [];
-  // Children before parents, with an explicit stack: the trie is as deep as an image has
-  // layers, and 100,000 layers overflowed the recursion (issue 12).
-  const order: Node[] = [];
-  for (const stack = [root]; stack.length > 0;) {
-    const node = stack.pop();
-    if (!node) break;
-    order.push(node);
-    for (const child of node.children.values()) stack.push(child);
-  }
-  const visit = (node: Node): void => {
-    if (node.depth === 0 || node.images.length < 2) return;
-    const continues = [...node.children.values()].some((c) => c.images.length === node.images.length);
-    if (continues) return;
+  const report = (node: Node): void => {
+    if (node.depth === 0 || typeof node.images === 'string' || node.images.length < 2) return;
+    const count = node.images.length;
+    for (const c of node.children?.values() ?? []) if (countOf(c) === count) return;
     const path: LayerRow[] = [];
     for (let n: Node | null = node; n?.row; n = n.parent) path.push(n.row);
     path.reverse();
     const seen = new Set<string>();
-    const size = path.reduce((sum, row) => {
-      if (seen.has(row.key)) return sum;
+    let size = 0;
+    for (const row of path) {
+      if (seen.has(row.key)) continue;
       seen.add(row.key);
-      return sum + (row.layer.contentSize ?? 0);
-    }, 0);
+      size += row.layer.contentSize ?? 0;
+    }
     const baseImage = node.images.find((id) => fullLength.get(id) === node.depth) ?? null;
-    const baseTags = baseImage ? inputs.find((i) => imageId(i.image) === baseImage)?.image.tags : undefined;
+    const baseTags = baseImage ? tagsById.get(baseImage) : undefined;
     bases.push({
       name:
         baseTags?.[0] ??
@@ -368,11 +409,100 @@ function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<str
       images: node.images,
     });
   };
-  for (let i = order.length - 1; i >= 0; i--) {
-    const node = order[i];
-    if (node) visit(node);
+  // Post-order with an explicit stack: an image may have 100,000 layers, deeper than the call stack.
+  const none: Node[] = [];
+  const childrenOf = (node: Node): Iterator<Node> => (node.children ?? none).values();
+  const stack: { node: Node; children: Iterator<Node> }[] = [{ node: root, children: childrenOf(root) }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (!top) break;
+    const next = top.children.next();
+    if (next.done) {
+      stack.pop();
+      report(top.node);
+    } else {
+      stack.push({ node: next.value, children: childrenOf(next.value) });
+    }
   }
   return bases.sort((a, b) => b.images.length - a.images.length || b.size - a.size);
+}
+
+/**
+ * The most-shared pairs without visiting all pairs. Images whose shared layers are the same set
+ * form one class: every pair inside it shares exactly that set's bytes. Pairs across classes are
+ * summed through the layer index over classes, not images (a fleet of 20,000 images on 30 bases
+ * has about 30 classes). Then the largest class pairs are expanded into image pairs.
+ */
+function mostSharedPairs(
+  images: readonly ImageShare[],
+  layers: ReadonlyMap<string, { row: LayerRow; images: string[] }>,
+): { pairs: SharedPair[]; exact: boolean } {
+  const sizeOf = (key: string): number => layers.get(key)?.row.layer.contentSize ?? 0;
+  const classes: { images: string[]; keys: string[]; size: number }[] = [];
+  const classBySignature = new Map<string, number>();
+  const classOfImage = new Map<string, number>();
+  for (const share of images) {
+    const keys = [...new Set(share.layerKeys)].filter((k) => (layers.get(k)?.images.length ?? 0) > 1).sort();
+    if (keys.length === 0) continue;
+    const signature = keys.join(' ');
+    let index = classBySignature.get(signature);
+    if (index === undefined) {
+      index = classes.length;
+      classBySignature.set(signature, index);
+      classes.push({ images: [], keys, size: keys.reduce((sum, k) => sum + sizeOf(k), 0) });
+    }
+    classes[index]?.images.push(share.id);
+    classOfImage.set(share.id, index);
+  }
+  const candidates: { a: number; b: number; size: number }[] = [];
+  classes.forEach((c, i) => {
+    if (c.images.length > 1) candidates.push({ a: i, b: i, size: c.size });
+  });
+  const across = new Map<number, number>();
+  let work = 0;
+  let exact = true;
+  for (const [key, entry] of layers) {
+    if (entry.images.length < 2) continue;
+    const inClasses: number[] = [];
+    const seen = new Set<number>();
+    for (const id of entry.images) {
+      const c = classOfImage.get(id);
+      if (c !== undefined && !seen.has(c)) {
+        seen.add(c);
+        inClasses.push(c);
+      }
+    }
+    if (inClasses.length < 2) continue;
+    work += (inClasses.length * (inClasses.length - 1)) / 2;
+    if (work > PAIR_WORK_LIMIT) {
+      exact = false;
+      break;
+    }
+    const size = sizeOf(key);
+    inClasses.sort((x, y) => x - y);
+    for (let i = 0; i < inClasses.length; i++) {
+      for (let j = i + 1; j < inClasses.length; j++) {
+        const pair = (inClasses[i] ?? 0) * classes.length + (inClasses[j] ?? 0);
+        across.set(pair, (across.get(pair) ?? 0) + size);
+      }
+    }
+  }
+  for (const [pair, size] of across) {
+    candidates.push({ a: Math.floor(pair / classes.length), b: pair % classes.length, size });
+  }
+  candidates.sort((x, y) => y.size - x.size || x.a - y.a || x.b - y.b);
+  const pairs: SharedPair[] = [];
+  for (const { a, b, size } of candidates) {
+    const left = classes[a]?.images ?? [];
+    const right = classes[b]?.images ?? [];
+    for (let i = 0; i < left.length && pairs.length < TOP_PAIRS; i++) {
+      for (let j = a === b ? i + 1 : 0; j < right.length && pairs.length < TOP_PAIRS; j++) {
+        pairs.push({ images: [left[i] ?? '', right[j] ?? ''], sharedSize: size });
+      }
+    }
+    if (pairs.length >= TOP_PAIRS) break;
+  }
+  return { pairs, exact };
 }
 
 function pullCosts(inputs: readonly ShareInputImage[], have: readonly ShareInputImage[]): SharingReport['transfer'] {

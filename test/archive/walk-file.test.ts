@@ -108,6 +108,65 @@ describe.skipIf(!existsSync(dist))('worker threads (built dist/)', () => {
     expect(result.layers.every((d) => d.startsWith('sha256:'))).toBe(true);
   });
 
+  it.each(['docker-classic', 'oci'] as const)(
+    'read the blobs of a stream (%s) on a worker with the same report as the main thread, in any chunking',
+    async (format) => {
+      const { bytes } = await buildArchive(format, sampleImages(format === 'oci' ? 'gzip' : 'none'));
+      const path = write(`stream-${format}.tar`, bytes);
+      const script = `
+        import { readFileSync } from 'node:fs';
+        import { Readable } from 'node:stream';
+        import { readArchive } from ${JSON.stringify(dist)};
+        const bytes = readFileSync(${JSON.stringify(path)});
+        const chunks = (size) => Readable.from((function* () {
+          for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+        })());
+        const main = JSON.stringify(await readArchive(chunks(65536), { workers: 0, label: 'x' }));
+        const same = [];
+        for (const size of [7, 321, 65536, 3 * 1024 * 1024])
+          same.push(JSON.stringify(await readArchive(chunks(size), { workerThreshold: 0, label: 'x' })) === main);
+        process.stdout.write(JSON.stringify({ same, verified: JSON.parse(main).images.length }));
+      `;
+      const scriptPath = join(dir, `stream-${format}.mjs`);
+      writeFileSync(scriptPath, script);
+      const run = spawnSync(process.execPath, [scriptPath], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual({ same: [true, true, true, true], verified: 2 });
+    },
+  );
+
+  it.skipIf(!existsSync(real))(
+    'read the broken corpus archives from a stream on a worker with the same report or error',
+    () => {
+      const script = `
+        import { readFileSync, readdirSync } from 'node:fs';
+        import { Readable } from 'node:stream';
+        import { readArchive } from ${JSON.stringify(dist)};
+        const dir = ${JSON.stringify(real)};
+        const out = {};
+        for (const name of readdirSync(dir).filter((f) => f.startsWith('broken.') && !f.endsWith('.json'))) {
+          const bytes = readFileSync(dir + '/' + name);
+          const run = async (options) => {
+            try {
+              return JSON.stringify(await readArchive(Readable.from([bytes]), { label: 'x', ...options }));
+            } catch (error) {
+              return 'throws ' + error.code + ' ' + error.message;
+            }
+          };
+          out[name] = (await run({ workers: 0 })) === (await run({ workerThreshold: 0 }));
+        }
+        process.stdout.write(JSON.stringify(out));
+      `;
+      const scriptPath = join(dir, 'broken-stream.mjs');
+      writeFileSync(scriptPath, script);
+      const run = spawnSync(process.execPath, [scriptPath], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      const same = JSON.parse(run.stdout) as Record<string, boolean>;
+      expect(Object.keys(same).length).toBeGreaterThan(5);
+      expect(Object.entries(same).filter(([, equal]) => !equal)).toEqual([]);
+    },
+  );
+
   it('reads stdin redirected from a file like the file itself', () => {
     const path = join(fixtures, 'app-v2.oci.tar');
     const bin = join(root, 'bin/layerlens.js');
@@ -119,4 +178,22 @@ describe.skipIf(!existsSync(dist))('worker threads (built dist/)', () => {
     const images = (out: string) => (JSON.parse(out) as { archives: { images: unknown }[] }).archives[0]?.images;
     expect(images(byStdin.stdout)).toEqual(images(byPath.stdout));
   });
+});
+
+describe('a metadata-only read that hashes files (diff)', () => {
+  it.each(['docker-classic', 'docker25'] as const)(
+    'gives the same files and hashes as a verified read, on workers too, without verifying (%s)',
+    async (format) => {
+      const { bytes } = await buildArchive(format, sampleImages('none'));
+      const path = write(`hash-${format}.tar`, bytes);
+      const verified = await readArchive(path, { label: 'x', hashFiles: true });
+      for (const workerThreshold of [1, 1 << 30]) {
+        const unverified = await readArchive(path, { label: 'x', hashFiles: true, verify: false, workerThreshold });
+        expect(unverified.verified).toBe(false);
+        expect(metadataOf(unverified)).toEqual(metadataOf(verified));
+        const hashes = unverified.images.flatMap((i) => i.layers.flatMap((l) => l.files.map((f) => f.sha256)));
+        expect(hashes.filter((h) => h !== null).length).toBeGreaterThan(0);
+      }
+    },
+  );
 });

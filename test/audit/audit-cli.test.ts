@@ -155,10 +155,31 @@ describe('layerlens audit output', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/maxGrowth +example\/app:2.0 +\+93 kB +fail > 10% +FAIL/);
+    // The note names the causes, not only the percentage: the step that grew, and its bytes.
+    // Text wraps at 80 columns: compare with the line breaks folded.
+    expect(run.stdout.replace(/\s+/g, ' ')).toMatch(
+      /maxGrowth: against example\/app:1.0 \(\+15.6%\); top causes: step RUN npm ci \+90 kB, step RUN rm/,
+    );
     const comment = readFileSync(md, 'utf8');
     expect(comment).toMatch(/^### layerlens audit/);
+    expect(comment).toContain('top causes: step RUN npm ci +90 kB');
     expect(comment).toMatch(/\| example\/app:2.0 \| 690 kB \(\+93 kB\) \|/);
     expect(readFileSync(xml, 'utf8')).toMatch(/<failure/);
+  });
+
+  it('writes HTML for a one-image audit: the baseline beside the image, growth in bytes, no sharing summary', async () => {
+    const html = join(dir, 'audit.html');
+    const run = await runCli(['audit', v2, '--baseline', v1, '--max-growth', '10%', '--html', html], { cwd: dir });
+    expect(run.code).toBe(1);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/<td class="num">\+93 kB<\/td>/);
+    expect(page).not.toMatch(/>93013</);
+    expect(page).toMatch(/<th scope="row">baseline<\/th><td>example\/app:1.0<\/td><td class="num">597 kB<\/td>/);
+    expect(page).toMatch(
+      /<th scope="row">image<\/th><td>example\/app:2.0<\/td><td class="num">690 kB \(\+93 kB\)<\/td>/,
+    );
+    expect(page).toContain('top causes: step RUN npm ci +90 kB');
+    expect(page).not.toContain('Storage saved');
   });
 
   it('gates and prints JSON together', async () => {

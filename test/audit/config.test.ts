@@ -92,7 +92,7 @@ describe('parseAuditConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).errors).toEqual([
-      'budget: unknown key (known: budgets, ignore)',
+      'budget: unknown key (known: budgets, ignore, diveCi)',
       'budgets[0].colour: unknown rule (known: maxSize, maxCompressedSize, maxLayers, maxLayerSize, maxWastedSize, maxWastedPercent, maxUserWastedPercent, minEfficiency, maxGrowth, mustShareBase, forbidPackages, images, ignore)',
       'budgets[0].maxSize: "huge" is not a size such as 600 MB, 1.5 GiB or a number of bytes',
       'budgets[0].maxLayers: 2.5 is not a whole number',

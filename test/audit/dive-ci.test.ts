@@ -109,3 +109,18 @@ describe('audit --dive-ci', () => {
     expect(missing.stderr).toMatch(/^layerlens: --dive-ci .*nope: ENOENT/);
   });
 });
+
+describe('diveCi in layerlens.config.json', () => {
+  it('reads the .dive-ci it names, relative to the config file', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'layerlens-dive-config-'));
+    writeFileSync(
+      join(project, '.dive-ci'),
+      'rules:\n  lowestEfficiency: 0.99\n  highestUserWastedPercent: disabled\n',
+    );
+    writeFileSync(join(project, 'layerlens.config.json'), JSON.stringify({ diveCi: '.dive-ci', budgets: [] }));
+    const run = await runCli(['audit', '--json', fixture], { cwd: project });
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as { images: { rules: { name: string; status: string }[] }[] };
+    expect(report.images[0]?.rules.map((r) => [r.name, r.status])).toEqual([['minEfficiency', 'fail']]);
+  });
+});

@@ -92,3 +92,19 @@ describe('layerlens inspect --packages', () => {
     expect(html).toMatch(/<td>dpkg: libssl3 \*<\/td>/);
   });
 });
+
+describe('inspect --packages on a hostile image', () => {
+  it('prints ten package database warnings and counts the rest', async () => {
+    const files = Array.from({ length: 30 }, (_, i) => ({
+      path: `n/node_modules/p${i}/package.json`,
+      content: 'not json',
+    }));
+    const { bytes } = await buildArchive('docker-classic', [{ tags: ['many:1'], layers: [{ files }] }]);
+    const path = join(dir, 'many.tar');
+    writeFileSync(path, bytes);
+    const run = await runCli(['inspect', '--packages', path]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.match(/warning PACKAGE_DATABASE/g)).toHaveLength(10);
+    expect(run.stdout).toMatch(/and 20 more package database warnings \(see --json\)/);
+  });
+});

@@ -71,9 +71,12 @@ describe('layerlens inspect', () => {
 
   it('prints a layer table with history steps, empty ones included', async () => {
     const { path } = await sample('e.tar');
-    const run = await runCli(['inspect', path]);
+    const run = await runCli(['inspect', path], { env: { COLUMNS: '120' } });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/DIFF ID +DIGEST +COMP +STORED +UNCOMP +CONTENT +FILES +CREATED BY/);
+    // At 80 columns the stored digest and the tar size give way to the step (all in --json).
+    const narrow = await runCli(['inspect', path]);
+    expect(narrow.stdout).toMatch(/DIFF ID +COMP +STORED +CONTENT +FILES +CREATED BY/);
     expect(run.stdout).toMatch(/ENV PORT=8080/);
     expect(run.stdout).toMatch(/RUN rm \/etc\/os-release/);
   });
@@ -103,7 +106,7 @@ describe('layerlens inspect', () => {
 
   it('shows the final tree biggest first with waste, in text and JSON', async () => {
     const fixture = join(import.meta.dirname, '../../fixtures/app-v2.oci.tar');
-    const text = await runCli(['inspect', '--tree', '--tree-depth', '1', fixture]);
+    const text = await runCli(['inspect', '--tree', '--tree-depth', '1', fixture], { env: { COLUMNS: '0' } });
     expect(text.stdout).toMatch(/final tree: 597 kB visible, 93.7 kB hidden by later layers \(efficiency 86\.4%\)/);
     const topLevel = [...text.stdout.matchAll(/^ {4} *[\d.]+ k?B {2}(\S+\/)/gm)].map((m) => m[1]);
     expect(topLevel.slice(0, 3)).toEqual(['bin/', 'usr/', 'lib/']);

@@ -11,7 +11,7 @@ export interface CliRun {
 /** Runs the CLI in-process with captured output; `stdin` feeds `-`. */
 export async function runCli(
   argv: string[],
-  options: { stdin?: Buffer; cwd?: string; tty?: boolean } = {},
+  options: { stdin?: Buffer; cwd?: string; tty?: boolean; env?: Record<string, string> } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -19,7 +19,7 @@ export async function runCli(
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text), isTTY: options.tty ?? false },
     stdin: Readable.from(options.stdin ? [options.stdin] : []),
-    env: { NO_COLOR: '1' },
+    env: { NO_COLOR: '1', ...options.env },
     cwd: options.cwd ?? process.cwd(),
   });
   if (asksForJson(argv) && stdout !== '') assertValidReport(JSON.parse(stdout));

@@ -35,6 +35,7 @@ export interface EntrySpec {
   content?: Buffer;
   type?: 'file' | 'symlink' | 'hardlink' | 'dir';
   target?: string;
+  mode?: number;
 }
 
 export const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
@@ -61,7 +62,7 @@ export async function writeTar(entries: readonly EntrySpec[], options: { endBloc
     if (entry.type === 'dir') packer.entry({ ...header, type: 'directory', mode: 0o755 });
     else if (entry.type === 'symlink') packer.entry({ ...header, type: 'symlink', linkname: entry.target ?? '' });
     else if (entry.type === 'hardlink') packer.entry({ ...header, type: 'link', linkname: entry.target ?? '' });
-    else packer.entry(header, entry.content ?? Buffer.alloc(0));
+    else packer.entry({ ...header, mode: entry.mode ?? 0o644 }, entry.content ?? Buffer.alloc(0));
   }
   packer.finalize();
   await done;
@@ -87,7 +88,7 @@ export async function buildLayer(spec: LayerSpec): Promise<BuiltLayer> {
         ? { path: file.path, type: 'dir' }
         : { path: file.path, type: file.type, target: file.target };
     }
-    return { path: file.path, content: Buffer.from(file.content ?? '') };
+    return { path: file.path, content: Buffer.from(file.content ?? ''), ...(file.mode ? { mode: file.mode } : {}) };
   });
   const tar = await writeTar(entries);
   const compression = spec.compression ?? 'none';

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -172,5 +172,37 @@ describe.skipIf(!existsSync(dist))('package metadata on worker threads (built di
     const run = spawnSync(process.execPath, [scriptPath], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual({ same: true, count: 8 });
+  });
+});
+
+describe('hashFiles without verification', () => {
+  // diff reads with { hashFiles, verify: false }: every byte of a layer is read (on workers) to
+  // hash its files, but the layer's own digest is not checked. Package files are hashed like any.
+  it('hashes every regular file, package databases included', async () => {
+    const { bytes: archive } = await buildArchive('docker-classic', [debianApp]);
+    const path = join(dir, 'hash.tar');
+    writeFileSync(path, archive);
+    const report = await readArchive(path, { keepMetadata: true, hashFiles: true, verify: false });
+    const layer0 = report.images[0]?.layers[0];
+    expect(layer0?.compression).toBe('none');
+    const files = layer0?.files.filter((f) => f.type === 'file') ?? [];
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.every((f) => f.sha256 !== null && /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+    expect(files.some((f) => f.path === 'var/lib/dpkg/status')).toBe(true);
+  });
+});
+
+describe('package metadata from an unpacked folder', () => {
+  it('gives the same packages as the tar it came from', async () => {
+    const { bytes: archive } = await buildArchive('oci', [debianApp]);
+    const path = join(dir, 'folder-source.tar');
+    writeFileSync(path, archive);
+    const folder = join(dir, 'unpacked');
+    mkdirSync(folder, { recursive: true });
+    execFileSync('tar', ['-xf', path, '-C', folder]);
+    const fromFolder = await readArchive(folder, { keepMetadata: true });
+    const image = fromFolder.images[0];
+    if (!image) throw new Error('no image');
+    expect(packagesOfImage(image)).toEqual(await packagesOf(debianApp));
   });
 });

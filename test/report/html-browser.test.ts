@@ -199,4 +199,30 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in Chromium', () => {
     await packagesPage.screenshot({ path: join(out, 'packages-390.png'), fullPage: true });
     await packagesPage.close();
   });
+  it('shows diff --html: the summary, and each folder expanding to its own paths; fits a phone', async () => {
+    const html = join(dir, 'diff.html');
+    const args = ['diff', '--json', '--image', 'example/app', '--html', html, fixtures[0] ?? '', fixtures[1] ?? ''];
+    const run = await runCli(args, { cwd: root });
+    expect(run.code).toBe(0);
+    const diff = JSON.parse(run.stdout) as {
+      files: { changed: { path: string }[]; folders: { folder: string; changed: number }[] };
+    };
+    const diffPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await diffPage.goto(pathToFileURL(html).href);
+    expect(await diffPage.locator('[data-summary="size"]').innerText()).toBe('+93 kB (+15.6%)');
+    for (const folder of diff.files.folders) {
+      const details = diffPage.locator(`details[data-folder="${folder.folder}"]`);
+      const item = details.locator('li').first();
+      expect(await item.isVisible()).toBe(false);
+      await details.locator('summary').click();
+      const paths = await details.locator('li').allInnerTexts();
+      expect(paths).toHaveLength(folder.changed);
+      for (const text of paths) expect(text.startsWith(`~ ${folder.folder}`)).toBe(true);
+    }
+    await diffPage.setViewportSize({ width: 390, height: 844 });
+    const overflow = await diffPage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await diffPage.screenshot({ path: join(out, 'diff-390.png'), fullPage: true });
+    await diffPage.close();
+  });
 });

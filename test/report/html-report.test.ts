@@ -83,3 +83,23 @@ describe('textBar', () => {
     expect(textBar(parts, total, width)).toBe(want);
   });
 });
+
+describe('renderHtmlReport for a fleet', () => {
+  it('draws the 200 largest images and lists the most-shared pairs instead of the matrix', () => {
+    const base = layer(0, `sha256:${'f'.repeat(64)}`, 1000, 'base');
+    const images = Array.from({ length: 600 }, (_, i) => {
+      const own = layer(1, `sha256:${i.toString(16).padStart(64, '0')}`, i + 1, `own ${i}`);
+      return { ...image(`app-${i}:1`, [base, own]), configDigest: own.diffId };
+    });
+    const sharing = analyzeSharing(mergeImages(images.map((i) => ({ image: i, source: 't' }))));
+    const html = renderHtmlReport({ title: 'fleet', sharing });
+    expect(sharing.matrix).toBeNull();
+    expect(html).toContain('data-omitted="400"');
+    expect(html.match(/class="row"/g)).toHaveLength(200);
+    expect(html).not.toContain('class="matrix"');
+    expect(html.match(/<tr><td class="num" data-shared="1000">/g)).toHaveLength(20);
+    // The largest image is drawn, the smallest is not.
+    expect(html).toContain('<span class="name">app-599:1</span>');
+    expect(html).not.toContain('<span class="name">app-0:1</span>');
+  });
+});

@@ -29,13 +29,14 @@ describe('the JSON Schemas in schemas/', () => {
     expect(pkg.files).toContain('schemas');
     expect([...SCHEMA_IDS].sort()).toEqual([
       'layerlens/schemas/audit.schema.json',
+      'layerlens/schemas/diff.schema.json',
       'layerlens/schemas/inspect.schema.json',
       'layerlens/schemas/share.schema.json',
     ]);
     for (const id of SCHEMA_IDS) expect(existsSync(join(root, id.replace(/^layerlens\//, '')))).toBe(true);
   });
 
-  it('describe inspect --json with files, trees and packages, share and audit of the fixtures', async () => {
+  it('describe inspect --json with files, trees and packages, share, audit and diff of the fixtures', async () => {
     const inspect = await json(['inspect', '--json', '--files', '--tree', '--packages', ...fixtures]);
     expect(inspect).toMatchObject({ $schema: 'layerlens/schemas/inspect.schema.json' });
     const share = await json(['share', '--json', ...fixtures]);
@@ -52,6 +53,8 @@ describe('the JSON Schemas in schemas/', () => {
       fixtures[0] ?? '',
     ]);
     expect(audit).toMatchObject({ $schema: 'layerlens/schemas/audit.schema.json' });
+    const diff = await json(['diff', '--json', '--image', 'example/app', fixtures[0] ?? '', fixtures[1] ?? '']);
+    expect(diff).toMatchObject({ $schema: 'layerlens/schemas/diff.schema.json', files: { comparedBy: 'sha256' } });
   });
 
   it.each(corpusArchives)('describe inspect --json of corpus %s (broken ones included)', async (archive) => {
@@ -66,6 +69,23 @@ describe('the JSON Schemas in schemas/', () => {
     expect(() => {
       assertValidReport({ ...report, $schema: 'layerlens/schemas/nope.schema.json' });
     }).toThrow(/not in schemas/);
+    const diff = (await json(['diff', '--json', '--image', 'example/app', fixtures[0] ?? '', fixtures[1] ?? ''])) as {
+      from: object;
+      files: { folders: object[] };
+    };
+    expect(() => {
+      assertValidReport({ ...diff, from: { ...diff.from, surprise: 1 } });
+    }).toThrow(/must NOT have unevaluated properties/);
+    expect(() => {
+      assertValidReport({
+        ...diff,
+        files: { ...diff.files, folders: [{ ...diff.files.folders[0], status: 'grown' }] },
+      });
+    }).toThrow(/must be equal to one of the allowed values/);
+    expect(() => {
+      // One comparison is the top level or an entry of comparisons, never both shapes at once.
+      assertValidReport({ ...diff, comparisons: [], unpaired: [] });
+    }).toThrow(/does not match/);
     const { $schema: _dropped, ...bare } = report as Record<string, unknown>;
     expect(() => {
       assertValidReport(bare);

@@ -1,0 +1,169 @@
+import { contentBytesOf, type FileRecord } from '../layer/layer-contents.js';
+import type { Overlay } from '../layer/overlay.js';
+
+export interface FileEntry {
+  readonly path: string;
+  /** Content bytes: a regular file's size, a symlink's target length, 0 for anything else. */
+  readonly size: number;
+}
+
+export interface FileChange {
+  readonly path: string;
+  readonly fromSize: number;
+  readonly toSize: number;
+}
+
+/** One line of the folded view: a folder's added, removed and changed paths with their net bytes. */
+export interface FolderDelta {
+  /** With a trailing `/`; `/` for files at the root. */
+  readonly folder: string;
+  /** `added` / `removed`: the whole folder is new / gone; `changed`: some paths in it differ. */
+  readonly status: 'added' | 'removed' | 'changed';
+  readonly sizeDelta: number;
+  readonly added: number;
+  readonly removed: number;
+  readonly changed: number;
+}
+
+export interface FileDiff {
+  readonly added: readonly FileEntry[];
+  readonly removed: readonly FileEntry[];
+  readonly changed: readonly FileChange[];
+  /** Largest absolute delta first. */
+  readonly folders: readonly FolderDelta[];
+  /**
+   * `sha256`: every regular file on both sides had a content hash, so same-size edits count as
+   * changes. `size`: some had none (a saved report without `--hash`), so such files were
+   * compared by type, size and link target only.
+   */
+  readonly comparedBy: 'sha256' | 'size';
+  readonly sizeDelta: number;
+}
+
+const isDirectory = (record: FileRecord): boolean => record.type === 'directory';
+const sizeOf = (record: FileRecord): number => contentBytesOf(record.type, record.size, record.linkTarget);
+
+const parentOf = (path: string): string => {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? '' : path.slice(0, slash);
+};
+
+/** Every folder that holds something in `tree`, whether or not the layer tar listed it. */
+function foldersOf(tree: Overlay['tree']): Set<string> {
+  const folders = new Set<string>();
+  for (const [path, entry] of tree) {
+    if (isDirectory(entry.record)) folders.add(path);
+    for (let dir = parentOf(path); dir !== '' && !folders.has(dir); dir = parentOf(dir)) folders.add(dir);
+  }
+  return folders;
+}
+
+/**
+ * Compares two final trees path by path. Directories are not listed. A path that is a file (or
+ * link) in both is changed when its type, size, link target or (when both have one) sha256
+ * differs; mode and owner changes are not content changes. Pure.
+ */
+export function compareTrees(from: Overlay, to: Overlay): FileDiff {
+  const added: FileEntry[] = [];
+  const removed: FileEntry[] = [];
+  const changed: FileChange[] = [];
+  // A regular file without a hash on either side makes this a size-only comparison.
+  const unhashed = (record: FileRecord): number => (record.type === 'file' && record.sha256 === null ? 1 : 0);
+  let unhashedCount = 0;
+  for (const [path, { record: before }] of from.tree) {
+    if (isDirectory(before)) continue;
+    unhashedCount += unhashed(before);
+    const after = to.tree.get(path)?.record;
+    if (after === undefined || isDirectory(after)) {
+      removed.push({ path, size: sizeOf(before) });
+      continue;
+    }
+    const differs =
+      before.type !== after.type ||
+      before.size !== after.size ||
+      before.linkTarget !== after.linkTarget ||
+      (before.sha256 !== null && after.sha256 !== null && before.sha256 !== after.sha256);
+    if (differs) changed.push({ path, fromSize: sizeOf(before), toSize: sizeOf(after) });
+  }
+  for (const [path, { record: after }] of to.tree) {
+    if (isDirectory(after)) continue;
+    unhashedCount += unhashed(after);
+    const before = from.tree.get(path)?.record;
+    if (before === undefined || isDirectory(before)) added.push({ path, size: sizeOf(after) });
+  }
+  const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  added.sort(byPath);
+  removed.sort(byPath);
+  changed.sort(byPath);
+  let sizeDelta = 0;
+  for (const f of added) sizeDelta += f.size;
+  for (const f of removed) sizeDelta -= f.size;
+  for (const c of changed) sizeDelta += c.toSize - c.fromSize;
+  return {
+    added,
+    removed,
+    changed,
+    folders: foldFolders(added, removed, changed, foldersOf(from.tree), foldersOf(to.tree)),
+    comparedBy: unhashedCount === 0 ? 'sha256' : 'size',
+    sizeDelta,
+  };
+}
+
+/**
+ * Groups paths by folder: an added path under a folder OLD did not have goes to the outermost
+ * such folder (a new `node_modules/` is one line), a removed one to the outermost folder NEW
+ * lacks, anything else to its own folder.
+ */
+function foldFolders(
+  added: readonly FileEntry[],
+  removed: readonly FileEntry[],
+  changed: readonly FileChange[],
+  fromFolders: ReadonlySet<string>,
+  toFolders: ReadonlySet<string>,
+): FolderDelta[] {
+  interface Row {
+    status: FolderDelta['status'];
+    sizeDelta: number;
+    added: number;
+    removed: number;
+    changed: number;
+  }
+  const rows = new Map<string, Row>();
+  const rowOf = (folder: string, status: FolderDelta['status']): Row => {
+    let row = rows.get(folder);
+    if (!row) {
+      row = { status, sizeDelta: 0, added: 0, removed: 0, changed: 0 };
+      rows.set(folder, row);
+    }
+    return row;
+  };
+  /** The outermost ancestor of `path` missing from `other`, or null when its parent exists there. */
+  const outermostMissing = (path: string, other: ReadonlySet<string>): string | null => {
+    let found: string | null = null;
+    for (let dir = parentOf(path); dir !== '' && !other.has(dir); dir = parentOf(dir)) found = dir;
+    return found;
+  };
+  for (const f of added) {
+    const fresh = outermostMissing(f.path, fromFolders);
+    const row = fresh === null ? rowOf(parentOf(f.path), 'changed') : rowOf(fresh, 'added');
+    row.added++;
+    row.sizeDelta += f.size;
+  }
+  for (const f of removed) {
+    const gone = outermostMissing(f.path, toFolders);
+    const row = gone === null ? rowOf(parentOf(f.path), 'changed') : rowOf(gone, 'removed');
+    row.removed++;
+    row.sizeDelta -= f.size;
+  }
+  for (const c of changed) {
+    const row = rowOf(parentOf(c.path), 'changed');
+    row.changed++;
+    row.sizeDelta += c.toSize - c.fromSize;
+  }
+  return [...rows]
+    .map(([folder, row]) => ({ folder: folder === '' ? '/' : `${folder}/`, ...row }))
+    .sort(
+      (a, b) =>
+        Math.abs(b.sizeDelta) - Math.abs(a.sizeDelta) || (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0),
+    );
+}

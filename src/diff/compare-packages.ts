@@ -1,0 +1,108 @@
+/** The fields of a package record (issue 9's `PackageRecord`) that a comparison reads. */
+export interface PackageLike {
+  readonly ecosystem: string;
+  readonly name: string;
+  readonly version: string | null;
+  readonly size: number;
+}
+
+export interface PackageEntry {
+  readonly ecosystem: string;
+  readonly name: string;
+  readonly version: string | null;
+  readonly size: number;
+}
+
+export interface PackageChange {
+  readonly ecosystem: string;
+  readonly name: string;
+  readonly fromVersion: string | null;
+  readonly toVersion: string | null;
+  readonly fromSize: number;
+  readonly toSize: number;
+}
+
+export interface PackageDiff {
+  readonly added: readonly PackageEntry[];
+  readonly removed: readonly PackageEntry[];
+  /** Same package, another version or another size (an upgrade, or docs removed by a later step). */
+  readonly changed: readonly PackageChange[];
+  /** Sum of the size deltas of all three lists. */
+  readonly sizeDelta: number;
+}
+
+const entryOf = (p: PackageLike): PackageEntry => ({
+  ecosystem: p.ecosystem,
+  name: p.name,
+  version: p.version,
+  size: p.size,
+});
+
+/**
+ * Packages added, removed and changed between two images, keyed by ecosystem and name. A name
+ * installed more than once (npm nests several versions) pairs equal versions first; what is
+ * left pairs up only when one copy remains on each side, otherwise it is added or removed.
+ * Lists are sorted by the size of their change, largest first, then by name. Pure.
+ */
+export function comparePackages(from: readonly PackageLike[], to: readonly PackageLike[]): PackageDiff {
+  const group = (list: readonly PackageLike[]): Map<string, PackageLike[]> => {
+    const map = new Map<string, PackageLike[]>();
+    for (const p of list) {
+      const key = `${p.ecosystem}\u0000${p.name}`;
+      const known = map.get(key);
+      if (known) known.push(p);
+      else map.set(key, [p]);
+    }
+    return map;
+  };
+  const before = group(from);
+  const after = group(to);
+  const added: PackageEntry[] = [];
+  const removed: PackageEntry[] = [];
+  const changed: PackageChange[] = [];
+  const pair = (a: PackageLike, b: PackageLike): void => {
+    if (a.version !== b.version || a.size !== b.size) {
+      changed.push({
+        ecosystem: b.ecosystem,
+        name: b.name,
+        fromVersion: a.version,
+        toVersion: b.version,
+        fromSize: a.size,
+        toSize: b.size,
+      });
+    }
+  };
+  for (const [key, olds] of before) {
+    const news = [...(after.get(key) ?? [])];
+    const leftOld: PackageLike[] = [];
+    for (const old of olds) {
+      const same = news.findIndex((n) => n.version === old.version);
+      if (same === -1) {
+        leftOld.push(old);
+        continue;
+      }
+      const [match] = news.splice(same, 1);
+      if (match) pair(old, match);
+    }
+    const [onlyOld] = leftOld;
+    const [onlyNew] = news;
+    if (leftOld.length === 1 && news.length === 1 && onlyOld && onlyNew) {
+      pair(onlyOld, onlyNew);
+      continue;
+    }
+    for (const old of leftOld) removed.push(entryOf(old));
+    for (const n of news) added.push(entryOf(n));
+  }
+  for (const [key, news] of after) if (!before.has(key)) for (const n of news) added.push(entryOf(n));
+
+  const byName = (a: { ecosystem: string; name: string }, b: { ecosystem: string; name: string }): number =>
+    a.ecosystem.localeCompare(b.ecosystem) || a.name.localeCompare(b.name);
+  added.sort((a, b) => b.size - a.size || byName(a, b));
+  removed.sort((a, b) => b.size - a.size || byName(a, b));
+  changed.sort((a, b) => Math.abs(b.toSize - b.fromSize) - Math.abs(a.toSize - a.fromSize) || byName(a, b));
+  let sizeDelta = 0;
+  for (const p of added) sizeDelta += p.size;
+  for (const p of removed) sizeDelta -= p.size;
+  for (const c of changed) sizeDelta += c.toSize - c.fromSize;
+  return { added, removed, changed, sizeDelta };
+}

@@ -1,0 +1,184 @@
+import { terminalText } from './report/display-text.js';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { InputError, InputErrorCode } from './model/errors.js';
+import type { ArchiveReport } from './model/image.js';
+import { isObject } from './model/json.js';
+import { parseImageLine, parseInspectJson } from './report/parse-inspect-json.js';
+
+/**
+ * A single `inspect --json` document above this size is refused: it would be one string and one
+ * parse tree in memory. NDJSON (`inspect --format ndjson`) is read line by line at any size.
+ */
+export const MAX_REPORT_BYTES = 256 * 1024 * 1024;
+
+export interface ReportReadOptions {
+  /** Name used in messages (the path as given). */
+  readonly label: string;
+  /**
+   * Called for an NDJSON line that cannot be read; reading goes on with the next line. Without
+   * it the first bad line throws.
+   */
+  readonly onBadLine?: (error: InputError) => void;
+  /** Largest single JSON document, in bytes (default {@link MAX_REPORT_BYTES}). */
+  readonly maxReportBytes?: number;
+}
+
+/**
+ * Reads a saved report: an `inspect --json` document (pretty-printed or on one line) or
+ * `inspect --format ndjson` lines, told apart by the first line (a pretty document's is `{`).
+ * NDJSON is parsed one line at a time, so a 500 MB fleet never becomes one string.
+ */
+export async function readReport(input: string | Readable, options: ReportReadOptions): Promise<ArchiveReport[]> {
+  if (typeof input !== 'string') return readReportLines(input, null, options);
+  // A fleet is thousands of small reports: one synchronous read each is several times faster
+  // than the promise round trips of open, stat, read and close.
+  const { size } = statSync(input);
+  if (size <= WHOLE_READ_BYTES) {
+    const text = readFileSync(input, 'utf8');
+    const newline = text.indexOf('\n');
+    // A pretty-printed report (first line `{`) is parsed as it is, not split into lines and joined.
+    if (newline >= 0 && text.slice(0, newline).trim() === '{') {
+      const cap = options.maxReportBytes ?? MAX_REPORT_BYTES;
+      if (size > cap) throw reportTooLarge(terminalText(options.label), cap);
+      return parseDocument(text, terminalText(options.label));
+    }
+    return readReportLines(linesOf(text), size, options);
+  }
+  // A large file that is not a report (an archive dropped in a reports folder) may have no
+  // newline for gigabytes: look at its first bytes before reading lines.
+  if (!startsWithBrace(input)) {
+    throw new InputError(
+      InputErrorCode.invalidReport,
+      `${terminalText(options.label)} is not a layerlens report (inspect --json or --format ndjson output)`,
+    );
+  }
+  return readReportLines(createReadStream(input), size, options);
+}
+
+function startsWithBrace(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(64);
+    const bytesRead = readSync(fd, buffer, 0, 64, 0);
+    return buffer.toString('utf8', 0, bytesRead).trimStart().startsWith('{');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Files up to this size are read in one call and split in memory. */
+const WHOLE_READ_BYTES = 4 * 1024 * 1024;
+
+function* linesOf(text: string): Generator<string> {
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf('\n', start);
+    if (end < 0) break;
+    yield text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    start = end + 1;
+  }
+  if (start < text.length) yield text.slice(start);
+}
+
+async function readReportLines(
+  input: Readable | Iterable<string>,
+  size: number | null,
+  options: ReportReadOptions,
+): Promise<ArchiveReport[]> {
+  const label = terminalText(options.label);
+  const cap = options.maxReportBytes ?? MAX_REPORT_BYTES;
+  const lines: Iterable<string> | (AsyncIterable<string> & { close?: () => void }) =
+    Symbol.iterator in input ? input : createInterface({ input, crlfDelay: Infinity });
+  const reports: ArchiveReport[] = [];
+  let mode: 'first' | 'document' | 'ndjson' | 'done' = 'first';
+  const documentLines: string[] = [];
+  let documentBytes = 0;
+  let lineNumber = 0;
+  const tooLarge = (): InputError => reportTooLarge(label, cap);
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      // One image per line is kilobytes; a line past the document cap is not a report line.
+      if (line.length > cap) throw tooLarge();
+      if (mode === 'document') {
+        documentBytes += line.length + 1;
+        if (documentBytes > cap) throw tooLarge();
+        documentLines.push(line);
+        continue;
+      }
+      const text = line.trim();
+      if (text === '') continue;
+      if (mode === 'done') {
+        throw new InputError(
+          InputErrorCode.invalidReport,
+          `${label} line ${lineNumber}: more text after the report (NDJSON lines are one image each, from inspect --format ndjson)`,
+        );
+      }
+      if (mode === 'first') {
+        if (!text.startsWith('{')) {
+          throw new InputError(
+            InputErrorCode.invalidReport,
+            `${label} is not a layerlens report (inspect --json or --format ndjson output)`,
+          );
+        }
+        if (text === '{') {
+          if (size !== null && size > cap) throw tooLarge();
+          mode = 'document';
+          documentBytes = line.length + 1;
+          documentLines.push(line);
+          continue;
+        }
+      }
+      const where = `${label} line ${lineNumber}`;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        // The parser's message quotes the input: hostile text, and not one line.
+        const error = new InputError(InputErrorCode.invalidReport, `${where} is not valid JSON (a truncated line?)`);
+        if (mode === 'ndjson' && options.onBadLine) {
+          options.onBadLine(error);
+          continue;
+        }
+        throw error;
+      }
+      if (mode === 'first' && isObject(value) && 'archives' in value) {
+        // A whole report on one line (JSON.stringify without indentation).
+        for (const report of parseInspectJson(value, label)) reports.push(report);
+        mode = 'done';
+        continue;
+      }
+      mode = 'ndjson';
+      try {
+        reports.push(parseImageLine(value, where));
+      } catch (error) {
+        if (!(error instanceof InputError) || !options.onBadLine) throw error;
+        options.onBadLine(error);
+      }
+    }
+  } finally {
+    if ('close' in lines && typeof lines.close === 'function') lines.close();
+  }
+  if (mode === 'document') for (const report of parseDocument(documentLines.join('\n'), label)) reports.push(report);
+  if (mode === 'first') throw new InputError(InputErrorCode.invalidReport, `${label} is an empty report`);
+  return reports;
+}
+
+function parseDocument(text: string, label: string): ArchiveReport[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InputError(InputErrorCode.invalidReport, `${label} is not valid JSON (a truncated report?)`);
+  }
+  return parseInspectJson(value, label);
+}
+
+function reportTooLarge(label: string, cap: number): InputError {
+  return new InputError(
+    InputErrorCode.entryTooLarge,
+    `${label} is a JSON report over the ${cap}-byte limit for one document (write fleets with inspect --format ndjson, one image per line)`,
+  );
+}

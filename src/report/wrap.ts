@@ -1,0 +1,73 @@
+/**
+ * Fitting text into a terminal width: `wrapLine` breaks prose (findings, problems, long size
+ * lines) at spaces with a hanging indent. Linear in the text, no regular expressions.
+ */
+
+/** The default text width when neither COLUMNS nor a terminal says otherwise. */
+export const DEFAULT_TEXT_WIDTH = 80;
+
+/**
+ * Breaks `text` (which may start with an indent) into lines of at most `width` characters;
+ * continuation lines get `hang` (the leading indent plus four spaces by default). A word longer
+ * than a line is cut. `width` 0 means no limit.
+ */
+export function wrapLine(text: string, width: number, hang?: string): string[] {
+  const chars = Array.from(text);
+  if (width <= 0 || chars.length <= width) return [text];
+  let lead = 0;
+  while (lead < chars.length && chars[lead] === ' ') lead++;
+  const indent = chars.slice(0, lead).join('');
+  const next = hang ?? `${indent}    `;
+  const words = keepSizesWhole(chars.slice(lead).join('').split(' '));
+  const lines: string[] = [];
+  let current = indent;
+  let currentLength = lead;
+  let fresh = true;
+  const flush = (): void => {
+    lines.push(current.trimEnd());
+    current = next;
+    currentLength = Array.from(next).length;
+    fresh = true;
+  };
+  for (const word of words) {
+    // Runs of spaces (aligned fields) are kept while they fit; at a break they go.
+    if (word === '') {
+      if (!fresh && currentLength < width) {
+        current += ' ';
+        currentLength++;
+      }
+      continue;
+    }
+    let rest = Array.from(word);
+    const gap = fresh ? 0 : 1;
+    if (!fresh && currentLength + gap + rest.length > width) flush();
+    // A word longer than a whole line is cut into line-sized pieces.
+    while (currentLength + (fresh ? 0 : 1) + rest.length > width && rest.length > 0) {
+      const room = Math.max(1, width - currentLength - (fresh ? 0 : 1));
+      current += (fresh ? '' : ' ') + rest.slice(0, room).join('');
+      rest = rest.slice(room);
+      flush();
+    }
+    if (rest.length === 0) continue;
+    current += (fresh ? '' : ' ') + rest.join('');
+    currentLength += (fresh ? 0 : 1) + rest.length;
+    fresh = false;
+  }
+  if (!fresh || lines.length === 0) lines.push(current.trimEnd());
+  return lines;
+}
+
+/** The units pretty-bytes prints after a space: `90 kB` must not break between number and unit. */
+const UNIT = /^(B|kB|MB|GB|TB|PB|EB|KiB|MiB|GiB|TiB)[,;:.)]*$/;
+const NUMBER = /^[~+\-(]*\d+(\.\d+)?$/;
+
+/** Joins a number and the unit word after it into one word, so wrapping keeps `+90 kB` whole. */
+function keepSizesWhole(words: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const word of words) {
+    const previous = out[out.length - 1];
+    if (previous !== undefined && UNIT.test(word) && NUMBER.test(previous)) out[out.length - 1] = `${previous} ${word}`;
+    else out.push(word);
+  }
+  return out;
+}
