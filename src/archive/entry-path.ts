@@ -33,9 +33,17 @@ export function normalizeEntryPath(raw: string): string {
  */
 export function resolveLinkTarget(linkPath: string, target: string, kind: 'symlink' | 'hardlink'): string | null {
   if (target.startsWith('/')) return null;
-  const base = kind === 'symlink' ? linkPath.split('/').slice(0, -1) : [];
-  const parts = [...base];
-  for (const part of target.split('/')) {
+  return joinRelative(kind === 'symlink' ? parentPath(linkPath) : '', target);
+}
+
+/**
+ * `path` taken from the folder `base` (`''` is the root): `..` climbs, `.` and empty segments
+ * vanish. Returns null when it climbs above the root. The one place paths are climbed, for
+ * archive links and for paths a package database names.
+ */
+export function joinRelative(base: string, path: string): string | null {
+  const parts = base === '' ? [] : base.split('/');
+  for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
       if (parts.length === 0) return null;
@@ -45,6 +53,12 @@ export function resolveLinkTarget(linkPath: string, target: string, kind: 'symli
     }
   }
   return parts.join('/');
+}
+
+/** The folder holding `path` (`''` for the root). */
+export function parentPath(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? '' : path.slice(0, slash);
 }
 
 /**

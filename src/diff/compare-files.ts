@@ -1,3 +1,4 @@
+import { parentPath } from '../archive/entry-path.js';
 import { contentBytesOf, type FileRecord } from '../layer/layer-contents.js';
 import type { Overlay } from '../layer/overlay.js';
 
@@ -43,17 +44,12 @@ export interface FileDiff {
 const isDirectory = (record: FileRecord): boolean => record.type === 'directory';
 const sizeOf = (record: FileRecord): number => contentBytesOf(record.type, record.size, record.linkTarget);
 
-const parentOf = (path: string): string => {
-  const slash = path.lastIndexOf('/');
-  return slash === -1 ? '' : path.slice(0, slash);
-};
-
 /** Every folder that holds something in `tree`, whether or not the layer tar listed it. */
 function foldersOf(tree: Overlay['tree']): Set<string> {
   const folders = new Set<string>();
   for (const [path, entry] of tree) {
     if (isDirectory(entry.record)) folders.add(path);
-    for (let dir = parentOf(path); dir !== '' && !folders.has(dir); dir = parentOf(dir)) folders.add(dir);
+    for (let dir = parentPath(path); dir !== '' && !folders.has(dir); dir = parentPath(dir)) folders.add(dir);
   }
   return folders;
 }
@@ -140,23 +136,23 @@ function foldFolders(
   /** The outermost ancestor of `path` missing from `other`, or null when its parent exists there. */
   const outermostMissing = (path: string, other: ReadonlySet<string>): string | null => {
     let found: string | null = null;
-    for (let dir = parentOf(path); dir !== '' && !other.has(dir); dir = parentOf(dir)) found = dir;
+    for (let dir = parentPath(path); dir !== '' && !other.has(dir); dir = parentPath(dir)) found = dir;
     return found;
   };
   for (const f of added) {
     const fresh = outermostMissing(f.path, fromFolders);
-    const row = fresh === null ? rowOf(parentOf(f.path), 'changed') : rowOf(fresh, 'added');
+    const row = fresh === null ? rowOf(parentPath(f.path), 'changed') : rowOf(fresh, 'added');
     row.added++;
     row.sizeDelta += f.size;
   }
   for (const f of removed) {
     const gone = outermostMissing(f.path, toFolders);
-    const row = gone === null ? rowOf(parentOf(f.path), 'changed') : rowOf(gone, 'removed');
+    const row = gone === null ? rowOf(parentPath(f.path), 'changed') : rowOf(gone, 'removed');
     row.removed++;
     row.sizeDelta -= f.size;
   }
   for (const c of changed) {
-    const row = rowOf(parentOf(c.path), 'changed');
+    const row = rowOf(parentPath(c.path), 'changed');
     row.changed++;
     row.sizeDelta += c.toSize - c.fromSize;
   }

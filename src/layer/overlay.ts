@@ -1,3 +1,4 @@
+import { parentPath } from '../archive/entry-path.js';
 import { contentBytesOf, type FileRecord } from './layer-contents.js';
 import { whiteoutTarget } from './whiteout.js';
 import type { ImageReport } from '../model/image.js';
@@ -49,11 +50,6 @@ export function applyLayers(
   const children = new Map<string, Set<string>>();
   const hidden: HiddenCopy[] = [];
   let totalSize = 0;
-
-  const parentOf = (path: string): string => {
-    const slash = path.lastIndexOf('/');
-    return slash === -1 ? '' : path.slice(0, slash);
-  };
   /**
    * Links `path` under its parent, and implied parents (folders a layer never lists) under
    * theirs, so that removing a folder finds everything below it. Stops at the first parent
@@ -61,7 +57,7 @@ export function applyLayers(
    */
   const link = (path: string): void => {
     for (let child = path; ;) {
-      const parent = parentOf(child);
+      const parent = parentPath(child);
       const set = children.get(parent);
       if (set) {
         set.add(child);
@@ -78,7 +74,7 @@ export function applyLayers(
     const entry = tree.get(path);
     if (!entry) return;
     tree.delete(path);
-    children.get(parentOf(path))?.delete(path);
+    children.get(parentPath(path))?.delete(path);
     const size = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
     if ((size > 0 || entry.record.type !== 'directory') && !sameLayer(entry.layerIndex, byLayer)) {
       hidden.push({ path, layerIndex: entry.layerIndex, size, hiddenBy, byLayer });
@@ -136,12 +132,12 @@ export function applyLayers(
       // A path under something that is now a file: that file gives way to a directory. No entry
       // has a non-directory above it, so the walk stops at the first folder in the tree: linear
       // in entries, not in entries times depth (issue 12).
-      let ancestor = parentOf(record.path);
+      let ancestor = parentPath(record.path);
       while (ancestor !== '') {
         const above = tree.get(ancestor);
         if (above?.record.type === 'directory') break;
         if (above) remove(ancestor, 'replace', layerIndex);
-        ancestor = parentOf(ancestor);
+        ancestor = parentPath(ancestor);
       }
       const existing = tree.get(record.path);
       if (existing) {

@@ -1,3 +1,7 @@
+import { joinRelative } from '../archive/entry-path.js';
+
+export { parentPath } from '../archive/entry-path.js';
+
 /**
  * Joins a database's path onto a folder the way the package manager would, without touching the
  * file system: `..` climbs, `.` and empty segments vanish, a leading `/` starts at the image
@@ -9,23 +13,7 @@ export function joinImagePath(base: string, path: string): string | null {
     if (path.startsWith('/')) return path.slice(1);
     return base === '' ? path : `${base}/${path}`;
   }
-  const parts = path.startsWith('/') || base === '' ? [] : base.split('/');
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (parts.length === 0) return null;
-      parts.pop();
-    } else {
-      parts.push(part);
-    }
-  }
-  return parts.join('/');
-}
-
-/** The folder holding `path` (`''` for the root). */
-export function parentPath(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash === -1 ? '' : path.slice(0, slash);
+  return joinRelative(path.startsWith('/') ? '' : base, path);
 }
 
 /** No empty, `.` or `..` segment, no trailing slash (a leading `/` is fine). */
