@@ -1,7 +1,7 @@
 import { terminalText } from '../report/display-text.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { joinImagePath } from './image-path.js';
-import { firstField, splitStanzas, type Stanza } from './stanzas.js';
+import { firstField, linesOf, splitStanzas, type Stanza } from './stanzas.js';
 import type { MetadataTexts, PackageClaim } from './types.js';
 
 const STATUS = 'var/lib/dpkg/status';
@@ -76,12 +76,7 @@ function readStanzas(path: string, text: string, problems: Problem[]): Stanza[] 
 function readList(path: string, text: string, problems: Problem[]): string[] {
   const paths: string[] = [];
   let bad = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    const line = text.slice(start, end);
-    start = end + 1;
+  for (const line of linesOf(text)) {
     if (line === '') continue;
     const joined = line.startsWith('/') ? joinImagePath('', line) : null;
     if (joined === null) bad++;

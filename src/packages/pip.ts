@@ -2,6 +2,7 @@ import { terminalText } from '../report/display-text.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { metadataKindOf } from './metadata-paths.js';
 import { joinImagePath, parentPath } from './image-path.js';
+import { linesOf } from './stanzas.js';
 import type { MetadataTexts, PackageClaim } from './types.js';
 
 /**
@@ -21,13 +22,7 @@ export function readPip(texts: MetadataTexts, problems: Problem[]): PackageClaim
     const version = dash === -1 ? null : folder.slice(dash + 1);
     const paths: string[] = [];
     let bad = 0;
-    let start = 0;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end === -1) end = text.length;
-      let line = text.slice(start, end);
-      start = end + 1;
-      if (line.endsWith('\r')) line = line.slice(0, -1);
+    for (const line of linesOf(text)) {
       if (line === '') continue;
       const field = firstCsvField(line);
       const joined = field === null || field === '' ? null : joinImagePath(site, field);

@@ -14,6 +14,21 @@ export interface Stanza {
  * `keyMaxLength` make a bad line. Continuation lines (dpkg descriptions) start with a space or tab
  * and are ignored.
  */
+/**
+ * The lines of a package database, without their `\n` or `\r\n`: one pass, no split of the
+ * whole text into an array (status files run to megabytes).
+ */
+export function* linesOf(text: string): Generator<string> {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    yield line.endsWith('\r') ? line.slice(0, -1) : line;
+  }
+}
+
 export function splitStanzas(text: string, keyMaxLength: number): Stanza[] {
   const stanzas: Stanza[] = [];
   let fields: [string, string][] = [];
@@ -23,13 +38,7 @@ export function splitStanzas(text: string, keyMaxLength: number): Stanza[] {
     fields = [];
     badLines = 0;
   };
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    let line = text.slice(start, end);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    start = end + 1;
+  for (const line of linesOf(text)) {
     if (line.trim() === '') {
       flush();
       continue;
