@@ -3,7 +3,7 @@ import { shortDigest } from '../model/digest.js';
 import { describeStep } from '../model/history-step.js';
 import { diffNotes, summaryRows, type DiffResult } from './diff-report.js';
 import { formatGrowth, formatSize, imageName } from './format.js';
-import { esc, REPORT_CSS } from './html-report.js';
+import { esc, htmlPage } from './html-report.js';
 
 /** Paths listed under one folder before "and N more": the page stays a few MB at most. */
 const MAX_PATHS_PER_FOLDER = 500;
@@ -117,22 +117,5 @@ export function renderDiffHtml(result: DiffResult, title: string): string {
         .join('')}</ul></section>`,
     );
   }
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${esc(title)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<header><h1>${esc(title)}</h1></header>
-<main>
-${body.join('\n')}
-</main>
-<footer>Made by layerlens. Sizes are content bytes (regular files plus symlink targets).</footer>
-</body>
-</html>
-`;
+  return htmlPage(title, body, 'Made by layerlens. Sizes are content bytes (regular files plus symlink targets).');
 }

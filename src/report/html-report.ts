@@ -157,21 +157,33 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   }
   body.push('</tbody></table></div></section>');
 
+  return htmlPage(
+    input.title,
+    body,
+    `Made by layerlens${input.generatedAt ? ` on ${esc(input.generatedAt)}` : ''}. Sizes are content bytes (regular files plus symlink targets) unless marked otherwise.`,
+  );
+}
+
+/**
+ * The shell every HTML report shares: one self-contained page (inline CSS, no script), light and
+ * dark by the system theme. `body` and `footer` are HTML already escaped by the caller.
+ */
+export function htmlPage(title: string, body: readonly string[], footer: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>${esc(input.title)}</title>
+<title>${esc(title)}</title>
 <style>${REPORT_CSS}</style>
 </head>
 <body>
-<header><h1>${esc(input.title)}</h1></header>
+<header><h1>${esc(title)}</h1></header>
 <main>
 ${body.join('\n')}
 </main>
-<footer>Made by layerlens${input.generatedAt ? ` on ${esc(input.generatedAt)}` : ''}. Sizes are content bytes (regular files plus symlink targets) unless marked otherwise.</footer>
+<footer>${footer}</footer>
 </body>
 </html>
 `;
