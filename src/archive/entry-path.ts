@@ -1,5 +1,3 @@
-import { terminalText } from '../report/display-text.js';
-
 /**
  * Entry names as tar writers spell them (`./a`, `a/`, `/a`, `a//b`) reduced to one form, so that
  * `./blobs/sha256/x` from `tar -C dir .` and `blobs/sha256/x` from skopeo name the same entry.
@@ -59,13 +57,4 @@ export function joinRelative(base: string, path: string): string | null {
 export function parentPath(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash === -1 ? '' : path.slice(0, slash);
-}
-
-/**
- * Prefer `terminalText` from `src/report/display-text.ts`, the one display-text module;
- * kept so that code written before issue 12 still compiles, and delegating so there is one
- * implementation.
- */
-export function escapeControl(text: string): string {
-  return terminalText(text);
 }

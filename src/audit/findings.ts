@@ -1,3 +1,4 @@
+import { plural } from '../model/plural.js';
 import type { ImageReport } from '../model/image.js';
 import type { HiddenCopy, Overlay } from '../layer/overlay.js';
 import { describeStep } from '../model/history-step.js';
@@ -77,8 +78,6 @@ export function hasAptInstall(text: string): boolean {
   }
   return false;
 }
-
-const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
 /**
  * Reads an image's layers and final tree for the mistakes that make images big: bytes hidden

@@ -1,3 +1,4 @@
+import { plural } from '../model/plural.js';
 import { terminalText } from './display-text.js';
 import type { ImageDiff } from '../diff/compare-images.js';
 import { shortDigest } from '../model/digest.js';
@@ -84,7 +85,6 @@ export function buildDiffJson(result: DiffResult): object {
 
 const percentText = (p: number | null): string => (p === null ? '' : ` (${p >= 0 ? '+' : ''}${p.toFixed(1)}%)`);
 const step = (createdBy: string | null): string => terminalText(describeStep(createdBy)) || '(no history step)';
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const more = (total: number): Section['blocks'] =>
   total > TOP_ROWS ? [line(`… and ${total - TOP_ROWS} more (see --json)`)] : [];
 

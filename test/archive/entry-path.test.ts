@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeControl, normalizeEntryPath, resolveLinkTarget } from '../../src/archive/entry-path.js';
+import { normalizeEntryPath, resolveLinkTarget } from '../../src/archive/entry-path.js';
+import { terminalText } from '../../src/report/display-text.js';
 
 describe('entry paths', () => {
   it.each([
@@ -22,7 +23,7 @@ describe('entry paths', () => {
   });
 
   it('escapes control characters so names cannot drive a terminal', () => {
-    expect(escapeControl('evil\x1b[2Jname\n\x07')).toBe('evil\\x1b[2Jname\\n\\x07');
-    expect(escapeControl('日本語-😀.txt')).toBe('日本語-😀.txt');
+    expect(terminalText('evil\x1b[2Jname\n\x07')).toBe('evil\\x1b[2Jname\\n\\x07');
+    expect(terminalText('日本語-😀.txt')).toBe('日本語-😀.txt');
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { htmlText, jsonErrorText, markdownText, terminalText, terminalLines } from '../../src/report/display-text.js';
-import { escapeControl } from '../../src/archive/entry-path.js';
 
 describe('terminalText', () => {
   it.each([
@@ -19,10 +18,6 @@ describe('terminalText', () => {
   ])('%j shows as %j', (raw, shown) => {
     expect(terminalText(raw)).toBe(shown);
     expect(terminalText(terminalText(raw))).toBe(shown);
-  });
-
-  it('escapeControl delegates to it', () => {
-    expect(escapeControl('\u202e\u001b')).toBe(terminalText('\u202e\u001b'));
   });
 
   it('terminalLines keeps the newlines a renderer wrote and escapes the rest', () => {
