@@ -10,7 +10,7 @@ import type { FileRecord } from '../../src/layer/layer-contents.js';
 import { findLayeringIssues } from '../../src/audit/findings.js';
 import { renderInspectText } from '../../src/report/inspect-text.js';
 import { renderTable } from '../../src/report/table.js';
-import type { ImageReport, LayerReport } from '../../src/model/image.js';
+import type { ArchiveReport, ImageReport, LayerReport } from '../../src/model/image.js';
 import { runCli } from '../helpers/cli.js';
 import { longPathArchive, manyImagesArchive, manyLayersArchive, nestedIndexArchive, tempFile } from './generators.js';
 
@@ -75,20 +75,7 @@ describe('large but legal shapes do not crash', () => {
       file(`d/f${i}`, { type: i % 2 ? 'hardlink' : 'file', linkTarget: i % 2 ? 'd/f0' : null }),
     );
     const image = imageOf([layer(0, files)]);
-    const text = renderInspectText(
-      {
-        path: 'x.tar',
-        format: 'docker-save',
-        compression: 'none',
-        verified: true,
-        entryCount: 1,
-        images: [image],
-        artifacts: [],
-        absent: [],
-        problems: [],
-      },
-      { files: true },
-    );
+    const text = renderInspectText(archiveOf(image), { files: true });
     expect(text.split('\n').length).toBeGreaterThan(300_000);
   });
 
@@ -104,20 +91,10 @@ describe('large but legal shapes do not crash', () => {
     expect(tree.size).toBe(2048);
     expect(overlay.wastedSize).toBe(2048);
     const image = imageOf([layer(0, [file(deep)])]);
-    const text = renderInspectText(
-      {
-        path: 'x.tar',
-        format: 'docker-save',
-        compression: 'none',
-        verified: true,
-        entryCount: 1,
-        images: [image],
-        artifacts: [],
-        absent: [],
-        problems: [],
-      },
-      { trees: new Map([[image, { tree, overlay: applyLayers([[file(deep)]]) }]]), treeDepth: 40_000 },
-    );
+    const text = renderInspectText(archiveOf(image), {
+      trees: new Map([[image, { tree, overlay: applyLayers([[file(deep)]]) }]]),
+      treeDepth: 40_000,
+    });
     expect(text).toContain('f  (layer 0)');
   }, 20_000);
 
@@ -179,3 +156,18 @@ describe('hostile shapes do not hang', () => {
     expect(run.code).toBe(0);
   }, 30_000);
 });
+
+/** A one-image archive report, as readArchive would return it, for the renderers. */
+function archiveOf(image: ImageReport): ArchiveReport {
+  return {
+    path: 'x.tar',
+    format: 'docker-save',
+    compression: 'none',
+    verified: true,
+    entryCount: 1,
+    images: [image],
+    artifacts: [],
+    absent: [],
+    problems: [],
+  };
+}
