@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeEntryPath } from '../../src/archive/entry-path.js';
 import type { FileRecord } from '../../src/layer/layer-contents.js';
@@ -113,6 +114,9 @@ interface TruthEntry {
   linkname?: string;
 }
 function oracleWaste(layers: TruthEntry[][]): number {
+  return oracle(layers).waste;
+}
+function oracle(layers: TruthEntry[][]): { waste: number; live: Map<string, { layer: number }> } {
   const live = new Map<string, { size: number; layer: number; isDir: boolean }>();
   let waste = 0;
   const drop = (prefix: string, lowerThan: number, keepSelf = false): void => {
@@ -149,7 +153,7 @@ function oracleWaste(layers: TruthEntry[][]): number {
       live.set(path, { size, layer, isDir: e.type === 'dir' });
     }
   });
-  return waste;
+  return { waste, live };
 }
 
 const real = resolve(import.meta.dirname, '../../../shared/corpus/real');
@@ -192,5 +196,46 @@ describe.skipIf(!existsSync(real))('waste on the corpus (truth files list every 
         .map((h) => h.path)
         .sort(),
     ).toEqual(['srv/www/css/site.css', 'srv/www/index.html', 'srv/www/js/app.js']);
+  });
+});
+
+describe('applyLayers on random layers', () => {
+  // Each path keeps one type in every layer (type swaps have their own tests above), so the
+  // oracle's simpler rules apply: overwrites, deletions and opaque folders in any order and any
+  // layer, including a first removal after many layers (the folder index is built then).
+  const folders = ['a', 'a/b', 'c'];
+  const files = ['a/x', 'a/b/y', 'a/b/z', 'c/w', 'top'];
+  const whiteoutOf = (path: string): string => {
+    const slash = path.lastIndexOf('/');
+    return `${path.slice(0, slash + 1)}.wh.${path.slice(slash + 1)}`;
+  };
+  const entry = fc.oneof(
+    fc.constantFrom(...folders).map((path) => ({ path, type: 'dir', size: 0 })),
+    fc
+      .tuple(fc.constantFrom(...files), fc.integer({ min: 1, max: 99 }))
+      .map(([path, size]) => ({ path, type: 'file', size })),
+    fc.constantFrom(...folders, ...files).map((path) => ({ path: whiteoutOf(path), type: 'file', size: 0 })),
+    fc.constantFrom(...folders).map((path) => ({ path: `${path}/.wh..wh..opq`, type: 'file', size: 0 })),
+  );
+  const layers = fc.array(fc.uniqueArray(entry, { selector: (e) => e.path, maxLength: 8 }), {
+    minLength: 1,
+    maxLength: 6,
+  });
+
+  it('gives the final tree and the waste of an independent oracle', () => {
+    fc.assert(
+      fc.property(layers, (truthLayers) => {
+        const records = truthLayers.map((entries) =>
+          entries.map((e) => (e.type === 'dir' ? dir(e.path) : file(e.path, e.size))),
+        );
+        const overlay = applyLayers(records);
+        const expected = oracle(truthLayers);
+        expect(overlay.wastedSize).toBe(expected.waste);
+        const tree = [...overlay.tree].map(([path, { layerIndex }]) => [path, layerIndex]).sort();
+        const live = [...expected.live].map(([path, { layer }]) => [path, layer]).sort();
+        expect(tree).toEqual(live);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
