@@ -54,6 +54,12 @@ export function applyLayers(
    * on 55k files, issue 9).
    */
   let children: Map<string, Set<string>> | null = null;
+  /**
+   * Folders that hold entries without being entries themselves (a tar need not list the folders
+   * above its files). With the tree's own directories they are where the climb above a new entry
+   * stops, so each folder is climbed through once, not once per entry below it.
+   */
+  const implied = new Set<string>();
   const hidden: HiddenCopy[] = [];
   let totalSize = 0;
   const indexed = (): Map<string, Set<string>> => {
@@ -84,6 +90,7 @@ export function applyLayers(
   /** Removes `path` and everything below it, recording hidden copies from layers below `byLayer`. */
   const removeOne = (children: Map<string, Set<string>>, path: string, hiddenBy: HiddenBy, byLayer: number): void => {
     children.delete(path);
+    implied.delete(path);
     const entry = tree.get(path);
     if (!entry) return;
     tree.delete(path);
@@ -145,15 +152,17 @@ export function applyLayers(
     for (const record of records) {
       if (record.whiteout !== null) continue;
       // A path under something that is now a file: that file gives way to a directory. No entry
-      // has a non-directory above it, so the walk stops at the first folder in the tree: linear
-      // in entries, not in entries times depth (issue 12).
-      let ancestor = parentPath(record.path);
-      while (ancestor !== '') {
+      // has a non-directory above it, so the climb stops at the first folder, listed or implied:
+      // linear in entries and folders, not in entries times depth (issue 12).
+      for (let ancestor = parentPath(record.path); ancestor !== '' && !implied.has(ancestor);) {
         const above = tree.get(ancestor);
         if (above?.record.type === 'directory') break;
         if (above) remove(ancestor, 'replace', layerIndex);
+        implied.add(ancestor);
         ancestor = parentPath(ancestor);
       }
+      // Anything but a folder over an implied folder replaces it with all below, as over a listed one.
+      if (record.type !== 'directory' && implied.has(record.path)) remove(record.path, 'replace', layerIndex);
       const existing = tree.get(record.path);
       if (existing) {
         const bothDirectories = existing.record.type === 'directory' && record.type === 'directory';

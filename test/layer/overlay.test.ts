@@ -80,6 +80,19 @@ describe('applyLayers', () => {
     expect(overlay.tree.get('y/b')?.layerIndex).toBe(1);
   });
 
+  it('replaces a folder that only its entries imply with a file, hiding what is below it', () => {
+    const overlay = applyLayers([[file('opt/app/bin/run', 10), file('opt/app/lib/x.so', 20)], [file('opt/app', 5)]]);
+    expect([...overlay.tree.keys()]).toEqual(['opt/app']);
+    expect(overlay.hidden.map((h) => [h.path, h.hiddenBy, h.size]).sort()).toEqual([
+      ['opt/app/bin/run', 'replace', 10],
+      ['opt/app/lib/x.so', 'replace', 20],
+    ]);
+    // And the other way: a file under what is now a file makes it give way again.
+    const back = applyLayers([[file('opt/app/bin/run', 10)], [file('opt/app', 5)], [file('opt/app/new', 1)]]);
+    expect([...back.tree.keys()]).toEqual(['opt/app/new']);
+    expect(back.wastedSize).toBe(15);
+  });
+
   it('counts hard links once', () => {
     const overlay = applyLayers([
       [file('bin/busybox', 500), hardlink('bin/ls', 'bin/busybox'), symlink('bin/sh', 'busybox')],
