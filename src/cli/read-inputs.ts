@@ -11,6 +11,7 @@ import { readArchive, type ReadOptions } from '../read-archive.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { createMergeProgress, createProgress } from './progress.js';
+import { compareText } from '../model/compare-text.js';
 
 const MAX_PROBLEM_LINES = 10;
 
@@ -150,7 +151,7 @@ async function expandFolders(
       continue;
     }
     // Code-unit order: the order DuckDB's glob and `ls` under LC_ALL=C give.
-    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    names.sort(compareText);
     if (names.length === 0) {
       failures.push({
         path,

@@ -1,4 +1,5 @@
 import { parentPath } from '../archive/entry-path.js';
+import { compareText } from '../model/compare-text.js';
 import { contentBytesOf, type FileRecord } from '../layer/layer-contents.js';
 import type { Overlay } from '../layer/overlay.js';
 
@@ -87,7 +88,7 @@ export function compareTrees(from: Overlay, to: Overlay): FileDiff {
     const before = from.tree.get(path)?.record;
     if (before === undefined || isDirectory(before)) added.push({ path, size: sizeOf(after) });
   }
-  const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  const byPath = (a: { path: string }, b: { path: string }): number => compareText(a.path, b.path);
   added.sort(byPath);
   removed.sort(byPath);
   changed.sort(byPath);
@@ -133,20 +134,16 @@ function foldFolders(
     }
     return row;
   };
-  /** The outermost ancestor of `path` missing from `other`, or null when its parent exists there. */
-  const outermostMissing = (path: string, other: ReadonlySet<string>): string | null => {
-    let found: string | null = null;
-    for (let dir = parentPath(path); dir !== '' && !other.has(dir); dir = parentPath(dir)) found = dir;
-    return found;
-  };
+  const freshIn = outermostMissing(fromFolders);
+  const goneFrom = outermostMissing(toFolders);
   for (const f of added) {
-    const fresh = outermostMissing(f.path, fromFolders);
+    const fresh = freshIn(f.path);
     const row = fresh === null ? rowOf(parentPath(f.path), 'changed') : rowOf(fresh, 'added');
     row.added++;
     row.sizeDelta += f.size;
   }
   for (const f of removed) {
-    const gone = outermostMissing(f.path, toFolders);
+    const gone = goneFrom(f.path);
     const row = gone === null ? rowOf(parentPath(f.path), 'changed') : rowOf(gone, 'removed');
     row.removed++;
     row.sizeDelta -= f.size;
@@ -158,8 +155,30 @@ function foldFolders(
   }
   return [...rows]
     .map(([folder, row]) => ({ folder: folder === '' ? '/' : `${folder}/`, ...row }))
-    .sort(
-      (a, b) =>
-        Math.abs(b.sizeDelta) - Math.abs(a.sizeDelta) || (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0),
-    );
+    .sort((a, b) => Math.abs(b.sizeDelta) - Math.abs(a.sizeDelta) || compareText(a.folder, b.folder));
+}
+
+/**
+ * For a path, the outermost of the folders above it that `other` lacks, climbing from its
+ * parent while they are missing; null when its parent exists there. Each missing folder's answer
+ * is kept, so the climb from a path stops at the first folder already answered: linear in
+ * folders, not in files times depth (4,000 files 4,000 folders deep took over two minutes).
+ */
+function outermostMissing(other: ReadonlySet<string>): (path: string) => string | null {
+  const known = new Map<string, string>();
+  return (path) => {
+    const climbed: string[] = [];
+    let top: string | null = null;
+    for (let dir = parentPath(path); dir !== '' && !other.has(dir); dir = parentPath(dir)) {
+      const answer = known.get(dir);
+      if (answer !== undefined) {
+        top = answer;
+        break;
+      }
+      climbed.push(dir);
+    }
+    top ??= climbed[climbed.length - 1] ?? null;
+    if (top !== null) for (const dir of climbed) known.set(dir, top);
+    return top;
+  };
 }

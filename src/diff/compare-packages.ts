@@ -1,3 +1,5 @@
+import { compareText } from '../model/compare-text.js';
+
 /** The fields of a package record (issue 9's `PackageRecord`) that a comparison reads. */
 export interface PackageLike {
   readonly ecosystem: string;
@@ -73,17 +75,29 @@ export function comparePackages(from: readonly PackageLike[], to: readonly Packa
     }
   };
   for (const [key, olds] of before) {
-    const news = [...(after.get(key) ?? [])];
+    const candidates = after.get(key) ?? [];
+    // Each old copy takes the first unmatched new copy of its version: an index per version, not
+    // a search of the list per copy (npm nests one copy per dependent, without limit).
+    const byVersion = new Map<string | null, { copies: PackageLike[]; next: number }>();
+    for (const n of candidates) {
+      const slot = byVersion.get(n.version);
+      if (slot) slot.copies.push(n);
+      else byVersion.set(n.version, { copies: [n], next: 0 });
+    }
+    const matched = new Set<PackageLike>();
     const leftOld: PackageLike[] = [];
     for (const old of olds) {
-      const same = news.findIndex((n) => n.version === old.version);
-      if (same === -1) {
+      const slot = byVersion.get(old.version);
+      const match = slot?.copies[slot.next];
+      if (slot === undefined || match === undefined) {
         leftOld.push(old);
         continue;
       }
-      const [match] = news.splice(same, 1);
-      if (match) pair(old, match);
+      slot.next++;
+      matched.add(match);
+      pair(old, match);
     }
+    const news = candidates.filter((n) => !matched.has(n));
     const [onlyOld] = leftOld;
     const [onlyNew] = news;
     if (leftOld.length === 1 && news.length === 1 && onlyOld && onlyNew) {
@@ -96,7 +110,7 @@ export function comparePackages(from: readonly PackageLike[], to: readonly Packa
   for (const [key, news] of after) if (!before.has(key)) for (const n of news) added.push(entryOf(n));
 
   const byName = (a: { ecosystem: string; name: string }, b: { ecosystem: string; name: string }): number =>
-    a.ecosystem.localeCompare(b.ecosystem) || a.name.localeCompare(b.name);
+    compareText(a.ecosystem, b.ecosystem) || compareText(a.name, b.name);
   added.sort((a, b) => b.size - a.size || byName(a, b));
   removed.sort((a, b) => b.size - a.size || byName(a, b));
   changed.sort((a, b) => Math.abs(b.toSize - b.fromSize) - Math.abs(a.toSize - a.fromSize) || byName(a, b));

@@ -1,5 +1,6 @@
 import { contentBytesOf } from './layer-contents.js';
 import type { Overlay } from './overlay.js';
+import { compareText } from '../model/compare-text.js';
 
 /** A node of the final file tree with the bytes under it, for display. */
 export interface TreeNode {
@@ -74,7 +75,7 @@ export function treeOf(overlay: Overlay): TreeNode {
       if (finished) children.push(finished);
       done.delete(child);
     }
-    children.sort((a, b) => b.size - a.size || a.name.localeCompare(b.name));
+    children.sort((a, b) => b.size - a.size || compareText(a.name, b.name));
     done.set(node, {
       name: node.name,
       path: node.path,

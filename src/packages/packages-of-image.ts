@@ -1,5 +1,6 @@
 import { terminalText } from '../report/display-text.js';
 import { plural } from '../model/plural.js';
+import { compareText } from '../model/compare-text.js';
 import { contentBytesOf } from '../layer/layer-contents.js';
 import { overlayOfImage, type Overlay, type TreeEntry } from '../layer/overlay.js';
 import type { ImageReport } from '../model/image.js';
@@ -168,9 +169,4 @@ export function topFolderOf(path: string): string {
     if (second !== -1) return `${path.slice(0, second)}/`;
   }
   return `${head}/`;
-}
-
-/** Code-unit order: the same on every machine, whatever its locale. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
