@@ -136,14 +136,23 @@ function compareLayers(from: ImageReport, to: ImageReport): LayerDiff {
 function stepGrowth(from: ImageReport, to: ImageReport): StepGrowth[] {
   const unpaired = new Set(from.layers.map((_, i) => i));
   const byDiffId = new Map<string, number>();
-  const byStep = new Map<string, number[]>();
+  // Each step's layers in order, and how many of them from the start are known to be paired:
+  // the first unpaired one is found without searching the list again (100,000 layers made by
+  // one step took minutes).
+  const byStep = new Map<string, { layers: number[]; paired: number }>();
   from.layers.forEach((layer, i) => {
     if (layer.diffId !== null && !byDiffId.has(layer.diffId)) byDiffId.set(layer.diffId, i);
     const step = layer.createdBy ?? '';
-    const list = byStep.get(step);
-    if (list) list.push(i);
-    else byStep.set(step, [i]);
+    const slot = byStep.get(step);
+    if (slot) slot.layers.push(i);
+    else byStep.set(step, { layers: [i], paired: 0 });
   });
+  const firstUnpaired = (step: string): number | undefined => {
+    const slot = byStep.get(step);
+    if (!slot) return undefined;
+    while (slot.paired < slot.layers.length && !unpaired.has(slot.layers[slot.paired] ?? -1)) slot.paired++;
+    return slot.layers[slot.paired];
+  };
   const take = (i: number | undefined): LayerReport | null => {
     if (i === undefined || !unpaired.has(i)) return null;
     unpaired.delete(i);
@@ -163,11 +172,7 @@ function stepGrowth(from: ImageReport, to: ImageReport): StepGrowth[] {
     }
     pendingByStep.push(layer);
   });
-  for (const layer of pendingByStep) {
-    const candidates = byStep.get(layer.createdBy ?? '') ?? [];
-    const next = candidates.find((c) => unpaired.has(c));
-    pairs.set(layer.index, take(next));
-  }
+  for (const layer of pendingByStep) pairs.set(layer.index, take(firstUnpaired(layer.createdBy ?? '')));
   to.layers.forEach((layer, i) => {
     const before = pairs.get(i) ?? null;
     if (before !== null && before.diffId !== null && before.diffId === layer.diffId) return;

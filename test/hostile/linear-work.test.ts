@@ -1,0 +1,127 @@
+/**
+ * Large but legal shapes that used to take quadratic time (issue 12's rule: work over archive or
+ * report data stays near-linear, whatever its size): folders no entry lists nested deep, many
+ * copies of one package, many layers made by the same step, many images against a baseline.
+ * Each test has a deadline far above the fixed time and far below the old one.
+ */
+import { describe, expect, it } from 'vitest';
+import { compareTrees } from '../../src/diff/compare-files.js';
+import { comparePackages, type PackageLike } from '../../src/diff/compare-packages.js';
+import type { FileRecord } from '../../src/layer/layer-contents.js';
+import { applyLayers } from '../../src/layer/overlay.js';
+import { compareImages } from '../../src/diff/compare-images.js';
+import { auditImages } from '../../src/audit/audit-images.js';
+import { parseAuditConfig } from '../../src/audit/config.js';
+import type { PackageRecord } from '../../src/packages/types.js';
+import type { Digest } from '../../src/model/digest.js';
+import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
+
+const file = (path: string): FileRecord => ({
+  path,
+  type: 'file',
+  size: 1,
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  linkTarget: null,
+  whiteout: null,
+  sha256: null,
+});
+
+describe('deep folders no entry lists, and many copies of a package', () => {
+  it('applies 4,000 files 4,000 folders deep that no entry lists', { timeout: 10_000 }, () => {
+    // Each file used to climb every folder above it looking for a file to replace.
+    const deep = 'd/'.repeat(4000);
+    const files = Array.from({ length: 4000 }, (_, i) => file(`${deep}f${i}`));
+    const overlay = applyLayers([files, [file(`${deep}f0`)]]);
+    expect(overlay.tree.size).toBe(4000);
+    expect(overlay.wastedSize).toBe(1);
+  });
+
+  it('folds 4,000 new files 4,000 folders deep into one added folder', { timeout: 10_000 }, () => {
+    // Each file used to climb all 4,000 missing folders: 16 million steps (over two minutes).
+    const deep = 'd/'.repeat(4000);
+    const files = Array.from({ length: 4000 }, (_, i) => file(`${deep}f${i}`));
+    const diff = compareTrees(applyLayers([[file('x')]]), applyLayers([[file('x'), ...files]]));
+    expect(diff.added).toHaveLength(4000);
+    expect(diff.folders).toEqual([
+      { folder: 'd/', status: 'added', sizeDelta: 4000, added: 4000, removed: 0, changed: 0 },
+    ]);
+  });
+
+  it('folds files removed under a deep folder, and keeps existing folders apart', { timeout: 10_000 }, () => {
+    const deep = 'k/'.repeat(3000);
+    const gone = Array.from({ length: 3000 }, (_, i) => file(`${deep}g/f${i}`));
+    const diff = compareTrees(
+      applyLayers([[file(`${deep}stay`), ...gone]]),
+      applyLayers([[file(`${deep}stay`), file(`${deep}new`)]]),
+    );
+    expect(diff.folders).toEqual([
+      { folder: `${deep}g/`, status: 'removed', sizeDelta: -3000, added: 0, removed: 3000, changed: 0 },
+      { folder: deep, status: 'changed', sizeDelta: 1, added: 1, removed: 0, changed: 0 },
+    ]);
+  });
+
+  it('pairs 100,000 copies of one npm name without a quadratic search', { timeout: 10_000 }, () => {
+    // npm nests one copy per dependent; a report may list any number of them.
+    const pkg = (version: string): PackageLike => ({ ecosystem: 'npm', name: 'ms', version, size: 1 });
+    const from = Array.from({ length: 100_000 }, (_, i) => pkg(`1.${i}`));
+    const to = Array.from({ length: 100_000 }, (_, i) => pkg(`1.${99_999 - i}`)).concat([pkg('9.9')]);
+    const diff = comparePackages(from, to);
+    expect(diff.changed).toEqual([]);
+    expect(diff.removed).toEqual([]);
+    expect(diff.added).toEqual([{ ecosystem: 'npm', name: 'ms', version: '9.9', size: 1 }]);
+  });
+});
+
+describe('many layers, packages and images', () => {
+  it('diff pairs 100,000 layers made by the same step', { timeout: 10_000 }, () => {
+    // Each layer searched the step's list from its start for an unpaired one: 5 billion steps.
+    const layers = (tag: string) =>
+      Array.from({ length: 100_000 }, (_, i) =>
+        layerReport(i, [], 'RUN make', {
+          diffId: `sha256:${tag}${String(i).padStart(63, '0')}` as Digest,
+          contentSize: 1,
+        }),
+      );
+    const diff = compareImages(imageReport(layers('a')), imageReport(layers('b')));
+    expect(diff.steps).toHaveLength(100_000);
+    expect(diff.steps.every((step) => step.index !== null && step.sizeDelta === 0)).toBe(true);
+  });
+
+  it('audit forbids 500,000 packages, half of them failing', { timeout: 10_000 }, () => {
+    // The warning list dropped each failing package with a search of the failing list.
+    const packages: PackageRecord[] = Array.from({ length: 500_000 }, (_, i) => ({
+      ecosystem: 'npm',
+      name: `${i % 2 === 0 ? 'f' : 'w'}${i}`,
+      version: '1',
+      size: 1,
+      fileCount: 1,
+      layerIndex: 0,
+    }));
+    const image = imageReport([layerReport(0, [fileRecord('a')])], {
+      packages: { packages, unownedSize: 0, unownedByFolder: [], problems: [] },
+    });
+    const config = parseAuditConfig({ budgets: [{ forbidPackages: { warn: ['npm:*'], fail: ['npm:f*'] } }] }, 'test');
+    const [audit] = auditImages([image], { config, baseline: [], bases: new Map() }).images;
+    expect(audit?.rules.find((r) => r.rule === 'forbidPackages')).toMatchObject({ status: 'fail', value: 500_000 });
+  });
+
+  it('audit finds the baselines of 20,000 images among 20,000', { timeout: 10_000 }, () => {
+    // Each image searched the whole baseline, twice, taking a tag apart per comparison.
+    const image = (i: number, config: Digest | null): ReturnType<typeof imageReport> =>
+      imageReport([layerReport(0, [], null, { contentSize: i })], {
+        tags: [`registry.example/team/app${i}:v${config === null ? 2 : 1}`],
+        configDigest: config,
+      });
+    const images = Array.from({ length: 20_000 }, (_, i) => image(i, null));
+    const baseline = Array.from({ length: 20_000 }, (_, i) =>
+      image(i, `sha256:${String(i).padStart(64, '0')}` as Digest),
+    );
+    const config = parseAuditConfig({ budgets: [{ maxGrowth: { fail: '10%' } }] }, 'test');
+    const result = auditImages(images, { config, baseline, bases: new Map() });
+    expect(result.images.map((a) => a.baseline?.tags[0])).toEqual(
+      images.map((_, i) => `registry.example/team/app${i}:v1`),
+    );
+  });
+});
