@@ -162,3 +162,31 @@ export async function longPathArchive(length: number): Promise<Buffer> {
   });
   return writeTar(archiveEntries('docker-classic', [image]));
 }
+
+/**
+ * A legacy (pre-1.10) docker save: `repositories` naming `count` images, each one v1 layer of its
+ * own, and a top-level config per image whose diff ids match only that layer. Read naively, each
+ * image parses every config until its own: count² / 2 parses.
+ */
+export async function legacyManyImagesArchive(count: number): Promise<Buffer> {
+  const entries: EntrySpec[] = [];
+  const tags: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    const id = sha256(`v1 layer ${i}`);
+    const tar = await writeTar([{ path: `f${i}`, content: Buffer.from(String(i)) }]);
+    const config = json({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(tar)}`] },
+      history: [{ created_by: `RUN make ${i}` }],
+    });
+    entries.push(
+      { path: `${id}/json`, content: json({ id }) },
+      { path: `${id}/layer.tar`, content: tar },
+      { path: `${sha256(config)}.json`, content: config },
+    );
+    tags[`t${i}`] = id;
+  }
+  entries.push({ path: 'repositories', content: json({ 'legacy/many': tags }) });
+  return writeTar(entries);
+}

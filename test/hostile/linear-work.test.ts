@@ -15,6 +15,8 @@ import { parseAuditConfig } from '../../src/audit/config.js';
 import type { PackageRecord } from '../../src/packages/types.js';
 import type { Digest } from '../../src/model/digest.js';
 import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
+import { runCli } from '../helpers/cli.js';
+import { legacyManyImagesArchive, tempFile } from './generators.js';
 
 const file = (path: string): FileRecord => ({
   path,
@@ -75,6 +77,20 @@ describe('deep folders no entry lists, and many copies of a package', () => {
 });
 
 describe('many layers, packages and images', () => {
+  it('a legacy docker save of 6,000 images, each with its own config', { timeout: 15_000 }, async () => {
+    // Each image parsed every top-level config until its own: 18 million parses (over 30 s).
+    const path = tempFile('legacy-many.tar', await legacyManyImagesArchive(6000));
+    const run = await runCli(['inspect', '--json', '-q', path]);
+    expect(run.code).toBe(0);
+    const images = (
+      JSON.parse(run.stdout) as { archives: { images: { tags: string[]; layers: { createdBy: string }[] }[] }[] }
+    ).archives[0]?.images;
+    expect(images).toHaveLength(6000);
+    expect(images?.find((image) => image.tags.includes('legacy/many:t5999'))?.layers[0]?.createdBy).toBe(
+      'RUN make 5999',
+    );
+  });
+
   it('diff pairs 100,000 layers made by the same step', { timeout: 10_000 }, () => {
     // Each layer searched the step's list from its start for an unpaired one: 5 billion steps.
     const layers = (tag: string) =>
