@@ -8,6 +8,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
+import type { FileRecord } from '../layer/layer-contents.js';
 import { BlobReader, type BlobFacts, type BlobReaderOptions } from './blob-reader.js';
 import { readBlobRangeOfFile } from './read-range.js';
 
@@ -28,6 +29,8 @@ export type BlobJob =
 export type BlobReply =
   | { readonly id: number; readonly progress: number }
   | { readonly id: number; readonly consumed: number; readonly buffer: ArrayBuffer }
+  /** Layer records so far, in order: the facts' own list holds only the rest. */
+  | { readonly id: number; readonly files: FileRecord[] }
   | { readonly id: number; readonly facts: BlobFacts }
   | { readonly id: number; readonly error: string };
 
@@ -75,8 +78,24 @@ function post(reply: BlobReply): void {
 }
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/**
+ * The job's options, with records posted in batches as the walk goes: this thread never holds a
+ * 300k-entry layer's records, and the main thread receives them in small clones (issue 12).
+ */
+function withFileBatches(id: number, options: BlobReaderOptions): BlobReaderOptions {
+  return options.keepFiles
+    ? {
+        ...options,
+        onFiles: (files) => {
+          post({ id, files });
+        },
+      }
+    : options;
+}
+
 function readRange(job: Extract<BlobJob, { kind: 'range' }>): void {
-  const reader = new BlobReader(job.options);
+  const options = withFileBatches(job.id, job.options);
+  const reader = new BlobReader(options);
   const collect = collector(reader);
   let unreported = 0;
   const progress = (bytes: number): void => {
@@ -87,7 +106,7 @@ function readRange(job: Extract<BlobJob, { kind: 'range' }>): void {
       unreported = 0;
     }
   };
-  readBlobRangeOfFile(job.path, job.offset, job.length, job.options, progress, reader).then(
+  readBlobRangeOfFile(job.path, job.offset, job.length, options, progress, reader).then(
     (facts) => {
       if (unreported > 0) post({ id: job.id, progress: unreported });
       post({ id: job.id, facts });
@@ -104,7 +123,7 @@ parentPort?.on('message', (job: BlobJob) => {
       readRange(job);
       return;
     case 'open': {
-      const reader = new BlobReader(job.options);
+      const reader = new BlobReader(withFileBatches(job.id, job.options));
       streams.set(job.id, { reader, collect: collector(reader), chain: Promise.resolve(), failure: null });
       return;
     }

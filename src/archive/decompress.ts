@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import { Decompress as FzstdDecompress } from 'fzstd';
+import { ZstdChecksums, type Xxh64 } from './zstd-checksum.js';
 
 /**
  * A push decoder: `write` compressed bytes, decoded bytes arrive through `onData`. `write`
@@ -115,27 +116,85 @@ function zlibPush(stream: zlib.Gzip | zlib.Gunzip, onData: (chunk: Buffer) => vo
   };
 }
 
-function fzstdDecoder(onData: (chunk: Buffer) => void): Decoder {
-  const decoder = new FzstdDecompress((data) => {
-    if (data.length > 0) onData(Buffer.from(data.buffer, data.byteOffset, data.length));
+/** xxhash-wasm, loaded once per process when the first zstd layer comes on Node 20. */
+let xxhashLoad: Promise<() => Xxh64> | null = null;
+let newXxh64: (() => Xxh64) | null = null;
+
+function loadXxh64(): Promise<() => Xxh64> {
+  xxhashLoad ??= import('xxhash-wasm').then(async ({ default: xxhash }) => {
+    const api = await xxhash();
+    newXxh64 = () => api.create64();
+    return newXxh64;
   });
-  return {
-    write(chunk) {
+  return xxhashLoad;
+}
+
+/**
+ * fzstd decodes but skips each frame's content checksum; `ZstdChecksums` checks it beside it
+ * (issue 12), with XXH64 from xxhash-wasm (WebAssembly: a JS XXH64 on 32-bit halves would cost
+ * more than the decoding). Until xxhash-wasm is loaded, writes queue behind the load, in order.
+ */
+function fzstdDecoder(onData: (chunk: Buffer) => void): Decoder {
+  let checksums: ZstdChecksums | null = newXxh64 === null ? null : new ZstdChecksums(newXxh64);
+  const decoder = new FzstdDecompress((data, final) => {
+    if (data.length > 0) onData(Buffer.from(data.buffer, data.byteOffset, data.length));
+    if (final !== true) checksums?.block(data);
+  });
+  let tail: Promise<void> | null =
+    checksums !== null
+      ? null
+      : loadXxh64().then((make) => {
+          checksums = new ZstdChecksums(make);
+        });
+  // The first failure sticks: fzstd's state is not to be trusted after it.
+  let failure: Error | null = null;
+  const fail = (error: unknown): never => {
+    failure ??= asError(error);
+    throw failure;
+  };
+  const run = (step: () => void): Promise<void> | undefined => {
+    if (failure) return Promise.reject(failure);
+    if (tail === null) {
       try {
-        // fzstd keeps references to partial blocks across pushes: give it a copy it owns.
-        decoder.push(new Uint8Array(chunk));
+        step();
       } catch (error) {
-        return Promise.reject(asError(error));
+        failure = asError(error);
+        return Promise.reject(failure);
       }
       return undefined;
+    }
+    const next: Promise<void> = tail.then(() => {
+      if (failure) throw failure;
+      try {
+        step();
+      } catch (error) {
+        fail(error);
+      }
+    });
+    tail = next;
+    next.then(
+      () => {
+        if (tail === next) tail = null;
+      },
+      () => undefined,
+    );
+    return next;
+  };
+  return {
+    write(chunk) {
+      // fzstd keeps references to partial blocks across pushes: give it a copy it owns.
+      const copy = new Uint8Array(chunk);
+      return run(() => {
+        checksums?.scan(copy);
+        decoder.push(copy);
+      });
     },
     end() {
-      try {
-        decoder.push(new Uint8Array(0), true);
-      } catch (error) {
-        return Promise.reject(asError(error));
-      }
-      return Promise.resolve();
+      return (
+        run(() => {
+          decoder.push(new Uint8Array(0), true);
+        }) ?? Promise.resolve()
+      );
     },
   };
 }

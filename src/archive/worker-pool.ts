@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { FileRecord } from '../layer/layer-contents.js';
 import type { BlobFacts, BlobReaderOptions } from './blob-reader.js';
 import type { BlobJob, BlobReply } from './blob-worker.js';
 
@@ -11,6 +12,8 @@ interface Pending {
   readonly resolve: (facts: BlobFacts) => void;
   readonly reject: (error: Error) => void;
   readonly onProgress: ((bytes: number) => void) | undefined;
+  /** Layer records the worker has posted so far. */
+  readonly files: FileRecord[];
 }
 
 /** A blob whose bytes the caller streams to a worker: `write` in order, then `end`. */
@@ -135,7 +138,7 @@ export class BlobWorkerPool {
     this.load[worker] = (this.load[worker] ?? 0) + size;
     const facts = new Promise<BlobFacts>((resolve, reject) => {
       if (this.failure) reject(this.failure);
-      else this.pending.set(id, { worker, size, resolve, reject, onProgress });
+      else this.pending.set(id, { worker, size, resolve, reject, onProgress, files: [] });
     });
     return { id, worker, facts };
   }
@@ -172,10 +175,14 @@ export class BlobWorkerPool {
       job.onProgress?.(reply.progress);
       return;
     }
+    if ('files' in reply) {
+      for (const record of reply.files) job.files.push(record);
+      return;
+    }
     this.pending.delete(reply.id);
     this.load[job.worker] = (this.load[job.worker] ?? 0) - job.size;
     if ('error' in reply) job.reject(new Error(reply.error));
-    else job.resolve(reply.facts);
+    else job.resolve(withFiles(reply.facts, job.files));
   }
 
   /** A worker died (a bug): every job fails, and nobody waits for room any more. */
@@ -191,4 +198,11 @@ export class BlobWorkerPool {
     this.waiting = [];
     for (const resolve of list) resolve();
   }
+}
+
+/** The facts with the records posted before them put back in front of the facts' own. */
+function withFiles(facts: BlobFacts, posted: FileRecord[]): BlobFacts {
+  if (posted.length === 0 || facts.layer === null) return facts;
+  for (const record of facts.layer.files) posted.push(record);
+  return { ...facts, layer: { ...facts.layer, files: posted } };
 }

@@ -19,6 +19,7 @@ import { EXIT, type ExitCode } from './exit-codes.js';
 import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, printSkipped, readInputs, type ReadResult } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
+import { writeJson } from './write-json.js';
 
 export interface AuditArgs {
   readonly inputs: readonly string[];
@@ -165,7 +166,7 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
     writeHtmlReport(io, args.html, `layerlens audit: ${args.inputs.join(', ')}`, { reports: inputs.reports }, result);
   switch (args.format) {
     case 'json':
-      io.stdout.write(`${JSON.stringify(buildAuditJson(result), null, 2)}\n`);
+      writeJson((text) => io.stdout.write(text), buildAuditJson(result));
       break;
     case 'markdown':
       io.stdout.write(markdown());

@@ -14,6 +14,7 @@ import { renderDiffHtml } from '../report/diff-html.js';
 import { mergeImages } from '../sharing/analyze-sharing.js';
 import type { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { writeJson } from './write-json.js';
 import { matchesRef } from './inspect.js';
 import { printInputProblems, readInputs, type ReadResult } from './read-inputs.js';
 
@@ -99,7 +100,7 @@ export async function runDiff(args: DiffArgs, io: CliIo): Promise<ExitCode> {
   };
   if (args.html !== undefined)
     writeFileSync(resolve(io.cwd, args.html), renderDiffHtml(diff, `layerlens diff: ${args.from} -> ${args.to}`));
-  if (args.format === 'json') io.stdout.write(`${JSON.stringify(buildDiffJson(diff), null, 2)}\n`);
+  if (args.format === 'json') writeJson((text) => io.stdout.write(text), buildDiffJson(diff));
   else if (args.format === 'markdown') io.stdout.write(renderDiffMarkdown(diff));
   else io.stdout.write(renderDiffText(diff));
   return printInputProblems(result, io);

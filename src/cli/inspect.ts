@@ -4,7 +4,9 @@ import { treeOf, type TreeNode } from '../layer/tree-view.js';
 import type { ArchiveReport, ImageReport } from '../model/image.js';
 import { platformMatches } from '../model/platform.js';
 import { buildInspectJson, buildInspectNdjsonLines } from '../report/inspect-json.js';
-import { renderInspectText } from '../report/inspect-text.js';
+import { inspectTextLines, type InspectTextOptions } from '../report/inspect-text.js';
+import { writeLines } from './write-chunks.js';
+import { writeJson } from './write-json.js';
 import type { ExitCode } from './exit-codes.js';
 import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, readInputs } from './read-inputs.js';
@@ -88,18 +90,22 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
     for (const { path, error } of result.failures) {
       document.archives.push({ path, error: { code: error.code, message: error.message, entry: error.entry } });
     }
-    io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    writeJson((text) => io.stdout.write(text), document);
   } else {
     const width = textWidth(io);
-    io.stdout.write(
-      reports
-        .map((r) =>
-          renderInspectText(r, { files: args.files, width, trees: overlays, treeDepth: args.treeDepth, packages }),
-        )
-        .join('\n'),
-    );
+    const options = { files: args.files, width, trees: overlays, treeDepth: args.treeDepth, packages };
+    // Line by line: a 300k-entry file list is never one string next to its records (issue 12).
+    writeLines((text) => io.stdout.write(text), textLines(reports, options));
   }
   return printInputProblems(result, io);
+}
+
+/** Each archive's lines, a blank line between archives. */
+function* textLines(reports: readonly ArchiveReport[], options: InspectTextOptions): Generator<string> {
+  for (const [i, report] of reports.entries()) {
+    if (i > 0) yield '';
+    yield* inspectTextLines(report, options);
+  }
 }
 
 function select(report: ArchiveReport, args: InspectArgs): ArchiveReport {

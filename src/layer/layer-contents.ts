@@ -33,7 +33,16 @@ export interface LayerWalkerOptions {
   readonly hashFiles?: boolean;
   /** Keep the content of package database files, up to the caps. */
   readonly keepMetadata?: boolean;
+  /**
+   * Takes kept records in batches while the walk goes on, so the walker never holds them all
+   * (a worker posts them to the main thread: holding 300k records there and cloning them at the
+   * end doubled the peak, issue 12). `finish()` then lists only the records not handed over.
+   */
+  readonly onFiles?: (records: FileRecord[]) => void;
 }
+
+/** Records per `onFiles` batch: one message each, a few hundred kilobytes. */
+const FILES_BATCH = 4096;
 
 export interface LayerContents {
   /** Entries in the layer tar (its root `./` excluded). */
@@ -72,6 +81,7 @@ export class LayerWalker {
   private readonly keepFiles: boolean;
   private readonly hashFiles: boolean;
   private readonly keepMetadata: boolean;
+  private readonly onFiles: ((records: FileRecord[]) => void) | null;
   private readonly metadataFiles: MetadataFile[] = [];
   private metadataBytes = 0;
   /** The metadata file whose content is being read, or null. */
@@ -81,6 +91,7 @@ export class LayerWalker {
     this.keepFiles = options.keepFiles;
     this.hashFiles = options.keepFiles && options.hashFiles === true;
     this.keepMetadata = options.keepMetadata === true;
+    this.onFiles = options.onFiles ?? null;
     // Without a data handler the parser skips content without a call per chunk: the common case.
     const wantsData = this.hashFiles || this.keepMetadata;
     this.parser = new TarParser({
@@ -219,6 +230,8 @@ export class LayerWalker {
         sha256: null,
       });
       if (this.hashFiles && header.type === 'file') this.fileHash = createHash('sha256');
+      // All but the newest record: its sha256 may still be on the way (finishHash).
+      if (this.onFiles !== null && this.files.length > FILES_BATCH) this.onFiles(this.files.splice(0, FILES_BATCH));
     }
     if (this.keepMetadata && header.type === 'file' && metadataKindOf(path) !== null) {
       this.startCapture(path, header.size);

@@ -62,16 +62,34 @@ const MARKDOWN_ESCAPES: Readonly<Record<string, string>> = {
 };
 
 /**
+ * What `markdownText` writes, and so leaves alone when it meets it again (idempotence): a
+ * backslash pair, one of its four entities, an `@` already followed by a zero-width space entity.
+ * Then what it changes: an `@` before a letter or digit (a GitHub @mention: `@&#8203;` breaks it
+ * and reads the same, as Renovate does), HTML characters, Markdown syntax. Each alternative has a
+ * bounded length: one left-to-right pass, no backtracking.
+ */
+const MARKDOWN_TOKEN = /\\[\\`*_[\]|~!{}#+-]|&(?:amp|lt|gt|quot);|@&#8203;|@(?=[A-Za-z0-9])|[&<>"\\`*_[\]|~!{}]/g;
+
+function markdownToken(token: string): string {
+  if (token.length > 1) return token;
+  if (token === '@') return '@&#8203;';
+  return MARKDOWN_ESCAPES[token] ?? `\\${token}`;
+}
+
+/**
  * Markdown-safe text for one line or table cell of a PR comment: terminal escapes first (a comment
  * is read in terminals and diffs too), then HTML made inert (`<img onerror>`, `</style><script>`
  * become `&lt;…`), then Markdown syntax escaped with backslashes (`|`, backticks, `*`, `_`,
- * `[x](y)`, `~`, `!`), and a leading `#`, or `-`/`+` and a space, that would start a heading or a list.
+ * `[x](y)`, `~`, `!`), a leading `#`, or `-`/`+` and a space, that would start a heading or a
+ * list, and `@user` / `@org/team` mentions broken with an invisible zero-width space entity.
+ *
+ * Idempotent: text it wrote is left as it is. The price is that input which already looks
+ * escaped (`\*`, `&lt;`) is shown the way Markdown renders it (`*`, `<`), which is still inert.
  * @example markdownText('<img src=x onerror=alert(1)>') // '&lt;img src=x onerror=alert(1)&gt;'
  */
 export function markdownText(text: string): string {
   return terminalText(text)
-    .replace(/[&<>"]/g, (c) => MARKDOWN_ESCAPES[c] ?? c)
-    .replace(/[\\`*_[\]|~!{}]/g, '\\$&')
+    .replace(MARKDOWN_TOKEN, markdownToken)
     .replace(/^(#|[+-](?=\s|$))/, '\\$&');
 }
 

@@ -31,13 +31,26 @@ const WIDE = 120;
 
 /** The text form of `inspect`: one block per archive and image, a layer table each. Pure. */
 export function renderInspectText(archive: ArchiveReport, options: InspectTextOptions = {}): string {
+  return `${Array.from(inspectTextLines(archive, options)).join('\n')}\n`;
+}
+
+/**
+ * `renderInspectText` line by line, without the newlines: the CLI writes them as they come, so a
+ * 300k-entry file list or tree is never held as one string next to the records (issue 12).
+ */
+export function* inspectTextLines(archive: ArchiveReport, options: InspectTextOptions = {}): Generator<string> {
+  // Prose lines (digests, sizes, problems, long paths) wrap with a hanging indent; the tables
+  // were already fitted.
+  const width = options.width ?? DEFAULT_TEXT_WIDTH;
+  for (const text of unwrappedLines(archive, options)) yield* wrapLine(text, width);
+}
+
+function* unwrappedLines(archive: ArchiveReport, options: InspectTextOptions): Generator<string> {
   const out: string[] = [];
-  out.push(
-    `${terminalText(archive.path)}: ${archive.format}, ${archive.compression === 'none' ? 'not compressed' : `${archive.compression}-compressed`}, ${plural(archive.entryCount, 'entry', 'entries')}, ${plural(archive.images.length, 'image')}`,
-  );
+  yield `${terminalText(archive.path)}: ${archive.format}, ${archive.compression === 'none' ? 'not compressed' : `${archive.compression}-compressed`}, ${plural(archive.entryCount, 'entry', 'entries')}, ${plural(archive.images.length, 'image')}`;
   for (const image of archive.images) {
-    out.push('');
-    appendAll(out, imageBlock(image, options));
+    yield '';
+    yield* imageBlock(image, options);
   }
   if (archive.artifacts.length > 0) {
     out.push('', `  artifacts and attestations (${archive.artifacts.length}, not counted as images):`);
@@ -77,13 +90,10 @@ export function renderInspectText(archive: ArchiveReport, options: InspectTextOp
     out.push('', `  problems (${archive.problems.length}):`);
     for (const p of archive.problems) out.push(`    ${p.severity} ${p.code}: ${terminalText(p.message)}`);
   }
-  // Prose lines (digests, sizes, problems, long paths) wrap with a hanging indent; the tables
-  // were already fitted.
-  const width = options.width ?? DEFAULT_TEXT_WIDTH;
-  return `${out.flatMap((text) => wrapLine(text, width)).join('\n')}\n`;
+  yield* out;
 }
 
-function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
+function* imageBlock(image: ImageReport, options: InspectTextOptions): Generator<string> {
   const name = image.tags.length > 0 ? image.tags.map(terminalText).join(', ') : imageName(image);
   const lines = [
     `  ${name}  ${terminalText(image.platform ?? 'unknown platform')}${image.created ? `  created ${terminalText(image.created)}` : ''}`,
@@ -137,23 +147,22 @@ function imageBlock(image: ImageReport, options: InspectTextOptions): string[] {
       lines.push(`    ${String(layer.index).padStart(3)} ${bar.padEnd(40)} ${bytes(layer.contentSize).padStart(9)}`);
     }
   }
+  yield* lines;
   if (options.files) {
     for (const layer of image.layers) {
-      lines.push('', `    layer ${layer.index} files:`);
-      for (const file of layer.files) lines.push(fileLine(file));
+      yield '';
+      yield `    layer ${layer.index} files:`;
+      for (const file of layer.files) yield fileLine(file);
     }
   }
   const view = options.trees?.get(image);
   if (view) {
-    lines.push(
-      '',
-      `    final tree: ${bytes(view.tree.size)} visible, ${bytes(view.overlay.wastedSize)} hidden by later layers (efficiency ${(view.overlay.efficiency * 100).toFixed(1)}%)`,
-    );
-    appendAll(lines, treeLines(view.tree, options.treeDepth ?? 3));
+    yield '';
+    yield `    final tree: ${bytes(view.tree.size)} visible, ${bytes(view.overlay.wastedSize)} hidden by later layers (efficiency ${(view.overlay.efficiency * 100).toFixed(1)}%)`;
+    yield* treeLines(view.tree, options.treeDepth ?? 3);
   }
   const packages = options.packages?.get(image);
-  if (packages) appendAll(lines, renderPackagesText(image, packages.result, packages.overlay));
-  return lines;
+  if (packages) yield* renderPackagesText(image, packages.result, packages.overlay);
 }
 
 /**
@@ -206,8 +215,7 @@ function fileLine(file: FileRecord): string {
 const MAX_INDENT = 64;
 
 /** The tree biggest first, to `depth` levels; each line: size, indented name, the layer it comes from. */
-function treeLines(root: TreeNode, depth: number): string[] {
-  const out: string[] = [];
+function* treeLines(root: TreeNode, depth: number): Generator<string> {
   // An explicit stack, not recursion: a path can be 32,767 folders deep (issue 12).
   const stack: { node: TreeNode; level: number }[] = [];
   const pushChildren = (node: TreeNode, level: number): void => {
@@ -226,12 +234,9 @@ function treeLines(root: TreeNode, depth: number): string[] {
       folder && level + 1 >= depth && child.children.length > 0
         ? `  [${plural(child.children.length, 'entry', 'entries')}]`
         : '';
-    out.push(
-      `    ${bytes(child.size).padStart(9)}  ${'  '.repeat(Math.min(level, MAX_INDENT))}${terminalText(child.name)}${folder ? '/' : ''}${link}${layer}${more}`,
-    );
+    yield `    ${bytes(child.size).padStart(9)}  ${'  '.repeat(Math.min(level, MAX_INDENT))}${terminalText(child.name)}${folder ? '/' : ''}${link}${layer}${more}`;
     if (folder && level + 1 < depth) pushChildren(child, level + 1);
   }
-  return out;
 }
 
 function tagsText(tags: readonly string[]): string {

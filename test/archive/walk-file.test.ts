@@ -108,6 +108,39 @@ describe.skipIf(!existsSync(dist))('worker threads (built dist/)', () => {
     expect(result.layers.every((d) => d.startsWith('sha256:'))).toBe(true);
   });
 
+  // A worker posts kept records in batches of 4,096 as it walks (issue 12: holding a 300k-entry
+  // layer's records there and cloning them at the end doubled the peak memory).
+  it('hand a layer of 9,000 files back from a worker in order, each with its own sha256', async () => {
+    const files = Array.from({ length: 9000 }, (_, i) => ({ path: `d${i % 7}/f${i}`, content: `content ${i}` }));
+    const image = await buildImage({
+      tags: ['many:1'],
+      layers: [{ files, compression: 'gzip' }, { files: files.slice(0, 5000) }],
+    });
+    const path = write('many-files.tar', await writeTar(archiveEntries('oci', [image])));
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { Readable } from 'node:stream';
+      import { readArchive } from ${JSON.stringify(dist)};
+      const path = ${JSON.stringify(path)};
+      const options = { hashFiles: true, label: 'x' };
+      const main = JSON.stringify(await readArchive(path, { ...options, workers: 0 }));
+      const file = JSON.stringify(await readArchive(path, { ...options, workers: 1, workerThreshold: 0 }));
+      const stream = JSON.stringify(await readArchive(Readable.from([readFileSync(path)]), { ...options, workerThreshold: 0 }));
+      const layers = JSON.parse(main).images[0].layers;
+      process.stdout.write(JSON.stringify({ file: file === main, stream: stream === main, counts: layers.map((l) => l.files.length), hashed: layers[0].files.filter((f) => f.sha256 !== null).length }));
+    `;
+    const scriptPath = join(dir, 'many-files.mjs');
+    writeFileSync(scriptPath, script);
+    const run = spawnSync(process.execPath, [scriptPath], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({
+      file: true,
+      stream: true,
+      counts: [9000, 5000],
+      hashed: 9000,
+    });
+  });
+
   it.each(['docker-classic', 'oci'] as const)(
     'read the blobs of a stream (%s) on a worker with the same report as the main thread, in any chunking',
     async (format) => {

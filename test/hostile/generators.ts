@@ -27,6 +27,22 @@ export function tempFile(name: string, bytes: Buffer | string): string {
   return path;
 }
 
+/** Text that would notify people from a PR comment: a user, a team, a user inside a path. */
+export const MENTIONS = ['@octocat', '@acme/security-team', 'ping-@admin'] as const;
+
+/** A docker archive whose tag, paths and history steps @mention people (issue 12). */
+export async function mentionArchive(): Promise<Buffer> {
+  const image = await buildImage({
+    tags: [`app:${MENTIONS[0]}`],
+    layers: [
+      { files: [{ path: `srv/${MENTIONS[1]}/notify.sh`, content: Buffer.alloc(4096, 1) }] },
+      { files: [{ path: `srv/${MENTIONS[1]}/notify.sh`, content: Buffer.alloc(4096, 2) }] },
+    ],
+    history: [{ createdBy: `RUN echo ${MENTIONS[2]}` }, { createdBy: `COPY . /srv # cc ${MENTIONS[0]}` }],
+  });
+  return writeTar(archiveEntries('oci', [image]));
+}
+
 /**
  * An OCI archive whose every text field is hostile: tag, platform, `created`, history steps,
  * paths (one hidden by a later layer, so audit names it), an artifact's `artifactType`, and an

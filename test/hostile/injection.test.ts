@@ -1,9 +1,26 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { EVIL, RAW_UNSAFE, injectionArchive, tempFile } from './generators.js';
+import { markdownText } from '../../src/report/display-text.js';
+import { EVIL, MENTIONS, RAW_UNSAFE, injectionArchive, mentionArchive, tempFile } from './generators.js';
 
 /** Markdown that GitHub would turn into live HTML or links. */
 const LIVE_MARKDOWN = /<img|<\/style|<script|(?<!\\)\]\(http/i;
+
+function hasCommand(name: string): boolean {
+  try {
+    execFileSync(name, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The text of an HTML fragment: tags dropped, the few entities cmark writes decoded. */
+function decodeHtml(html: string): string {
+  const entities: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"' };
+  return html.replace(/<[^>]*>/g, '').replace(/&(?:amp|lt|gt|quot);/g, (e) => entities[e] ?? e);
+}
 
 describe('hostile text never reaches a terminal or a PR comment raw', () => {
   it('inspect text escapes tag, platform, created, CREATED BY, artifactType, absent platforms and problems', async () => {
@@ -42,6 +59,49 @@ describe('hostile text never reaches a terminal or a PR comment raw', () => {
         expect(run.stdout).toContain('&lt;img');
       }
     }
+  });
+
+  // GitHub notifies @user and @org/team from a comment. Bots break the mention with an invisible
+  // zero-width space entity after the @ (Renovate: `@&#8203;`): the comment reads the same.
+  it('markdown does not @mention users or teams named in tags, paths and history steps', async () => {
+    const path = tempFile('mentions.tar', await mentionArchive());
+    const runs = [
+      await runCli(['share', '--format', 'markdown', path, path]),
+      await runCli(['audit', '--format', 'markdown', '--max-size', '1', path]),
+    ];
+    for (const run of runs) {
+      expect(run.stdout).toContain('@&#8203;');
+      // A mention is an @ after a non-word character, followed by a letter or digit.
+      expect(run.stdout).not.toMatch(/(?:^|[^A-Za-z0-9_`])@[A-Za-z0-9]/m);
+    }
+    expect(runs.map((r) => r.stdout).join('')).toContain('acme/security-team');
+    for (const text of MENTIONS) expect(markdownText(text)).not.toMatch(/@[A-Za-z0-9]/);
+  });
+
+  it('markdownText is idempotent: escaping its own output again changes nothing', () => {
+    for (const text of [EVIL, ...MENTIONS, 'a & b', '&amp; &lt;', '\\*', '# head', '- item', 'C:\\path\\', 'x@y.z']) {
+      const once = markdownText(text);
+      expect(markdownText(once)).toBe(once);
+    }
+  });
+
+  // cmark-gfm is GitHub's own Markdown renderer (Debian package cmark-gfm); skipped without it.
+  it.skipIf(!hasCommand('cmark-gfm'))('markdownText renders on GitHub as the text it was given', () => {
+    const texts = [
+      ...MENTIONS,
+      'a & b < c > "d"',
+      '# not a heading',
+      '- not a list',
+      'x|y',
+      '*a* _b_ `c` ~d~ [e](f) !{g}',
+      'C:\\dir\\',
+    ];
+    const table = ['| text |', '| --- |', ...texts.map((t) => `| ${markdownText(t)} |`)].join('\n');
+    const html = execFileSync('cmark-gfm', ['-e', 'table'], { input: table }).toString();
+    const cells = [...html.matchAll(/<td>(.*?)<\/td>/g)].map((m) => decodeHtml(m[1] ?? ''));
+    // What a reader sees: the same characters, with a zero-width space after each mention's @.
+    expect(cells.map((c) => c.replaceAll('\u200b', ''))).toEqual(texts);
+    expect(cells.filter((c) => /@\u200b/.test(c))).toHaveLength(MENTIONS.length);
   });
 
   it('JSON output stays exact', async () => {

@@ -13,7 +13,7 @@ import { runCli, type CliRun } from '../helpers/cli.js';
 import { EVIL, RAW_UNSAFE, tempFile } from './generators.js';
 
 /** Text with plenty of the characters that matter: controls, bidi, zero-width, markup. */
-const hostileChar = fc.constantFrom(...Array.from(`${EVIL}\n\t\r\u0000\u0085\u2028\u200e\\#-_*`), 'a', 'é', '🐳');
+const hostileChar = fc.constantFrom(...Array.from(`${EVIL}\n\t\r\u0000\u0085\u2028\u200e\\#-_*&;@`), 'a', 'é', '🐳');
 const hostileText = fc.oneof(
   fc.string({ unit: hostileChar, maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
@@ -51,6 +51,8 @@ describe('display text', () => {
         expect(safe).not.toMatch(RAW_UNSAFE);
         // Every Markdown metacharacter is escaped: preceded by an odd run of backslashes.
         for (const match of safe.matchAll(/(\\*)[`*_[\]|~!]/g)) expect((match[1] ?? '').length % 2).toBe(1);
+        expect(safe).not.toMatch(/@[A-Za-z0-9]/);
+        expect(markdownText(safe)).toBe(safe);
       }),
       { numRuns: 500 },
     );

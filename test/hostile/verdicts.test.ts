@@ -5,6 +5,7 @@ import { ProblemCode, readArchive, type ArchiveReport } from '../../src/index.js
 import { archiveEntries, buildImage, sha256, writeTar, type EntrySpec } from '../helpers/fixture-builder.js';
 import { runCli } from '../helpers/cli.js';
 import { chunked } from '../helpers/streams.js';
+import { zstdRawFrame } from '../helpers/zstd-raw.js';
 import { json, tempFile } from './generators.js';
 
 const read = (bytes: Buffer): Promise<ArchiveReport> => readArchive(chunked(bytes, 4096), { label: 'test.tar' });
@@ -33,39 +34,58 @@ type ZstdCompress = (data: Buffer, options: { params: Record<number, number> }) 
 const nodeZstd = (zlib as unknown as { zstdCompressSync?: ZstdCompress }).zstdCompressSync;
 const ZSTD_C_CHECKSUM_FLAG = 201;
 
+/** An OCI archive whose one layer is the zstd `blob` standing for `built`'s layer. */
+async function ociWithZstdLayer(built: Awaited<ReturnType<typeof image>>, blob: Buffer): Promise<Buffer> {
+  const digest = `sha256:${sha256(blob)}`;
+  const manifest = JSON.parse(built.manifest.toString()) as {
+    layers: { mediaType: string; digest: string; size: number }[];
+  };
+  manifest.layers = [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest, size: blob.length }];
+  const manifestBytes = json(manifest);
+  const entries: EntrySpec[] = [
+    { path: `blobs/sha256/${hex(digest)}`, content: blob },
+    { path: `blobs/sha256/${hex(built.configDigest)}`, content: built.config },
+    { path: `blobs/sha256/${sha256(manifestBytes)}`, content: manifestBytes },
+    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
+    {
+      path: 'index.json',
+      content: json({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: `sha256:${sha256(manifestBytes)}`,
+            size: manifestBytes.length,
+          },
+        ],
+      }),
+    },
+  ];
+  return writeTar(entries);
+}
+
 describe('wrong verdicts of issue 12', () => {
-  // fzstd (Node 20) does not check the frame checksum; Node's own zstd (22.15+, 24) does.
-  it.skipIf(nodeZstd === undefined)('a zstd layer whose frame checksum is wrong is an error', async () => {
+  // Node 20 decodes with fzstd, which skips the checksum; layerlens checks it there itself.
+  it('a zstd layer whose frame checksum is wrong is an error (exit 3)', async () => {
+    const built = await image();
+    const tar = built.layers[0]?.tar ?? Buffer.alloc(0);
+    const good = zstdRawFrame(tar, { checksum: true, blockSize: 1000 });
+    expect(errorsOf(await read(await ociWithZstdLayer(built, good)))).toEqual([]);
+    const bad = Buffer.from(good);
+    bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 0xff;
+    const archive = await ociWithZstdLayer(built, bad);
+    expect(errorsOf(await read(archive))).toContain(ProblemCode.invalidLayer);
+    const run = await runCli(['inspect', tempFile('zstd-checksum.tar', archive)]);
+    expect(run.code).toBe(3);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.skipIf(nodeZstd === undefined)('a compressed zstd layer whose frame checksum is wrong is an error', async () => {
     const built = await image();
     const tar = built.layers[0]?.tar ?? Buffer.alloc(0);
     const blob = Buffer.from(nodeZstd?.(tar, { params: { [ZSTD_C_CHECKSUM_FLAG]: 1 } }) ?? Buffer.alloc(0));
     blob[blob.length - 1] = (blob[blob.length - 1] ?? 0) ^ 0xff;
-    const digest = `sha256:${sha256(blob)}`;
-    const manifest = JSON.parse(built.manifest.toString()) as {
-      layers: { mediaType: string; digest: string; size: number }[];
-    };
-    manifest.layers = [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest, size: blob.length }];
-    const manifestBytes = json(manifest);
-    const entries: EntrySpec[] = [
-      { path: `blobs/sha256/${hex(digest)}`, content: blob },
-      { path: `blobs/sha256/${hex(built.configDigest)}`, content: built.config },
-      { path: `blobs/sha256/${sha256(manifestBytes)}`, content: manifestBytes },
-      { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
-      {
-        path: 'index.json',
-        content: json({
-          schemaVersion: 2,
-          manifests: [
-            {
-              mediaType: 'application/vnd.oci.image.manifest.v1+json',
-              digest: `sha256:${sha256(manifestBytes)}`,
-              size: manifestBytes.length,
-            },
-          ],
-        }),
-      },
-    ];
-    expect(errorsOf(await read(await writeTar(entries)))).toContain(ProblemCode.invalidLayer);
+    expect(errorsOf(await read(await ociWithZstdLayer(built, blob)))).toContain(ProblemCode.invalidLayer);
   });
 
   it('a layer tar cut mid-entry is an error (exit 3)', async () => {
