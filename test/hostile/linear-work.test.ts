@@ -18,17 +18,7 @@ import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
 import { runCli } from '../helpers/cli.js';
 import { legacyManyImagesArchive, tempFile } from './generators.js';
 
-const file = (path: string): FileRecord => ({
-  path,
-  type: 'file',
-  size: 1,
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  linkTarget: null,
-  whiteout: null,
-  sha256: null,
-});
+const file = (path: string): FileRecord => fileRecord(path, { size: 1 });
 
 describe('deep folders no entry lists, and many copies of a package', () => {
   it('applies 4,000 files 4,000 folders deep that no entry lists', { timeout: 10_000 }, () => {

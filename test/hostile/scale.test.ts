@@ -5,60 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyLayers } from '../../src/layer/overlay.js';
-import { treeOf } from '../../src/layer/tree-view.js';
 import type { FileRecord } from '../../src/layer/layer-contents.js';
+import { treeOf } from '../../src/layer/tree-view.js';
 import { findLayeringIssues } from '../../src/audit/findings.js';
 import { renderInspectText } from '../../src/report/inspect-text.js';
 import { renderTable } from '../../src/report/table.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../../src/model/image.js';
 import { runCli } from '../helpers/cli.js';
+import { archiveReport, fileRecord, imageReport, layerReport } from '../helpers/reports.js';
 import { longPathArchive, manyImagesArchive, manyLayersArchive, nestedIndexArchive, tempFile } from './generators.js';
 
-const file = (path: string, extra: Partial<FileRecord> = {}): FileRecord => ({
-  path,
-  type: 'file',
-  size: 2048,
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  linkTarget: null,
-  whiteout: null,
-  sha256: null,
-  ...extra,
-});
-
-const layer = (index: number, files: readonly FileRecord[], createdBy: string | null = null): LayerReport => ({
-  index,
-  diffId: null,
-  digest: null,
-  mediaType: null,
-  compression: 'none',
-  storedSize: 0,
-  uncompressedSize: 0,
-  contentSize: files.reduce((sum, f) => sum + f.size, 0),
-  fileCount: files.length,
-  createdBy,
-  present: true,
-  external: false,
-  estargz: false,
-  entry: null,
-  compressedSize: null,
-  compressedSizeEstimated: false,
-  files,
-});
-
-const imageOf = (layers: LayerReport[]): ImageReport => ({
-  tags: ['t:1'],
-  configDigest: null,
-  manifestDigest: null,
-  platform: 'linux/amd64',
-  created: null,
-  contentSize: 0,
-  uncompressedSize: 0,
-  compressedSize: null,
-  layers,
-  history: [],
-});
+const file = fileRecord;
+const layer = layerReport;
+const imageOf = (layers: LayerReport[]): ImageReport => imageReport(layers);
+const archiveOf = (image: ImageReport): ArchiveReport => archiveReport([image]);
 
 describe('large but legal shapes do not crash', () => {
   it('an image with 100,000 layers: inspect, share and audit', async () => {
@@ -156,18 +116,3 @@ describe('hostile shapes do not hang', () => {
     expect(run.code).toBe(0);
   }, 30_000);
 });
-
-/** A one-image archive report, as readArchive would return it, for the renderers. */
-function archiveOf(image: ImageReport): ArchiveReport {
-  return {
-    path: 'x.tar',
-    format: 'docker-save',
-    compression: 'none',
-    verified: true,
-    entryCount: 1,
-    images: [image],
-    artifacts: [],
-    absent: [],
-    problems: [],
-  };
-}

@@ -3,38 +3,21 @@ import type { ImageReport, LayerReport } from '../../src/index.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { textBar } from '../../src/report/text-bar.js';
 import { analyzeSharing, mergeImages } from '../../src/sharing/analyze-sharing.js';
+import { imageReport, layerReport } from '../helpers/reports.js';
 
-const layer = (index: number, diffId: string, size: number, createdBy: string): LayerReport => ({
-  index,
-  diffId: diffId as LayerReport['diffId'],
-  digest: null,
-  mediaType: null,
-  compression: 'none',
-  storedSize: size,
-  uncompressedSize: size,
-  contentSize: size,
-  fileCount: 1,
-  createdBy,
-  present: true,
-  external: false,
-  estargz: false,
-  entry: null,
-  compressedSize: null,
-  compressedSizeEstimated: false,
-  files: [],
-});
-const image = (tag: string, layers: LayerReport[]): ImageReport => ({
-  tags: [tag],
-  configDigest: `sha256:${tag.length.toString(16).padStart(64, '0')}` as ImageReport['configDigest'],
-  manifestDigest: null,
-  platform: 'linux/amd64',
-  created: null,
-  contentSize: layers.reduce((s, l) => s + (l.contentSize ?? 0), 0),
-  uncompressedSize: 0,
-  compressedSize: null,
-  layers,
-  history: [],
-});
+const layer = (index: number, diffId: string, size: number, createdBy: string): LayerReport =>
+  layerReport(index, [], createdBy, {
+    diffId: diffId as LayerReport['diffId'],
+    storedSize: size,
+    uncompressedSize: size,
+    contentSize: size,
+    fileCount: 1,
+  });
+const image = (tag: string, layers: LayerReport[]): ImageReport =>
+  imageReport(layers, {
+    tags: [tag],
+    configDigest: `sha256:${tag.length.toString(16).padStart(64, '0')}` as ImageReport['configDigest'],
+  });
 
 describe('renderHtmlReport', () => {
   const hostile = image('<script>alert(1)</script>:1', [
