@@ -8,12 +8,8 @@ export interface PackageLike {
   readonly size: number;
 }
 
-export interface PackageEntry {
-  readonly ecosystem: string;
-  readonly name: string;
-  readonly version: string | null;
-  readonly size: number;
-}
+/** A package in a diff's added or removed list: exactly the fields of PackageLike, copied. */
+export type PackageEntry = PackageLike;
 
 export interface PackageChange {
   readonly ecosystem: string;
