@@ -7,7 +7,7 @@ import type { ImageReport } from '../model/image.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { readApk } from './apk.js';
 import { readDpkg } from './dpkg.js';
-import { METADATA_FILE_CAP, METADATA_LAYER_CAP } from './metadata-paths.js';
+import { METADATA_FILE_CAP, METADATA_LAYER_CAP, metadataKindOf, npmPackageRootOf } from './metadata-paths.js';
 import { readNpm } from './npm.js';
 import { readPip } from './pip.js';
 import type { ImagePackages, PackageClaim, PackageRecord } from './types.js';
@@ -15,14 +15,14 @@ import type { ImagePackages, PackageClaim, PackageRecord } from './types.js';
 /** The final tree's copy of each kept database file: a status file rewritten upstairs wins. */
 export function finalMetadataOf(
   image: ImageReport,
-  overlay: Overlay,
+  tree: ReadonlyMap<string, TreeEntry>,
   problems: Problem[],
 ): { texts: Map<string, string>; layers: Map<string, number> } {
   const texts = new Map<string, string>();
   const layers = new Map<string, number>();
   image.layers.forEach((layer, layerIndex) => {
     for (const file of layer.metadataFiles ?? []) {
-      if (overlay.tree.get(file.path)?.layerIndex !== layerIndex) continue;
+      if (tree.get(file.path)?.layerIndex !== layerIndex) continue;
       layers.set(file.path, layerIndex);
       if ('text' in file) {
         texts.set(file.path, file.text);
@@ -75,88 +75,179 @@ export function attributePackages(
   image: ImageReport,
   final: Overlay,
 ): { result: ImagePackages; attributed: readonly AttributedPackage[]; texts: ReadonlyMap<string, string> } {
-  const problems: Problem[] = [];
-  const { texts, layers } = finalMetadataOf(image, final, problems);
-  const claims: PackageClaim[] = [
-    ...readDpkg(texts, problems),
-    ...readApk(texts, problems),
-    ...readNpm(texts, final.tree.keys(), problems),
-    ...readPip(texts, problems),
-  ];
-  const owned = new Set<string>();
-  const attributed = claims.map((claim) => ({
-    record: measure(claim, final.tree, layers, owned, problems),
-    source: claim.source,
-  }));
-  attributed.sort(
-    ({ record: a }, { record: b }) =>
-      b.size - a.size ||
-      compareText(a.ecosystem, b.ecosystem) ||
-      compareText(a.name, b.name) ||
-      compareText(a.version ?? '', b.version ?? ''),
-  );
-  const packages = attributed.map((a) => a.record);
-  const byFolder = new Map<string, number>();
-  let unownedSize = 0;
-  for (const [path, entry] of final.tree) {
-    if (owned.has(path)) continue;
-    const size = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
-    if (size === 0) continue;
-    unownedSize += size;
-    const folder = topFolderOf(path);
-    byFolder.set(folder, (byFolder.get(folder) ?? 0) + size);
-  }
-  const unownedByFolder = [...byFolder]
-    .map(([folder, size]) => ({ folder, size }))
-    .sort((a, b) => b.size - a.size || compareText(a.folder, b.folder));
-  return { result: { packages, unownedSize, unownedByFolder, problems }, attributed, texts };
+  return PackageAttribution.of(image, final.tree).result();
 }
 
-function measure(
-  claim: PackageClaim,
-  tree: ReadonlyMap<string, TreeEntry>,
-  layers: ReadonlyMap<string, number>,
-  owned: Set<string>,
-  problems: Problem[],
-): PackageRecord {
-  const base = { ecosystem: claim.ecosystem, name: claim.name, version: claim.version };
-  if (claim.paths === null) {
+/**
+ * The attribution of a tree to its packages, kept so that it can be patched when the tree
+ * changes under it without any database changing (issue 9: `inspect --packages` attributes the
+ * lower layers' tree while the last layer is still being hashed, then patches the paths that
+ * layer changes). A path can be owned by several packages: `owners` maps each claimed path to
+ * its claims' indexes.
+ */
+export class PackageAttribution {
+  private readonly records: PackageRecord[] = [];
+  private readonly claimProblems: (Problem | null)[] = [];
+  private readonly owners = new Map<string, number | number[]>();
+  private readonly byFolder = new Map<string, number>();
+
+  private constructor(
+    private readonly claims: readonly PackageClaim[],
+    private readonly baseProblems: readonly Problem[],
+    private readonly texts: ReadonlyMap<string, string>,
+    private readonly layers: ReadonlyMap<string, number>,
+    tree: ReadonlyMap<string, TreeEntry>,
+  ) {
+    const { owners } = this;
+    for (let index = 0; index < claims.length; index++) {
+      // A path a claim lists twice counts once: when it is first added to the claim's owners.
+      const firstTime = (path: string): boolean => {
+        const known = owners.get(path);
+        if (known === undefined) owners.set(path, index);
+        else if (typeof known === 'number') {
+          if (known === index) return false;
+          owners.set(path, [known, index]);
+        } else {
+          if (known[known.length - 1] === index) return false;
+          known.push(index);
+        }
+        return true;
+      };
+      this.measure(index, tree, firstTime);
+    }
+    for (const [path, entry] of tree) {
+      if (!owners.has(path)) this.addUnowned(path, entry, 1);
+    }
+  }
+
+  /** Reads the databases of the image's tree (the final copy of each) and attributes the tree. */
+  static of(image: ImageReport, tree: ReadonlyMap<string, TreeEntry>): PackageAttribution {
+    const problems: Problem[] = [];
+    const { texts, layers } = finalMetadataOf(image, tree, problems);
+    const claims: PackageClaim[] = [
+      ...readDpkg(texts, problems),
+      ...readApk(texts, problems),
+      ...readNpm(texts, tree.keys(), problems),
+      ...readPip(texts, problems),
+    ];
+    return new PackageAttribution(claims, problems, texts, layers, tree);
+  }
+
+  /**
+   * Follows a change of the tree: `changes` holds each changed path's entry from before (see
+   * OverlayBuilder.trackChanges), `tree` is the tree now. Only valid when no database file and
+   * no npm package folder changed: see {@link changesDatabases}.
+   */
+  patch(changes: ReadonlyMap<string, TreeEntry | undefined>, tree: ReadonlyMap<string, TreeEntry>): void {
+    const affected = new Set<number>();
+    for (const [path, before] of changes) {
+      const now = tree.get(path);
+      if (now === before) continue;
+      const owners = this.owners.get(path);
+      if (owners === undefined) {
+        if (before) this.addUnowned(path, before, -1);
+        if (now) this.addUnowned(path, now, 1);
+      } else if (typeof owners === 'number') affected.add(owners);
+      else for (const index of owners) affected.add(index);
+    }
+    for (const index of affected) {
+      const seen = new Set<string>();
+      this.measure(index, tree, (path) => {
+        if (seen.has(path)) return false;
+        seen.add(path);
+        return true;
+      });
+    }
+  }
+
+  result(): { result: ImagePackages; attributed: readonly AttributedPackage[]; texts: ReadonlyMap<string, string> } {
+    const attributed = this.claims.map((claim, index) => ({
+      record: this.records[index] as PackageRecord,
+      source: claim.source,
+    }));
+    attributed.sort(
+      ({ record: a }, { record: b }) =>
+        b.size - a.size ||
+        compareText(a.ecosystem, b.ecosystem) ||
+        compareText(a.name, b.name) ||
+        compareText(a.version ?? '', b.version ?? ''),
+    );
+    let unownedSize = 0;
+    const unownedByFolder: { folder: string; size: number }[] = [];
+    for (const [folder, size] of this.byFolder) {
+      if (size === 0) continue;
+      unownedSize += size;
+      unownedByFolder.push({ folder, size });
+    }
+    unownedByFolder.sort((a, b) => b.size - a.size || compareText(a.folder, b.folder));
+    const problems = [...this.baseProblems];
+    for (const found of this.claimProblems) if (found !== null) problems.push(found);
     return {
-      ...base,
-      size: claim.declaredSize ?? 0,
-      fileCount: 0,
-      layerIndex: layers.get(claim.source) ?? null,
-      declared: true,
+      result: { packages: attributed.map((a) => a.record), unownedSize, unownedByFolder, problems },
+      attributed,
+      texts: this.texts,
     };
   }
-  let size = 0;
-  let fileCount = 0;
-  let layerIndex: number | null = null;
-  let found = 0;
-  const seen = new Set<string>();
-  for (const path of claim.paths) {
-    if (seen.has(path)) continue;
-    seen.add(path);
-    const entry = tree.get(path);
-    if (!entry) continue;
-    found++;
-    if (entry.record.type === 'directory') continue;
-    owned.add(path);
-    fileCount++;
-    size += contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
-    if (layerIndex === null || entry.layerIndex > layerIndex) layerIndex = entry.layerIndex;
+
+  private addUnowned(path: string, entry: TreeEntry, sign: 1 | -1): void {
+    const size = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
+    if (size === 0) return;
+    const folder = topFolderOf(path);
+    this.byFolder.set(folder, (this.byFolder.get(folder) ?? 0) + sign * size);
   }
-  if (seen.size > 0 && found === 0) {
-    problems.push(
-      problem(
+
+  /** Measures claim `index` against `tree`; `firstTime` says whether a listed path is new to it. */
+  private measure(index: number, tree: ReadonlyMap<string, TreeEntry>, firstTime: (path: string) => boolean): void {
+    const claim = this.claims[index] as PackageClaim;
+    const base = { ecosystem: claim.ecosystem, name: claim.name, version: claim.version };
+    this.claimProblems[index] = null;
+    if (claim.paths === null) {
+      this.records[index] = {
+        ...base,
+        size: claim.declaredSize ?? 0,
+        fileCount: 0,
+        layerIndex: this.layers.get(claim.source) ?? null,
+        declared: true,
+      };
+      return;
+    }
+    let size = 0;
+    let fileCount = 0;
+    let layerIndex: number | null = null;
+    let listed = 0;
+    let found = 0;
+    for (const path of claim.paths) {
+      if (!firstTime(path)) continue;
+      listed++;
+      const entry = tree.get(path);
+      if (!entry) continue;
+      found++;
+      if (entry.record.type === 'directory') continue;
+      fileCount++;
+      size += contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
+      if (layerIndex === null || entry.layerIndex > layerIndex) layerIndex = entry.layerIndex;
+    }
+    this.records[index] = { ...base, size, fileCount, layerIndex };
+    if (listed > 0 && found === 0) {
+      this.claimProblems[index] = problem(
         ProblemCode.packageDatabase,
         'warning',
-        `${terminalText(claim.source)} lists ${plural(seen.size, 'path')} for ${claim.ecosystem} package ${terminalText(claim.name)}, none of them in the image (removed by hand, or a lying database?)`,
+        `${terminalText(claim.source)} lists ${plural(listed, 'path')} for ${claim.ecosystem} package ${terminalText(claim.name)}, none of them in the image (removed by hand, or a lying database?)`,
         claim.source,
-      ),
-    );
+      );
+    }
   }
-  return { ...base, size, fileCount, layerIndex };
+}
+
+/**
+ * Whether a change of the tree can change what the databases say: a database file or an npm
+ * package folder (whose paths are its files) changed. Then the attribution is made afresh.
+ */
+export function changesDatabases(changes: ReadonlyMap<string, TreeEntry | undefined>): boolean {
+  for (const path of changes.keys()) {
+    if (metadataKindOf(path) !== null || npmPackageRootOf(path) !== null) return true;
+  }
+  return false;
 }
 
 /** Where unowned bytes are grouped: the first folder, or the first two under usr, var and opt. */
