@@ -38,6 +38,22 @@ export interface ReadOptions extends OpenOptions {
   readonly workers?: number;
   /** Blobs at least this large go to a worker (default 8 MiB). */
   readonly workerThreshold?: number;
+  /**
+   * Called, on a regular file, when workers are still reading large blobs but some
+   * worker has nothing left to do: the images as far as they are known, for work that can start
+   * early (`inspect --packages` attributes the lower layers meanwhile). It may come more than
+   * once per read, each superseding the last; errors in it are ignored.
+   */
+  readonly onProvisional?: (provisional: ProvisionalReport) => void;
+}
+
+/** The images of an archive while its last large blobs are still being read. */
+export interface ProvisionalReport {
+  /** The same object for every call of one readArchive. */
+  readonly read: object;
+  readonly images: readonly ImageReport[];
+  /** Archive entries still being read: the layers stored there list no files yet. */
+  readonly pending: ReadonlySet<string>;
 }
 
 export { DEFAULT_JSON_CAP };
@@ -90,6 +106,7 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
         pool,
         workerThreshold: threshold,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.onProvisional ? { onWaiting: provisionalReader(options.onProvisional, jsonCap, label) } : {}),
       };
       walk =
         opened.kind === 'file'
@@ -125,6 +142,23 @@ export async function readArchive(input: ArchiveInput, options: ReadOptions = {}
     artifacts: oci?.artifacts ?? [],
     absent: oci?.absent ?? [],
     problems: dedupeProblems(problems),
+  };
+}
+
+/** An onWaiting handler that reads the images of the walk so far for `onProvisional`. */
+function provisionalReader(
+  onProvisional: (provisional: ProvisionalReport) => void,
+  jsonCap: number,
+  label: string,
+): (walk: ArchiveWalk, pending: ReadonlySet<string>) => void {
+  const read = {};
+  return (walk, pending) => {
+    try {
+      const context: FormatContext = { store: new BlobStore(walk), jsonCap, problems: [] };
+      onProvisional({ read, images: readFormat(context, walk, terminalText(label)).images, pending });
+    } catch {
+      // No head start: everything is done once the read is complete, as without the option.
+    }
   };
 }
 

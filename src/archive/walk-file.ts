@@ -7,7 +7,7 @@ import { EntryCollector, WalkError } from './entry-collector.js';
 import { readBlobRange } from './read-range.js';
 import { sniffContent, SNIFF_BYTES } from './sniff.js';
 import { TarParser } from './tar-parser.js';
-import type { ArchiveWalk } from './walk-archive.js';
+import type { ArchiveEntry, ArchiveWalk } from './walk-archive.js';
 import type { BlobWorkerPool } from './worker-pool.js';
 
 export interface FileWalkOptions extends BlobReaderOptions {
@@ -18,6 +18,12 @@ export interface FileWalkOptions extends BlobReaderOptions {
   /** Blobs at least this large go to a worker. */
   readonly workerThreshold: number;
   readonly onProgress?: (bytesRead: number, totalBytes: number | null) => void;
+  /**
+   * Called when the outer walk is done but a worker is idle while others still read blobs, and
+   * again each time one of those blobs is read: the walk so far, with the blobs still being read
+   * (`pending`) as unverified placeholders that list no files. A caller can start on what is known.
+   */
+  readonly onWaiting?: (walk: ArchiveWalk, pending: ReadonlySet<string>) => void;
 }
 
 const MIN_BLOCK = 64 * 1024;
@@ -94,6 +100,15 @@ async function walk(
   const reader = new BlockReader(handle, size);
   const collector = new EntryCollector();
   const jobs: Promise<void>[] = [];
+  /** Blobs on workers not read yet: their placeholders for onWaiting. */
+  const reading = new Map<string, ArchiveEntry>();
+  let outerWalkDone = false;
+  const waiting = (): void => {
+    if (!outerWalkDone || reading.size === 0 || !options.onWaiting || !options.pool?.hasIdleWorker) return;
+    const entries = new Map(collector.result(false).entries);
+    for (const [entryPath, placeholder] of reading) entries.set(entryPath, placeholder);
+    options.onWaiting({ ...collector.result(parser.ended), entries }, new Set(reading.keys()));
+  };
   // Set by the parser callback when a regular file's content comes next.
   const next: { file: { path: string; position: number } | null } = { file: null };
   let done = 0;
@@ -126,12 +141,21 @@ async function walk(
         const job = readFileEntry(handle, reader, path, file.path, position, pending, options, progress).then(
           (blob) => {
             collector.record({ path: file.path, type: 'file', linkTarget: null, blob, position: file.position });
+            if (reading.delete(file.path)) waiting();
           },
         );
         // Large blobs run on workers in parallel; small ones are read now, in order.
-        if ((options.verify || hashesFiles(options)) && options.pool && pending >= options.workerThreshold)
+        if ((options.verify || hashesFiles(options)) && options.pool && pending >= options.workerThreshold) {
+          const placeholder = unverified(file.path, pending, 'tar', null);
+          reading.set(file.path, {
+            path: file.path,
+            type: 'file',
+            linkTarget: null,
+            blob: placeholder,
+            position: file.position,
+          });
           jobs.push(job);
-        else await job;
+        } else await job;
         next.file = null;
         position += parser.skipData();
         continue;
@@ -152,6 +176,8 @@ async function walk(
   } catch {
     throw WalkError.endsInside(label, parser.currentPath, size, collector);
   }
+  outerWalkDone = true;
+  waiting();
   await Promise.all(jobs);
   return collector.result(sawEnd);
 }
@@ -173,7 +199,7 @@ export async function readFileEntry(
   progress: (bytes: number) => void,
 ): Promise<BlobFacts> {
   // A blob reader gets the walk's options minus its own (a worker message must be cloneable).
-  const { verify, pool, workerThreshold, onProgress: _progress, ...blobOptions } = options;
+  const { verify, pool, workerThreshold, onProgress: _progress, onWaiting: _waiting, ...blobOptions } = options;
   if (verify || hashesFiles(options)) {
     // Hashing files reads every byte anyway; without verification the layer's own digest is skipped.
     const read = verify ? blobOptions : { ...blobOptions, verifyDigest: false };

@@ -11,7 +11,7 @@ import type { ExitCode } from './exit-codes.js';
 import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, readInputs } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
-import { packagesOfImage } from '../packages/packages-of-image.js';
+import { PackageHeadStart } from '../packages/head-start.js';
 import type { ImagePackages } from '../packages/types.js';
 
 export interface InspectArgs {
@@ -36,6 +36,8 @@ export interface InspectArgs {
 export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode> {
   if (args.archives.filter((a) => a === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
   if (args.hash && !args.files) throw new UsageError('--hash adds a sha256 to each listed file: pass --files too');
+  // --packages starts on the lower layers while the last ones are hashed (issue 9).
+  const headStart = args.packages ? new PackageHeadStart() : null;
   const result = await readInputs(args.archives, io, {
     quiet: args.quiet,
     // File lists cost memory per file (200k-file layers): keep them only when they are shown.
@@ -45,6 +47,7 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       keepMetadata: args.packages,
       hashFiles: args.hash,
       verify: args.verify,
+      ...(headStart ? { onProvisional: headStart.onProvisional } : {}),
     },
     reportsAllowed: false,
   });
@@ -55,18 +58,15 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       `no image matches${args.platform ? ` --platform ${args.platform}` : ''}${args.image ? ` --image ${args.image}` : ''}`,
     );
   }
+  const packages = new Map<ImageReport, { result: ImagePackages; overlay: Overlay }>();
+  if (headStart) {
+    for (const image of reports.flatMap((r) => r.images)) packages.set(image, headStart.packagesOf(image));
+  }
   const overlays = new Map<ImageReport, { overlay: Overlay; tree: TreeNode }>();
   if (args.tree) {
     for (const image of reports.flatMap((r) => r.images)) {
-      const overlay = overlayOfImage(image);
+      const overlay = packages.get(image)?.overlay ?? overlayOfImage(image);
       overlays.set(image, { overlay, tree: treeOf(overlay) });
-    }
-  }
-  const packages = new Map<ImageReport, { result: ImagePackages; overlay: Overlay }>();
-  if (args.packages) {
-    for (const image of reports.flatMap((r) => r.images)) {
-      const overlay = overlays.get(image)?.overlay ?? overlayOfImage(image);
-      packages.set(image, { result: packagesOfImage(image, overlay), overlay });
     }
   }
   const packageResults = new Map([...packages].map(([image, { result }]) => [image, result]));

@@ -1,0 +1,100 @@
+import { overlayOfImage, OverlayBuilder, type Overlay } from '../layer/overlay.js';
+import type { ImageReport, LayerReport } from '../model/image.js';
+import type { ProvisionalReport } from '../read-archive.js';
+import { changesDatabases, PackageAttribution, packagesOfImage } from './packages-of-image.js';
+import type { ImagePackages } from './types.js';
+
+/** The lower layers of an image, applied and attributed while the upper ones were being read. */
+interface Guess {
+  readonly layers: readonly LayerReport[];
+  readonly builder: OverlayBuilder;
+  readonly attribution: PackageAttribution;
+}
+
+/**
+ * `inspect --packages` without waiting for the last layer (issue 9). While workers hash the
+ * last large blobs of an archive, readArchive hands over the images as far as they are known
+ * (`onProvisional`): the layers below the first one still being read are applied and their tree
+ * attributed to packages then, on a core that would otherwise be idle. Once the read is complete,
+ * `packagesOf` checks that the image really starts with those layers (the same file lists, not
+ * just the same names), applies the rest, and patches the attribution for the paths they change;
+ * when they change a package database or an npm package folder it attributes afresh. Either way
+ * the result is exactly what `packagesOfImage(image, overlayOfImage(image))` gives.
+ */
+export class PackageHeadStart {
+  private readonly guesses = new Map<object, Guess[]>();
+  /** How each image's packages were found: from a guess patched or made afresh, or from nothing. */
+  readonly counts = { patched: 0, afresh: 0, cold: 0 };
+
+  readonly onProvisional = (provisional: ProvisionalReport): void => {
+    const earlier = this.guesses.get(provisional.read) ?? [];
+    const guesses: Guess[] = [];
+    for (const image of provisional.images) {
+      let known = 0;
+      while (known < image.layers.length && !isPending(image.layers[known] as LayerReport, provisional.pending))
+        known++;
+      if (known === 0 || known === image.layers.length) continue;
+      // An earlier guess for the same image goes on from where it was.
+      const at = earlier.findIndex((guess) => guess.builder.layerCount <= known && startsWith(image, guess));
+      if (at !== -1) {
+        const [guess] = earlier.splice(at, 1) as [Guess];
+        guesses.push(advance({ ...guess, layers: image.layers }, image, known));
+        continue;
+      }
+      const builder = new OverlayBuilder();
+      for (const layer of image.layers.slice(0, known)) builder.apply(layer.files, layer.diffId);
+      const lower = { ...image, layers: image.layers.slice(0, known) };
+      guesses.push({ layers: image.layers, builder, attribution: PackageAttribution.of(lower, builder.tree) });
+    }
+    this.guesses.set(provisional.read, guesses);
+  };
+
+  /** The image's packages and overlay, from a guess when one fits; each guess is used once. */
+  packagesOf(image: ImageReport): { result: ImagePackages; overlay: Overlay } {
+    for (const guesses of this.guesses.values()) {
+      const at = guesses.findIndex((guess) => startsWith(image, guess));
+      if (at === -1) continue;
+      const [guess] = guesses.splice(at, 1) as [Guess];
+      const { builder, attribution, patched } = advance(guess, image, image.layers.length);
+      this.counts[patched ? 'patched' : 'afresh']++;
+      return { result: attribution.result().result, overlay: builder.finish() };
+    }
+    this.counts.cold++;
+    const overlay = overlayOfImage(image);
+    return { result: packagesOfImage(image, overlay), overlay };
+  }
+}
+
+/**
+ * Applies the image's layers from the guess's last up to `known`, and brings the attribution up
+ * to date: patched for the paths they change, or made afresh when they change a database.
+ */
+function advance(guess: Guess, image: ImageReport, known: number): Guess & { patched: boolean } {
+  const { builder } = guess;
+  const changes = builder.trackChanges();
+  const added = image.layers.slice(builder.layerCount, known);
+  for (const layer of added) builder.apply(layer.files, layer.diffId);
+  if (added.some((layer) => (layer.metadataFiles?.length ?? 0) > 0) || changesDatabases(changes)) {
+    const lower = known === image.layers.length ? image : { ...image, layers: image.layers.slice(0, known) };
+    return { ...guess, attribution: PackageAttribution.of(lower, builder.tree), patched: false };
+  }
+  guess.attribution.patch(changes, builder.tree);
+  return { ...guess, patched: true };
+}
+
+function isPending(layer: LayerReport, pending: ReadonlySet<string>): boolean {
+  return layer.entry !== null && pending.has(layer.entry);
+}
+
+/** Whether the image has the guess's number of layers and starts with its applied layers, record for record. */
+function startsWith(image: ImageReport, guess: Guess): boolean {
+  if (image.layers.length !== guess.layers.length) return false;
+  for (let i = 0; i < guess.builder.layerCount; i++) {
+    const a = image.layers[i] as LayerReport;
+    const b = guess.layers[i] as LayerReport;
+    // A layer with no files may be a new empty list each time the images are read.
+    const sameFiles = a.files === b.files || (a.files.length === 0 && b.files.length === 0);
+    if (!sameFiles || a.metadataFiles !== b.metadataFiles || a.diffId !== b.diffId) return false;
+  }
+  return true;
+}

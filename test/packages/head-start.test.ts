@@ -1,0 +1,206 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readArchive } from '../../src/index.js';
+import { applyLayers, OverlayBuilder } from '../../src/layer/overlay.js';
+import type { ImageReport } from '../../src/model/image.js';
+import { PackageHeadStart } from '../../src/packages/head-start.js';
+import { packagesOfImage } from '../../src/packages/packages-of-image.js';
+import { buildArchive, type ImageSpec } from '../helpers/fixture-builder.js';
+import { dpkgLayer, npmPackageFiles } from '../helpers/package-metadata.js';
+import { alpine, bytes, coreutils, debianApp, debug, express, libc, pipFiles } from '../helpers/package-specs.js';
+
+async function imageOf(spec: ImageSpec): Promise<ImageReport> {
+  const { bytes: archive } = await buildArchive('docker-classic', [spec]);
+  const report = await readArchive(Readable.from([archive]), { keepMetadata: true });
+  const image = report.images[0];
+  if (!image) throw new Error('no image');
+  return image;
+}
+
+/** The image as readArchive hands it over while the layers from `known` on are still being read. */
+function provisional(image: ImageReport, known: number): { image: ImageReport; pending: Set<string> } {
+  const pending = new Set<string>();
+  const layers = image.layers.map((layer, index) => {
+    if (index < known) return layer;
+    const entry = layer.entry ?? `pending-${index}`;
+    pending.add(entry);
+    const { metadataFiles: _kept, ...rest } = layer;
+    return { ...rest, entry, files: [] };
+  });
+  return { image: { ...image, layers }, pending };
+}
+
+/** An image whose upper layers change what the lower ones' packages own, without touching a database. */
+const patchedUpstairs: ImageSpec = {
+  tags: ['example.com/patched:1'],
+  layers: [
+    {
+      files: [
+        { path: 'usr/share/doc/', type: 'dir' },
+        { path: 'usr/share/doc/libc6/', type: 'dir' },
+        ...dpkgLayer([libc, coreutils]),
+        { path: 'opt/tool/old.bin', content: bytes(300) },
+        { path: 'opt/tool/keep.bin', content: bytes(30) },
+        { path: 'etc/motd', content: bytes(12) },
+      ],
+    },
+    {
+      files: [
+        ...npmPackageFiles('app', express),
+        ...npmPackageFiles('app/node_modules/express', debug),
+        { path: 'app/server.js', content: bytes(80) },
+      ],
+    },
+    {
+      files: [
+        // A bigger copy of a libc file, a coreutils file deleted, an unowned one deleted and added.
+        { path: 'usr/lib/x86_64-linux-gnu/libc.so.6', content: bytes(4096) },
+        { path: 'usr/bin/.wh.ls', content: '' },
+        { path: 'opt/tool/.wh.old.bin', content: '' },
+        { path: 'opt/tool/new.bin', content: bytes(700) },
+        { path: 'usr/share/doc/.wh..wh..opq', content: '' },
+      ],
+    },
+    {
+      files: [
+        // A folder replaced by a file, a symlink over a package file, a file where a folder was.
+        { path: 'opt/tool', content: bytes(5) },
+        { path: 'usr/bin/cat', type: 'symlink', target: '/bin/busybox' },
+        { path: 'etc/motd', content: bytes(2000) },
+      ],
+    },
+  ],
+};
+
+/** An upper layer that changes an npm package folder: the attribution is made afresh. */
+const npmUpstairs: ImageSpec = {
+  tags: ['example.com/npm-upstairs:1'],
+  layers: [
+    { files: [...dpkgLayer([libc]), ...npmPackageFiles('app', express)] },
+    { files: [{ path: 'app/node_modules/express/lib/extra.js', content: bytes(999) }] },
+    { files: [{ path: 'srv/data.bin', content: bytes(64) }] },
+  ],
+};
+
+const specs: [string, ImageSpec][] = [
+  ['debian app (status rewritten upstairs, whiteouts, opaque folder)', debianApp],
+  ['patched upstairs', patchedUpstairs],
+  ['npm folder changed upstairs', npmUpstairs],
+  ['alpine with pip on top', { tags: ['example.com/alpine-pip:1'], layers: [...alpine.layers, { files: pipFiles }] }],
+];
+
+describe('PackageHeadStart', () => {
+  it.each(specs)('gives what packagesOfImage gives, whatever layers were still being read: %s', async (_, spec) => {
+    const image = await imageOf(spec);
+    const expected = packagesOfImage(image);
+    const n = image.layers.length;
+    for (let first = 1; first < n; first++) {
+      // Known up to `first`, then (maybe) up to `second`, then the whole image.
+      for (let second = first; second < n; second++) {
+        const headStart = new PackageHeadStart();
+        const read = {};
+        const a = provisional(image, first);
+        headStart.onProvisional({ read, images: [a.image], pending: a.pending });
+        const b = provisional(image, second);
+        if (second > first) headStart.onProvisional({ read, images: [b.image], pending: b.pending });
+        const got = headStart.packagesOf(image);
+        expect(got.result, `known ${first} then ${second}`).toEqual(expected);
+        const overlay = applyLayers(
+          image.layers.map((l) => l.files),
+          image.layers.map((l) => l.diffId),
+        );
+        expect(got.overlay, `known ${first} then ${second}`).toEqual(overlay);
+        expect(headStart.counts.cold).toBe(0);
+      }
+    }
+  });
+
+  it('patches when the upper layers change no database, and starts afresh when they do', async () => {
+    const patched = await imageOf(patchedUpstairs);
+    const npm = await imageOf(npmUpstairs);
+    const headStart = new PackageHeadStart();
+    for (const [image, known] of [
+      [patched, 2],
+      [npm, 1],
+    ] as const) {
+      const read = {};
+      const { image: early, pending } = provisional(image, known);
+      headStart.onProvisional({ read, images: [early], pending });
+    }
+    headStart.packagesOf(patched);
+    headStart.packagesOf(npm);
+    expect(headStart.counts).toEqual({ patched: 1, afresh: 1, cold: 0 });
+  });
+
+  it('does not use a guess for an image whose lower layers are not the ones it saw', async () => {
+    const image = await imageOf(patchedUpstairs);
+    const other = await imageOf({
+      ...patchedUpstairs,
+      layers: [{ files: [{ path: 'x', content: 'y' }] }, ...patchedUpstairs.layers.slice(1)],
+    });
+    const headStart = new PackageHeadStart();
+    const { image: early, pending } = provisional(other, 1);
+    headStart.onProvisional({ read: {}, images: [early], pending });
+    expect(headStart.packagesOf(image).result).toEqual(packagesOfImage(image));
+    expect(headStart.counts).toEqual({ patched: 0, afresh: 0, cold: 1 });
+  });
+});
+
+describe('OverlayBuilder', () => {
+  it('remembers each changed path as it was before its first change', async () => {
+    const image = await imageOf(patchedUpstairs);
+    const builder = new OverlayBuilder();
+    for (const layer of image.layers.slice(0, 2)) builder.apply(layer.files, layer.diffId);
+    const before = new Map(builder.tree);
+    const changes = builder.trackChanges();
+    for (const layer of image.layers.slice(2)) builder.apply(layer.files, layer.diffId);
+    const changed = [...new Set([...before.keys(), ...builder.tree.keys()])].filter(
+      (path) => before.get(path) !== builder.tree.get(path),
+    );
+    // Every changed path is there; a path added then removed again is there too, unchanged.
+    expect(changed.filter((path) => !changes.has(path))).toEqual([]);
+    for (const [path, entry] of changes) expect(entry).toBe(before.get(path));
+    expect(changes.has('opt/tool/new.bin')).toBe(true);
+    expect(changes.get('usr/bin/ls')).toBeDefined();
+  });
+});
+
+const root = resolve(import.meta.dirname, '../..');
+const dist = join(root, 'dist/index.js');
+describe.skipIf(!existsSync(dist))('head start on worker threads (built dist/)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'layerlens-head-start-'));
+  // The top layer is the only blob over the threshold: the other worker is idle from the start.
+  const withBigTop: ImageSpec = {
+    ...debianApp,
+    layers: [...debianApp.layers, { files: [{ path: 'srv/model.bin', content: Buffer.alloc(300_000, 7) }] }],
+  };
+  it.each(['docker-classic', 'docker25', 'oci'] as const)(
+    'hands over the lower layers while the top one is read, with the same result (%s)',
+    async (format) => {
+      const { bytes: archive } = await buildArchive(format, [withBigTop]);
+      const path = join(dir, `${format}.tar`);
+      writeFileSync(path, archive);
+      const script = `
+        import { readArchive, packagesOfImage } from ${JSON.stringify(dist)};
+        import { PackageHeadStart } from ${JSON.stringify(join(root, 'dist/packages/head-start.js'))};
+        const path = ${JSON.stringify(path)};
+        const headStart = new PackageHeadStart();
+        let calls = 0;
+        const onProvisional = (p) => { calls++; headStart.onProvisional(p); };
+        const a = await readArchive(path, { workers: 2, workerThreshold: 100000, keepMetadata: true, onProvisional });
+        const b = await readArchive(path, { workers: 0, keepMetadata: true });
+        const same = JSON.stringify(headStart.packagesOf(a.images[0]).result) === JSON.stringify(packagesOfImage(b.images[0]));
+        process.stdout.write(JSON.stringify({ same, calls, counts: headStart.counts }));
+      `;
+      const scriptPath = join(dir, `${format}.mjs`);
+      writeFileSync(scriptPath, script);
+      const run = spawnSync(process.execPath, [scriptPath], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual({ same: true, calls: 1, counts: { patched: 1, afresh: 0, cold: 0 } });
+    },
+  );
+});
