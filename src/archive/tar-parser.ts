@@ -24,6 +24,8 @@ export interface TarHeader {
 
 export interface TarHandlers {
   onEntry(header: TarHeader): void;
+  /** Asked after onEntry: false skips this entry's content, no onData calls for it (default true). */
+  wantsData?(header: TarHeader): boolean;
   /** Content bytes of the current entry; omitted handlers skip content without copying. */
   onData?(chunk: Buffer): void;
   onEntryEnd?(header: TarHeader): void;
@@ -65,6 +67,8 @@ export class TarParser {
   private global: PendingMeta = {};
   private entryStart = -1;
   private sawEnd = false;
+  /** Whether the current entry's content goes to onData. */
+  private deliver = false;
   /** Bytes that followed the end-of-archive blocks (GNU tar pads to a 10 KiB record). */
   trailingBytes = 0;
 
@@ -146,9 +150,8 @@ export class TarParser {
         case 'meta': {
           const take = Math.min(this.remaining, len - pos);
           if (take > 0) {
-            const piece = chunk.subarray(pos, pos + take);
-            if (this.state === 'meta') this.metaChunks.push(Buffer.from(piece));
-            else this.handlers.onData?.(piece);
+            if (this.state === 'meta') this.metaChunks.push(Buffer.from(chunk.subarray(pos, pos + take)));
+            else if (this.deliver) this.handlers.onData?.(chunk.subarray(pos, pos + take));
           }
           pos += take;
           this.offset += take;
@@ -213,6 +216,7 @@ export class TarParser {
     const { header, dataSize } = this.buildHeader(block, typeflag, size);
     this.current = header;
     this.handlers.onEntry(header);
+    this.deliver = this.handlers.onData !== undefined && this.handlers.wantsData?.(header) !== false;
     this.remaining = dataSize;
     this.padding = padOf(dataSize);
     this.state = 'data';
