@@ -294,6 +294,13 @@ export async function writeArchive(
   if (copy) await new Promise((resolve) => copy.end(resolve));
 }
 
+/** Input (e): a docker save whose layers carry dpkg, npm and pip databases (the --packages row). */
+export async function generatePackagesInput(dir, scale = 1) {
+  const e = `${dir}/e-docker-save-packages.tar`;
+  await writeArchive(e, packageLayers(scale), { format: 'docker' });
+  return e;
+}
+
 /** The inputs of the benchmark; `scale` shrinks them for a quick check. */
 export async function generateInputs(dir, scale = 1, { withZstd = false } = {}) {
   const mb = (n) => Math.max(1, Math.round(n * scale));
@@ -313,8 +320,7 @@ export async function generateInputs(dir, scale = 1, { withZstd = false } = {}) 
     gzipLayers: true,
     layersCopy: `${d}.layers.gz`,
   });
-  const e = `${dir}/e-docker-save-packages.tar`;
-  await writeArchive(e, packageLayers(scale), { format: 'docker' });
+  const e = await generatePackagesInput(dir, scale);
   // (f) needs the zstd command to compress; without it the row is skipped, saying why.
   let f = null;
   if (withZstd) {
