@@ -1,4 +1,4 @@
-export { readArchive, DEFAULT_JSON_CAP, type ReadOptions } from './read-archive.js';
+export { readArchive, DEFAULT_JSON_CAP, type ReadOptions, type ProvisionalReport } from './read-archive.js';
 export type { ArchiveInput } from './archive/open-input.js';
 export type {
   ArchiveReport,
@@ -44,6 +44,7 @@ export { findLayeringIssues, FindingCode, type Finding } from './audit/findings.
 export { buildAuditJson, renderAuditJunit, AUDIT_SCHEMA_VERSION } from './report/audit-report.js';
 export {
   packagesOfImage,
+  PackageHeadStart,
   ECOSYSTEMS,
   METADATA_FILE_CAP,
   METADATA_LAYER_CAP,
