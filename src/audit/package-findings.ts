@@ -48,7 +48,31 @@ const DOC_FOLDERS = [
 ];
 const LOCALE_FOLDER = 'usr/share/locale/';
 /** Translations kept: English and the C locale are what an image without LANG uses. */
-const LOCALES_IN_USE = new Set(['en', 'en_US', 'en_GB', 'C', 'C.UTF-8', 'C.utf8']);
+const LOCALES_IN_USE: ReadonlySet<string> = new Set(['en', 'en_US', 'en_GB', 'C', 'C.UTF-8', 'C.utf8']);
+
+/**
+ * The translation folders an image uses: English and C, and those of the locales its Env selects,
+ * each also without its modifier, codeset and territory, as gettext looks them up
+ * (`de_DE.UTF-8@euro`: that, `de_DE.UTF-8`, `de_DE`, `de`).
+ */
+export function localesInUse(image: ImageReport): ReadonlySet<string> {
+  if (!image.locales || image.locales.length === 0) return LOCALES_IN_USE;
+  const kept = new Set(LOCALES_IN_USE);
+  for (const locale of image.locales) {
+    kept.add(locale);
+    const bare = cutAt(locale, '@');
+    kept.add(bare);
+    const noCodeset = cutAt(bare, '.');
+    kept.add(noCodeset);
+    kept.add(cutAt(noCodeset, '_'));
+  }
+  return kept;
+}
+
+const cutAt = (text: string, mark: string): string => {
+  const at = text.indexOf(mark);
+  return at === -1 ? text : text.slice(0, at);
+};
 /** Below this a layer's documentation is not worth a finding. */
 const DOCS_MIN = 1024 * 1024;
 const NAMES_SHOWN = 8;
@@ -124,8 +148,9 @@ export function findPackageIssues(
 
   if (overlay) {
     const byLayer = new Map<number, { bytes: number; folders: Set<string> }>();
+    const locales = localesInUse(image);
     for (const [path, entry] of overlay.tree) {
-      const folder = docFolderOf(path);
+      const folder = docFolderOf(path, locales);
       if (folder === null || matchesAny(path, ignore)) continue;
       const size = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
       if (size === 0) continue;
@@ -150,15 +175,15 @@ export function findPackageIssues(
   return findings;
 }
 
-/** The doc folder a path is under (`usr/share/man/`, `usr/share/locale/de/`), or null. */
-export function docFolderOf(path: string): string | null {
+/** The doc folder a path is under (`usr/share/man/`, `usr/share/locale/`), or null; `locales` are kept. */
+export function docFolderOf(path: string, locales: ReadonlySet<string> = LOCALES_IN_USE): string | null {
   if (path.endsWith('/copyright')) return null;
   for (const folder of DOC_FOLDERS) if (path.startsWith(folder)) return folder;
   if (!path.startsWith(LOCALE_FOLDER)) return null;
   const end = path.indexOf('/', LOCALE_FOLDER.length);
   if (end === -1) return null; // locale.alias and friends at the top
   const locale = path.slice(LOCALE_FOLDER.length, end);
-  return LOCALES_IN_USE.has(locale) ? null : LOCALE_FOLDER;
+  return locales.has(locale) ? null : LOCALE_FOLDER;
 }
 
 function latestLayer(packages: readonly PackageRecord[]): number | null {

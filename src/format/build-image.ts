@@ -244,6 +244,7 @@ export function assembleImage(parts: {
     compressedSize: parts.layers.length === 0 ? null : compressedSize,
     layers: parts.layers,
     history: parts.config?.history ?? [],
+    ...(parts.config && parts.config.locales.length > 0 ? { locales: parts.config.locales } : {}),
   };
 }
 

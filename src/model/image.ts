@@ -44,6 +44,8 @@ export interface ImageReport {
   readonly compressedSize: number | null;
   readonly layers: readonly LayerReport[];
   readonly history: readonly HistoryStep[];
+  /** Locales the config's Env selects (LANG, LC_ALL, LANGUAGE); absent in a saved report. */
+  readonly locales?: readonly string[];
   /** Packages as a saved `inspect --json --packages` report lists them (absent when read from an archive). */
   readonly packages?: ImagePackages;
 }

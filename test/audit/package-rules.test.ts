@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { matchesWildcard } from '../../src/audit/glob.js';
-import { docFolderOf } from '../../src/audit/package-findings.js';
+import { docFolderOf, localesInUse } from '../../src/audit/package-findings.js';
+import type { ImageReport } from '../../src/model/image.js';
 import { runCli } from '../helpers/cli.js';
 import { buildArchive, type ImageSpec } from '../helpers/fixture-builder.js';
 import { dpkgLayer, npmPackageFiles, type DpkgPackage } from '../helpers/package-metadata.js';
@@ -161,6 +162,28 @@ describe('package findings', () => {
     });
   });
 
+  it('DOCS_AND_MAN_PAGES keeps the translations of the locales the config Env selects', async () => {
+    const german: ImageSpec = {
+      ...builder,
+      tags: ['example.com/builder:de'],
+      env: ['PATH=/usr/bin', 'LANG=de_DE.UTF-8', 'LANGUAGE=pt_BR:pt'],
+      layers: [
+        builder.layers[0] as ImageSpec['layers'][number],
+        {
+          files: [
+            ...(builder.layers[1]?.files ?? []),
+            { path: 'usr/share/locale/fr/LC_MESSAGES/gcc.mo', content: 'f'.repeat(300_000) },
+            { path: 'usr/share/locale/pt/LC_MESSAGES/gcc.mo', content: 'p'.repeat(400_000) },
+          ],
+        },
+      ],
+    };
+    const run = await audit([await write('builder-de.tar', [german])]);
+    const finding = run.doc.images[0]?.findings.find((f) => f.code === 'DOCS_AND_MAN_PAGES');
+    // de (from de_DE.UTF-8) and pt (from LANGUAGE) are in use; fr is not.
+    expect(finding).toMatchObject({ bytes: 700_000 + 200_000 + 300_000, layerIndex: 1 });
+  });
+
   it('gives no package findings to an image without them', async () => {
     const small: ImageSpec = {
       tags: ['x:1'],
@@ -203,5 +226,15 @@ describe('the glob and folder helpers', () => {
     ['usr/bin/ls', null],
   ])('%s is under %s', (path, folder) => {
     expect(docFolderOf(path)).toBe(folder);
+  });
+
+  it('keeps the locales an image selects, without modifier, codeset or territory', () => {
+    const image = { locales: ['de_DE.UTF-8@euro', 'sr@latin', 'C.UTF-8'] } as unknown as ImageReport;
+    const kept = localesInUse(image);
+    for (const name of ['de_DE.UTF-8@euro', 'de_DE.UTF-8', 'de_DE', 'de', 'sr@latin', 'sr', 'en', 'C'])
+      expect(kept.has(name), name).toBe(true);
+    expect(kept.has('fr')).toBe(false);
+    expect(docFolderOf('usr/share/locale/de/LC_MESSAGES/x.mo', kept)).toBeNull();
+    expect(docFolderOf('usr/share/locale/fr/LC_MESSAGES/x.mo', kept)).toBe('usr/share/locale/');
   });
 });

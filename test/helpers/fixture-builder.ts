@@ -25,6 +25,8 @@ export interface ImageSpec {
   history?: { createdBy: string; emptyLayer?: boolean }[];
   platform?: { os: string; architecture: string; variant?: string };
   created?: string;
+  /** The config's `Env` (`LANG=de_DE.UTF-8`). */
+  env?: string[];
 }
 
 export type FixtureFormat =
@@ -137,7 +139,7 @@ export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
       os: platform.os,
       ...(platform.variant ? { variant: platform.variant } : {}),
       created: spec.created ?? '2024-01-01T00:00:00Z',
-      config: {},
+      config: spec.env ? { Env: spec.env } : {},
       rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
       history,
     }),
