@@ -3,15 +3,15 @@ import type { Overlay } from '../layer/overlay.js';
 import { contentBytesOf } from '../layer/layer-contents.js';
 import type { ImageReport } from '../model/image.js';
 import { describeStep } from '../model/history-step.js';
-import { readAppManifests } from '../packages/npm.js';
+import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../packages/npm.js';
 import type { AttributedPackage } from '../packages/packages-of-image.js';
 import { parentPath } from '../packages/image-path.js';
-import type { PackageRecord } from '../packages/types.js';
+import type { Ecosystem, PackageRecord } from '../packages/types.js';
 import { FindingCode, type Finding } from './findings.js';
 import { matchesAny, matchesWildcard } from './glob.js';
 
 /** Compilers, build systems, headers and -dev packages: what a multi-stage build leaves behind. */
-const BUILD_TOOLS: readonly string[] = [
+const SYSTEM_BUILD_TOOLS: readonly string[] = [
   'gcc',
   'gcc-*',
   'g++',
@@ -37,6 +37,55 @@ const BUILD_TOOLS: readonly string[] = [
   'rustc',
   'cargo',
 ];
+
+/**
+ * npm and pip packages that only build, type-check, lint or test: never what a program imports at
+ * run time. Kept short on purpose: bundlers and runners some servers do use (esbuild, tsx,
+ * ts-node, vite) are left out, and so are pip, setuptools and wheel, in nearly every Python image.
+ */
+const LANGUAGE_BUILD_TOOLS: { readonly [E in Ecosystem]?: readonly string[] } = {
+  npm: [
+    'typescript',
+    '@types/*',
+    '@babel/core',
+    '@babel/cli',
+    'webpack',
+    'webpack-cli',
+    'rollup',
+    '@swc/core',
+    'node-gyp',
+    'eslint',
+    'prettier',
+    'jest',
+    'vitest',
+    'mocha',
+  ],
+  pip: ['cython', 'pytest', 'mypy', 'black', 'flake8', 'pylint', 'maturin', 'tox', 'pre-commit'],
+};
+
+/** Whether a package is a build tool (see the lists above); pip names compared as PEP 503 normalizes them. */
+function isBuildTool(p: PackageRecord): boolean {
+  if (p.ecosystem === 'dpkg' || p.ecosystem === 'apk')
+    return SYSTEM_BUILD_TOOLS.some((g) => matchesWildcard(g, p.name));
+  const name = p.ecosystem === 'pip' ? normalizePipName(p.name) : p.name;
+  return (LANGUAGE_BUILD_TOOLS[p.ecosystem] ?? []).some((g) => matchesWildcard(g, name));
+}
+
+/** `Cython`, `cython_` and `Cy.thon` as pip sees them: lower case, each run of `-`, `_`, `.` one `-`. */
+function normalizePipName(name: string): string {
+  let out = '';
+  let separator = false;
+  for (const char of name.toLowerCase()) {
+    if (char === '-' || char === '_' || char === '.') {
+      separator = true;
+      continue;
+    }
+    if (separator && out !== '') out += '-';
+    separator = false;
+    out += char;
+  }
+  return out;
+}
 
 /** Documentation, man and info pages, and translations: runtime images rarely read them. */
 const DOC_FOLDERS = [
@@ -103,9 +152,33 @@ export function findPackageIssues(
     index === null ? 'the image' : `layer ${index}${step(index) ? ` (${shortStep(step(index))})` : ''}`;
 
   if (facts) {
-    const tools = facts.packages.filter(
-      (p) => (p.ecosystem === 'dpkg' || p.ecosystem === 'apk') && BUILD_TOOLS.some((g) => matchesWildcard(g, p.name)),
-    );
+    // devDependencies first: a build tool that is one is told there, with its own remedy.
+    const devRecords = new Set<PackageRecord>();
+    if (facts.attributed && facts.texts) {
+      const installed = readInstalledNpm(facts.texts);
+      for (const app of readAppManifests(facts.texts)) {
+        const devOnly = devOnlyPackages(app, installed);
+        const found = facts.attributed.filter(
+          ({ record, source }) => record.ecosystem === 'npm' && devOnly.has(parentPath(source)),
+        );
+        if (found.length === 0) continue;
+        const dev = found.map((a) => a.record);
+        for (const record of dev) devRecords.add(record);
+        const dir = parentPath(app.path);
+        const modules = `${dir === '' ? '' : `${dir}/`}node_modules/`;
+        const layer = latestLayer(dev);
+        findings.push({
+          code: FindingCode.devDependencies,
+          severity: 'warning',
+          message: `${terminalText(app.path)} lists ${dev.length === 1 ? '1 package' : `${dev.length} packages`} only under devDependencies (or only those need ${dev.length === 1 ? 'it' : 'them'}), yet ${terminalText(modules)} has ${dev.length === 1 ? 'it' : 'them'}, from ${where(layer)}: ${nameList(dev)} (npm ci --omit=dev, or npm prune --omit=dev in the build stage)`,
+          bytes: dev.reduce((sum, p) => sum + p.size, 0),
+          layerIndex: layer,
+          paths: found.slice(0, NAMES_SHOWN).map((a) => parentPath(a.source)),
+          createdBy: step(layer),
+        });
+      }
+    }
+    const tools = facts.packages.filter((p) => isBuildTool(p) && !devRecords.has(p));
     if (tools.length > 0) {
       const layer = latestLayer(tools);
       findings.push({
@@ -117,32 +190,6 @@ export function findPackageIssues(
         paths: [],
         createdBy: step(layer),
       });
-    }
-    if (facts.attributed && facts.texts) {
-      for (const app of readAppManifests(facts.texts)) {
-        const dir = parentPath(app.path);
-        const modules = `${dir === '' ? '' : `${dir}/`}node_modules/`;
-        const dev = facts.attributed
-          .filter(
-            ({ record, source }) =>
-              record.ecosystem === 'npm' &&
-              app.devDependencies.has(record.name) &&
-              !app.dependencies.has(record.name) &&
-              source === `${modules}${record.name}/package.json`,
-          )
-          .map((a) => a.record);
-        if (dev.length === 0) continue;
-        const layer = latestLayer(dev);
-        findings.push({
-          code: FindingCode.devDependencies,
-          severity: 'warning',
-          message: `${terminalText(app.path)} lists ${dev.length === 1 ? '1 package' : `${dev.length} packages`} only under devDependencies, yet ${terminalText(modules)} has ${dev.length === 1 ? 'it' : 'them'}, from ${where(layer)}: ${nameList(dev)} (npm ci --omit=dev, or npm prune --omit=dev in the build stage)`,
-          bytes: dev.reduce((sum, p) => sum + p.size, 0),
-          layerIndex: layer,
-          paths: dev.slice(0, NAMES_SHOWN).map((p) => `${modules}${p.name}`),
-          createdBy: step(layer),
-        });
-      }
     }
   }
 

@@ -35,22 +35,123 @@ export function readNpm(texts: MetadataTexts, paths: Iterable<string>, problems:
   }));
 }
 
-/** The app's own package.json files (outside node_modules, near the root): their devDependencies. */
-export function readAppManifests(
-  texts: MetadataTexts,
-): { path: string; dependencies: Set<string>; devDependencies: Set<string> }[] {
-  const apps: { path: string; dependencies: Set<string>; devDependencies: Set<string> }[] = [];
+/** An app's own package.json: what it needs at run time and what only to build and test. */
+export interface AppManifest {
+  readonly path: string;
+  /** dependencies, optionalDependencies and peerDependencies. */
+  readonly dependencies: ReadonlySet<string>;
+  readonly devDependencies: ReadonlySet<string>;
+}
+
+/** The fields whose packages a program needs at run time. */
+const RUNTIME_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies'];
+
+/** The app's own package.json files (outside node_modules, near the root). */
+export function readAppManifests(texts: MetadataTexts): AppManifest[] {
+  const apps: AppManifest[] = [];
   for (const [path, text] of texts) {
     if (metadataKindOf(path) !== 'npm-app') continue;
     const manifest = parseManifest(path, text, []);
     if (manifest === null) continue;
-    const keys = (field: string): Set<string> => {
-      const value = manifest[field];
-      return new Set(isObject(value) ? Object.keys(value) : []);
-    };
-    apps.push({ path, dependencies: keys('dependencies'), devDependencies: keys('devDependencies') });
+    apps.push({
+      path,
+      dependencies: namesIn(manifest, RUNTIME_FIELDS),
+      devDependencies: namesIn(manifest, ['devDependencies']),
+    });
   }
   return apps;
+}
+
+/** Installed npm package folders and their run-time dependencies (null: the package.json does not parse). */
+export type InstalledNpm = ReadonlyMap<string, ReadonlySet<string> | null>;
+
+/** Every installed npm package of the texts, read once for all the apps of an image. */
+export function readInstalledNpm(texts: MetadataTexts): InstalledNpm {
+  const installed = new Map<string, ReadonlySet<string> | null>();
+  for (const [path, text] of texts) {
+    if (metadataKindOf(path) !== 'npm-package') continue;
+    const manifest = parseManifest(path, text, []);
+    installed.set(parentPath(path), manifest === null ? null : namesIn(manifest, RUNTIME_FIELDS));
+  }
+  return installed;
+}
+
+/** Packages folders nest at most this deep when a name is resolved (real trees: under 10). */
+const MAX_NESTING = 64;
+
+/**
+ * The installed npm packages only the app's devDependencies bring in: the package folders (below
+ * the app's folder) that its devDependencies reach through dependencies, and its dependencies do
+ * not. Names resolve as Node resolves them (the package's own node_modules, then each one above).
+ * A package whose package.json does not parse might need anything: then only direct
+ * devDependencies are reported, as before. Linear in packages times their dependencies, with an
+ * explicit queue.
+ */
+export function devOnlyPackages(app: AppManifest, installed: InstalledNpm): Set<string> {
+  const dir = parentPath(app.path);
+  const resolve = (from: string, name: string): string | null => {
+    let folder: string | null = from;
+    for (let depth = 0; folder !== null && depth < MAX_NESTING; depth++) {
+      const candidate = `${folder === '' ? '' : `${folder}/`}node_modules/${name}`;
+      if (installed.has(candidate)) return candidate;
+      folder = folder === '' ? null : ownerOf(folder);
+    }
+    return null;
+  };
+  const reach = (names: ReadonlySet<string>): { reached: Set<string>; complete: boolean } => {
+    const reached = new Set<string>();
+    let complete = true;
+    const queue: string[] = [];
+    for (const name of names) {
+      const found = resolve(dir, name);
+      if (found !== null && !reached.has(found)) {
+        reached.add(found);
+        queue.push(found);
+      }
+    }
+    for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+      const dependencies = installed.get(next);
+      if (dependencies === null || dependencies === undefined) {
+        complete = false;
+        continue;
+      }
+      for (const name of dependencies) {
+        const found = resolve(next, name);
+        if (found !== null && !reached.has(found)) {
+          reached.add(found);
+          queue.push(found);
+        }
+      }
+    }
+    return { reached, complete };
+  };
+  const production = reach(app.dependencies);
+  const direct = new Set<string>();
+  for (const name of app.devDependencies) {
+    const found = resolve(dir, name);
+    if (found !== null && !app.dependencies.has(name)) direct.add(found);
+  }
+  if (!production.complete) return direct;
+  const devOnly = new Set<string>();
+  for (const folder of reach(app.devDependencies).reached) if (!production.reached.has(folder)) devOnly.add(folder);
+  return devOnly;
+}
+
+/** The folder whose node_modules holds `folder` (`a/node_modules/@s/b` -> `a`), or null at the top. */
+function ownerOf(folder: string): string | null {
+  let at = folder.lastIndexOf('node_modules/');
+  while (at > 0 && folder.charCodeAt(at - 1) !== 0x2f) at = folder.lastIndexOf('node_modules/', at - 1);
+  if (at === -1) return parentPath(folder);
+  return at === 0 ? '' : folder.slice(0, at - 1);
+}
+
+function namesIn(manifest: Record<string, unknown>, fields: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const field of fields) {
+    const value = manifest[field];
+    if (isObject(value)) for (const name of Object.keys(value)) names.add(name);
+  }
+  return names;
 }
 
 function parseManifest(path: string, text: string, problems: Problem[]): Record<string, unknown> | null {

@@ -6,9 +6,16 @@ import { matchesWildcard } from '../../src/audit/glob.js';
 import { docFolderOf, localesInUse } from '../../src/audit/package-findings.js';
 import type { ImageReport } from '../../src/model/image.js';
 import { runCli } from '../helpers/cli.js';
-import { buildArchive, type ImageSpec } from '../helpers/fixture-builder.js';
-import { dpkgLayer, npmPackageFiles, type DpkgPackage } from '../helpers/package-metadata.js';
-import { debianApp, npmSize, types, typescript } from '../helpers/package-specs.js';
+import { buildArchive, type FileSpec, type ImageSpec } from '../helpers/fixture-builder.js';
+import {
+  appPackageJson,
+  dpkgLayer,
+  npmPackageFiles,
+  pipPackageFiles,
+  type DpkgPackage,
+  type NpmPackage,
+} from '../helpers/package-metadata.js';
+import { debianApp, npmSize, site, types, typescript } from '../helpers/package-specs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'layerlens-audit-packages-'));
 
@@ -150,6 +157,101 @@ describe('package findings', () => {
       paths: ['app/node_modules/typescript', 'app/node_modules/@types/node'],
     });
     expect(finding?.message).toMatch(/^app\/package\.json lists 2 packages only under devDependencies/);
+  });
+
+  describe('DEV_DEPENDENCIES through dependencies', () => {
+    // app needs a (which needs b); its devDependency d needs e and b, and its own nested f.
+    const pkg = (name: string, size: number, dependencies?: Record<string, string>): NpmPackage => ({
+      name,
+      version: '1.0.0',
+      files: [{ path: 'index.js', content: name.repeat(size) }],
+      ...(dependencies ? { dependencies } : {}),
+    });
+    const a = pkg('a', 100, { b: '1' });
+    const b = pkg('b', 200);
+    const d = pkg('d', 300, { e: '1', b: '1', f: '1' });
+    const e = pkg('e', 400);
+    const f = pkg('f', 500);
+    const spec = (aFiles: FileSpec[]): ImageSpec => ({
+      tags: ['example.com/dev:1'],
+      layers: [
+        {
+          files: [
+            { path: 'app/package.json', content: appPackageJson({ a: '1' }, { d: '1' }) },
+            ...aFiles,
+            ...npmPackageFiles('app', b),
+            ...npmPackageFiles('app', d),
+            ...npmPackageFiles('app', e),
+            ...npmPackageFiles('app/node_modules/d', f),
+          ],
+        },
+      ],
+    });
+
+    it('follows dependencies from devDependencies, not what production also needs', async () => {
+      const run = await audit([await write('dev-graph.tar', [spec(npmPackageFiles('app', a))])]);
+      const finding = run.doc.images[0]?.findings.find((x) => x.code === 'DEV_DEPENDENCIES');
+      expect(finding).toMatchObject({
+        bytes: npmSize(d) + npmSize(e) + npmSize(f, 'app/node_modules/d'),
+        layerIndex: 0,
+        paths: ['app/node_modules/d/node_modules/f', 'app/node_modules/e', 'app/node_modules/d'],
+      });
+      expect(finding?.message).toMatch(/^app\/package\.json lists 3 packages only under devDependencies/);
+    });
+
+    it('reports only direct devDependencies when a production package.json cannot be read', async () => {
+      const broken: FileSpec[] = [
+        { path: 'app/node_modules/a/package.json', content: '{ not json' },
+        { path: 'app/node_modules/a/index.js', content: 'a'.repeat(100) },
+      ];
+      const run = await audit([await write('dev-graph-broken.tar', [spec(broken)])]);
+      const finding = run.doc.images[0]?.findings.find((x) => x.code === 'DEV_DEPENDENCIES');
+      expect(finding).toMatchObject({ bytes: npmSize(d), paths: ['app/node_modules/d'] });
+    });
+  });
+
+  it('BUILD_TOOLS_IN_IMAGE names npm and pip build tools, leaving devDependencies to their own finding', async () => {
+    const tsc: NpmPackage = { ...typescript };
+    const eslint: NpmPackage = {
+      name: 'eslint',
+      version: '9.0.0',
+      files: [{ path: 'bin/eslint.js', content: 'e'.repeat(700) }],
+    };
+    const cython = pipPackageFiles(site, {
+      name: 'Cython',
+      version: '3.0.10',
+      files: [{ path: 'Cython/Compiler.py', content: 'c'.repeat(900) }],
+    });
+    const wheel = pipPackageFiles(site, {
+      name: 'wheel',
+      version: '0.43.0',
+      files: [{ path: 'wheel/cli.py', content: 'w'.repeat(800) }],
+    });
+    const image: ImageSpec = {
+      tags: ['example.com/tools:1'],
+      layers: [
+        {
+          files: [
+            // typescript is a run-time dependency here (a ts-node server); eslint only a devDependency.
+            { path: 'app/package.json', content: appPackageJson({ typescript: '^5' }, { eslint: '^9' }) },
+            ...npmPackageFiles('app', tsc),
+            ...npmPackageFiles('app', eslint),
+            ...cython,
+            ...wheel,
+          ],
+        },
+      ],
+    };
+    const run = await audit([await write('tools.tar', [image])]);
+    const findings = run.doc.images[0]?.findings ?? [];
+    const tools = findings.find((x) => x.code === 'BUILD_TOOLS_IN_IMAGE');
+    const cythonSize = cython.reduce(
+      (sum, f) => sum + ('content' in f ? Buffer.byteLength(String(f.content ?? '')) : 0),
+      0,
+    );
+    expect(tools).toMatchObject({ bytes: npmSize(tsc) + cythonSize, layerIndex: 0 });
+    expect(tools?.message).toMatch(/^2 build tools .*: typescript \(\d+ kB\), Cython \(\d+ kB\)/);
+    expect(findings.find((x) => x.code === 'DEV_DEPENDENCIES')).toMatchObject({ bytes: npmSize(eslint) });
   });
 
   it('DOCS_AND_MAN_PAGES counts docs, man pages and unused translations, not copyright or English', async () => {

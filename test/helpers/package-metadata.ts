@@ -121,15 +121,18 @@ export interface NpmPackage {
   name: string;
   version: string;
   files: { path: string; content: string }[];
+  /** Its package.json's dependencies. */
+  dependencies?: Record<string, string>;
 }
 
 /** `ROOT/node_modules/NAME/...` files with the package.json npm writes. */
 export function npmPackageFiles(root: string, p: NpmPackage): FileSpec[] {
   const dir = `${root}/node_modules/${p.name}`;
+  const manifest = { name: p.name, version: p.version, main: 'index.js', license: 'MIT' };
   return [
     {
       path: `${dir}/package.json`,
-      content: `${JSON.stringify({ name: p.name, version: p.version, main: 'index.js', license: 'MIT' }, null, 2)}\n`,
+      content: `${JSON.stringify(p.dependencies ? { ...manifest, dependencies: p.dependencies } : manifest, null, 2)}\n`,
     },
     ...p.files.map((f) => ({ path: `${dir}/${f.path}`, content: f.content })),
   ];

@@ -16,6 +16,7 @@ import type { PackageRecord } from '../../src/packages/types.js';
 import type { Digest } from '../../src/model/digest.js';
 import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
 import { runCli } from '../helpers/cli.js';
+import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../../src/packages/npm.js';
 import { legacyManyImagesArchive, tempFile } from './generators.js';
 
 const file = (path: string): FileRecord => fileRecord(path, { size: 1 });
@@ -129,5 +130,27 @@ describe('many layers, packages and images', () => {
     expect(result.images.map((a) => a.baseline?.tags[0])).toEqual(
       images.map((_, i) => `registry.example/team/app${i}:v1`),
     );
+  });
+});
+
+describe('npm dependency graphs', () => {
+  it('walks 50,000 packages in one chain of dependencies, each nested in the one before', { timeout: 10_000 }, () => {
+    // Every name resolves by climbing its node_modules folders: capped, so a chain nested as deep
+    // as the input stays linear, and the walk uses a queue, not recursion.
+    const texts = new Map<string, string>([
+      ['app/package.json', JSON.stringify({ dependencies: {}, devDependencies: { p0: '1' } })],
+    ]);
+    let folder = 'app';
+    for (let i = 0; i < 50_000; i++) {
+      folder = i < 2_000 ? `${folder}/node_modules/p${i}` : `app/node_modules/p${i}`;
+      texts.set(`${folder}/package.json`, JSON.stringify({ name: `p${i}`, dependencies: { [`p${i + 1}`]: '1' } }));
+    }
+    const [app] = readAppManifests(texts);
+    if (!app) throw new Error('no app manifest');
+    const devOnly = devOnlyPackages(app, readInstalledNpm(texts));
+    // The 2,000 nested ones each find the next in their own node_modules; from 2,000 folders down,
+    // the flat p2000 is further up than a name is looked for (64 node_modules), so the walk stops.
+    expect(devOnly.size).toBe(2_000);
+    expect(devOnly.has('app/node_modules/p0')).toBe(true);
   });
 });
