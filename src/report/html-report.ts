@@ -201,6 +201,14 @@ function packagesSection(packages: ReadonlyMap<ImageReport, ImagePackages>): str
   ];
   let index = 0;
   for (const [image, result] of packages) {
+    if (result.packages.length === 0) {
+      out.push(
+        `<h3>${esc(imageName(image))}: no packages found</h3>
+<p>No dpkg, apk, npm or pip database in the final tree lists a package (rpm is not read): all ${esc(prettyBytes(result.unownedSize))} is unowned.</p>`,
+        ...problemList(result),
+      );
+      continue;
+    }
     const measured = result.packages.filter((p) => p.declared !== true);
     const shown = result.packages.slice(0, PACKAGES_SHOWN);
     const rest = result.packages.slice(PACKAGES_SHOWN);
@@ -233,15 +241,19 @@ function packagesSection(packages: ReadonlyMap<ImageReport, ImagePackages>): str
         )
         .join('')}</tbody></table></div>`,
     );
-    if (result.problems.length > 0) {
-      out.push(
-        `<ul class="findings">${result.problems.map((p) => `<li><span class="code">${esc(p.code)}</span> ${esc(p.message)}</li>`).join('')}</ul>`,
-      );
-    }
+    out.push(...problemList(result));
     index++;
   }
   out.push('</section>');
   return out.join('\n');
+}
+
+/** Warnings about an image's package databases, as a list (none: nothing). */
+function problemList(result: ImagePackages): string[] {
+  if (result.problems.length === 0) return [];
+  return [
+    `<ul class="findings">${result.problems.map((p) => `<li><span class="code">${esc(p.code)}</span> ${esc(p.message)}</li>`).join('')}</ul>`,
+  ];
 }
 
 function auditSection(audit: AuditResult): string {

@@ -1,9 +1,12 @@
 import { terminalText } from './display-text.js';
 import type { Overlay } from '../layer/overlay.js';
 import type { ImageReport } from '../model/image.js';
-import { ECOSYSTEMS, type ImagePackages } from '../packages/types.js';
+import { ECOSYSTEMS, type ImagePackages, type PackageRecord } from '../packages/types.js';
 import { formatSize } from './format.js';
 import { appendAll, renderTable } from './table.js';
+
+/** What an image without packages says instead of an empty table. */
+export const NO_PACKAGES = 'none found (no dpkg, apk, npm or pip database; rpm is not read)';
 
 /** Folders of unowned bytes listed before the rest is grouped. */
 const FOLDERS_SHOWN = 8;
@@ -19,10 +22,12 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, ov
   const size = (n: number): string => formatSize(n);
   const measured = result.packages.filter((p) => p.declared !== true);
   const ownedSize = overlay.visibleSize - result.unownedSize;
-  const lines: string[] = ['', `    packages (${result.packages.length}):`];
-  if (result.packages.length > 0) {
-    lines.push(
-      ...renderTable(
+  const none = result.packages.length === 0;
+  const lines: string[] = ['', none ? `    packages: ${NO_PACKAGES}` : `    packages (${result.packages.length}):`];
+  if (!none) {
+    appendAll(
+      lines,
+      renderTable(
         [
           { header: 'ECO' },
           { header: 'NAME', max: 20 },
@@ -46,23 +51,7 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, ov
   if (result.packages.some((p) => p.declared === true)) {
     lines.push('    * Installed-Size declared by the database, not measured: left out of the sums');
   }
-  lines.push('', '    by ecosystem:');
-  const totals = ECOSYSTEMS.map((ecosystem) => {
-    const of = measured.filter((p) => p.ecosystem === ecosystem);
-    return [ecosystem, `${of.length}`, size(of.reduce((sum, p) => sum + p.size, 0))];
-  }).filter((row) => row[1] !== '0');
-  const shared = measured.reduce((sum, p) => sum + p.size, 0) - ownedSize;
-  lines.push(
-    ...renderTable(
-      [{ header: 'ECO' }, { header: 'PACKAGES', align: 'right' }, { header: 'SIZE', align: 'right' }],
-      [
-        ...totals,
-        ...(shared > 0 ? [['paths owned twice', '', `-${size(shared)}`]] : []),
-        ['owned', `${measured.length}`, size(ownedSize)],
-      ],
-      '      ',
-    ),
-  );
+  if (!none) appendEcosystems(lines, measured, ownedSize, size);
   lines.push('', `    unowned by folder (${size(result.unownedSize)}):`);
   const folders = result.unownedByFolder.slice(0, FOLDERS_SHOWN).map((f) => [terminalText(f.folder), size(f.size)]);
   const rest = result.unownedByFolder.slice(FOLDERS_SHOWN);
@@ -83,4 +72,30 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, ov
     lines.push(`    and ${result.problems.length - PROBLEMS_SHOWN} more package database warnings (see --json)`);
   }
   return lines;
+}
+
+/** The packages and bytes of each ecosystem, and what is owned in all. */
+function appendEcosystems(
+  lines: string[],
+  measured: readonly PackageRecord[],
+  ownedSize: number,
+  size: (n: number) => string,
+): void {
+  lines.push('', '    by ecosystem:');
+  const totals = ECOSYSTEMS.map((ecosystem) => {
+    const of = measured.filter((p) => p.ecosystem === ecosystem);
+    return [ecosystem, `${of.length}`, size(of.reduce((sum, p) => sum + p.size, 0))];
+  }).filter((row) => row[1] !== '0');
+  const shared = measured.reduce((sum, p) => sum + p.size, 0) - ownedSize;
+  lines.push(
+    ...renderTable(
+      [{ header: 'ECO' }, { header: 'PACKAGES', align: 'right' }, { header: 'SIZE', align: 'right' }],
+      [
+        ...totals,
+        ...(shared > 0 ? [['paths owned twice', '', `-${size(shared)}`]] : []),
+        ['owned', `${measured.length}`, size(ownedSize)],
+      ],
+      '      ',
+    ),
+  );
 }

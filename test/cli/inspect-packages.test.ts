@@ -58,6 +58,24 @@ describe('layerlens inspect --packages', () => {
     expect(run.stdout).toContain('* Installed-Size declared by the database');
   });
 
+  it('says in one line that an image has no packages, in text and in HTML', async () => {
+    const { bytes } = await buildArchive('oci', [
+      { tags: ['static:1'], layers: [{ files: [{ path: 'bin/server', content: 's'.repeat(4000) }] }] },
+    ]);
+    const path = join(dir, 'static.tar');
+    writeFileSync(path, bytes);
+    const html = join(dir, 'static.html');
+    const run = await runCli(['inspect', '--packages', '--html', html, path]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('    packages: none found (no dpkg, apk, npm or pip database; rpm is not read)');
+    expect(run.stdout).not.toContain('packages (0)');
+    expect(run.stdout).not.toContain('by ecosystem');
+    expect(run.stdout).toMatch(/unowned by folder \(4 kB\):\n +FOLDER +SIZE\n +bin\/ +4 kB/);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('static:1: no packages found');
+    expect(page).not.toMatch(/<table class="packages"/);
+  });
+
   it('escapes hostile package names and versions in the text table', async () => {
     const { bytes } = await buildArchive('oci', [
       {
