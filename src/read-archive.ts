@@ -39,7 +39,7 @@ export interface ReadOptions extends OpenOptions {
   /** Blobs at least this large go to a worker (default 8 MiB). */
   readonly workerThreshold?: number;
   /**
-   * Called, on a regular file, when workers are still reading large blobs but some
+   * Called, on a regular file or a folder, when workers are still reading large blobs but some
    * worker has nothing left to do: the images as far as they are known, for work that can start
    * early (`inspect --packages` attributes the lower layers meanwhile). It may come more than
    * once per read, each superseding the last; errors in it are ignored.

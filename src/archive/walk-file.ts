@@ -100,15 +100,7 @@ async function walk(
   const reader = new BlockReader(handle, size);
   const collector = new EntryCollector();
   const jobs: Promise<void>[] = [];
-  /** Blobs on workers not read yet: their placeholders for onWaiting. */
-  const reading = new Map<string, ArchiveEntry>();
-  let outerWalkDone = false;
-  const waiting = (): void => {
-    if (!outerWalkDone || reading.size === 0 || !options.onWaiting || !options.pool?.hasIdleWorker) return;
-    const entries = new Map(collector.result(false).entries);
-    for (const [entryPath, placeholder] of reading) entries.set(entryPath, placeholder);
-    options.onWaiting({ ...collector.result(parser.ended), entries }, new Set(reading.keys()));
-  };
+  const waiting = new WaitingBlobs(collector, options);
   // Set by the parser callback when a regular file's content comes next.
   const next: { file: { path: string; position: number } | null } = { file: null };
   let done = 0;
@@ -141,19 +133,12 @@ async function walk(
         const job = readFileEntry(handle, reader, path, file.path, position, pending, options, progress).then(
           (blob) => {
             collector.record({ path: file.path, type: 'file', linkTarget: null, blob, position: file.position });
-            if (reading.delete(file.path)) waiting();
+            waiting.read(file.path);
           },
         );
         // Large blobs run on workers in parallel; small ones are read now, in order.
         if ((options.verify || hashesFiles(options)) && options.pool && pending >= options.workerThreshold) {
-          const placeholder = unverified(file.path, pending, 'tar', null);
-          reading.set(file.path, {
-            path: file.path,
-            type: 'file',
-            linkTarget: null,
-            blob: placeholder,
-            position: file.position,
-          });
+          waiting.add(file.path, pending, file.position);
           jobs.push(job);
         } else await job;
         next.file = null;
@@ -176,10 +161,51 @@ async function walk(
   } catch {
     throw WalkError.endsInside(label, parser.currentPath, size, collector);
   }
-  outerWalkDone = true;
-  waiting();
+  waiting.outerWalkDone(parser.ended);
   await Promise.all(jobs);
   return collector.result(sawEnd);
+}
+
+/**
+ * The blobs workers are still reading, for `onWaiting`: once the outer walk is done, each time
+ * a worker has nothing left while others read, the walk so far goes out with a placeholder (an
+ * unverified blob that lists no files) for each blob still being read.
+ */
+export class WaitingBlobs {
+  private readonly reading = new Map<string, ArchiveEntry>();
+  private walked = false;
+  private sawEnd = false;
+
+  constructor(
+    private readonly collector: EntryCollector,
+    private readonly options: FileWalkOptions,
+  ) {}
+
+  /** A blob of `length` bytes at entry `position` went to a worker. */
+  add(path: string, length: number, position: number): void {
+    const blob = unverified(path, length, 'tar', null);
+    this.reading.set(path, { path, type: 'file', linkTarget: null, blob, position });
+  }
+
+  /** A blob a worker read is recorded. */
+  read(path: string): void {
+    if (this.reading.delete(path)) this.tell();
+  }
+
+  outerWalkDone(sawEnd: boolean): void {
+    this.walked = true;
+    this.sawEnd = sawEnd;
+    this.tell();
+  }
+
+  private tell(): void {
+    const { onWaiting, pool } = this.options;
+    if (!this.walked || this.reading.size === 0 || !onWaiting || !pool?.hasIdleWorker) return;
+    const walk = this.collector.result(this.sawEnd);
+    const entries = new Map(walk.entries);
+    for (const [path, placeholder] of this.reading) entries.set(path, placeholder);
+    onWaiting({ ...walk, entries }, new Set(this.reading.keys()));
+  }
 }
 
 const hashesFiles = (options: FileWalkOptions): boolean => options.hashFiles === true && options.keepFiles;

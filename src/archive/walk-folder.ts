@@ -8,7 +8,7 @@ import { EntryCollector } from './entry-collector.js';
 import { resolveLinkTarget } from './entry-path.js';
 import type { TarEntryType } from './tar-parser.js';
 import type { ArchiveWalk } from './walk-archive.js';
-import { BlockReader, readFileEntry, type FileWalkOptions } from './walk-file.js';
+import { BlockReader, readFileEntry, WaitingBlobs, type FileWalkOptions } from './walk-file.js';
 
 /**
  * Walks a folder (an OCI image layout, a skopeo `dir:` copy) into the same ArchiveWalk the tar
@@ -23,6 +23,7 @@ import { BlockReader, readFileEntry, type FileWalkOptions } from './walk-file.js
 export async function walkFolder(root: string, options: FileWalkOptions, label: string): Promise<ArchiveWalk> {
   const collector = new EntryCollector();
   const jobs: Promise<void>[] = [];
+  const waiting = new WaitingBlobs(collector, options);
   const stack: string[] = [''];
   let done = 0;
   const progress = (bytes: number): void => {
@@ -66,9 +67,12 @@ export async function walkFolder(root: string, options: FileWalkOptions, label: 
       } else if (info.isFile()) {
         const job = readFolderFile(full, path, info.size, options, progress, label).then((blob) => {
           collector.record({ path, type: 'file', linkTarget: null, blob, position });
+          waiting.read(path);
         });
-        if (options.verify && options.pool && info.size >= options.workerThreshold) jobs.push(job);
-        else await job;
+        if (options.verify && options.pool && info.size >= options.workerThreshold) {
+          waiting.add(path, info.size, position);
+          jobs.push(job);
+        } else await job;
       } else {
         // Sockets, FIFOs and devices are never opened: reading a FIFO would wait forever.
         collector.record({ path, type: specialType(info), linkTarget: null, blob: null, position });
@@ -76,6 +80,7 @@ export async function walkFolder(root: string, options: FileWalkOptions, label: 
     }
     for (let i = subfolders.length - 1; i >= 0; i--) stack.push(subfolders[i] ?? '');
   }
+  waiting.outerWalkDone(true);
   await Promise.all(jobs);
   if (collector.count === 0) {
     throw new InputError(InputErrorCode.empty, `${label} is an empty folder (an interrupted copy?)`);

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -178,12 +178,18 @@ describe.skipIf(!existsSync(dist))('head start on worker threads (built dist/)',
     ...debianApp,
     layers: [...debianApp.layers, { files: [{ path: 'srv/model.bin', content: Buffer.alloc(300_000, 7) }] }],
   };
-  it.each(['docker-classic', 'docker25', 'oci'] as const)(
+  it.each(['docker-classic', 'docker25', 'oci', 'oci folder'] as const)(
     'hands over the lower layers while the top one is read, with the same result (%s)',
     async (format) => {
-      const { bytes: archive } = await buildArchive(format, [withBigTop]);
-      const path = join(dir, `${format}.tar`);
+      const { bytes: archive } = await buildArchive(format === 'oci folder' ? 'oci' : format, [withBigTop]);
+      let path = join(dir, `${format}.tar`);
       writeFileSync(path, archive);
+      if (format === 'oci folder') {
+        const folder = join(dir, 'unpacked');
+        mkdirSync(folder, { recursive: true });
+        execFileSync('tar', ['-xf', path, '-C', folder]);
+        path = folder;
+      }
       const script = `
         import { readArchive, packagesOfImage } from ${JSON.stringify(dist)};
         import { PackageHeadStart } from ${JSON.stringify(join(root, 'dist/packages/head-start.js'))};
