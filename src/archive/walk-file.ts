@@ -168,8 +168,8 @@ async function walk(
 
 /**
  * The blobs workers are still reading, for `onWaiting`: once the outer walk is done, each time
- * a worker has nothing left while others read, the walk so far goes out with a placeholder (an
- * unverified blob that lists no files) for each blob still being read.
+ * a worker has nothing left while others read the last few blobs, the walk so far goes out with a
+ * placeholder (an unverified blob that lists no files) for each blob still being read.
  */
 export class WaitingBlobs {
   private readonly reading = new Map<string, ArchiveEntry>();
@@ -200,7 +200,10 @@ export class WaitingBlobs {
 
   private tell(): void {
     const { onWaiting, pool } = this.options;
+    // Only the last wave, no more blobs than workers: at most that many calls per read, each of
+    // which reads the images anew (a 100k-layer manifest costs a good part of a second).
     if (!this.walked || this.reading.size === 0 || !onWaiting || !pool?.hasIdleWorker) return;
+    if (this.reading.size > pool.size) return;
     const walk = this.collector.result(this.sawEnd);
     const entries = new Map(walk.entries);
     for (const [path, placeholder] of this.reading) entries.set(path, placeholder);

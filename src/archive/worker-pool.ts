@@ -61,6 +61,11 @@ export class BlobWorkerPool {
     return new BlobWorkerPool(script, size);
   }
 
+  /** How many workers the pool has. */
+  get size(): number {
+    return this.workers.length;
+  }
+
   /** Whether jobs are still running while some worker has none left (jobs never move between workers). */
   get hasIdleWorker(): boolean {
     return this.pending.size > 0 && this.load.some((bytes) => bytes === 0);

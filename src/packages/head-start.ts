@@ -4,6 +4,9 @@ import type { ProvisionalReport } from '../read-archive.js';
 import { changesDatabases, PackageAttribution, packagesOfImage } from './packages-of-image.js';
 import type { ImagePackages } from './types.js';
 
+/** Archives with more images than this get no head start: finding each image's guess stays cheap. */
+const MAX_IMAGES = 64;
+
 /** The lower layers of an image, applied and attributed while the upper ones were being read. */
 interface Guess {
   readonly layers: readonly LayerReport[];
@@ -27,6 +30,8 @@ export class PackageHeadStart {
   readonly counts = { patched: 0, afresh: 0, cold: 0 };
 
   readonly onProvisional = (provisional: ProvisionalReport): void => {
+    // A save of many images gains little and would make every lookup a long scan.
+    if (provisional.images.length > MAX_IMAGES) return;
     const earlier = this.guesses.get(provisional.read) ?? [];
     const guesses: Guess[] = [];
     for (const image of provisional.images) {

@@ -136,6 +136,15 @@ describe('PackageHeadStart', () => {
     expect(headStart.counts).toEqual({ patched: 1, afresh: 1, cold: 0 });
   });
 
+  it('gives no head start to a save of more than 64 images, so finding a guess stays cheap', async () => {
+    const image = await imageOf(patchedUpstairs);
+    const { image: early, pending } = provisional(image, 2);
+    const headStart = new PackageHeadStart();
+    headStart.onProvisional({ read: {}, images: Array.from({ length: 65 }, () => early), pending });
+    expect(headStart.packagesOf(image).result).toEqual(packagesOfImage(image));
+    expect(headStart.counts).toEqual({ patched: 0, afresh: 0, cold: 1 });
+  });
+
   it('does not use a guess for an image whose lower layers are not the ones it saw', async () => {
     const image = await imageOf(patchedUpstairs);
     const other = await imageOf({
