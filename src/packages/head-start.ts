@@ -43,7 +43,7 @@ export class PackageHeadStart {
       const at = earlier.findIndex((guess) => guess.builder.layerCount <= known && startsWith(image, guess));
       if (at !== -1) {
         const [guess] = earlier.splice(at, 1) as [Guess];
-        guesses.push(advance({ ...guess, layers: image.layers }, image, known));
+        guesses.push(advance({ ...guess, layers: image.layers }, image, known).guess);
         continue;
       }
       const builder = new OverlayBuilder();
@@ -60,7 +60,10 @@ export class PackageHeadStart {
       const at = guesses.findIndex((guess) => startsWith(image, guess));
       if (at === -1) continue;
       const [guess] = guesses.splice(at, 1) as [Guess];
-      const { builder, attribution, patched } = advance(guess, image, image.layers.length);
+      const {
+        guess: { builder, attribution },
+        patched,
+      } = advance(guess, image, image.layers.length);
       this.counts[patched ? 'patched' : 'afresh']++;
       return { result: attribution.result().result, overlay: builder.finish() };
     }
@@ -74,17 +77,17 @@ export class PackageHeadStart {
  * Applies the image's layers from the guess's last up to `known`, and brings the attribution up
  * to date: patched for the paths they change, or made afresh when they change a database.
  */
-function advance(guess: Guess, image: ImageReport, known: number): Guess & { patched: boolean } {
+function advance(guess: Guess, image: ImageReport, known: number): { guess: Guess; patched: boolean } {
   const { builder } = guess;
   const changes = builder.trackChanges();
   const added = image.layers.slice(builder.layerCount, known);
   for (const layer of added) builder.apply(layer.files, layer.diffId);
   if (added.some((layer) => (layer.metadataFiles?.length ?? 0) > 0) || changesDatabases(changes)) {
     const lower = known === image.layers.length ? image : { ...image, layers: image.layers.slice(0, known) };
-    return { ...guess, attribution: PackageAttribution.of(lower, builder.tree), patched: false };
+    return { guess: { ...guess, attribution: PackageAttribution.of(lower, builder.tree) }, patched: false };
   }
   guess.attribution.patch(changes, builder.tree);
-  return { ...guess, patched: true };
+  return { guess, patched: true };
 }
 
 function isPending(layer: LayerReport, pending: ReadonlySet<string>): boolean {

@@ -15,7 +15,7 @@ import {
   type DpkgPackage,
   type NpmPackage,
 } from '../helpers/package-metadata.js';
-import { debianApp, npmSize, site, types, typescript } from '../helpers/package-specs.js';
+import { debianApp, filesSize, npmSize, site, types, typescript } from '../helpers/package-specs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'layerlens-audit-packages-'));
 
@@ -245,10 +245,7 @@ describe('package findings', () => {
     const run = await audit([await write('tools.tar', [image])]);
     const findings = run.doc.images[0]?.findings ?? [];
     const tools = findings.find((x) => x.code === 'BUILD_TOOLS_IN_IMAGE');
-    const cythonSize = cython.reduce(
-      (sum, f) => sum + ('content' in f ? Buffer.byteLength(String(f.content ?? '')) : 0),
-      0,
-    );
+    const cythonSize = filesSize(cython);
     expect(tools).toMatchObject({ bytes: npmSize(tsc) + cythonSize, layerIndex: 0 });
     expect(tools?.message).toMatch(/^2 build tools .*: typescript \(\d+ kB\), Cython \(\d+ kB\)/);
     expect(findings.find((x) => x.code === 'DEV_DEPENDENCIES')).toMatchObject({ bytes: npmSize(eslint) });

@@ -64,8 +64,10 @@ export const typescript: NpmPackage = {
   version: '5.4.5',
   files: [{ path: 'lib/tsc.js', content: bytes(5000) }],
 };
-export const npmSize = (p: NpmPackage, root = 'app'): number =>
-  npmPackageFiles(root, p).reduce((sum, f) => sum + ('content' in f ? len(String(f.content ?? '')) : 0), 0);
+/** Content bytes of fixture files (links and folders count none here). */
+export const filesSize = (files: readonly FileSpec[]): number =>
+  files.reduce((sum, f) => sum + ('content' in f ? len(String(f.content ?? '')) : 0), 0);
+export const npmSize = (p: NpmPackage, root = 'app'): number => filesSize(npmPackageFiles(root, p));
 
 export const site = 'usr/local/lib/python3.12/site-packages';
 export const requests = {
@@ -77,7 +79,7 @@ export const requests = {
   ],
 };
 export const pipFiles = pipPackageFiles(site, requests);
-export const pipSize = pipFiles.reduce((sum, f) => sum + ('content' in f ? len(String(f.content ?? '')) : 0), 0);
+export const pipSize = filesSize(pipFiles);
 
 /** Debian base, then apt (status rewritten, gcc removed, docs deleted), then an npm app, then pip. */
 export const debianApp: ImageSpec = {
