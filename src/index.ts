@@ -8,7 +8,8 @@ export type {
   ArtifactReport,
   AbsentReport,
 } from './model/image.js';
-export type { FileRecord, LayerContents } from './layer/layer-contents.js';
+export type { LayerContents } from './layer/layer-contents.js';
+export { FileList, type FileRecord, type FileBatch } from './layer/file-list.js';
 export type { HistoryStep } from './model/config.js';
 export { type Digest, parseDigest, chainIds, shortDigest } from './model/digest.js';
 export { MediaType, type ArchiveCompression, type Compression } from './model/media-type.js';

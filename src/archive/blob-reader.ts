@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { digestFromHash, type Digest } from '../model/digest.js';
 import type { Compression } from '../model/media-type.js';
-import { LayerWalker, type FileRecord, type LayerContents } from '../layer/layer-contents.js';
+import { LayerWalker, type LayerContents } from '../layer/layer-contents.js';
+import type { FileBatch } from '../layer/file-list.js';
 import { createDecoder, createGzipEstimator, type Decoder } from './decompress.js';
 import { isCompressedKind, SNIFF_BYTES, sniffContent, type ContentKind } from './sniff.js';
 
@@ -39,7 +40,7 @@ export interface BlobReaderOptions {
   /** Keep the content of package database files inside layers (`--packages`). */
   readonly keepMetadata?: boolean;
   /** Kept layer records in batches, as the walk goes (see LayerWalkerOptions). Not cloneable: set where the reader runs. */
-  readonly onFiles?: (records: FileRecord[]) => void;
+  readonly onFiles?: (batch: FileBatch) => void;
   /**
    * False skips the sha256 of an uncompressed layer tar (a metadata-only read that still hashes
    * files, as `diff` does): its digest is then null and `verified` false. JSON and compressed

@@ -8,7 +8,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
-import type { FileRecord } from '../layer/layer-contents.js';
+import type { FileBatch } from '../layer/file-list.js';
 import { BlobReader, type BlobFacts, type BlobReaderOptions } from './blob-reader.js';
 import { readBlobRangeOfFile } from './read-range.js';
 
@@ -29,8 +29,8 @@ export type BlobJob =
 export type BlobReply =
   | { readonly id: number; readonly progress: number }
   | { readonly id: number; readonly consumed: number; readonly buffer: ArrayBuffer }
-  /** Layer records so far, in order: the facts' own list holds only the rest. */
-  | { readonly id: number; readonly files: FileRecord[] }
+  /** The next batch of the layer's entries: the facts that follow list none. */
+  | { readonly id: number; readonly files: FileBatch }
   | { readonly id: number; readonly facts: BlobFacts }
   | { readonly id: number; readonly error: string };
 
@@ -87,7 +87,11 @@ function withFileBatches(id: number, options: BlobReaderOptions): BlobReaderOpti
     ? {
         ...options,
         onFiles: (files) => {
-          post({ id, files });
+          // The typed arrays move rather than copy; the strings are cloned.
+          parentPort?.postMessage({ id, files } satisfies BlobReply, [
+            files.kinds.buffer as ArrayBuffer,
+            files.numbers.buffer as ArrayBuffer,
+          ]);
         },
       }
     : options;

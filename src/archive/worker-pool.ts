@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FileRecord } from '../layer/layer-contents.js';
+import { FileList, type FileBatch } from '../layer/file-list.js';
 import type { BlobFacts, BlobReaderOptions } from './blob-reader.js';
 import type { BlobJob, BlobReply } from './blob-worker.js';
 
@@ -13,7 +13,7 @@ interface Pending {
   readonly reject: (error: Error) => void;
   readonly onProgress: ((bytes: number) => void) | undefined;
   /** Layer records the worker has posted so far. */
-  readonly files: FileRecord[];
+  readonly files: FileBatch[];
 }
 
 /** A blob whose bytes the caller streams to a worker: `write` in order, then `end`. */
@@ -186,7 +186,7 @@ export class BlobWorkerPool {
       return;
     }
     if ('files' in reply) {
-      for (const record of reply.files) job.files.push(record);
+      job.files.push(reply.files);
       return;
     }
     this.pending.delete(reply.id);
@@ -210,9 +210,8 @@ export class BlobWorkerPool {
   }
 }
 
-/** The facts with the records posted before them put back in front of the facts' own. */
-function withFiles(facts: BlobFacts, posted: FileRecord[]): BlobFacts {
-  if (posted.length === 0 || facts.layer === null) return facts;
-  for (const record of facts.layer.files) posted.push(record);
-  return { ...facts, layer: { ...facts.layer, files: posted } };
+/** The facts with the layer's entries, which the worker posted in batches before them. */
+function withFiles(facts: BlobFacts, posted: readonly FileBatch[]): BlobFacts {
+  if (facts.layer === null) return facts;
+  return { ...facts, layer: { ...facts.layer, files: FileList.fromBatches(posted) } };
 }

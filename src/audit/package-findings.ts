@@ -1,6 +1,6 @@
 import { terminalText } from '../report/display-text.js';
 import type { Overlay } from '../layer/overlay.js';
-import { contentBytesOf } from '../layer/layer-contents.js';
+import { contentBytesOf } from '../layer/file-list.js';
 import type { ImageReport } from '../model/image.js';
 import { describeStep } from '../model/history-step.js';
 import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../packages/npm.js';

@@ -1,6 +1,6 @@
 import { parentPath } from '../archive/entry-path.js';
 import { compareText } from '../model/compare-text.js';
-import { contentBytesOf, type FileRecord } from '../layer/layer-contents.js';
+import { contentBytesOf, type FileRecord } from '../layer/file-list.js';
 import type { Overlay } from '../layer/overlay.js';
 
 export interface FileEntry {

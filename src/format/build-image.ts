@@ -13,6 +13,7 @@ import {
 import { formatPlatform } from '../model/platform.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import type { Lookup } from './blob-store.js';
+import { FileList } from '../layer/file-list.js';
 
 /** What a manifest says a layer's blob is (OCI descriptor, docker-save LayerSources). */
 export interface LayerDescriptor {
@@ -88,7 +89,7 @@ export function buildLayer(
       entry: null,
       compressedSize: compression !== null && compression !== 'none' ? (descriptor?.size ?? null) : null,
       compressedSizeEstimated: false,
-      files: [],
+      files: FileList.empty,
     };
   }
   const { entry } = lookup;
@@ -154,7 +155,7 @@ export function buildLayer(
     estargz: blob.layer?.estargz ?? false,
     entry: entry.path,
     ...compressedSizeOf(blob.compression, blob.storedSize, blob.estimatedCompressedSize, descriptor),
-    files: blob.layer?.files ?? [],
+    files: blob.layer?.files ?? FileList.empty,
     ...(blob.layer?.metadataFiles ? { metadataFiles: blob.layer.metadataFiles } : {}),
   };
 }

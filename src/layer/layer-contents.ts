@@ -1,22 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
-import { TarFormatError, TarParser, type TarEntryType, type TarHeader } from '../archive/tar-parser.js';
+import { TarFormatError, TarParser, type TarHeader } from '../archive/tar-parser.js';
 import { normalizeEntryPath } from '../archive/entry-path.js';
-import { whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
+import { contentBytesOf, FileBatchWriter, FileList, type FileBatch } from './file-list.js';
 import { METADATA_FILE_CAP, METADATA_LAYER_CAP, metadataKindOf } from '../packages/metadata-paths.js';
-
-/** One entry of a layer tar: its header, never its contents. */
-export interface FileRecord {
-  readonly path: string;
-  readonly type: TarEntryType;
-  readonly size: number;
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly linkTarget: string | null;
-  readonly whiteout: WhiteoutKind | null;
-  /** sha256 (hex) of a regular file's content, when the walk was asked to hash files. */
-  readonly sha256: string | null;
-}
 
 /**
  * A package database file kept from a layer (see src/packages/metadata-paths.ts): its text, or
@@ -34,14 +20,14 @@ export interface LayerWalkerOptions {
   /** Keep the content of package database files, up to the caps. */
   readonly keepMetadata?: boolean;
   /**
-   * Takes kept records in batches while the walk goes on, so the walker never holds them all
+   * Takes kept entries in batches while the walk goes on, so the walker never holds them all
    * (a worker posts them to the main thread: holding 300k records there and cloning them at the
-   * end doubled the peak, issue 12). `finish()` then lists only the records not handed over.
+   * end doubled the peak, issue 12). `finish()` hands over the last batch too and lists none.
    */
-  readonly onFiles?: (records: FileRecord[]) => void;
+  readonly onFiles?: (batch: FileBatch) => void;
 }
 
-/** Records per `onFiles` batch: one message each, a few hundred kilobytes. */
+/** Entries per `onFiles` batch: one message each, a few hundred kilobytes. */
 const FILES_BATCH = 4096;
 
 export interface LayerContents {
@@ -49,7 +35,8 @@ export interface LayerContents {
   readonly fileCount: number;
   /** Regular-file bytes plus symlink-target lengths: what Docker's SIZE and `du` count. */
   readonly contentSize: number;
-  readonly files: readonly FileRecord[];
+  /** The entries kept (keepFiles), in tar order; empty when they went to `onFiles`. */
+  readonly files: FileList;
   /** Why the layer tar could not be walked to its end, or null. */
   readonly tarProblem: string | null;
   readonly sawEndOfArchive: boolean;
@@ -59,20 +46,11 @@ export interface LayerContents {
   readonly metadataFiles: readonly MetadataFile[] | null;
 }
 
-/**
- * Size that counts toward a layer's content: a regular file's bytes, a symlink's target length
- * (in bytes, as `du` counts the link's own size); hard links, directories and devices add nothing.
- */
-export function contentBytesOf(type: TarEntryType, size: number, linkTarget: string | null): number {
-  if (type === 'file') return size;
-  if (type === 'symlink' && linkTarget !== null) return Buffer.byteLength(linkTarget);
-  return 0;
-}
-
 /** Walks a layer tar fed in chunks of any size, keeping headers only. */
 export class LayerWalker {
   private readonly parser: TarParser;
-  private readonly files: FileRecord[] = [];
+  private readonly files: FileBatchWriter;
+  private readonly batches: FileBatch[] = [];
   private contentSize = 0;
   private problem: string | null = null;
   private estargz = false;
@@ -81,7 +59,7 @@ export class LayerWalker {
   private readonly keepFiles: boolean;
   private readonly hashFiles: boolean;
   private readonly keepMetadata: boolean;
-  private readonly onFiles: ((records: FileRecord[]) => void) | null;
+  private readonly onFiles: ((batch: FileBatch) => void) | null;
   private readonly metadataFiles: MetadataFile[] = [];
   private metadataBytes = 0;
   /** The metadata file whose content is being read, or null. */
@@ -92,6 +70,7 @@ export class LayerWalker {
     this.hashFiles = options.keepFiles && options.hashFiles === true;
     this.keepMetadata = options.keepMetadata === true;
     this.onFiles = options.onFiles ?? null;
+    this.files = new FileBatchWriter(FILES_BATCH, this.hashFiles);
     // Without a data handler the parser skips content without a call per chunk: the common case.
     const wantsData = this.hashFiles || this.keepMetadata;
     this.parser = new TarParser({
@@ -136,10 +115,7 @@ export class LayerWalker {
   }
 
   private finishHash(): void {
-    const last = this.files[this.files.length - 1];
-    if (this.fileHash && last) {
-      this.files[this.files.length - 1] = { ...last, sha256: this.fileHash.digest('hex') };
-    }
+    if (this.fileHash) this.files.setLastHash(this.fileHash.digest('hex'));
     this.fileHash = null;
   }
 
@@ -204,7 +180,7 @@ export class LayerWalker {
     return {
       fileCount: this.fileCount,
       contentSize: this.contentSize,
-      files: this.files,
+      files: this.takeFiles(),
       tarProblem: this.problem,
       sawEndOfArchive: sawEnd,
       estargz: this.estargz,
@@ -214,6 +190,17 @@ export class LayerWalker {
 
   private fileCount = 0;
 
+  private takeFiles(): FileList {
+    if (this.files.length > 0) this.handOver();
+    return this.onFiles === null ? FileList.fromBatches(this.batches) : FileList.empty;
+  }
+
+  private handOver(): void {
+    const batch = this.files.take();
+    if (this.onFiles !== null) this.onFiles(batch);
+    else this.batches.push(batch);
+  }
+
   private onEntry(header: TarHeader): void {
     const path = normalizeEntryPath(header.path);
     if (path === '') return;
@@ -221,20 +208,10 @@ export class LayerWalker {
     this.contentSize += contentBytesOf(header.type, header.size, header.linkTarget);
     if (path === 'stargz.index.json') this.estargz = true;
     if (this.keepFiles) {
-      this.files.push({
-        path,
-        type: header.type,
-        size: header.size,
-        mode: header.mode,
-        uid: header.uid,
-        gid: header.gid,
-        linkTarget: header.linkTarget,
-        whiteout: whiteoutKindOf(path),
-        sha256: null,
-      });
+      // The newest entry's sha256 may still be on the way (finishHash): a full batch goes when the next entry comes.
+      if (this.files.full) this.handOver();
+      this.files.add(path, header.type, header.size, header.mode, header.uid, header.gid, header.linkTarget);
       if (this.hashFiles && header.type === 'file') this.fileHash = createHash('sha256');
-      // All but the newest record: its sha256 may still be on the way (finishHash).
-      if (this.onFiles !== null && this.files.length > FILES_BATCH) this.onFiles(this.files.splice(0, FILES_BATCH));
     }
     if (this.keepMetadata && header.type === 'file' && metadataKindOf(path) !== null) {
       this.startCapture(path, header.size);

@@ -1,5 +1,5 @@
 import { parentPath } from '../archive/entry-path.js';
-import { contentBytesOf, type FileRecord } from './layer-contents.js';
+import { FileList, type FileRecord } from './file-list.js';
 import { whiteoutTarget } from './whiteout.js';
 import type { ImageReport } from '../model/image.js';
 
@@ -21,7 +21,7 @@ export interface HiddenCopy {
 }
 
 export interface Overlay {
-  readonly tree: ReadonlyMap<string, TreeEntry>;
+  readonly tree: OverlayTree;
   readonly hidden: readonly HiddenCopy[];
   /** Content bytes of every copy in every layer (each layer listed counts). */
   readonly totalSize: number;
@@ -34,18 +34,98 @@ export interface Overlay {
 }
 
 /**
+ * An image's file tree: each path and where its visible copy is, as a ref (a number: the entry's
+ * index among all the entries of the layers applied, in order). Refs keep the tree free of an
+ * object per path (issue 9: 55k entry objects cost the main thread more than the overlay itself);
+ * `get` and iteration make TreeEntry objects on the way out, for readers that want records.
+ */
+export class OverlayTree {
+  /** Each path's ref. */
+  readonly refs = new Map<string, number>();
+  private readonly lists: FileList[] = [];
+  private readonly starts: number[] = [];
+  private layerOfRef = new Int32Array(1024);
+  private refCount = 0;
+
+  get size(): number {
+    return this.refs.size;
+  }
+
+  /** Adds the entries of the next layer; their refs start at the number returned. */
+  addLayer(list: FileList): number {
+    const start = this.refCount;
+    const layerIndex = this.lists.length;
+    this.lists.push(list);
+    this.starts.push(start);
+    const end = start + list.length;
+    if (end > this.layerOfRef.length) {
+      const grown = new Int32Array(Math.max(end, this.layerOfRef.length * 2));
+      grown.set(this.layerOfRef.subarray(0, start));
+      this.layerOfRef = grown;
+    }
+    this.layerOfRef.fill(layerIndex, start, end);
+    this.refCount = end;
+    return start;
+  }
+
+  layerOf(ref: number): number {
+    return this.layerOfRef[ref] as number;
+  }
+
+  isDirectory(ref: number): boolean {
+    const layer = this.layerOf(ref);
+    return (this.lists[layer] as FileList).isDirectory(ref - (this.starts[layer] as number));
+  }
+
+  /** contentBytesOf the entry. */
+  contentSize(ref: number): number {
+    const layer = this.layerOf(ref);
+    return (this.lists[layer] as FileList).contentSize(ref - (this.starts[layer] as number));
+  }
+
+  entry(ref: number): TreeEntry {
+    const layerIndex = this.layerOf(ref);
+    return {
+      record: (this.lists[layerIndex] as FileList).record(ref - (this.starts[layerIndex] as number)),
+      layerIndex,
+    };
+  }
+
+  get(path: string): TreeEntry | undefined {
+    const ref = this.refs.get(path);
+    return ref === undefined ? undefined : this.entry(ref);
+  }
+
+  has(path: string): boolean {
+    return this.refs.has(path);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.refs.keys();
+  }
+
+  *entries(): IterableIterator<[string, TreeEntry]> {
+    for (const [path, ref] of this.refs) yield [path, this.entry(ref)];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, TreeEntry]> {
+    return this.entries();
+  }
+}
+
+/**
  * Applies layers in order with overlayfs rules (OCI image spec, "Applying Changesets"): `.wh.x`
  * deletes x and all below it; `.wh..wh..opq` hides everything lower layers put in its directory;
  * a file replaces a directory (and all below it) and the other way round; an entry over a lower
  * one hides it. Whiteouts act on lower layers only, so their order inside a layer does not matter.
  */
 export function applyLayers(
-  layers: readonly (readonly FileRecord[])[],
+  layers: readonly (FileList | readonly FileRecord[])[],
   layerKeys: readonly (string | null)[] = [],
 ): Overlay {
   const builder = new OverlayBuilder();
-  layers.forEach((records, layerIndex) => {
-    builder.apply(records, layerKeys[layerIndex] ?? null);
+  layers.forEach((files, layerIndex) => {
+    builder.apply(files, layerKeys[layerIndex] ?? null);
   });
   return builder.finish();
 }
@@ -53,11 +133,11 @@ export function applyLayers(
 /**
  * applyLayers one layer at a time, so that a caller can look at the tree of the lower layers
  * while the upper ones are still being read, then go on (`inspect --packages` does, issue 9).
- * With `trackChanges`, it remembers each path's entry as it was before the first change since.
+ * With `trackChanges`, it remembers each path's ref as it was before the first change since.
  */
 export class OverlayBuilder {
   /** The tree so far: the final tree once every layer is applied. */
-  readonly tree = new Map<string, TreeEntry>();
+  readonly tree = new OverlayTree();
   private readonly keys: (string | null)[] = [];
   private readonly counted = new Set<string>();
   /**
@@ -75,69 +155,74 @@ export class OverlayBuilder {
   private readonly implied = new Set<string>();
   private readonly hidden: HiddenCopy[] = [];
   private totalSize = 0;
-  private changes: Map<string, TreeEntry | undefined> | null = null;
+  private changes: Map<string, number | undefined> | null = null;
 
   /** Layers applied so far. */
   get layerCount(): number {
     return this.keys.length;
   }
 
-  /** From now on, remember every changed path's entry from before its first change. */
-  trackChanges(): ReadonlyMap<string, TreeEntry | undefined> {
+  /** From now on, remember every changed path's ref from before its first change (undefined: absent). */
+  trackChanges(): ReadonlyMap<string, number | undefined> {
     this.changes = new Map();
     return this.changes;
   }
 
   /** Applies the next layer; `key` (its diff id) tells a layer listed twice. */
-  apply(records: readonly FileRecord[], key: string | null): void {
+  apply(files: FileList | readonly FileRecord[], key: string | null): void {
+    const list = files instanceof FileList ? files : FileList.fromRecords(files);
     const layerIndex = this.keys.length;
     this.keys.push(key);
+    const { tree, implied } = this;
+    const refs = tree.refs;
+    const start = tree.addLayer(list);
+    const count = list.length;
     if (key === null || !this.counted.has(key)) {
       if (key !== null) this.counted.add(key);
-      for (const record of records) {
-        if (record.whiteout === null) this.totalSize += contentBytesOf(record.type, record.size, record.linkTarget);
-      }
+      for (let i = 0; i < count; i++) if (list.whiteout(i) === null) this.totalSize += list.contentSize(i);
     }
     // Whiteouts first: they describe the lower layers, whatever their position in this tar.
-    for (const record of records) {
-      if (record.whiteout === 'opaque') this.removeLower(whiteoutTarget(record.path), layerIndex);
-      else if (record.whiteout === 'delete') this.remove(whiteoutTarget(record.path), 'delete', layerIndex);
+    for (let i = 0; i < count; i++) {
+      const whiteout = list.whiteout(i);
+      if (whiteout === 'opaque') this.removeLower(whiteoutTarget(list.path(i)), layerIndex);
+      else if (whiteout === 'delete') this.remove(whiteoutTarget(list.path(i)), 'delete', layerIndex);
     }
-    const { tree, implied } = this;
-    for (const record of records) {
-      if (record.whiteout !== null) continue;
+    for (let i = 0; i < count; i++) {
+      if (list.whiteout(i) !== null) continue;
+      const path = list.path(i);
+      const isDirectory = list.isDirectory(i);
       // A path under something that is now a file: that file gives way to a directory. No entry
       // has a non-directory above it, so the climb stops at the first folder, listed or implied:
       // linear in entries and folders, not in entries times depth (issue 12).
-      for (let ancestor = parentPath(record.path); ancestor !== '' && !implied.has(ancestor);) {
-        const above = tree.get(ancestor);
-        if (above?.record.type === 'directory') break;
-        if (above) this.remove(ancestor, 'replace', layerIndex);
+      for (let ancestor = parentPath(path); ancestor !== '' && !implied.has(ancestor);) {
+        const above = refs.get(ancestor);
+        if (above !== undefined && tree.isDirectory(above)) break;
+        if (above !== undefined) this.remove(ancestor, 'replace', layerIndex);
         implied.add(ancestor);
         ancestor = parentPath(ancestor);
       }
       // Anything but a folder over an implied folder replaces it with all below, as over a listed one.
-      if (record.type !== 'directory' && implied.has(record.path)) this.remove(record.path, 'replace', layerIndex);
-      const existing = tree.get(record.path);
-      if (existing) {
-        const bothDirectories = existing.record.type === 'directory' && record.type === 'directory';
-        if (!bothDirectories) {
-          if (existing.record.type === 'directory' || record.type === 'directory')
-            this.remove(record.path, 'replace', layerIndex);
-          else if (existing.layerIndex !== layerIndex && !this.sameLayer(existing.layerIndex, layerIndex)) {
+      if (!isDirectory && implied.has(path)) this.remove(path, 'replace', layerIndex);
+      const existing = refs.get(path);
+      if (existing !== undefined) {
+        const wasDirectory = tree.isDirectory(existing);
+        if (!(wasDirectory && isDirectory)) {
+          const below = tree.layerOf(existing);
+          if (wasDirectory || isDirectory) this.remove(path, 'replace', layerIndex);
+          else if (below !== layerIndex && !this.sameLayer(below, layerIndex)) {
             this.hidden.push({
-              path: record.path,
-              layerIndex: existing.layerIndex,
-              size: contentBytesOf(existing.record.type, existing.record.size, existing.record.linkTarget),
+              path,
+              layerIndex: below,
+              size: tree.contentSize(existing),
               hiddenBy: 'overwrite',
               byLayer: layerIndex,
             });
           }
         }
       }
-      if (this.changes !== null && !this.changes.has(record.path)) this.changes.set(record.path, tree.get(record.path));
-      tree.set(record.path, { record, layerIndex });
-      if (this.children !== null) link(this.children, record.path);
+      if (this.changes !== null && !this.changes.has(path)) this.changes.set(path, refs.get(path));
+      refs.set(path, start + i);
+      if (this.children !== null) link(this.children, path);
     }
   }
 
@@ -145,8 +230,7 @@ export class OverlayBuilder {
   finish(): Overlay {
     const wastedSize = this.hidden.reduce((sum, h) => sum + h.size, 0);
     let visibleSize = 0;
-    for (const { record } of this.tree.values())
-      visibleSize += contentBytesOf(record.type, record.size, record.linkTarget);
+    for (const ref of this.tree.refs.values()) visibleSize += this.tree.contentSize(ref);
     const { totalSize } = this;
     return {
       tree: this.tree,
@@ -167,7 +251,7 @@ export class OverlayBuilder {
   private indexed(): Map<string, Set<string>> {
     if (this.children === null) {
       const children = new Map<string, Set<string>>();
-      for (const path of this.tree.keys()) link(children, path);
+      for (const path of this.tree.refs.keys()) link(children, path);
       this.children = children;
     }
     return this.children;
@@ -177,14 +261,16 @@ export class OverlayBuilder {
   private removeOne(children: Map<string, Set<string>>, path: string, hiddenBy: HiddenBy, byLayer: number): void {
     children.delete(path);
     this.implied.delete(path);
-    const entry = this.tree.get(path);
-    if (!entry) return;
-    if (this.changes !== null && !this.changes.has(path)) this.changes.set(path, entry);
-    this.tree.delete(path);
+    const { tree } = this;
+    const ref = tree.refs.get(path);
+    if (ref === undefined) return;
+    if (this.changes !== null && !this.changes.has(path)) this.changes.set(path, ref);
+    tree.refs.delete(path);
     children.get(parentPath(path))?.delete(path);
-    const size = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
-    if ((size > 0 || entry.record.type !== 'directory') && !this.sameLayer(entry.layerIndex, byLayer)) {
-      this.hidden.push({ path, layerIndex: entry.layerIndex, size, hiddenBy, byLayer });
+    const size = tree.contentSize(ref);
+    const layerIndex = tree.layerOf(ref);
+    if ((size > 0 || !tree.isDirectory(ref)) && !this.sameLayer(layerIndex, byLayer)) {
+      this.hidden.push({ path, layerIndex, size, hiddenBy, byLayer });
     }
   }
 
@@ -215,9 +301,9 @@ export class OverlayBuilder {
     const dirs = [top];
     for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
       for (const child of [...(children.get(dir) ?? [])]) {
-        const entry = this.tree.get(child);
-        if (entry && entry.layerIndex === byLayer) {
-          if (entry.record.type === 'directory') dirs.push(child);
+        const ref = this.tree.refs.get(child);
+        if (ref !== undefined && this.tree.layerOf(ref) === byLayer) {
+          if (this.tree.isDirectory(ref)) dirs.push(child);
           continue;
         }
         this.remove(child, 'opaque', byLayer);

@@ -1,4 +1,4 @@
-import { contentBytesOf } from './layer-contents.js';
+import { contentBytesOf } from './file-list.js';
 import type { Overlay } from './overlay.js';
 import { compareText } from '../model/compare-text.js';
 

@@ -2,7 +2,8 @@ import type { Digest } from './digest.js';
 import type { ArchiveCompression, Compression } from './media-type.js';
 import type { HistoryStep } from './config.js';
 import type { Problem } from './problem.js';
-import type { FileRecord, MetadataFile } from '../layer/layer-contents.js';
+import type { MetadataFile } from '../layer/layer-contents.js';
+import type { FileList } from '../layer/file-list.js';
 import type { ImagePackages } from '../packages/types.js';
 
 export interface LayerReport {
@@ -28,7 +29,8 @@ export interface LayerReport {
   readonly compressedSize: number | null;
   /** True when `compressedSize` is layerlens's gzip -6 estimate, not a stored blob's size. */
   readonly compressedSizeEstimated: boolean;
-  readonly files: readonly FileRecord[];
+  /** The layer's entries (empty unless read with keepFiles); as records: `files.records()`. */
+  readonly files: FileList;
   /** Package database files kept from this layer (present, maybe empty, only when read with `keepMetadata`). */
   readonly metadataFiles?: readonly MetadataFile[];
 }

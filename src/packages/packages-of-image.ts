@@ -1,8 +1,7 @@
 import { terminalText } from '../report/display-text.js';
 import { plural } from '../model/plural.js';
 import { compareText } from '../model/compare-text.js';
-import { contentBytesOf } from '../layer/layer-contents.js';
-import { overlayOfImage, type Overlay, type TreeEntry } from '../layer/overlay.js';
+import { overlayOfImage, type Overlay, type OverlayTree } from '../layer/overlay.js';
 import type { ImageReport } from '../model/image.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { readApk } from './apk.js';
@@ -15,14 +14,15 @@ import type { ImagePackages, PackageClaim, PackageRecord } from './types.js';
 /** The final tree's copy of each kept database file: a status file rewritten upstairs wins. */
 export function finalMetadataOf(
   image: ImageReport,
-  tree: ReadonlyMap<string, TreeEntry>,
+  tree: OverlayTree,
   problems: Problem[],
 ): { texts: Map<string, string>; layers: Map<string, number> } {
   const texts = new Map<string, string>();
   const layers = new Map<string, number>();
   image.layers.forEach((layer, layerIndex) => {
     for (const file of layer.metadataFiles ?? []) {
-      if (tree.get(file.path)?.layerIndex !== layerIndex) continue;
+      const ref = tree.refs.get(file.path);
+      if (ref === undefined || tree.layerOf(ref) !== layerIndex) continue;
       layers.set(file.path, layerIndex);
       if ('text' in file) {
         texts.set(file.path, file.text);
@@ -96,7 +96,7 @@ export class PackageAttribution {
     private readonly baseProblems: readonly Problem[],
     private readonly texts: ReadonlyMap<string, string>,
     private readonly layers: ReadonlyMap<string, number>,
-    tree: ReadonlyMap<string, TreeEntry>,
+    tree: OverlayTree,
   ) {
     const { owners } = this;
     for (let index = 0; index < claims.length; index++) {
@@ -115,13 +115,13 @@ export class PackageAttribution {
       };
       this.measure(index, tree, firstTime);
     }
-    for (const [path, entry] of tree) {
-      if (!owners.has(path)) this.addUnowned(path, entry, 1);
+    for (const [path, ref] of tree.refs) {
+      if (!owners.has(path)) this.addUnowned(path, tree.contentSize(ref), 1);
     }
   }
 
   /** Reads the databases of the image's tree (the final copy of each) and attributes the tree. */
-  static of(image: ImageReport, tree: ReadonlyMap<string, TreeEntry>): PackageAttribution {
+  static of(image: ImageReport, tree: OverlayTree): PackageAttribution {
     const problems: Problem[] = [];
     const { texts, layers } = finalMetadataOf(image, tree, problems);
     const claims: PackageClaim[] = [
@@ -134,19 +134,19 @@ export class PackageAttribution {
   }
 
   /**
-   * Follows a change of the tree: `changes` holds each changed path's entry from before (see
+   * Follows a change of the tree: `changes` holds each changed path's ref from before (see
    * OverlayBuilder.trackChanges), `tree` is the tree now. Only valid when no database file and
    * no npm package folder changed: see {@link changesDatabases}.
    */
-  patch(changes: ReadonlyMap<string, TreeEntry | undefined>, tree: ReadonlyMap<string, TreeEntry>): void {
+  patch(changes: ReadonlyMap<string, number | undefined>, tree: OverlayTree): void {
     const affected = new Set<number>();
     for (const [path, before] of changes) {
-      const now = tree.get(path);
+      const now = tree.refs.get(path);
       if (now === before) continue;
       const owners = this.owners.get(path);
       if (owners === undefined) {
-        if (before) this.addUnowned(path, before, -1);
-        if (now) this.addUnowned(path, now, 1);
+        if (before !== undefined) this.addUnowned(path, tree.contentSize(before), -1);
+        if (now !== undefined) this.addUnowned(path, tree.contentSize(now), 1);
       } else if (typeof owners === 'number') affected.add(owners);
       else for (const index of owners) affected.add(index);
     }
@@ -189,15 +189,14 @@ export class PackageAttribution {
     };
   }
 
-  private addUnowned(path: string, entry: TreeEntry, sign: 1 | -1): void {
-    const size = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
+  private addUnowned(path: string, size: number, sign: 1 | -1): void {
     if (size === 0) return;
     const folder = topFolderOf(path);
     this.byFolder.set(folder, (this.byFolder.get(folder) ?? 0) + sign * size);
   }
 
   /** Measures claim `index` against `tree`; `firstTime` says whether a listed path is new to it. */
-  private measure(index: number, tree: ReadonlyMap<string, TreeEntry>, firstTime: (path: string) => boolean): void {
+  private measure(index: number, tree: OverlayTree, firstTime: (path: string) => boolean): void {
     const claim = this.claims[index] as PackageClaim;
     const base = { ecosystem: claim.ecosystem, name: claim.name, version: claim.version };
     this.claimProblems[index] = null;
@@ -219,13 +218,14 @@ export class PackageAttribution {
     for (const path of claim.paths) {
       if (!firstTime(path)) continue;
       listed++;
-      const entry = tree.get(path);
-      if (!entry) continue;
+      const ref = tree.refs.get(path);
+      if (ref === undefined) continue;
       found++;
-      if (entry.record.type === 'directory') continue;
+      if (tree.isDirectory(ref)) continue;
       fileCount++;
-      size += contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
-      if (layerIndex === null || entry.layerIndex > layerIndex) layerIndex = entry.layerIndex;
+      size += tree.contentSize(ref);
+      const layer = tree.layerOf(ref);
+      if (layerIndex === null || layer > layerIndex) layerIndex = layer;
     }
     this.records[index] = { ...base, size, fileCount, layerIndex };
     if (listed > 0 && found === 0) {
@@ -243,7 +243,7 @@ export class PackageAttribution {
  * Whether a change of the tree can change what the databases say: a database file or an npm
  * package folder (whose paths are its files) changed. Then the attribution is made afresh.
  */
-export function changesDatabases(changes: ReadonlyMap<string, TreeEntry | undefined>): boolean {
+export function changesDatabases(changes: ReadonlyMap<string, number | undefined>): boolean {
   for (const path of changes.keys()) {
     if (metadataKindOf(path) !== null || npmPackageRootOf(path) !== null) return true;
   }

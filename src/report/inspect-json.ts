@@ -98,5 +98,5 @@ function treeJson(overlay: Overlay | undefined): object {
 function layerJson(layer: LayerReport, options: InspectJsonOptions): object {
   // Package database texts are an input to `packages`, never output.
   const { files, metadataFiles: _metadata, ...rest } = layer;
-  return options.files ? { ...rest, files } : rest;
+  return options.files ? { ...rest, files: files.records() } : rest;
 }

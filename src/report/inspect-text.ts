@@ -2,7 +2,7 @@ import { terminalText } from './display-text.js';
 import { plural } from '../model/plural.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
 import { shortDigest } from '../model/digest.js';
-import type { FileRecord } from '../layer/layer-contents.js';
+import type { FileRecord } from '../layer/file-list.js';
 import { describeStep } from '../model/history-step.js';
 import { appendAll, renderTable, type Column } from './table.js';
 import { DEFAULT_TEXT_WIDTH, wrapLine } from './wrap.js';
@@ -152,7 +152,7 @@ function* imageBlock(image: ImageReport, options: InspectTextOptions): Generator
     for (const layer of image.layers) {
       yield '';
       yield `    layer ${layer.index} files:`;
-      for (const file of layer.files) yield fileLine(file);
+      for (let i = 0; i < layer.files.length; i++) yield fileLine(layer.files.record(i));
     }
   }
   const view = options.trees?.get(image);

@@ -3,7 +3,7 @@ import { parseDigest } from '../model/digest.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
 import { arrayField, isObject, stringArray, stringField, type JsonObject } from '../model/json.js';
 import type { Compression } from '../model/media-type.js';
-import type { FileRecord } from '../layer/layer-contents.js';
+import { FileList, type FileRecord } from '../layer/file-list.js';
 import { INSPECT_SCHEMA_VERSION } from './inspect-json.js';
 import { ECOSYSTEMS, type Ecosystem, type ImagePackages, type PackageRecord } from '../packages/types.js';
 import { ProblemCode, type Problem } from '../model/problem.js';
@@ -171,16 +171,10 @@ function readLayerJson(value: unknown, index: number, where: string, fail: (why:
   };
 }
 
-/** One empty list for every layer without files: a fleet has a million layers. */
-const NO_FILES: readonly FileRecord[] = Object.freeze([]);
-
-function readFiles(
-  list: readonly unknown[] | null,
-  where: string,
-  fail: (why: string) => never,
-): readonly FileRecord[] {
-  if (list === null || list.length === 0) return NO_FILES;
-  return list.map((file, i) => readFileJson(file, `${where}.files[${i}]`, fail));
+/** One empty list for every layer without files (FileList.empty): a fleet has a million layers. */
+function readFiles(list: readonly unknown[] | null, where: string, fail: (why: string) => never): FileList {
+  if (list === null || list.length === 0) return FileList.empty;
+  return FileList.fromRecords(list.map((file, i) => readFileJson(file, `${where}.files[${i}]`, fail)));
 }
 
 const FILE_TYPES: ReadonlySet<string> = new Set([

@@ -224,7 +224,9 @@ describe('a metadata-only read that hashes files (diff)', () => {
         const unverified = await readArchive(path, { label: 'x', hashFiles: true, verify: false, workerThreshold });
         expect(unverified.verified).toBe(false);
         expect(metadataOf(unverified)).toEqual(metadataOf(verified));
-        const hashes = unverified.images.flatMap((i) => i.layers.flatMap((l) => l.files.map((f) => f.sha256)));
+        const hashes = unverified.images.flatMap((i) =>
+          i.layers.flatMap((l) => l.files.records().map((f) => f.sha256)),
+        );
         expect(hashes.filter((h) => h !== null).length).toBeGreaterThan(0);
       }
     },

@@ -216,7 +216,7 @@ describe('compareImages', () => {
       steps: [[2, 4000, 'RUN chmod 755 /bin/sh']],
       files: { comparedBy: 'sha256', added: [], removed: [], changed: [], folders: [] },
     });
-    expect(diff.to.layers[2]?.files[0]?.mode).toBe(0o755);
+    expect(diff.to.layers[2]?.files.record(0).mode).toBe(0o755);
   });
 
   it('folds a new node_modules into one folder line with its total', async () => {

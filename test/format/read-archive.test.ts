@@ -160,7 +160,7 @@ describe('files', () => {
     const { bytes } = await buildArchive('oci', sampleImages('zstd'));
     const report = await readArchive(chunked(bytes, bytes.length));
     const app = report.images.find((i) => i.tags.includes('example.com/app:2'));
-    expect(app?.layers[0]?.files.map((f) => [f.path, f.type, f.size, f.linkTarget])).toEqual([
+    expect(app?.layers[0]?.files.records().map((f) => [f.path, f.type, f.size, f.linkTarget])).toEqual([
       ['etc', 'directory', 0, null],
       ['etc/os-release', 'file', 10, null],
       ['bin', 'directory', 0, null],
@@ -168,7 +168,7 @@ describe('files', () => {
       ['bin/ash', 'hardlink', 0, 'bin/sh'],
       ['bin/bash', 'symlink', 0, '/bin/sh'],
     ]);
-    expect(app?.layers[1]?.files.find((f) => f.whiteout !== null)).toMatchObject({
+    expect(app?.layers[1]?.files.records().find((f) => f.whiteout !== null)).toMatchObject({
       path: 'etc/.wh.os-release',
       whiteout: 'delete',
     });

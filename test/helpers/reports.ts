@@ -2,7 +2,7 @@
  * Hand-built records and reports for tests of pure functions over large or hostile shapes, where
  * building and reading real archives would cost more than the code under test.
  */
-import type { FileRecord } from '../../src/layer/layer-contents.js';
+import { FileList, type FileRecord } from '../../src/layer/file-list.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../../src/model/image.js';
 
 export const fileRecord = (path: string, extra: Partial<FileRecord> = {}): FileRecord => ({
@@ -40,7 +40,7 @@ export const layerReport = (
   entry: null,
   compressedSize: null,
   compressedSizeEstimated: false,
-  files,
+  files: FileList.fromRecords(files),
   ...extra,
 });
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareTrees } from '../../src/diff/compare-files.js';
 import { comparePackages, type PackageLike } from '../../src/diff/compare-packages.js';
-import type { FileRecord } from '../../src/layer/layer-contents.js';
+import type { FileRecord } from '../../src/layer/file-list.js';
 import { applyLayers } from '../../src/layer/overlay.js';
 import { compareImages } from '../../src/diff/compare-images.js';
 import { auditImages } from '../../src/audit/audit-images.js';

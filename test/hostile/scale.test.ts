@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyLayers } from '../../src/layer/overlay.js';
-import type { FileRecord } from '../../src/layer/layer-contents.js';
+import type { FileRecord } from '../../src/layer/file-list.js';
 import { treeOf } from '../../src/layer/tree-view.js';
 import { findLayeringIssues } from '../../src/audit/findings.js';
 import { renderInspectText } from '../../src/report/inspect-text.js';

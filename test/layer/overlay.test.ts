@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeEntryPath } from '../../src/archive/entry-path.js';
-import type { FileRecord } from '../../src/layer/layer-contents.js';
+import type { FileRecord } from '../../src/layer/file-list.js';
 import { applyLayers } from '../../src/layer/overlay.js';
 import { whiteoutKindOf } from '../../src/layer/whiteout.js';
 

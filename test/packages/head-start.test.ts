@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/index.js';
+import { FileList } from '../../src/layer/file-list.js';
 import { applyLayers, OverlayBuilder } from '../../src/layer/overlay.js';
 import type { ImageReport } from '../../src/model/image.js';
 import { PackageHeadStart } from '../../src/packages/head-start.js';
@@ -29,7 +30,7 @@ function provisional(image: ImageReport, known: number): { image: ImageReport; p
     const entry = layer.entry ?? `pending-${index}`;
     pending.add(entry);
     const { metadataFiles: _kept, ...rest } = layer;
-    return { ...rest, entry, files: [] };
+    return { ...rest, entry, files: FileList.empty };
   });
   return { image: { ...image, layers }, pending };
 }
@@ -164,11 +165,11 @@ describe('OverlayBuilder', () => {
     const image = await imageOf(patchedUpstairs);
     const builder = new OverlayBuilder();
     for (const layer of image.layers.slice(0, 2)) builder.apply(layer.files, layer.diffId);
-    const before = new Map(builder.tree);
+    const before = new Map(builder.tree.refs);
     const changes = builder.trackChanges();
     for (const layer of image.layers.slice(2)) builder.apply(layer.files, layer.diffId);
     const changed = [...new Set([...before.keys(), ...builder.tree.keys()])].filter(
-      (path) => before.get(path) !== builder.tree.get(path),
+      (path) => before.get(path) !== builder.tree.refs.get(path),
     );
     // Every changed path is there; a path added then removed again is there too, unchanged.
     expect(changed.filter((path) => !changes.has(path))).toEqual([]);

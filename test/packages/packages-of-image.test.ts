@@ -185,7 +185,7 @@ describe('hashFiles without verification', () => {
     const report = await readArchive(path, { keepMetadata: true, hashFiles: true, verify: false });
     const layer0 = report.images[0]?.layers[0];
     expect(layer0?.compression).toBe('none');
-    const files = layer0?.files.filter((f) => f.type === 'file') ?? [];
+    const files = layer0?.files.records().filter((f) => f.type === 'file') ?? [];
     expect(files.length).toBeGreaterThan(0);
     expect(files.every((f) => f.sha256 !== null && /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
     expect(files.some((f) => f.path === 'var/lib/dpkg/status')).toBe(true);

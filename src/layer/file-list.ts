@@ -1,0 +1,259 @@
+import type { TarEntryType } from '../archive/tar-parser.js';
+import { whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
+
+/** One entry of a layer tar: its header, never its contents. */
+export interface FileRecord {
+  readonly path: string;
+  readonly type: TarEntryType;
+  readonly size: number;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly linkTarget: string | null;
+  readonly whiteout: WhiteoutKind | null;
+  /** sha256 (hex) of a regular file's content, when the walk was asked to hash files. */
+  readonly sha256: string | null;
+}
+
+/**
+ * Size that counts toward a layer's content: a regular file's bytes, a symlink's target length
+ * (in bytes, as `du` counts the link's own size); hard links, directories and devices add nothing.
+ */
+export function contentBytesOf(type: TarEntryType, size: number, linkTarget: string | null): number {
+  if (type === 'file') return size;
+  if (type === 'symlink' && linkTarget !== null) return Buffer.byteLength(linkTarget);
+  return 0;
+}
+
+const TYPES: readonly TarEntryType[] = ['file', 'hardlink', 'symlink', 'directory', 'char', 'block', 'fifo', 'other'];
+const TYPE_CODE = new Map(TYPES.map((type, code) => [type, code]));
+const TYPE_MASK = 0x0f;
+const DELETE = 0x10;
+const OPAQUE = 0x20;
+const DIRECTORY = TYPE_CODE.get('directory') as number;
+/** Numbers kept per entry in `numbers`: size, mode, uid, gid. */
+const NUMBERS = 4;
+
+/**
+ * Entries of a layer in columns: plain data (arrays of strings, typed arrays), so that a worker
+ * thread posts it as a few arrays instead of an object per entry. An object per entry cost the
+ * main thread a deserialization and a scavenge each (issue 9: 55k records took 150-200 ms where
+ * columns take 40).
+ */
+export interface FileBatch {
+  readonly paths: string[];
+  /** The entry type's code, with DELETE or OPAQUE for whiteouts. */
+  readonly kinds: Uint8Array;
+  readonly numbers: Float64Array;
+  readonly links: (string | null)[];
+  /** sha256 of each regular file, when the walk hashes them; else null. */
+  readonly hashes: (string | null)[] | null;
+}
+
+/**
+ * A new, empty column that already takes strings and nulls: `[]` starts as an array of small
+ * integers, and the first string pushed into each new batch deoptimized the walk's hot loop,
+ * a recompile of a few tens of milliseconds each time in each worker (issue 9).
+ */
+function column<T>(): T[] {
+  const values: unknown[] = [''];
+  values.length = 0;
+  return values as T[];
+}
+
+/** Collects entries into FileBatches of at most `capacity` entries. */
+export class FileBatchWriter {
+  private paths: string[] = column();
+  private kinds: Uint8Array;
+  private numbers: Float64Array;
+  private links: (string | null)[] = column();
+  private hashes: (string | null)[] | null;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly hashing: boolean,
+  ) {
+    this.kinds = new Uint8Array(capacity);
+    this.numbers = new Float64Array(capacity * NUMBERS);
+    this.hashes = hashing ? column() : null;
+  }
+
+  get length(): number {
+    return this.paths.length;
+  }
+
+  get full(): boolean {
+    return this.paths.length >= this.capacity;
+  }
+
+  add(
+    path: string,
+    type: TarEntryType,
+    size: number,
+    mode: number,
+    uid: number,
+    gid: number,
+    link: string | null,
+  ): void {
+    const at = this.paths.length;
+    const whiteout = whiteoutKindOf(path);
+    this.kinds[at] =
+      (TYPE_CODE.get(type) ?? TYPE_MASK) | (whiteout === 'opaque' ? OPAQUE : whiteout === 'delete' ? DELETE : 0);
+    const base = at * NUMBERS;
+    this.numbers[base] = size;
+    this.numbers[base + 1] = mode;
+    this.numbers[base + 2] = uid;
+    this.numbers[base + 3] = gid;
+    this.paths.push(path);
+    this.links.push(link);
+    this.hashes?.push(null);
+  }
+
+  /** Sets the sha256 of the newest entry. */
+  setLastHash(sha256: string): void {
+    if (this.hashes !== null && this.hashes.length > 0) this.hashes[this.hashes.length - 1] = sha256;
+  }
+
+  /** The entries so far as a batch (its arrays trimmed), and a fresh start. */
+  take(): FileBatch {
+    const count = this.paths.length;
+    const batch: FileBatch = {
+      paths: this.paths,
+      kinds: this.kinds.slice(0, count),
+      numbers: this.numbers.slice(0, count * NUMBERS),
+      links: this.links,
+      hashes: this.hashes,
+    };
+    this.paths = column();
+    this.links = column();
+    this.hashes = this.hashing ? column() : null;
+    return batch;
+  }
+}
+
+/**
+ * A layer's entries in tar order, read by index: the one home of the records a walk keeps.
+ * Records are made only when asked for (`record`, `records`); the overlay and the package
+ * attribution read the columns.
+ */
+export class FileList {
+  static readonly empty = new FileList([], new Uint8Array(0), new Float64Array(0), [], null);
+
+  private cached: readonly FileRecord[] | null = null;
+
+  private constructor(
+    private readonly paths: readonly string[],
+    private readonly kinds: Uint8Array,
+    private readonly numbers: Float64Array,
+    private readonly links: readonly (string | null)[],
+    private readonly hashes: readonly (string | null)[] | null,
+  ) {}
+
+  /** Joins the batches of one walk, in order. */
+  static fromBatches(batches: readonly FileBatch[]): FileList {
+    if (batches.length === 0) return FileList.empty;
+    const [only] = batches;
+    if (batches.length === 1 && only)
+      return new FileList(only.paths, only.kinds, only.numbers, only.links, only.hashes);
+    let count = 0;
+    for (const batch of batches) count += batch.paths.length;
+    const paths: string[] = [];
+    const links: (string | null)[] = [];
+    const hashes: (string | null)[] | null = batches.some((b) => b.hashes !== null) ? [] : null;
+    const kinds = new Uint8Array(count);
+    const numbers = new Float64Array(count * NUMBERS);
+    let at = 0;
+    for (const batch of batches) {
+      kinds.set(batch.kinds, at);
+      numbers.set(batch.numbers, at * NUMBERS);
+      for (let i = 0; i < batch.paths.length; i++) {
+        paths.push(batch.paths[i] as string);
+        links.push(batch.links[i] ?? null);
+        hashes?.push(batch.hashes?.[i] ?? null);
+      }
+      at += batch.paths.length;
+    }
+    return new FileList(paths, kinds, numbers, links, hashes);
+  }
+
+  /** The list of records as a saved report or a test gives them. */
+  static fromRecords(records: readonly FileRecord[]): FileList {
+    const writer = new FileBatchWriter(
+      records.length,
+      records.some((r) => r.sha256 !== null),
+    );
+    for (const r of records) {
+      writer.add(r.path, r.type, r.size, r.mode, r.uid, r.gid, r.linkTarget);
+      if (r.sha256 !== null) writer.setLastHash(r.sha256);
+    }
+    const list = FileList.fromBatches([writer.take()]);
+    list.cached = records;
+    return list;
+  }
+
+  get length(): number {
+    return this.paths.length;
+  }
+
+  path(i: number): string {
+    return this.paths[i] as string;
+  }
+
+  type(i: number): TarEntryType {
+    return TYPES[(this.kinds[i] as number) & TYPE_MASK] ?? 'other';
+  }
+
+  isDirectory(i: number): boolean {
+    return ((this.kinds[i] as number) & TYPE_MASK) === DIRECTORY;
+  }
+
+  whiteout(i: number): WhiteoutKind | null {
+    const kind = this.kinds[i] as number;
+    return kind & OPAQUE ? 'opaque' : kind & DELETE ? 'delete' : null;
+  }
+
+  size(i: number): number {
+    return this.numbers[i * NUMBERS] as number;
+  }
+
+  linkTarget(i: number): string | null {
+    return this.links[i] ?? null;
+  }
+
+  /** contentBytesOf the entry. */
+  contentSize(i: number): number {
+    return contentBytesOf(this.type(i), this.size(i), this.linkTarget(i));
+  }
+
+  record(i: number): FileRecord {
+    const made = this.cached?.[i];
+    if (made) return made;
+    const base = i * NUMBERS;
+    return {
+      path: this.path(i),
+      type: this.type(i),
+      size: this.numbers[base] as number,
+      mode: this.numbers[base + 1] as number,
+      uid: this.numbers[base + 2] as number,
+      gid: this.numbers[base + 3] as number,
+      linkTarget: this.linkTarget(i),
+      whiteout: this.whiteout(i),
+      sha256: this.hashes?.[i] ?? null,
+    };
+  }
+
+  /** JSON has the records, as `inspect --json --files` writes them. */
+  toJSON(): readonly FileRecord[] {
+    return this.records();
+  }
+
+  /** Every entry as a record, made once. */
+  records(): readonly FileRecord[] {
+    if (this.cached === null) {
+      const records: FileRecord[] = [];
+      for (let i = 0; i < this.length; i++) records.push(this.record(i));
+      this.cached = records;
+    }
+    return this.cached;
+  }
+}

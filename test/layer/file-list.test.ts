@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { FileBatchWriter, FileList, type FileBatch, type FileRecord } from '../../src/layer/file-list.js';
+import { fileRecord } from '../helpers/reports.js';
+
+const records: FileRecord[] = [
+  fileRecord('etc', { type: 'directory', size: 0, mode: 0o755 }),
+  fileRecord('etc/passwd', { size: 1200, uid: 0, gid: 42, sha256: 'a'.repeat(64) }),
+  fileRecord('etc/.wh.shadow', { size: 0, whiteout: 'delete' }),
+  fileRecord('usr/.wh..wh..opq', { size: 0, whiteout: 'opaque' }),
+  fileRecord('usr/bin/sh', { type: 'symlink', size: 0, linkTarget: 'bash' }),
+  fileRecord('usr/bin/bash', { size: 2 ** 40, uid: 2 ** 32 + 7, mode: 0o4755, sha256: 'b'.repeat(64) }),
+  fileRecord('usr/bin/rbash', { type: 'hardlink', size: 0, linkTarget: 'usr/bin/bash' }),
+];
+
+/** The records written through a FileBatchWriter of `capacity`, batch by batch as a walk does. */
+function batchesOf(list: readonly FileRecord[], capacity: number): FileBatch[] {
+  const writer = new FileBatchWriter(capacity, true);
+  const batches: FileBatch[] = [];
+  for (const r of list) {
+    if (writer.full) batches.push(writer.take());
+    writer.add(r.path, r.type, r.size, r.mode, r.uid, r.gid, r.linkTarget);
+    if (r.sha256 !== null) writer.setLastHash(r.sha256);
+  }
+  if (writer.length > 0) batches.push(writer.take());
+  return batches;
+}
+
+describe('FileList', () => {
+  it('gives back every record from batches of any size, whiteouts told by their names', () => {
+    for (const capacity of [1, 2, 3, 7, 100]) {
+      const batches = batchesOf(records, capacity);
+      expect(batches.length).toBe(Math.ceil(records.length / capacity));
+      const list = FileList.fromBatches(batches);
+      expect(list.length).toBe(records.length);
+      expect(list.records()).toEqual(records);
+      expect(list.whiteout(2)).toBe('delete');
+      expect(list.whiteout(3)).toBe('opaque');
+      expect(list.isDirectory(0)).toBe(true);
+      expect(list.isDirectory(1)).toBe(false);
+      // Content bytes: a file's size, a symlink's target length, nothing for a hard link.
+      expect([1, 4, 5, 6].map((i) => list.contentSize(i))).toEqual([1200, 4, 2 ** 40, 0]);
+    }
+  });
+
+  it('survives a structured clone as batches, the way a worker posts them', () => {
+    const cloned = batchesOf(records, 3).map((batch) => structuredClone(batch));
+    expect(FileList.fromBatches(cloned).records()).toEqual(records);
+  });
+
+  it('reads records back (a saved report) and writes them as JSON unchanged', () => {
+    const list = FileList.fromRecords(records);
+    expect(list.record(5)).toEqual(records[5]);
+    expect(JSON.parse(JSON.stringify({ files: list }))).toEqual({ files: records });
+    expect(FileList.fromBatches([]).length).toBe(0);
+    expect(JSON.stringify(FileList.empty)).toBe('[]');
+  });
+});
