@@ -9,10 +9,10 @@ export const OPAQUE_MARKER = '.wh..wh..opq';
 export type WhiteoutKind = 'delete' | 'opaque';
 
 export function whiteoutKindOf(path: string): WhiteoutKind | null {
-  const base = baseName(path);
-  if (base === OPAQUE_MARKER) return 'opaque';
-  if (base.startsWith(WHITEOUT_PREFIX)) return 'delete';
-  return null;
+  // No slice: this runs on every entry a walk keeps.
+  const start = path.lastIndexOf('/') + 1;
+  if (!path.startsWith(WHITEOUT_PREFIX, start)) return null;
+  return path.length - start === OPAQUE_MARKER.length && path.endsWith(OPAQUE_MARKER) ? 'opaque' : 'delete';
 }
 
 /** The path a whiteout hides: `a/.wh.b` -> `a/b`; `a/.wh..wh..opq` -> `a` (the directory). */
@@ -23,8 +23,4 @@ export function whiteoutTarget(path: string): string {
   if (base === OPAQUE_MARKER) return dir;
   const name = base.slice(WHITEOUT_PREFIX.length);
   return dir === '' ? name : `${dir}/${name}`;
-}
-
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
 }

@@ -22,17 +22,19 @@ const DPKG_INFO = 'var/lib/dpkg/info/';
  */
 export function metadataKindOf(path: string): MetadataKind | null {
   const last = path.lastIndexOf('/');
-  const base = path.slice(last + 1);
-  if (base === 'package.json') return npmKindOf(path);
-  if (base === 'RECORD') return path.endsWith('.dist-info/RECORD') ? 'pip-record' : null;
+  // No slice for the common answer (none): this runs on every header of every layer.
+  if (path.endsWith('package.json') && path.length - last - 1 === 'package.json'.length) return npmKindOf(path);
+  if (path.endsWith('.dist-info/RECORD')) return 'pip-record';
   if (path === 'var/lib/dpkg/status') return 'dpkg-status';
   if (path === 'lib/apk/db/installed') return 'apk-installed';
   if (path.startsWith(DPKG_INFO)) {
-    return last === DPKG_INFO.length - 1 && base.endsWith('.list') && base.length > 5 ? 'dpkg-list' : null;
+    return last === DPKG_INFO.length - 1 && path.endsWith('.list') && path.length - last > 6 ? 'dpkg-list' : null;
   }
   if (path.startsWith(DPKG_STATUS_D)) {
     // distroless also writes NAME.md5sums beside each stanza: checksums, not a database.
-    return last === DPKG_STATUS_D.length - 1 && base !== '' && !base.endsWith('.md5sums') ? 'dpkg-status-d' : null;
+    return last === DPKG_STATUS_D.length - 1 && path.length - last > 1 && !path.endsWith('.md5sums')
+      ? 'dpkg-status-d'
+      : null;
   }
   return null;
 }
