@@ -45,7 +45,12 @@ export class OverlayTree {
   private readonly lists: FileList[] = [];
   private readonly starts: number[] = [];
   private layerOfRef = new Int32Array(1024);
-  private refCount = 0;
+  private refs_ = 0;
+
+  /** Refs handed out so far: every ref is below it. */
+  get refCount(): number {
+    return this.refs_;
+  }
 
   get size(): number {
     return this.refs.size;
@@ -53,7 +58,7 @@ export class OverlayTree {
 
   /** Adds the entries of the next layer; their refs start at the number returned. */
   addLayer(list: FileList): number {
-    const start = this.refCount;
+    const start = this.refs_;
     const layerIndex = this.lists.length;
     this.lists.push(list);
     this.starts.push(start);
@@ -64,7 +69,7 @@ export class OverlayTree {
       this.layerOfRef = grown;
     }
     this.layerOfRef.fill(layerIndex, start, end);
-    this.refCount = end;
+    this.refs_ = end;
     return start;
   }
 
@@ -155,6 +160,8 @@ export class OverlayBuilder {
   private readonly implied = new Set<string>();
   private readonly hidden: HiddenCopy[] = [];
   private totalSize = 0;
+  /** Content bytes of the tree as it stands, kept up to date entry by entry. */
+  private visibleSize = 0;
   private changes: Map<string, number | undefined> | null = null;
 
   /** Layers applied so far. */
@@ -220,7 +227,10 @@ export class OverlayBuilder {
           }
         }
       }
-      if (this.changes !== null && !this.changes.has(path)) this.changes.set(path, refs.get(path));
+      const replaced = refs.get(path);
+      if (this.changes !== null && !this.changes.has(path)) this.changes.set(path, replaced);
+      if (replaced !== undefined) this.visibleSize -= tree.contentSize(replaced);
+      this.visibleSize += list.contentSize(i);
       refs.set(path, start + i);
       if (this.children !== null) link(this.children, path);
     }
@@ -229,9 +239,7 @@ export class OverlayBuilder {
   /** The overlay of the layers applied so far. */
   finish(): Overlay {
     const wastedSize = this.hidden.reduce((sum, h) => sum + h.size, 0);
-    let visibleSize = 0;
-    for (const ref of this.tree.refs.values()) visibleSize += this.tree.contentSize(ref);
-    const { totalSize } = this;
+    const { totalSize, visibleSize } = this;
     return {
       tree: this.tree,
       hidden: this.hidden,
@@ -268,6 +276,7 @@ export class OverlayBuilder {
     tree.refs.delete(path);
     children.get(parentPath(path))?.delete(path);
     const size = tree.contentSize(ref);
+    this.visibleSize -= size;
     const layerIndex = tree.layerOf(ref);
     if ((size > 0 || !tree.isDirectory(ref)) && !this.sameLayer(layerIndex, byLayer)) {
       this.hidden.push({ path, layerIndex, size, hiddenBy, byLayer });

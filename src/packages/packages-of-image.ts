@@ -88,7 +88,15 @@ export function attributePackages(
 export class PackageAttribution {
   private readonly records: PackageRecord[] = [];
   private readonly claimProblems: (Problem | null)[] = [];
-  private readonly owners = new Map<string, number | number[]>();
+  /**
+   * Who owns what, by tree ref: each ref's first owning claim (-1: none), and the rest for a path
+   * several packages list. A typed array, not a map by path: 55k map entries cost the head start
+   * more than the lookups themselves (issue 9).
+   */
+  private firstOwner: Int32Array;
+  private readonly moreOwners = new Map<number, number[]>();
+  /** Owners of listed paths that are not in the tree (a lying database, or removed upstairs). */
+  private readonly absentOwners = new Map<string, number[]>();
   private readonly byFolder = new Map<string, number>();
 
   private constructor(
@@ -98,25 +106,14 @@ export class PackageAttribution {
     private readonly layers: ReadonlyMap<string, number>,
     tree: OverlayTree,
   ) {
-    const { owners } = this;
+    this.firstOwner = new Int32Array(tree.refCount).fill(-1);
     for (let index = 0; index < claims.length; index++) {
-      // A path a claim lists twice counts once: when it is first added to the claim's owners.
-      const firstTime = (path: string): boolean => {
-        const known = owners.get(path);
-        if (known === undefined) owners.set(path, index);
-        else if (typeof known === 'number') {
-          if (known === index) return false;
-          owners.set(path, [known, index]);
-        } else {
-          if (known[known.length - 1] === index) return false;
-          known.push(index);
-        }
-        return true;
-      };
-      this.measure(index, tree, firstTime);
+      // A path a claim lists twice counts once: when the claim first becomes its owner.
+      this.measure(index, tree, (path, ref) => this.own(index, path, ref));
     }
+    const { firstOwner } = this;
     for (const [path, ref] of tree.refs) {
-      if (!owners.has(path)) this.addUnowned(path, tree.contentSize(ref), 1);
+      if (firstOwner[ref] === -1) this.addUnowned(path, tree.contentSize(ref), 1);
     }
   }
 
@@ -143,12 +140,18 @@ export class PackageAttribution {
     for (const [path, before] of changes) {
       const now = tree.refs.get(path);
       if (now === before) continue;
-      const owners = this.owners.get(path);
-      if (owners === undefined) {
+      const owners = this.ownersOf(path, before);
+      if (owners.length === 0) {
         if (before !== undefined) this.addUnowned(path, tree.contentSize(before), -1);
         if (now !== undefined) this.addUnowned(path, tree.contentSize(now), 1);
-      } else if (typeof owners === 'number') affected.add(owners);
-      else for (const index of owners) affected.add(index);
+        continue;
+      }
+      // The path's owners follow it to its new copy, or wait for it among the absent.
+      this.absentOwners.delete(path);
+      for (const index of owners) {
+        affected.add(index);
+        this.own(index, path, now);
+      }
     }
     for (const index of affected) {
       const seen = new Set<string>();
@@ -158,6 +161,41 @@ export class PackageAttribution {
         return true;
       });
     }
+  }
+
+  /** Makes claim `index` an owner of `path` (at `ref` in the tree, or absent); false when it was one already. */
+  private own(index: number, path: string, ref: number | undefined): boolean {
+    if (ref === undefined) {
+      const owners = this.absentOwners.get(path);
+      if (owners === undefined) this.absentOwners.set(path, [index]);
+      else if (owners.includes(index)) return false;
+      else owners.push(index);
+      return true;
+    }
+    if (ref >= this.firstOwner.length) {
+      const grown = new Int32Array(Math.max(ref + 1, this.firstOwner.length * 2)).fill(-1);
+      grown.set(this.firstOwner);
+      this.firstOwner = grown;
+    }
+    const first = this.firstOwner[ref] as number;
+    if (first === -1) {
+      this.firstOwner[ref] = index;
+      return true;
+    }
+    if (first === index) return false;
+    const more = this.moreOwners.get(ref);
+    if (more === undefined) this.moreOwners.set(ref, [index]);
+    else if (more.includes(index)) return false;
+    else more.push(index);
+    return true;
+  }
+
+  /** The claims that own `path`, whose copy in the tree was `ref` (undefined: absent). */
+  private ownersOf(path: string, ref: number | undefined): readonly number[] {
+    if (ref === undefined) return this.absentOwners.get(path) ?? [];
+    const first = ref < this.firstOwner.length ? (this.firstOwner[ref] as number) : -1;
+    if (first === -1) return [];
+    return [first, ...(this.moreOwners.get(ref) ?? [])];
   }
 
   result(): { result: ImagePackages; attributed: readonly AttributedPackage[]; texts: ReadonlyMap<string, string> } {
@@ -196,7 +234,11 @@ export class PackageAttribution {
   }
 
   /** Measures claim `index` against `tree`; `firstTime` says whether a listed path is new to it. */
-  private measure(index: number, tree: OverlayTree, firstTime: (path: string) => boolean): void {
+  private measure(
+    index: number,
+    tree: OverlayTree,
+    firstTime: (path: string, ref: number | undefined) => boolean,
+  ): void {
     const claim = this.claims[index] as PackageClaim;
     const base = { ecosystem: claim.ecosystem, name: claim.name, version: claim.version };
     this.claimProblems[index] = null;
@@ -216,9 +258,9 @@ export class PackageAttribution {
     let listed = 0;
     let found = 0;
     for (const path of claim.paths) {
-      if (!firstTime(path)) continue;
-      listed++;
       const ref = tree.refs.get(path);
+      if (!firstTime(path, ref)) continue;
+      listed++;
       if (ref === undefined) continue;
       found++;
       if (tree.isDirectory(ref)) continue;

@@ -74,6 +74,8 @@ const patchedUpstairs: ImageSpec = {
         { path: 'etc/motd', content: bytes(2000) },
       ],
     },
+    // A package file deleted below comes back: its owner finds it again.
+    { files: [{ path: 'usr/bin/ls', content: bytes(640) }] },
   ],
 };
 
