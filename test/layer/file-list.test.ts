@@ -10,6 +10,9 @@ const records: FileRecord[] = [
   fileRecord('usr/bin/sh', { type: 'symlink', size: 0, linkTarget: 'bash' }),
   fileRecord('usr/bin/bash', { size: 2 ** 40, uid: 2 ** 32 + 7, mode: 0o4755, sha256: 'b'.repeat(64) }),
   fileRecord('usr/bin/rbash', { type: 'hardlink', size: 0, linkTarget: 'usr/bin/bash' }),
+  fileRecord('usr/share/dóc/😀 ß.txt', { size: 3 }),
+  fileRecord('', { size: 0 }),
+  fileRecord('x', { size: 1 }),
 ];
 
 /** The records written through a FileBatchWriter of `capacity`, batch by batch as a walk does. */
