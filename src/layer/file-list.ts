@@ -1,15 +1,8 @@
-import type { TarEntryType } from '../archive/tar-parser.js';
+import type { TarEntryType, TarHeader } from '../archive/tar-parser.js';
 import { whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
 
-/** One entry of a layer tar: its header, never its contents. */
-export interface FileRecord {
-  readonly path: string;
-  readonly type: TarEntryType;
-  readonly size: number;
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly linkTarget: string | null;
+/** One entry of a layer tar: its header (path normalized), never its contents. */
+export interface FileRecord extends Pick<TarHeader, 'path' | 'type' | 'size' | 'mode' | 'uid' | 'gid' | 'linkTarget'> {
   readonly whiteout: WhiteoutKind | null;
   /** sha256 (hex) of a regular file's content, when the walk was asked to hash files. */
   readonly sha256: string | null;
