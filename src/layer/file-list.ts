@@ -98,6 +98,8 @@ export class FileBatchWriter {
     link: string | null,
   ): void {
     const at = this.paths.length;
+    // A caller that adds past `full` without taking the batch gets room, not lost entries.
+    if (at === this.kinds.length) this.grow();
     const whiteout = whiteoutKindOf(path);
     this.kinds[at] =
       (TYPE_CODE.get(type) ?? TYPE_MASK) | (whiteout === 'opaque' ? OPAQUE : whiteout === 'delete' ? DELETE : 0);
@@ -109,6 +111,15 @@ export class FileBatchWriter {
     this.paths.push(path);
     this.links.push(link);
     this.hashes?.push(null);
+  }
+
+  private grow(): void {
+    const kinds = new Uint8Array(Math.max(16, this.kinds.length * 2));
+    kinds.set(this.kinds);
+    const numbers = new Float64Array(kinds.length * NUMBERS);
+    numbers.set(this.numbers);
+    this.kinds = kinds;
+    this.numbers = numbers;
   }
 
   /** Sets the sha256 of the newest entry. */

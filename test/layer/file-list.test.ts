@@ -45,6 +45,12 @@ describe('FileList', () => {
     }
   });
 
+  it('keeps every entry added past a full batch', () => {
+    const writer = new FileBatchWriter(2, false);
+    for (const r of records) writer.add(r.path, r.type, r.size, r.mode, r.uid, r.gid, r.linkTarget);
+    expect(FileList.fromBatches([writer.take()]).records()).toEqual(records.map((r) => ({ ...r, sha256: null })));
+  });
+
   it('survives a structured clone as batches, the way a worker posts them', () => {
     const cloned = batchesOf(records, 3).map((batch) => structuredClone(batch));
     expect(FileList.fromBatches(cloned).records()).toEqual(records);
