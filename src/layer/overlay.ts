@@ -40,16 +40,16 @@ export interface Overlay {
  * `get` and iteration make TreeEntry objects on the way out, for readers that want records.
  */
 export class OverlayTree {
-  /** Each path's ref. */
+  /** Each path's ref: set by OverlayBuilder only, read by everyone else. */
   readonly refs = new Map<string, number>();
   private readonly lists: FileList[] = [];
   private readonly starts: number[] = [];
   private layerOfRef = new Int32Array(1024);
-  private refs_ = 0;
+  private refTotal = 0;
 
   /** Refs handed out so far: every ref is below it. */
   get refCount(): number {
-    return this.refs_;
+    return this.refTotal;
   }
 
   get size(): number {
@@ -58,7 +58,7 @@ export class OverlayTree {
 
   /** Adds the entries of the next layer; their refs start at the number returned. */
   addLayer(list: FileList): number {
-    const start = this.refs_;
+    const start = this.refTotal;
     const layerIndex = this.lists.length;
     this.lists.push(list);
     this.starts.push(start);
@@ -69,7 +69,7 @@ export class OverlayTree {
       this.layerOfRef = grown;
     }
     this.layerOfRef.fill(layerIndex, start, end);
-    this.refs_ = end;
+    this.refTotal = end;
     return start;
   }
 
