@@ -82,8 +82,7 @@ export function attributePackages(
  * The attribution of a tree to its packages, kept so that it can be patched when the tree
  * changes under it without any database changing (issue 9: `inspect --packages` attributes the
  * lower layers' tree while the last layer is still being hashed, then patches the paths that
- * layer changes). A path can be owned by several packages: `owners` maps each claimed path to
- * its claims' indexes.
+ * layer changes). A path can be owned by several packages: see `firstOwner`.
  */
 export class PackageAttribution {
   private readonly records: PackageRecord[] = [];
@@ -163,12 +162,17 @@ export class PackageAttribution {
     }
   }
 
-  /** Makes claim `index` an owner of `path` (at `ref` in the tree, or absent); false when it was one already. */
+  /**
+   * Makes claim `index` an owner of `path` (at `ref` in the tree, or absent); false when it was
+   * one already. Owners come in increasing order (claim by claim, or copied in order to a path's
+   * new copy), so the last one is the only one to check: a path that thousands of packages
+   * list costs a comparison per listing, not a search.
+   */
   private own(index: number, path: string, ref: number | undefined): boolean {
     if (ref === undefined) {
       const owners = this.absentOwners.get(path);
       if (owners === undefined) this.absentOwners.set(path, [index]);
-      else if (owners.includes(index)) return false;
+      else if (owners[owners.length - 1] === index) return false;
       else owners.push(index);
       return true;
     }
@@ -185,7 +189,7 @@ export class PackageAttribution {
     if (first === index) return false;
     const more = this.moreOwners.get(ref);
     if (more === undefined) this.moreOwners.set(ref, [index]);
-    else if (more.includes(index)) return false;
+    else if (more[more.length - 1] === index) return false;
     else more.push(index);
     return true;
   }
@@ -195,7 +199,7 @@ export class PackageAttribution {
     if (ref === undefined) return this.absentOwners.get(path) ?? [];
     const first = ref < this.firstOwner.length ? (this.firstOwner[ref] as number) : -1;
     if (first === -1) return [];
-    return [first, ...(this.moreOwners.get(ref) ?? [])];
+    return [first].concat(this.moreOwners.get(ref) ?? []);
   }
 
   result(): { result: ImagePackages; attributed: readonly AttributedPackage[]; texts: ReadonlyMap<string, string> } {

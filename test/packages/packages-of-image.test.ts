@@ -24,6 +24,7 @@ import {
   typescript,
 } from '../helpers/package-specs.js';
 import { ODD_CHUNK_SIZES, chunked } from '../helpers/streams.js';
+import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'layerlens-packages-'));
 async function read(spec: ImageSpec, how: 'stream' | 'file' | 'metadata-only' = 'stream') {
@@ -119,6 +120,20 @@ describe('packagesOfImage', () => {
       { ecosystem: 'apk', name: 'musl', version: '1.2.4-r2', size: 700, fileCount: 1, layerIndex: 0 },
     ]);
     expect(result.unownedByFolder.map((f) => f.folder)).toEqual(['lib/', 'etc/']);
+  });
+
+  it('counts a file that many packages list for each of them, and a path one lists twice once', () => {
+    const site = 'usr/lib/python3/site-packages';
+    const records = Array.from({ length: 5_000 }, (_, i) => `${site}/p${i}-1.dist-info/RECORD`);
+    const files = [fileRecord(`${site}/shared.py`, { size: 10 }), ...records.map((p) => fileRecord(p, { size: 1 }))];
+    const layer = layerReport(0, files, null, {
+      metadataFiles: records.map((path) => ({ path, text: 'shared.py,,10\nshared.py,,10\n' })),
+    });
+    const { packages, unownedSize } = packagesOfImage(imageReport([layer]));
+    expect(packages).toHaveLength(5_000);
+    expect(packages.filter((p) => p.size === 10 && p.fileCount === 1)).toHaveLength(5_000);
+    // Only the RECORD files themselves are nobody's.
+    expect(unownedSize).toBe(5_000);
   });
 
   it('gives distroless status.d packages their declared Installed-Size', async () => {
