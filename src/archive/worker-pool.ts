@@ -12,7 +12,7 @@ interface Pending {
   readonly resolve: (facts: BlobFacts) => void;
   readonly reject: (error: Error) => void;
   readonly onProgress: ((bytes: number) => void) | undefined;
-  /** Layer records the worker has posted so far. */
+  /** Batches of the layer's entries the worker has posted so far. */
   readonly files: FileBatch[];
 }
 

@@ -75,8 +75,9 @@ export class FileBatchWriter {
     private readonly hashing: boolean,
   ) {
     this.limit = Math.min(FIRST_BATCH, capacity);
-    this.kinds = new Uint8Array(capacity);
-    this.numbers = new Float64Array(capacity * NUMBERS);
+    // Room grows with the entries: a walk that keeps few (or none) allocates little.
+    this.kinds = new Uint8Array(0);
+    this.numbers = new Float64Array(0);
     this.hashes = hashing ? column() : null;
   }
 
@@ -98,7 +99,6 @@ export class FileBatchWriter {
     link: string | null,
   ): void {
     const at = this.paths.length;
-    // A caller that adds past `full` without taking the batch gets room, not lost entries.
     if (at === this.kinds.length) this.grow();
     const whiteout = whiteoutKindOf(path);
     this.kinds[at] =
