@@ -23,11 +23,16 @@ export interface TarHeader {
 }
 
 export interface TarHandlers {
-  onEntry(header: TarHeader): void;
-  /** Asked after onEntry: false skips this entry's content, no onData calls for it (default true). */
-  wantsData?(header: TarHeader): boolean;
+  /**
+   * Each entry's header. Returning false skips its content: no onData or onEntryEnd call for it.
+   * An answer here rather than a second handler asked per entry: a layer walk runs this for every
+   * file of every layer, mostly before the JIT has compiled it (issue 9).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- handlers that take every entry's content just return
+  onEntry(header: TarHeader): boolean | void;
   /** Content bytes of the current entry; omitted handlers skip content without copying. */
   onData?(chunk: Buffer): void;
+  /** After the content of an entry whose content was not skipped. */
   onEntryEnd?(header: TarHeader): void;
 }
 
@@ -100,7 +105,7 @@ export class TarParser {
     this.remaining = 0;
     this.padding = 0;
     const current = this.current;
-    if (current) this.handlers.onEntryEnd?.(current);
+    if (current && this.deliver) this.handlers.onEntryEnd?.(current);
     this.entryStart = -1;
     this.current = null;
     this.state = 'header';
@@ -215,8 +220,7 @@ export class TarParser {
     }
     const { header, dataSize } = this.buildHeader(block, typeflag, size);
     this.current = header;
-    this.handlers.onEntry(header);
-    this.deliver = this.handlers.onData !== undefined && this.handlers.wantsData?.(header) !== false;
+    this.deliver = this.handlers.onEntry(header) !== false && this.handlers.onData !== undefined;
     this.remaining = dataSize;
     this.padding = padOf(dataSize);
     this.state = 'data';
@@ -228,7 +232,7 @@ export class TarParser {
       this.applyMeta(Buffer.concat(this.metaChunks));
       this.metaChunks = [];
     } else if (this.current) {
-      this.handlers.onEntryEnd?.(this.current);
+      if (this.deliver) this.handlers.onEntryEnd?.(this.current);
       this.entryStart = -1;
     }
     if (this.padding > 0) {

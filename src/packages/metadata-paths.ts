@@ -17,6 +17,18 @@ const DPKG_STATUS_D = 'var/lib/dpkg/status.d/';
 const DPKG_INFO = 'var/lib/dpkg/info/';
 
 /**
+ * False for most paths that are no package database, from their first and last character:
+ * databases start with `v` (var/lib/dpkg/…) or `l` (lib/apk/…), or end with `n` (package.json)
+ * or `D` (RECORD). Asked before metadataKindOf on every file of every layer: a 20k-file layer
+ * walked 10 % faster with it, cold (issue 9).
+ */
+export function mayBeMetadata(path: string): boolean {
+  const first = path.charCodeAt(0);
+  const last = path.charCodeAt(path.length - 1);
+  return first === 0x76 || first === 0x6c || last === 0x6e || last === 0x44;
+}
+
+/**
  * What kind of package metadata `path` (a normalized layer path) is, or null. Linear in the
  * path's length, no regular expressions: it runs on every header of every layer.
  */

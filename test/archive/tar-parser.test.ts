@@ -46,6 +46,31 @@ describe('TarParser', () => {
     expect(data.get(longName)).toEqual(Buffer.alloc(1000, 7));
   });
 
+  it('skips the content of an entry whose onEntry returns false: no onData, no onEntryEnd', async () => {
+    const seen: string[] = [];
+    let current = '';
+    const parser = new TarParser({
+      onEntry(header) {
+        current = header.path;
+        seen.push(`entry ${current}`);
+        return header.path !== longName;
+      },
+      onData(chunk) {
+        seen.push(`data ${current} ${chunk.length}`);
+      },
+      onEntryEnd(header) {
+        seen.push(`end ${header.path}`);
+      },
+    });
+    const bytes = await writeTar(entries);
+    for (let i = 0; i < bytes.length; i += 300) parser.write(bytes.subarray(i, i + 300));
+    expect(parser.end()).toBe(true);
+    expect(seen.filter((line) => line.includes(longName))).toEqual([`entry ${longName}`]);
+    expect(seen).toContain('data a.txt 5');
+    expect(seen).toContain('end a.txt');
+    expect(seen).toContain('end empty');
+  });
+
   it('records where each entry starts, pax headers included', async () => {
     const { headers } = parse(await writeTar(entries), 4096);
     expect(headers[0]?.headerOffset).toBe(0);
@@ -87,7 +112,11 @@ describe('TarParser', () => {
     for (const byte of header) sum += byte;
     header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
     const seen: TarHeader[] = [];
-    const parser = new TarParser({ onEntry: (h) => seen.push(h) });
+    const parser = new TarParser({
+      onEntry: (h) => {
+        seen.push(h);
+      },
+    });
     parser.write(Buffer.concat([header, Buffer.alloc(512), Buffer.alloc(1024)]));
     expect(parser.end()).toBe(true);
     expect(seen[0]?.size).toBe(3);

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { joinImagePath } from '../../src/packages/image-path.js';
-import { metadataKindOf, npmPackageRootOf } from '../../src/packages/metadata-paths.js';
+import { mayBeMetadata, metadataKindOf, npmPackageRootOf } from '../../src/packages/metadata-paths.js';
 
 describe('joinImagePath', () => {
   it.each([
@@ -38,6 +39,52 @@ describe('metadataKindOf', () => {
     ['usr/bin/ls', null],
   ])('%s is %s', (path, kind) => {
     expect(metadataKindOf(path)).toBe(kind);
+  });
+});
+
+describe('mayBeMetadata', () => {
+  const segment = fc.constantFrom(
+    'var',
+    'lib',
+    'dpkg',
+    'info',
+    'status',
+    'status.d',
+    'apk',
+    'db',
+    'installed',
+    'usr',
+    'app',
+    'node_modules',
+    '@scope',
+    'express',
+    'package.json',
+    'six-1.16.0.dist-info',
+    'RECORD',
+    'x.list',
+    'libc6:amd64.list',
+    'a.md5sums',
+    'bin',
+    'v',
+    'l',
+    'n',
+    'D',
+    '',
+  );
+
+  it('is true for every path metadataKindOf recognizes (it only saves the full check)', () => {
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 7 }), (segments) => {
+        const path = segments.join('/');
+        if (metadataKindOf(path) !== null) expect(mayBeMetadata(path)).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('is false for most paths of a layer', () => {
+    expect(mayBeMetadata('usr/lib/x86_64-linux-gnu/libssl.so.3')).toBe(false);
+    expect(mayBeMetadata('app/node_modules/express/lib/router.js')).toBe(false);
   });
 });
 
