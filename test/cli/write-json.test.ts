@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { writeJson } from '../../src/cli/write-json.js';
 
@@ -63,6 +64,41 @@ describe('writeJson', () => {
     const value = { archives: [{ images: [{ layers: [{ index: 0, files }] }] }] };
     writeJson((text) => pieces.push(text), value);
     expect(pieces.length).toBeGreaterThan(10);
+    expect(pieces.join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+
+  it('writes any JSON value exactly as JSON.stringify(value, null, 2)', () => {
+    const record = fc.dictionary(
+      fc.string({ maxLength: 6 }),
+      fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)),
+      {
+        maxKeys: 18,
+      },
+    );
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue(),
+        fc.array(record, { maxLength: 300 }),
+        fc.array(tie('node'), { maxLength: 5 }),
+        fc.dictionary(fc.string({ maxLength: 4 }), tie('node'), { maxKeys: 5 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, (item) => {
+        let out = '';
+        writeJson((text) => (out += text), item);
+        expect(out).toBe(`${JSON.stringify(item, null, 2)}\n`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes a list of records with long strings in pieces, not in one run', () => {
+    const pieces: string[] = [];
+    const value = { packages: Array.from({ length: 200 }, (_, i) => ({ name: `${i}`.padEnd(20_000, 'x'), size: i })) };
+    writeJson((text) => pieces.push(text), value);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(200 * 1024);
     expect(pieces.join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
   });
 
