@@ -28,13 +28,20 @@ const DIRECTORY = TYPE_CODE.get('directory') as number;
 const NUMBERS = 4;
 
 /**
- * Entries of a layer in columns: plain data (arrays of strings, typed arrays), so that a worker
- * thread posts it as a few arrays instead of an object per entry. An object per entry cost the
- * main thread a deserialization and a scavenge each (issue 9: 55k records took 150-200 ms where
- * columns take 40).
+ * Entries of a layer in columns: plain data (strings, typed arrays), so that a worker thread
+ * posts it as a few values instead of an object per entry. An object per entry cost the main
+ * thread a deserialization and a scavenge each (issue 9: 55k records took 150-200 ms where
+ * columns take 40); so did a string per path, until the paths went as one string.
  */
 export interface FileBatch {
-  readonly paths: string[];
+  /**
+   * The entries' paths one after the other, without separators: one string to clone and keep,
+   * where a string per path made 55k objects that every young-generation collection of the main
+   * thread copied (issue 9: 40 ms of scavenges while the workers hashed).
+   */
+  readonly names: string;
+  /** Where each entry's path ends in `names` (it starts where the one before ends). */
+  readonly ends: Uint32Array;
   /** The entry type's code, with DELETE or OPAQUE for whiteouts. */
   readonly kinds: Uint8Array;
   readonly numbers: Float64Array;
@@ -61,10 +68,18 @@ function column<T>(): T[] {
  */
 const FIRST_BATCH = 64;
 
+/**
+ * Characters of paths per batch at most: a batch's `names` stays far below V8's longest string
+ * (2^29 characters) even when every path is as long as a pax header allows.
+ */
+const BATCH_NAME_CHARS = 1 << 24;
+
 /** Collects entries into FileBatches of at most `capacity` entries (the first of FIRST_BATCH at most). */
 export class FileBatchWriter {
   private limit: number;
   private paths: string[] = column();
+  private nameChars = 0;
+  private ends: Uint32Array;
   private kinds: Uint8Array;
   private numbers: Float64Array;
   private links: (string | null)[] = column();
@@ -76,6 +91,7 @@ export class FileBatchWriter {
   ) {
     this.limit = Math.min(FIRST_BATCH, capacity);
     // Room grows with the entries: a walk that keeps few (or none) allocates little.
+    this.ends = new Uint32Array(0);
     this.kinds = new Uint8Array(0);
     this.numbers = new Float64Array(0);
     this.hashes = hashing ? column() : null;
@@ -86,7 +102,7 @@ export class FileBatchWriter {
   }
 
   get full(): boolean {
-    return this.paths.length >= this.limit;
+    return this.paths.length >= this.limit || this.nameChars >= BATCH_NAME_CHARS;
   }
 
   add(
@@ -108,6 +124,8 @@ export class FileBatchWriter {
     this.numbers[base + 1] = mode;
     this.numbers[base + 2] = uid;
     this.numbers[base + 3] = gid;
+    this.nameChars += path.length;
+    this.ends[at] = this.nameChars;
     this.paths.push(path);
     this.links.push(link);
     this.hashes?.push(null);
@@ -118,8 +136,11 @@ export class FileBatchWriter {
     kinds.set(this.kinds);
     const numbers = new Float64Array(kinds.length * NUMBERS);
     numbers.set(this.numbers);
+    const ends = new Uint32Array(kinds.length);
+    ends.set(this.ends);
     this.kinds = kinds;
     this.numbers = numbers;
+    this.ends = ends;
   }
 
   /** Sets the sha256 of the newest entry. */
@@ -131,7 +152,8 @@ export class FileBatchWriter {
   take(): FileBatch {
     const count = this.paths.length;
     const batch: FileBatch = {
-      paths: this.paths,
+      names: this.paths.join(''),
+      ends: this.ends.slice(0, count),
       kinds: this.kinds.slice(0, count),
       numbers: this.numbers.slice(0, count * NUMBERS),
       links: this.links,
@@ -139,6 +161,7 @@ export class FileBatchWriter {
     };
     this.limit = this.capacity;
     this.paths = column();
+    this.nameChars = 0;
     this.links = column();
     this.hashes = this.hashing ? column() : null;
     return batch;
@@ -151,41 +174,82 @@ export class FileBatchWriter {
  * attribution read the columns.
  */
 export class FileList {
-  static readonly empty = new FileList([], new Uint8Array(0), new Float64Array(0), [], null);
+  static readonly empty = new FileList(
+    [],
+    new Uint32Array(0),
+    new Uint32Array(0),
+    [],
+    new Uint8Array(0),
+    new Float64Array(0),
+    [],
+    null,
+  );
 
   private cached: readonly FileRecord[] | null = null;
 
+  /**
+   * Paths stay in their batches' `names` (see FileBatch): `batchOf` says which batch an entry
+   * is in, `firsts` where each batch starts, `ends` where each path ends in its batch's names.
+   */
   private constructor(
-    private readonly paths: readonly string[],
+    private readonly names: readonly string[],
+    private readonly batchOf: Uint32Array,
+    private readonly ends: Uint32Array,
+    private readonly firsts: readonly number[],
     private readonly kinds: Uint8Array,
     private readonly numbers: Float64Array,
     private readonly links: readonly (string | null)[],
     private readonly hashes: readonly (string | null)[] | null,
   ) {}
 
-  /** Joins the batches of one walk, in order. */
+  /** Joins the batches of one walk, in order: copies of their typed arrays, no string per path. */
   static fromBatches(batches: readonly FileBatch[]): FileList {
     if (batches.length === 0) return FileList.empty;
-    const [only] = batches;
-    if (batches.length === 1 && only)
-      return new FileList(only.paths, only.kinds, only.numbers, only.links, only.hashes);
     let count = 0;
-    for (const batch of batches) count += batch.paths.length;
+    for (const batch of batches) count += batch.kinds.length;
+    const [only] = batches;
+    if (batches.length === 1 && only) {
+      return new FileList(
+        [only.names],
+        new Uint32Array(count),
+        only.ends,
+        [0],
+        only.kinds,
+        only.numbers,
+        only.links,
+        only.hashes,
+      );
+    }
+    const batchOf = new Uint32Array(count);
+    const ends = new Uint32Array(count);
     const kinds = new Uint8Array(count);
     const numbers = new Float64Array(count * NUMBERS);
+    const firsts: number[] = [];
     let at = 0;
-    for (const batch of batches) {
+    batches.forEach((batch, index) => {
+      const size = batch.kinds.length;
+      firsts.push(at);
+      batchOf.fill(index, at, at + size);
+      ends.set(batch.ends, at);
       kinds.set(batch.kinds, at);
       numbers.set(batch.numbers, at * NUMBERS);
-      at += batch.paths.length;
-    }
+      at += size;
+    });
     // Array concat, not a loop per entry: this runs on the main thread while workers hash.
-    const paths = column<string>().concat(...batches.map((b) => b.paths));
     const links = column<string | null>().concat(...batches.map((b) => b.links));
     const hashes = batches.some((b) => b.hashes !== null)
-      ? column<string | null>().concat(...batches.map((b) => b.hashes ?? new Array<null>(b.paths.length).fill(null)))
+      ? column<string | null>().concat(...batches.map((b) => b.hashes ?? new Array<null>(b.kinds.length).fill(null)))
       : null;
-    return new FileList(paths, kinds, numbers, links, hashes);
+    return new FileList(
+      batches.map((b) => b.names),
+      batchOf,
+      ends,
+      firsts,
+      kinds,
+      numbers,
+      links,
+      hashes,
+    );
   }
 
   /** The list of records as a saved report or a test gives them. */
@@ -204,11 +268,14 @@ export class FileList {
   }
 
   get length(): number {
-    return this.paths.length;
+    return this.kinds.length;
   }
 
+  /** The entry's path: cut from its batch's names when asked (a slice shares their characters). */
   path(i: number): string {
-    return this.paths[i] as string;
+    const batch = this.batchOf[i] as number;
+    const start = i === this.firsts[batch] ? 0 : (this.ends[i - 1] as number);
+    return (this.names[batch] as string).slice(start, this.ends[i]);
   }
 
   type(i: number): TarEntryType {
