@@ -22,9 +22,20 @@ export function readNpm(texts: MetadataTexts, paths: Iterable<string>, problems:
     roots.set(root, { name, version, source: path, paths: [] });
   }
   if (roots.size === 0) return [];
+  // A package's files come one after another: while a path is under the last package folder
+  // found, and no nested node_modules starts below it, it is that package's, without the new
+  // string and lookup npmPackageRootOf would cost per file (issue 9).
+  let last: { root: string; owned: string[] | undefined } | null = null;
   for (const path of paths) {
+    if (last !== null && isDirectlyUnder(path, last.root)) {
+      last.owned?.push(path);
+      continue;
+    }
     const root = npmPackageRootOf(path);
-    if (root !== null) roots.get(root)?.paths.push(path);
+    if (root === null) continue;
+    const owned = roots.get(root)?.paths;
+    owned?.push(path);
+    last = { root, owned };
   }
   return [...roots.values()].map(({ name, version, source, paths: owned }) => ({
     ecosystem: 'npm',
@@ -33,6 +44,19 @@ export function readNpm(texts: MetadataTexts, paths: Iterable<string>, problems:
     paths: owned,
     source,
   }));
+}
+
+const NODE_MODULES = 'node_modules/';
+
+/** Whether npmPackageRootOf(path) is `root`, told without a new string (see readNpm). */
+function isDirectlyUnder(path: string, root: string): boolean {
+  // No `node_modules/` may end past the root either: a package named node_modules has one that
+  // starts inside the root.
+  return (
+    path.charCodeAt(root.length) === 0x2f &&
+    path.startsWith(root) &&
+    path.indexOf(NODE_MODULES, Math.max(0, root.length - NODE_MODULES.length + 1)) === -1
+  );
 }
 
 /** An app's own package.json: what it needs at run time and what only to build and test. */

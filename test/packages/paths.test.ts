@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { joinImagePath } from '../../src/packages/image-path.js';
 import { mayBeMetadata, metadataKindOf, npmPackageRootOf } from '../../src/packages/metadata-paths.js';
+import { readNpm } from '../../src/packages/npm.js';
 
 describe('joinImagePath', () => {
   it.each([
@@ -99,5 +100,36 @@ describe('npmPackageRootOf', () => {
     ['app/server.js', null],
   ])('%s belongs to %s', (path, root) => {
     expect(npmPackageRootOf(path)).toBe(root);
+  });
+});
+
+describe('readNpm', () => {
+  // Paths like an npm tree: package folders nested through node_modules, and a few odd names.
+  const name = fc.constantFrom('a', 'b', '@s/a', '@s/b', 'node_modules', 'my_node_modules');
+  const file = fc.constantFrom('package.json', 'x.js', 'lib/y.js', 'lib/node_modules', 'my_node_modules/z.js');
+  const treePath = fc
+    .tuple(fc.constantFrom('', 'app/'), fc.array(name, { minLength: 0, maxLength: 3 }), file)
+    .map(([top, chain, leaf]) => `${top}${chain.map((n) => `node_modules/${n}/`).join('')}${leaf}`);
+
+  it('gives each package the paths npmPackageRootOf says are its, in any order', () => {
+    fc.assert(
+      fc.property(fc.array(treePath, { maxLength: 80 }), fc.boolean(), (listed, sorted) => {
+        const paths = [...new Set(listed)];
+        if (sorted) paths.sort();
+        const texts = new Map<string, string>();
+        for (const path of paths) {
+          if (metadataKindOf(path) === 'npm-package') texts.set(path, '{"name":"n","version":"1"}');
+        }
+        const claims = readNpm(texts, paths, []);
+        const expected = new Map<string, string[]>();
+        for (const source of texts.keys()) expected.set(source, []);
+        for (const path of paths) {
+          const root = npmPackageRootOf(path);
+          if (root !== null) expected.get(`${root}/package.json`)?.push(path);
+        }
+        expect(new Map(claims.map((claim) => [claim.source, claim.paths]))).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
