@@ -19,11 +19,40 @@ export function contentBytesOf(type: TarEntryType, size: number, linkTarget: str
 }
 
 const TYPES: readonly TarEntryType[] = ['file', 'hardlink', 'symlink', 'directory', 'char', 'block', 'fifo', 'other'];
-const TYPE_CODE = new Map(TYPES.map((type, code) => [type, code]));
 const TYPE_MASK = 0x0f;
 const DELETE = 0x10;
 const OPAQUE = 0x20;
-const DIRECTORY = TYPE_CODE.get('directory') as number;
+const DIRECTORY = 3;
+
+/** The index of `type` in TYPES: a switch, small enough for the walk's hot loop (a Map lookup inlined is not). */
+function typeCodeOf(type: TarEntryType): number {
+  switch (type) {
+    case 'file':
+      return 0;
+    case 'hardlink':
+      return 1;
+    case 'symlink':
+      return 2;
+    case 'directory':
+      return DIRECTORY;
+    case 'char':
+      return 4;
+    case 'block':
+      return 5;
+    case 'fifo':
+      return 6;
+    default:
+      return 7;
+  }
+}
+
+/** Adds DELETE or OPAQUE to the kinds of whiteout entries, once per batch. */
+function markWhiteouts(paths: readonly string[], kinds: Uint8Array): void {
+  for (let i = 0; i < paths.length; i++) {
+    const whiteout = whiteoutKindOf(paths[i] as string);
+    if (whiteout !== null) kinds[i] = (kinds[i] as number) | (whiteout === 'opaque' ? OPAQUE : DELETE);
+  }
+}
 /** Numbers kept per entry in `numbers`: size, mode, uid, gid. */
 const NUMBERS = 4;
 
@@ -116,9 +145,9 @@ export class FileBatchWriter {
   ): void {
     const at = this.paths.length;
     if (at === this.kinds.length) this.grow();
-    const whiteout = whiteoutKindOf(path);
-    this.kinds[at] =
-      (TYPE_CODE.get(type) ?? TYPE_MASK) | (whiteout === 'opaque' ? OPAQUE : whiteout === 'delete' ? DELETE : 0);
+    // Whiteouts are marked in take(): this runs per entry in the walk's hot loop, and all it
+    // inlines, the JIT compiles into that loop (issue 9).
+    this.kinds[at] = typeCodeOf(type);
     const base = at * NUMBERS;
     this.numbers[base] = size;
     this.numbers[base + 1] = mode;
@@ -151,6 +180,7 @@ export class FileBatchWriter {
   /** The entries so far as a batch (its arrays trimmed), and a fresh start. */
   take(): FileBatch {
     const count = this.paths.length;
+    markWhiteouts(this.paths, this.kinds);
     const batch: FileBatch = {
       names: this.paths.join(''),
       ends: this.ends.slice(0, count),

@@ -63,7 +63,7 @@ export class LayerWalker {
   private readonly metadataFiles: MetadataFile[] = [];
   private metadataBytes = 0;
   /** The metadata file whose content is being read, or null. */
-  private capture: { path: string; chunks: Buffer[] } | null = null;
+  private capture: { path: string; size: number; chunks: Buffer[]; text: string | null } | null = null;
 
   constructor(options: LayerWalkerOptions) {
     this.keepFiles = options.keepFiles;
@@ -81,7 +81,13 @@ export class LayerWalker {
         ? {
             onData: (chunk: Buffer) => {
               this.fileHash?.update(chunk);
-              this.capture?.chunks.push(Buffer.from(chunk));
+              const capture = this.capture;
+              if (capture === null) return;
+              // Most databases arrive in one piece (a package.json inside one read): decoded
+              // where they lie, without a copy to join later (1,500 per npm layer, issue 9).
+              if (capture.chunks.length === 0 && capture.text === null && chunk.length === capture.size) {
+                capture.text = chunk.toString('utf8');
+              } else capture.chunks.push(Buffer.from(chunk));
             },
             onEntryEnd: () => {
               if (this.hashFiles) this.finishHash();
@@ -96,7 +102,8 @@ export class LayerWalker {
     const capture = this.capture;
     if (capture === null) return;
     this.capture = null;
-    this.metadataFiles.push({ path: capture.path, text: Buffer.concat(capture.chunks).toString('utf8') });
+    const text = capture.text ?? Buffer.concat(capture.chunks).toString('utf8');
+    this.metadataFiles.push({ path: capture.path, text });
   }
 
   /** Starts keeping a package database file's content, unless it is over a cap. */
@@ -107,7 +114,7 @@ export class LayerWalker {
       this.metadataFiles.push({ path, dropped: 'layer-cap', size });
     } else {
       this.metadataBytes += size;
-      this.capture = { path, chunks: [] };
+      this.capture = { path, size, chunks: [], text: null };
     }
   }
 

@@ -11,6 +11,10 @@ const records: FileRecord[] = [
   fileRecord('usr/bin/bash', { size: 2 ** 40, uid: 2 ** 32 + 7, mode: 0o4755, sha256: 'b'.repeat(64) }),
   fileRecord('usr/bin/rbash', { type: 'hardlink', size: 0, linkTarget: 'usr/bin/bash' }),
   fileRecord('usr/share/dóc/😀 ß.txt', { size: 3 }),
+  fileRecord('dev/null', { type: 'char', size: 0 }),
+  fileRecord('dev/sda', { type: 'block', size: 0 }),
+  fileRecord('run/pipe', { type: 'fifo', size: 0 }),
+  fileRecord('odd', { type: 'other', size: 0 }),
   fileRecord('', { size: 0 }),
   fileRecord('x', { size: 1 }),
 ];

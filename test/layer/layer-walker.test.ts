@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { LayerWalker } from '../../src/layer/layer-contents.js';
+import { writeTar } from '../helpers/fixture-builder.js';
+
+describe('LayerWalker with keepMetadata', () => {
+  it.each([1, 100, 511, 4096, 1 << 20])(
+    'keeps each database file whole, whatever the chunks it arrives in (%i bytes)',
+    async (chunkSize) => {
+      const status = `Package: libc6\nStatus: install ok installed\nDescription: ü ${'x'.repeat(3000)}\n`;
+      const manifest = '{"name":"é","version":"1.0.0"}';
+      const layer = await writeTar([
+        { path: 'var/lib/dpkg/status', content: Buffer.from(status) },
+        { path: 'usr/bin/ls', content: Buffer.alloc(700, 1) },
+        { path: 'app/node_modules/e/package.json', content: Buffer.from(manifest) },
+        { path: 'var/lib/dpkg/info/empty.list', content: Buffer.alloc(0) },
+      ]);
+      const walker = new LayerWalker({ keepFiles: true, keepMetadata: true });
+      for (let i = 0; i < layer.length; i += chunkSize) walker.write(layer.subarray(i, i + chunkSize));
+      const { metadataFiles, files } = walker.finish();
+      expect(metadataFiles).toEqual([
+        { path: 'var/lib/dpkg/status', text: status },
+        { path: 'app/node_modules/e/package.json', text: manifest },
+        { path: 'var/lib/dpkg/info/empty.list', text: '' },
+      ]);
+      expect(files.length).toBe(4);
+    },
+  );
+});
