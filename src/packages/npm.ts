@@ -11,7 +11,30 @@ import type { MetadataTexts, PackageClaim } from './types.js';
  * `paths` are the final tree's paths, visited once.
  */
 export function readNpm(texts: MetadataTexts, paths: Iterable<string>, problems: Problem[]): PackageClaim[] {
-  const roots = new Map<string, { name: string; version: string | null; source: string; paths: string[] }>();
+  // Two functions for two loops: as one, the JIT compiled the first on the stack and bailed out
+  // where the second began (issue 9).
+  const roots = packageFolders(texts, problems);
+  if (roots.size === 0) return [];
+  ownPaths(roots, paths);
+  return [...roots.values()].map(({ name, version, source, paths: owned }) => ({
+    ecosystem: 'npm',
+    name,
+    version,
+    paths: owned,
+    source,
+  }));
+}
+
+interface NpmFolder {
+  readonly name: string;
+  readonly version: string | null;
+  readonly source: string;
+  readonly paths: string[];
+}
+
+/** Every package folder with a package.json that parses, by folder. */
+function packageFolders(texts: MetadataTexts, problems: Problem[]): Map<string, NpmFolder> {
+  const roots = new Map<string, NpmFolder>();
   for (const [path, text] of texts) {
     if (metadataKindOf(path) !== 'npm-package') continue;
     const manifest = parseManifest(path, text, problems);
@@ -21,29 +44,29 @@ export function readNpm(texts: MetadataTexts, paths: Iterable<string>, problems:
     const version = typeof manifest['version'] === 'string' ? manifest['version'] : null;
     roots.set(root, { name, version, source: path, paths: [] });
   }
-  if (roots.size === 0) return [];
-  // A package's files come one after another: while a path is under the last package folder
-  // found, and no nested node_modules starts below it, it is that package's, without the new
-  // string and lookup npmPackageRootOf would cost per file (issue 9).
-  let last: { root: string; owned: string[] | undefined } | null = null;
+  return roots;
+}
+
+/**
+ * Adds each path to the package folder it belongs to. A package's files come one after another:
+ * while a path is under the last package folder found, and no nested node_modules starts below
+ * it, it is that package's, without the new string and lookup npmPackageRootOf would cost per
+ * file (issue 9).
+ */
+function ownPaths(roots: ReadonlyMap<string, NpmFolder>, paths: Iterable<string>): void {
+  let lastRoot: string | null = null;
+  let lastOwned: string[] | null = null;
   for (const path of paths) {
-    if (last !== null && isDirectlyUnder(path, last.root)) {
-      last.owned?.push(path);
+    if (lastRoot !== null && isDirectlyUnder(path, lastRoot)) {
+      lastOwned?.push(path);
       continue;
     }
     const root = npmPackageRootOf(path);
     if (root === null) continue;
-    const owned = roots.get(root)?.paths;
-    owned?.push(path);
-    last = { root, owned };
+    lastRoot = root;
+    lastOwned = roots.get(root)?.paths ?? null;
+    lastOwned?.push(path);
   }
-  return [...roots.values()].map(({ name, version, source, paths: owned }) => ({
-    ecosystem: 'npm',
-    name,
-    version,
-    paths: owned,
-    source,
-  }));
 }
 
 const NODE_MODULES = 'node_modules/';
