@@ -1,4 +1,5 @@
 import { parentPath } from '../archive/entry-path.js';
+import type { TarEntryType } from '../archive/tar-parser.js';
 import { FileList, type FileRecord } from './file-list.js';
 import { whiteoutTarget } from './whiteout.js';
 import type { ImageReport } from '../model/image.js';
@@ -80,6 +81,16 @@ export class OverlayTree {
   isDirectory(ref: number): boolean {
     const layer = this.layerOf(ref);
     return (this.lists[layer] as FileList).isDirectory(ref - (this.starts[layer] as number));
+  }
+
+  type(ref: number): TarEntryType {
+    const layer = this.layerOf(ref);
+    return (this.lists[layer] as FileList).type(ref - (this.starts[layer] as number));
+  }
+
+  linkTarget(ref: number): string | null {
+    const layer = this.layerOf(ref);
+    return (this.lists[layer] as FileList).linkTarget(ref - (this.starts[layer] as number));
   }
 
   /** contentBytesOf the entry. */
