@@ -254,32 +254,36 @@ export class FileList {
     const ends = new Uint32Array(count);
     const kinds = new Uint8Array(count);
     const numbers = new Float64Array(count * NUMBERS);
+    // Consecutive batches share one string of names, up to BATCH_NAME_CHARS: a few large
+    // strings, which the main thread's collections never copy, rather than one per batch.
+    const names: string[] = [];
     const firsts: number[] = [];
+    let group: string[] = [];
+    let groupChars = 0;
     let at = 0;
-    batches.forEach((batch, index) => {
+    for (const batch of batches) {
       const size = batch.kinds.length;
-      firsts.push(at);
-      batchOf.fill(index, at, at + size);
-      ends.set(batch.ends, at);
+      if (group.length > 0 && groupChars + batch.names.length > BATCH_NAME_CHARS) {
+        names.push(group.join(''));
+        group = [];
+        groupChars = 0;
+      }
+      if (group.length === 0) firsts.push(at);
+      batchOf.fill(firsts.length - 1, at, at + size);
+      for (let i = 0; i < size; i++) ends[at + i] = groupChars + (batch.ends[i] as number);
       kinds.set(batch.kinds, at);
       numbers.set(batch.numbers, at * NUMBERS);
+      group.push(batch.names);
+      groupChars += batch.names.length;
       at += size;
-    });
+    }
+    names.push(group.join(''));
     // Array concat, not a loop per entry: this runs on the main thread while workers hash.
     const links = column<string | null>().concat(...batches.map((b) => b.links));
     const hashes = batches.some((b) => b.hashes !== null)
       ? column<string | null>().concat(...batches.map((b) => b.hashes ?? new Array<null>(b.kinds.length).fill(null)))
       : null;
-    return new FileList(
-      batches.map((b) => b.names),
-      batchOf,
-      ends,
-      firsts,
-      kinds,
-      numbers,
-      links,
-      hashes,
-    );
+    return new FileList(names, batchOf, ends, firsts, kinds, numbers, links, hashes);
   }
 
   /** The list of records as a saved report or a test gives them. */

@@ -49,6 +49,29 @@ describe('FileList', () => {
     }
   });
 
+  it('joins the paths of a large batch in pieces without losing an entry or a whiteout', () => {
+    const many = Array.from({ length: 5000 }, (_, i) =>
+      i % 701 === 0
+        ? fileRecord(`d${i}/.wh.gone`, { size: 0, whiteout: 'delete' })
+        : i % 1023 === 0
+          ? fileRecord(`d${i}/.wh..wh..opq`, { size: 0, whiteout: 'opaque' })
+          : fileRecord(`d${i % 7}/é-${i}`, { size: i, sha256: null }),
+    );
+    for (const capacity of [1024, 2500, 4096, 6000]) {
+      expect(FileList.fromBatches(batchesOf(many, capacity)).records()).toEqual(many);
+    }
+  });
+
+  it('joins the names of many batches, past the most characters one string of them takes', () => {
+    // 20 paths of a million characters: more than one string of 2^24 characters holds.
+    const long = Array.from({ length: 20 }, (_, i) =>
+      fileRecord(`${String(i).padStart(2, '0')}/${'x'.repeat(999_990)}`, { size: i }),
+    );
+    const list = FileList.fromBatches(batchesOf(long, 3));
+    expect(list.length).toBe(20);
+    for (let i = 0; i < 20; i++) expect(list.path(i)).toBe(long[i]?.path);
+  });
+
   it('keeps every entry added past a full batch', () => {
     const writer = new FileBatchWriter(2, false);
     for (const r of records) writer.add(r.path, r.type, r.size, r.mode, r.uid, r.gid, r.linkTarget);
