@@ -209,6 +209,8 @@ export class FileList {
     new Uint32Array(0),
     new Uint32Array(0),
     [],
+    [],
+    [],
     new Uint8Array(0),
     new Float64Array(0),
     [],
@@ -218,14 +220,18 @@ export class FileList {
   private cached: readonly FileRecord[] | null = null;
 
   /**
-   * Paths stay in their batches' `names` (see FileBatch): `batchOf` says which batch an entry
-   * is in, `firsts` where each batch starts, `ends` where each path ends in its batch's names.
+   * Paths stay in their batches' `names` (see FileBatch), joined for consecutive batches: per
+   * batch, `firsts` is its first entry, `groups` the string of `names` it is in and `bases`
+   * where in that string it starts; `batchOf` gives each entry's batch and `ends` where its path
+   * ends among its batch's names.
    */
   private constructor(
     private readonly names: readonly string[],
     private readonly batchOf: Uint32Array,
     private readonly ends: Uint32Array,
     private readonly firsts: readonly number[],
+    private readonly groups: readonly number[],
+    private readonly bases: readonly number[],
     private readonly kinds: Uint8Array,
     private readonly numbers: Float64Array,
     private readonly links: readonly (string | null)[],
@@ -244,6 +250,8 @@ export class FileList {
         new Uint32Array(count),
         only.ends,
         [0],
+        [0],
+        [0],
         only.kinds,
         only.numbers,
         only.links,
@@ -258,32 +266,37 @@ export class FileList {
     // strings, which the main thread's collections never copy, rather than one per batch.
     const names: string[] = [];
     const firsts: number[] = [];
+    const groups: number[] = [];
+    const bases: number[] = [];
     let group: string[] = [];
     let groupChars = 0;
     let at = 0;
-    for (const batch of batches) {
+    batches.forEach((batch, index) => {
       const size = batch.kinds.length;
       if (group.length > 0 && groupChars + batch.names.length > BATCH_NAME_CHARS) {
         names.push(group.join(''));
         group = [];
         groupChars = 0;
       }
-      if (group.length === 0) firsts.push(at);
-      batchOf.fill(firsts.length - 1, at, at + size);
-      for (let i = 0; i < size; i++) ends[at + i] = groupChars + (batch.ends[i] as number);
+      firsts.push(at);
+      groups.push(names.length);
+      bases.push(groupChars);
+      // Builtins only: no loop per entry on the main thread while the workers hash.
+      batchOf.fill(index, at, at + size);
+      ends.set(batch.ends, at);
       kinds.set(batch.kinds, at);
       numbers.set(batch.numbers, at * NUMBERS);
       group.push(batch.names);
       groupChars += batch.names.length;
       at += size;
-    }
+    });
     names.push(group.join(''));
     // Array concat, not a loop per entry: this runs on the main thread while workers hash.
     const links = column<string | null>().concat(...batches.map((b) => b.links));
     const hashes = batches.some((b) => b.hashes !== null)
       ? column<string | null>().concat(...batches.map((b) => b.hashes ?? new Array<null>(b.kinds.length).fill(null)))
       : null;
-    return new FileList(names, batchOf, ends, firsts, kinds, numbers, links, hashes);
+    return new FileList(names, batchOf, ends, firsts, groups, bases, kinds, numbers, links, hashes);
   }
 
   /** The list of records as a saved report or a test gives them. */
@@ -308,8 +321,9 @@ export class FileList {
   /** The entry's path: cut from its batch's names when asked (a slice shares their characters). */
   path(i: number): string {
     const batch = this.batchOf[i] as number;
+    const base = this.bases[batch] as number;
     const start = i === this.firsts[batch] ? 0 : (this.ends[i - 1] as number);
-    return (this.names[batch] as string).slice(start, this.ends[i]);
+    return (this.names[this.groups[batch] as number] as string).slice(base + start, base + (this.ends[i] as number));
   }
 
   type(i: number): TarEntryType {
