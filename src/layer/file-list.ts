@@ -291,11 +291,15 @@ export class FileList {
       at += size;
     });
     names.push(group.join(''));
-    // Array concat, not a loop per entry: this runs on the main thread while workers hash.
-    const links = column<string | null>().concat(...batches.map((b) => b.links));
-    const hashes = batches.some((b) => b.hashes !== null)
-      ? column<string | null>().concat(...batches.map((b) => b.hashes ?? new Array<null>(b.kinds.length).fill(null)))
-      : null;
+    // A push of each batch's column (at most a batch of arguments), not a loop per entry, nor
+    // one spread of every batch (a hostile layer can have millions of entries).
+    const links = column<string | null>();
+    for (const batch of batches) links.push(...batch.links);
+    let hashes: (string | null)[] | null = null;
+    if (batches.some((b) => b.hashes !== null)) {
+      hashes = column();
+      for (const batch of batches) hashes.push(...(batch.hashes ?? new Array<null>(batch.kinds.length).fill(null)));
+    }
     return new FileList(names, batchOf, ends, firsts, groups, bases, kinds, numbers, links, hashes);
   }
 
