@@ -84,27 +84,14 @@ function runOfWhole(items: readonly unknown[], start: number, depth: number): nu
 
 /**
  * About how many characters an element takes when the walk would write it whole: a primitive,
- * or a plain record of at most 16 primitives (as isSmall). -1 for anything else (the walk goes
- * into it, or it is not plain data whose size is known: dates, toJSON). Builtins only: this runs
- * once per element, mostly before the JIT has compiled it.
+ * or a plain array or record of at most 16 primitives (isSmall). -1 for anything else (the walk
+ * goes into it, or it is not plain data whose size is known: dates, toJSON).
  */
 function wholeWeight(item: unknown, depth: number): number {
   if (typeof item === 'string') return item.length + 2;
-  if (typeof item !== 'object' || item === null) return typeof item === 'function' || typeof item === 'symbol' ? -1 : 8;
-  if (depth >= MAX_WALK_DEPTH || 'toJSON' in item) return -1;
-  if (!Array.isArray(item)) {
-    const proto: unknown = Object.getPrototypeOf(item);
-    if (proto !== Object.prototype && proto !== null) return -1;
-  }
-  const values = Object.values(item);
-  if (values.length > 16) return -1;
-  let chars = 2 + 24 * values.length;
-  for (const value of values) {
-    if (typeof value === 'string') chars += value.length;
-    else if ((typeof value === 'object' && value !== null) || typeof value === 'function' || typeof value === 'symbol')
-      return -1;
-  }
-  return chars;
+  if (typeof item !== 'object' || item === null) return 8;
+  if (depth >= MAX_WALK_DEPTH || !(Array.isArray(item) || isPlainObject(item))) return -1;
+  return smallWeight(item);
 }
 
 /** Text that JSON.stringify(…, null, 2) made at the top level, indented to sit at `indent`. */
@@ -119,17 +106,23 @@ function isUnset(value: unknown): boolean {
 
 /** An array or object of at most 16 primitives (a file record): cheaper to stringify whole than to walk. */
 function isSmall(item: unknown[] | Record<string, unknown>): boolean {
-  if (Array.isArray(item)) {
-    if (item.length > 16) return false;
-    for (const v of item) if (typeof v === 'object' && v !== null) return false;
-    return true;
+  return smallWeight(item) >= 0;
+}
+
+/**
+ * About how many characters a small array or record (see isSmall) takes, or -1 when it is not
+ * small. Builtins only: this runs once per element of a long list, mostly before the JIT has
+ * compiled it.
+ */
+function smallWeight(item: unknown[] | Record<string, unknown>): number {
+  const values = Array.isArray(item) ? item : Object.values(item);
+  if (values.length > 16) return -1;
+  let chars = 2 + 24 * values.length;
+  for (const value of values) {
+    if (typeof value === 'string') chars += value.length;
+    else if (typeof value === 'object' && value !== null) return -1;
   }
-  let count = 0;
-  for (const key in item) {
-    const v = item[key];
-    if (++count > 16 || (typeof v === 'object' && v !== null)) return false;
-  }
-  return true;
+  return chars;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
