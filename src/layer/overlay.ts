@@ -79,41 +79,39 @@ export class OverlayTree {
   }
 
   isDirectory(ref: number): boolean {
-    const layer = this.layerOf(ref);
-    return (this.lists[layer] as FileList).isDirectory(ref - (this.starts[layer] as number));
+    return this.listOf(ref).isDirectory(this.indexOf(ref));
   }
 
   type(ref: number): TarEntryType {
-    const layer = this.layerOf(ref);
-    return (this.lists[layer] as FileList).type(ref - (this.starts[layer] as number));
+    return this.listOf(ref).type(this.indexOf(ref));
   }
 
   linkTarget(ref: number): string | null {
-    const layer = this.layerOf(ref);
-    return (this.lists[layer] as FileList).linkTarget(ref - (this.starts[layer] as number));
+    return this.listOf(ref).linkTarget(this.indexOf(ref));
   }
 
   /** contentBytesOf the entry. */
   contentSize(ref: number): number {
-    const layer = this.layerOf(ref);
-    return (this.lists[layer] as FileList).contentSize(ref - (this.starts[layer] as number));
+    return this.listOf(ref).contentSize(this.indexOf(ref));
   }
 
   entry(ref: number): TreeEntry {
-    const layerIndex = this.layerOf(ref);
-    return {
-      record: (this.lists[layerIndex] as FileList).record(ref - (this.starts[layerIndex] as number)),
-      layerIndex,
-    };
+    return { record: this.listOf(ref).record(this.indexOf(ref)), layerIndex: this.layerOf(ref) };
+  }
+
+  /** The file list of the layer the ref is in. */
+  private listOf(ref: number): FileList {
+    return this.lists[this.layerOf(ref)] as FileList;
+  }
+
+  /** The ref's index in its layer's file list. */
+  private indexOf(ref: number): number {
+    return ref - (this.starts[this.layerOf(ref)] as number);
   }
 
   get(path: string): TreeEntry | undefined {
     const ref = this.refs.get(path);
     return ref === undefined ? undefined : this.entry(ref);
-  }
-
-  has(path: string): boolean {
-    return this.refs.has(path);
   }
 
   keys(): IterableIterator<string> {
