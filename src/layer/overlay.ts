@@ -240,24 +240,27 @@ export class OverlayBuilder {
       }
       // Anything but a folder over an implied folder replaces it with all below, as over a listed one.
       if (!isDirectory && implied.has(path)) this.remove(path, 'replace', layerIndex);
-      const existing = refs.get(path);
-      if (existing !== undefined) {
-        const wasDirectory = tree.isDirectory(existing);
+      // The copy this entry replaces: the one there, unless a folder and a non-folder meet and
+      // the old one goes with everything below it.
+      let replaced = refs.get(path);
+      if (replaced !== undefined) {
+        const wasDirectory = tree.isDirectory(replaced);
         if (!(wasDirectory && isDirectory)) {
-          const below = tree.layerOf(existing);
-          if (wasDirectory || isDirectory) this.remove(path, 'replace', layerIndex);
-          else if (below !== layerIndex && !this.sameLayer(below, layerIndex)) {
+          const below = tree.layerOf(replaced);
+          if (wasDirectory || isDirectory) {
+            this.remove(path, 'replace', layerIndex);
+            replaced = undefined;
+          } else if (below !== layerIndex && !this.sameLayer(below, layerIndex)) {
             this.hidden.push({
               path,
               layerIndex: below,
-              size: tree.contentSize(existing),
+              size: tree.contentSize(replaced),
               hiddenBy: 'overwrite',
               byLayer: layerIndex,
             });
           }
         }
       }
-      const replaced = refs.get(path);
       if (this.changes !== null && !this.changes.has(path)) this.changes.set(path, replaced);
       if (replaced !== undefined) this.visibleSize -= tree.contentSize(replaced);
       this.visibleSize += list.contentSize(i);

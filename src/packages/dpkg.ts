@@ -1,7 +1,7 @@
 import { terminalText } from '../report/display-text.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { joinImagePath } from './image-path.js';
-import { firstField, linesOf, splitStanzas, type Stanza } from './stanzas.js';
+import { firstField, splitStanzas, type Stanza } from './stanzas.js';
 import type { MetadataTexts, PackageClaim } from './types.js';
 
 const STATUS = 'var/lib/dpkg/status';
@@ -72,15 +72,37 @@ function readStanzas(path: string, text: string, problems: Problem[]): Stanza[] 
   return stanzas.filter((s) => s.badLines === 0);
 }
 
-/** A `.list`: one absolute path per line, folders included (`/.`, `/usr`). */
+/**
+ * A `.list`: one absolute path per line, folders included (`/.`, `/usr`). Nearly every line is
+ * already clean: one that holds no `/.` or `//`, starts with `/` and does not end with one is cut
+ * out of the text as its path, without a string for the line; the others go through
+ * joinImagePath. Where the next `/.` and `//` are is kept as the lines go by, so that finding them
+ * stays linear. The main thread reads 20k lines cold while workers still hash (issue 9).
+ */
 function readList(path: string, text: string, problems: Problem[]): string[] {
   const paths: string[] = [];
   let bad = 0;
-  for (const line of linesOf(text)) {
-    if (line === '') continue;
-    const joined = line.startsWith('/') ? joinImagePath('', line) : null;
-    if (joined === null) bad++;
-    else if (joined !== '') paths.push(joined);
+  let dot = nextAt(text, '/.', 0);
+  let double = nextAt(text, '//', 0);
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const next = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
+    if (dot < start) dot = nextAt(text, '/.', start);
+    if (double < start) double = nextAt(text, '//', start);
+    if (end === start) {
+      // A blank line.
+    } else if (text.charCodeAt(start) !== 0x2f) {
+      bad++;
+    } else if (dot >= end && double >= end && text.charCodeAt(end - 1) !== 0x2f) {
+      paths.push(text.slice(start + 1, end));
+    } else {
+      const joined = joinImagePath('', text.slice(start, end));
+      if (joined === null) bad++;
+      else if (joined !== '') paths.push(joined);
+    }
+    start = next;
   }
   if (bad > 0) {
     problems.push(
@@ -93,4 +115,14 @@ function readList(path: string, text: string, problems: Problem[]): string[] {
     );
   }
   return paths;
+}
+
+/**
+ * Where `pattern` next occurs from `from`, or the text's length: never -1. The same loop testing
+ * `at === -1 || at >= end` ran 30 times slower once optimized (Node 20 and 24, 400 lists), for
+ * no reason we could find; one comparison does not.
+ */
+function nextAt(text: string, pattern: string, from: number): number {
+  const at = text.indexOf(pattern, from);
+  return at === -1 ? text.length : at;
 }

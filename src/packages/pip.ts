@@ -22,7 +22,9 @@ export function readPip(texts: MetadataTexts, problems: Problem[]): PackageClaim
     const version = dash === -1 ? null : folder.slice(dash + 1);
     const paths: string[] = [];
     let bad = 0;
-    for (const line of linesOf(text)) {
+    const lines = linesOf(text);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as string;
       if (line === '') continue;
       const field = firstCsvField(line);
       const joined = field === null || field === '' ? null : joinImagePath(site, field);

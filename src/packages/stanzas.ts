@@ -10,25 +10,28 @@ export interface Stanza {
 }
 
 /**
+ * The lines of a package database, without their `\n` or `\r\n`. One split, then a loop over
+ * its array: a generator yielding each line cost the main thread a resume and a result object
+ * per line, read cold while the workers still hash (issue 9). The array holds slices of the
+ * text, which is under METADATA_FILE_CAP.
+ */
+export function linesOf(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split('\n');
+  // A final newline ends the last line; it does not start an empty one.
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
+  }
+  return lines;
+}
+
+/**
  * Fields are `Key:value` (dpkg puts a space after the colon, apk does not); keys longer than
  * `keyMaxLength` make a bad line. Continuation lines (dpkg descriptions) start with a space or tab
  * and are ignored.
  */
-/**
- * The lines of a package database, without their `\n` or `\r\n`: one pass, no split of the
- * whole text into an array (status files run to megabytes).
- */
-export function* linesOf(text: string): Generator<string> {
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    const line = text.slice(start, end);
-    start = end + 1;
-    yield line.endsWith('\r') ? line.slice(0, -1) : line;
-  }
-}
-
 export function splitStanzas(text: string, keyMaxLength: number): Stanza[] {
   const stanzas: Stanza[] = [];
   let fields: [string, string][] = [];
@@ -38,7 +41,9 @@ export function splitStanzas(text: string, keyMaxLength: number): Stanza[] {
     fields = [];
     badLines = 0;
   };
-  for (const line of linesOf(text)) {
+  const lines = linesOf(text);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
     if (line.trim() === '') {
       flush();
       continue;
@@ -57,6 +62,10 @@ export function splitStanzas(text: string, keyMaxLength: number): Stanza[] {
 }
 
 export function firstField(stanza: Stanza, key: string): string | null {
-  for (const [k, value] of stanza.fields) if (k === key) return value;
+  const { fields } = stanza;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as readonly [string, string];
+    if (field[0] === key) return field[1];
+  }
   return null;
 }

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { joinImagePath } from '../../src/packages/image-path.js';
 import { mayBeMetadata, metadataKindOf, npmPackageRootOf } from '../../src/packages/metadata-paths.js';
 import { readNpm } from '../../src/packages/npm.js';
+import { readDpkg } from '../../src/packages/dpkg.js';
+import { linesOf } from '../../src/packages/stanzas.js';
+import type { Problem } from '../../src/model/problem.js';
 
 describe('joinImagePath', () => {
   it.each([
@@ -128,6 +131,61 @@ describe('readNpm', () => {
           if (root !== null) expected.get(`${root}/package.json`)?.push(path);
         }
         expect(new Map(claims.map((claim) => [claim.source, claim.paths]))).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('readDpkg .list files', () => {
+  // Lines built from the characters that make paths odd: dots, slashes, CRs, blanks.
+  const line = fc
+    .array(fc.constantFrom('/', '.', 'a', 'b', '\r', ' '), { maxLength: 8 })
+    .map((chars) => chars.join(''));
+
+  it('gives the paths joinImagePath makes of each absolute line, and counts the others as bad', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), fc.boolean(), (lines, trailing) => {
+        const list = lines.join('\n') + (trailing ? '\n' : '');
+        const texts = new Map([
+          ['var/lib/dpkg/status', 'Package: p\nStatus: install ok installed\nVersion: 1\n'],
+          ['var/lib/dpkg/info/p.list', list],
+        ]);
+        const problems: Problem[] = [];
+        const [claim] = readDpkg(texts, problems);
+        const expected: string[] = [];
+        let bad = 0;
+        for (const raw of list === '' ? [] : list.split('\n')) {
+          const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+          if (text === '') continue;
+          const joined = text.startsWith('/') ? joinImagePath('', text) : null;
+          if (joined === null) bad++;
+          else if (joined !== '') expected.push(joined);
+        }
+        expect(claim?.paths).toEqual(expected);
+        expect(problems.length).toBe(bad > 0 ? 1 : 0);
+        if (bad > 0) expect(problems[0]?.message).toContain(`${bad} lines`);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('linesOf', () => {
+  it('gives the lines between newlines, without a trailing CR, and no empty line after the last newline', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', '\n', '\r', ' '), { maxLength: 24 }), (chars) => {
+        const text = chars.join('');
+        const expected: string[] = [];
+        let start = 0;
+        while (start < text.length) {
+          let end = text.indexOf('\n', start);
+          if (end === -1) end = text.length;
+          const line = text.slice(start, end);
+          expected.push(line.endsWith('\r') ? line.slice(0, -1) : line);
+          start = end + 1;
+        }
+        expect(linesOf(text)).toEqual(expected);
       }),
       { numRuns: 2000 },
     );
