@@ -1,5 +1,6 @@
 import type { TarEntryType, TarHeader } from '../archive/tar-parser.js';
 import { whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
+import { column, columnOf, pushAll } from '../model/column.js';
 
 /** One entry of a layer tar: its header (path normalized), never its contents. */
 export interface FileRecord extends Pick<TarHeader, 'path' | 'type' | 'size' | 'mode' | 'uid' | 'gid' | 'linkTarget'> {
@@ -77,17 +78,6 @@ export interface FileBatch {
   readonly links: (string | null)[];
   /** sha256 of each regular file, when the walk hashes them; else null. */
   readonly hashes: (string | null)[] | null;
-}
-
-/**
- * A new, empty column that already takes strings and nulls: `[]` starts as an array of small
- * integers, and the first string pushed into each new batch deoptimized the walk's hot loop,
- * a recompile of a few tens of milliseconds each time in each worker (issue 9).
- */
-function column<T>(): T[] {
-  const values: unknown[] = [''];
-  values.length = 0;
-  return values as T[];
 }
 
 /**
@@ -254,8 +244,11 @@ export class FileList {
         [0],
         only.kinds,
         only.numbers,
-        only.links,
-        only.hashes,
+        // A column of our own even for one batch: an array that came in a message has another
+        // elements kind, and code optimized for one list's column bailed out on the next
+        // list's (issue 9).
+        columnOf(only.links),
+        only.hashes === null ? null : columnOf(only.hashes),
       );
     }
     const batchOf = new Uint32Array(count);
@@ -291,14 +284,14 @@ export class FileList {
       at += size;
     });
     names.push(group.join(''));
-    // A push of each batch's column (at most a batch of arguments), not a loop per entry, nor
-    // one spread of every batch (a hostile layer can have millions of entries).
+    // A push of each batch's column (a bounded spread), not a loop per entry, nor one spread of
+    // every batch (a hostile layer can have millions of entries).
     const links = column<string | null>();
-    for (const batch of batches) links.push(...batch.links);
+    for (const batch of batches) pushAll(links, batch.links);
     let hashes: (string | null)[] | null = null;
     if (batches.some((b) => b.hashes !== null)) {
       hashes = column();
-      for (const batch of batches) hashes.push(...(batch.hashes ?? new Array<null>(batch.kinds.length).fill(null)));
+      for (const batch of batches) pushAll(hashes, batch.hashes ?? new Array<null>(batch.kinds.length).fill(null));
     }
     return new FileList(names, batchOf, ends, firsts, groups, bases, kinds, numbers, links, hashes);
   }

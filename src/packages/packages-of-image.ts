@@ -134,7 +134,7 @@ export class PackageAttribution {
     const claims: PackageClaim[] = [
       ...readDpkg(texts, problems),
       ...readApk(texts, problems),
-      ...readNpm(texts, tree.keys(), problems),
+      ...readNpm(texts, tree.refs, problems),
       ...readPip(texts, problems),
     ];
     return new PackageAttribution(claims, problems, texts, layers, tree);

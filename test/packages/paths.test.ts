@@ -123,7 +123,7 @@ describe('readNpm', () => {
         for (const path of paths) {
           if (metadataKindOf(path) === 'npm-package') texts.set(path, '{"name":"n","version":"1"}');
         }
-        const claims = readNpm(texts, paths, []);
+        const claims = readNpm(texts, new Map(paths.map((path) => [path, 0])), []);
         const expected = new Map<string, string[]>();
         for (const source of texts.keys()) expected.set(source, []);
         for (const path of paths) {
