@@ -49,7 +49,10 @@ export class PackageHeadStart {
       const builder = new OverlayBuilder();
       for (const layer of image.layers.slice(0, known)) builder.apply(layer.files, layer.diffId);
       const lower = { ...image, layers: image.layers.slice(0, known) };
-      guesses.push({ layers: image.layers, builder, attribution: PackageAttribution.of(lower, builder.tree) });
+      const attribution = PackageAttribution.of(lower, builder.tree);
+      // Sorted now, on the idle core: a patch that changes no package keeps the order.
+      attribution.result();
+      guesses.push({ layers: image.layers, builder, attribution });
     }
     this.guesses.set(provisional.read, guesses);
   };
