@@ -40,13 +40,13 @@ export function readDpkg(texts: MetadataTexts, problems: Problem[]): PackageClai
       });
     }
   }
-  for (const [path, text] of texts) {
-    if (!path.startsWith(STATUS_D)) continue;
+  texts.forEach((text, path) => {
+    if (!path.startsWith(STATUS_D)) return;
     for (const stanza of readStanzas(path, text, problems)) {
       const name = firstField(stanza, 'Package');
       if (name !== null) claims.push(declared(name, firstField(stanza, 'Version'), stanza, path));
     }
-  }
+  });
   return claims;
 }
 

@@ -53,12 +53,47 @@ export function metadataKindOf(path: string): MetadataKind | null {
 
 /** `…/node_modules/NAME/package.json` or `…/node_modules/@SCOPE/NAME/package.json`; an app's own near the root. */
 function npmKindOf(path: string): MetadataKind | null {
-  const parts = path.split('/');
-  const n = parts.length;
-  if (parts[n - 3] === 'node_modules' && !(parts[n - 2] ?? '').startsWith('@')) return 'npm-package';
-  if (parts[n - 4] === 'node_modules' && (parts[n - 3] ?? '').startsWith('@')) return 'npm-package';
-  if (parts.includes('node_modules')) return null;
-  return n <= APP_MANIFEST_MAX_DEPTH + 1 ? 'npm-app' : null;
+  // Folders from the end, by where their slashes are: no split of the path (the head start asks
+  // for every database of the image, and walks ask for every package.json, issue 9).
+  const slash1 = path.length - 'package.json'.length - 1;
+  const slash2 = slashBefore(path, slash1);
+  const slash3 = slashBefore(path, slash2);
+  const slash4 = slashBefore(path, slash3);
+  // node_modules/NAME/package.json, NAME not a scope.
+  if (slash2 >= 0 && isFolder(path, slash3 + 1, slash2, NODE_MODULES) && path.charCodeAt(slash2 + 1) !== AT)
+    return 'npm-package';
+  // node_modules/@SCOPE/NAME/package.json.
+  if (slash3 >= 0 && isFolder(path, slash4 + 1, slash3, NODE_MODULES) && path.charCodeAt(slash3 + 1) === AT)
+    return 'npm-package';
+  if (hasFolder(path, NODE_MODULES)) return null;
+  // Its folders and itself: at most APP_MANIFEST_MAX_DEPTH folders deep.
+  const most = APP_MANIFEST_MAX_DEPTH + 1;
+  let parts = 1;
+  for (let at = path.indexOf('/'); at !== -1 && parts <= most; at = path.indexOf('/', at + 1)) parts++;
+  return parts <= most ? 'npm-app' : null;
+}
+
+const NODE_MODULES = 'node_modules';
+const AT = 0x40;
+
+/** The slash before index `end` (itself a slash, or -1 for the start), or -1 when there is none. */
+function slashBefore(path: string, end: number): number {
+  return end <= 0 ? -1 : path.lastIndexOf('/', end - 1);
+}
+
+/** Whether the folder from `start` to `end` (exclusive) is `name`. */
+function isFolder(path: string, start: number, end: number, name: string): boolean {
+  return end - start === name.length && path.startsWith(name, start);
+}
+
+/** Whether some folder of `path` (or its last part) is exactly `name`. */
+function hasFolder(path: string, name: string): boolean {
+  for (let at = path.indexOf(name); at !== -1; at = path.indexOf(name, at + 1)) {
+    const end = at + name.length;
+    if ((at === 0 || path.charCodeAt(at - 1) === 0x2f) && (end === path.length || path.charCodeAt(end) === 0x2f))
+      return true;
+  }
+  return false;
 }
 
 /** The package folder an npm path belongs to (`a/node_modules/@s/n/lib/x.js` -> `a/node_modules/@s/n`), or null. */

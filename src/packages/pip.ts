@@ -12,8 +12,9 @@ import type { MetadataTexts, PackageClaim } from './types.js';
  */
 export function readPip(texts: MetadataTexts, problems: Problem[]): PackageClaim[] {
   const claims: PackageClaim[] = [];
-  for (const [path, text] of texts) {
-    if (metadataKindOf(path) !== 'pip-record') continue;
+  // forEach: no [path, text] pair per database while this code is still cold (issue 9).
+  texts.forEach((text, path) => {
+    if (metadataKindOf(path) !== 'pip-record') return;
     const distInfo = parentPath(path);
     const site = parentPath(distInfo);
     const folder = distInfo.slice(site === '' ? 0 : site.length + 1, -'.dist-info'.length);
@@ -42,7 +43,7 @@ export function readPip(texts: MetadataTexts, problems: Problem[]): PackageClaim
       );
     }
     claims.push({ ecosystem: 'pip', name, version: version === '' ? null : version, paths, source: path });
-  }
+  });
   return claims;
 }
 

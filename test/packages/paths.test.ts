@@ -191,3 +191,27 @@ describe('linesOf', () => {
     );
   });
 });
+
+describe('metadataKindOf on package.json paths', () => {
+  // The kinds as the split of the path into folders tells them (what metadataKindOf did before
+  // it stopped splitting).
+  const bySplit = (path: string): string | null => {
+    const parts = path.split('/');
+    const n = parts.length;
+    if (parts[n - 3] === 'node_modules' && !(parts[n - 2] ?? '').startsWith('@')) return 'npm-package';
+    if (parts[n - 4] === 'node_modules' && (parts[n - 3] ?? '').startsWith('@')) return 'npm-package';
+    if (parts.includes('node_modules')) return null;
+    return n <= 5 ? 'npm-app' : null;
+  };
+  const folder = fc.constantFrom('node_modules', 'my_node_modules', 'node_modules2', '@s', '@', 'a', '', '.');
+
+  it('tells npm packages and apps as splitting the path into folders does', () => {
+    fc.assert(
+      fc.property(fc.array(folder, { maxLength: 8 }), (folders) => {
+        const path = [...folders, 'package.json'].join('/');
+        expect(metadataKindOf(path)).toBe(bySplit(path));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
