@@ -8,7 +8,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
-import { packForMessage, type FileBatch } from '../layer/file-list.js';
+import type { FileBatch } from '../layer/file-list.js';
 import { BlobReader, type BlobFacts, type BlobReaderOptions } from './blob-reader.js';
 import { readBlobRangeOfFile } from './read-range.js';
 
@@ -87,8 +87,11 @@ function withFileBatches(id: number, options: BlobReaderOptions): BlobReaderOpti
     ? {
         ...options,
         onFiles: (files) => {
-          const { batch, transfer } = packForMessage(files);
-          parentPort?.postMessage({ id, files: batch } satisfies BlobReply, transfer);
+          // The typed arrays move rather than copy; the strings are cloned.
+          parentPort?.postMessage({ id, files } satisfies BlobReply, [
+            files.kinds.buffer as ArrayBuffer,
+            files.numbers.buffer as ArrayBuffer,
+          ]);
         },
       }
     : options;

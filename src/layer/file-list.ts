@@ -67,10 +67,9 @@ export interface FileBatch {
   /**
    * The entries' paths one after the other, without separators: one string to clone and keep,
    * where a string per path made 55k objects that every young-generation collection of the main
-   * thread copied (issue 9: 40 ms of scavenges while the workers hashed). Packed as bytes when
-   * the batch crosses to another thread (see packForMessage).
+   * thread copied (issue 9: 40 ms of scavenges while the workers hashed).
    */
-  readonly names: string | PackedNames;
+  readonly names: string;
   /** Where each entry's path ends in `names` (it starts where the one before ends). */
   readonly ends: Uint32Array;
   /** The entry type's code, with DELETE or OPAQUE for whiteouts. */
@@ -79,46 +78,6 @@ export interface FileBatch {
   readonly links: (string | null)[];
   /** sha256 of each regular file, when the walk hashes them; else null. */
   readonly hashes: (string | null)[] | null;
-}
-
-/**
- * A batch's names as bytes in a buffer of their own: Latin-1 when every character is ASCII
- * (one byte each), else UTF-16 (two). A worker's batches wait on the main thread until their
- * layer is read; as strings (40 KB each, on the young heap) every collection copied them, which
- * cost `inspect --packages` 1.7 % of its time (issue 9). Bytes outside the heap move between
- * threads without a copy, and become strings once, when fromBatches joins them.
- */
-export interface PackedNames {
-  readonly bytes: Uint8Array;
-  readonly wide: boolean;
-}
-
-/** The batch as a worker posts it: names packed, and the buffers to move rather than copy. */
-export function packForMessage(batch: FileBatch): { batch: FileBatch; transfer: ArrayBuffer[] } {
-  const names = namesOf(batch);
-  const wide = Buffer.byteLength(names, 'utf8') !== names.length;
-  const encoding = wide ? 'utf16le' : 'latin1';
-  // A buffer of its own, never a slice of Node's shared pool: it is transferred.
-  const bytes = new Uint8Array(Buffer.byteLength(names, encoding));
-  Buffer.from(bytes.buffer).write(names, encoding);
-  const packed = { ...batch, names: { bytes, wide } };
-  const transfer = [bytes.buffer, batch.ends.buffer, batch.kinds.buffer, batch.numbers.buffer] as ArrayBuffer[];
-  return { batch: packed, transfer };
-}
-
-/** The batch's names as one string. */
-function namesOf(batch: FileBatch): string {
-  const { names } = batch;
-  if (typeof names === 'string') return names;
-  const { bytes, wide } = names;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(wide ? 'utf16le' : 'latin1');
-}
-
-/** How many characters the batch's names have, without making them a string. */
-function nameCharsOf(batch: FileBatch): number {
-  const { names } = batch;
-  if (typeof names === 'string') return names.length;
-  return names.wide ? names.bytes.byteLength / 2 : names.bytes.byteLength;
 }
 
 /**
@@ -277,7 +236,7 @@ export class FileList {
     const [only] = batches;
     if (batches.length === 1 && only) {
       return new FileList(
-        [namesOf(only)],
+        [only.names],
         new Uint32Array(count),
         only.ends,
         [0],
@@ -307,8 +266,7 @@ export class FileList {
     let at = 0;
     batches.forEach((batch, index) => {
       const size = batch.kinds.length;
-      const chars = nameCharsOf(batch);
-      if (group.length > 0 && groupChars + chars > BATCH_NAME_CHARS) {
+      if (group.length > 0 && groupChars + batch.names.length > BATCH_NAME_CHARS) {
         names.push(group.join(''));
         group = [];
         groupChars = 0;
@@ -321,9 +279,8 @@ export class FileList {
       ends.set(batch.ends, at);
       kinds.set(batch.kinds, at);
       numbers.set(batch.numbers, at * NUMBERS);
-      // A packed batch becomes a string here, just before the join: it dies young, uncopied.
-      group.push(namesOf(batch));
-      groupChars += chars;
+      group.push(batch.names);
+      groupChars += batch.names.length;
       at += size;
     });
     names.push(group.join(''));

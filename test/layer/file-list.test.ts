@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FileBatchWriter,
-  FileList,
-  packForMessage,
-  type FileBatch,
-  type FileRecord,
-} from '../../src/layer/file-list.js';
+import { FileBatchWriter, FileList, type FileBatch, type FileRecord } from '../../src/layer/file-list.js';
 import { fileRecord } from '../helpers/reports.js';
 
 const records: FileRecord[] = [
@@ -87,26 +81,6 @@ describe('FileList', () => {
   it('survives a structured clone as batches, the way a worker posts them', () => {
     const cloned = batchesOf(records, 3).map((batch) => structuredClone(batch));
     expect(FileList.fromBatches(cloned).records()).toEqual(records);
-  });
-
-  it('survives packing for a message: names as Latin-1 or UTF-16 bytes, buffers moved', () => {
-    for (const capacity of [1, 3, 7, 100]) {
-      const packed = batchesOf(records, capacity).map((batch) => {
-        const { batch: message, transfer } = packForMessage(batch);
-        const moved = structuredClone(message, { transfer });
-        // Moved, not copied: the sender's buffers are detached.
-        expect(transfer.every((buffer) => buffer.byteLength === 0)).toBe(true);
-        return moved;
-      });
-      // ASCII batches go as one byte per character, the batch with 'dóc/😀' as UTF-16.
-      const kinds = packed.map((batch) => (typeof batch.names === 'string' ? 'string' : batch.names.wide));
-      expect(kinds).toContain(true);
-      if (capacity < 100) expect(kinds).toContain(false);
-      expect(FileList.fromBatches(packed).records()).toEqual(records);
-      // Mixed: packed batches and plain ones in one list.
-      const mixed = batchesOf(records, capacity).map((batch, i) => (i % 2 === 0 ? packed[i] : batch) as FileBatch);
-      expect(FileList.fromBatches(mixed).records()).toEqual(records);
-    }
   });
 
   it('reads records back (a saved report) and writes them as JSON unchanged', () => {
