@@ -2,7 +2,7 @@ import { terminalText } from '../report/display-text.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { metadataKindOf } from './metadata-paths.js';
 import { joinImagePath, parentPath } from './image-path.js';
-import { linesOf } from './stanzas.js';
+import { forEachLine } from './stanzas.js';
 import type { MetadataTexts, PackageClaim } from './types.js';
 
 /**
@@ -23,15 +23,13 @@ export function readPip(texts: MetadataTexts, problems: Problem[]): PackageClaim
     const version = dash === -1 ? null : folder.slice(dash + 1);
     const paths: string[] = [];
     let bad = 0;
-    const lines = linesOf(text);
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] as string;
-      if (line === '') continue;
+    forEachLine(text, (line) => {
+      if (line === '') return;
       const field = firstCsvField(line);
       const joined = field === null || field === '' ? null : joinImagePath(site, field);
       if (joined === null || joined === '') bad++;
       else paths.push(joined);
-    }
+    });
     if (bad > 0) {
       problems.push(
         problem(

@@ -10,21 +10,21 @@ export interface Stanza {
 }
 
 /**
- * The lines of a package database, without their `\n` or `\r\n`. One split, then a loop over
- * its array: a generator yielding each line cost the main thread a resume and a result object
- * per line, read cold while the workers still hash (issue 9). The array holds slices of the
- * text, which is under METADATA_FILE_CAP.
+ * Calls `visit` with each line of a package database, without its `\n` or `\r\n`; no empty
+ * line after a final newline. A call per line, not a generator (a resume and a result object per
+ * line, read cold on the main thread while the workers still hash, issue 9) and not a split into
+ * an array (8 MiB of newlines would be an array of 8M lines).
  */
-export function linesOf(text: string): string[] {
-  if (text === '') return [];
-  const lines = text.split('\n');
-  // A final newline ends the last line; it does not start an empty one.
-  if (lines[lines.length - 1] === '') lines.pop();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
+export function forEachLine(text: string, visit: (line: string) => void): void {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const next = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
+    visit(text.slice(start, end));
+    start = next;
   }
-  return lines;
 }
 
 /**
@@ -41,22 +41,20 @@ export function splitStanzas(text: string, keyMaxLength: number): Stanza[] {
     fields = [];
     badLines = 0;
   };
-  const lines = linesOf(text);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
+  forEachLine(text, (line) => {
     if (line.trim() === '') {
       flush();
-      continue;
+      return;
     }
     const first = line.charCodeAt(0);
-    if (first === 0x20 || first === 0x09) continue;
+    if (first === 0x20 || first === 0x09) return;
     const colon = line.indexOf(':');
     if (colon <= 0 || colon > keyMaxLength) {
       badLines++;
-      continue;
+      return;
     }
     fields.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
-  }
+  });
   flush();
   return stanzas;
 }

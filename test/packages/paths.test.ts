@@ -4,7 +4,7 @@ import { joinImagePath } from '../../src/packages/image-path.js';
 import { mayBeMetadata, metadataKindOf, npmPackageRootOf } from '../../src/packages/metadata-paths.js';
 import { readNpm } from '../../src/packages/npm.js';
 import { readDpkg } from '../../src/packages/dpkg.js';
-import { linesOf } from '../../src/packages/stanzas.js';
+import { forEachLine } from '../../src/packages/stanzas.js';
 import type { Problem } from '../../src/model/problem.js';
 
 describe('joinImagePath', () => {
@@ -171,7 +171,7 @@ describe('readDpkg .list files', () => {
   });
 });
 
-describe('linesOf', () => {
+describe('forEachLine', () => {
   it('gives the lines between newlines, without a trailing CR, and no empty line after the last newline', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom('a', '\n', '\r', ' '), { maxLength: 24 }), (chars) => {
@@ -185,7 +185,9 @@ describe('linesOf', () => {
           expected.push(line.endsWith('\r') ? line.slice(0, -1) : line);
           start = end + 1;
         }
-        expect(linesOf(text)).toEqual(expected);
+        const lines: string[] = [];
+        forEachLine(text, (line) => lines.push(line));
+        expect(lines).toEqual(expected);
       }),
       { numRuns: 2000 },
     );
