@@ -1,4 +1,7 @@
-/** Arrays that hold strings and nulls from the start, for code the JIT optimizes. */
+/**
+ * Arrays that hold strings and nulls from the start, for code the JIT optimizes, and appending
+ * one array to another without overflowing the call stack.
+ */
 
 /**
  * A new, empty column that already takes strings and nulls: `[]` starts as an array of small
@@ -11,7 +14,7 @@ export function column<T>(): T[] {
   return values as T[];
 }
 
-/** Arguments per push when columns are copied: a spread of a whole column can overflow the stack. */
+/** Arguments per push: `into.push(...values)` overflows the call stack past ~100k values. */
 const PUSH_CHUNK = 4096;
 
 /** Appends `values` to `into`, a bounded spread at a time: builtins, not a loop per entry. */

@@ -4,7 +4,8 @@ import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js'
 import { shortDigest } from '../model/digest.js';
 import type { FileRecord } from '../layer/file-list.js';
 import { describeStep } from '../model/history-step.js';
-import { appendAll, renderTable, type Column } from './table.js';
+import { renderTable, type Column } from './table.js';
+import { pushAll } from '../model/column.js';
 import { DEFAULT_TEXT_WIDTH, wrapLine } from './wrap.js';
 import { textBar } from './text-bar.js';
 import { formatSize, imageName } from './format.js';
@@ -54,7 +55,7 @@ function* unwrappedLines(archive: ArchiveReport, options: InspectTextOptions): G
   }
   if (archive.artifacts.length > 0) {
     out.push('', `  artifacts and attestations (${archive.artifacts.length}, not counted as images):`);
-    appendAll(
+    pushAll(
       out,
       renderTable(
         [
@@ -77,7 +78,7 @@ function* unwrappedLines(archive: ArchiveReport, options: InspectTextOptions): G
   }
   if (archive.absent.length > 0) {
     out.push('', `  listed but not in this archive (${archive.absent.length}):`);
-    appendAll(
+    pushAll(
       out,
       renderTable(
         [{ header: 'KIND' }, { header: 'DIGEST' }, { header: 'PLATFORM' }, { header: 'TAGS' }],
@@ -129,7 +130,7 @@ function* imageBlock(image: ImageReport, options: InspectTextOptions): Generator
     { header: 'CREATED BY', flex: true },
   ];
   const keep = columns.map((c) => c.drop !== true);
-  appendAll(
+  pushAll(
     lines,
     renderTable(
       columns.filter((_, i) => keep[i]),

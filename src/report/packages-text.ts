@@ -3,7 +3,8 @@ import type { Overlay } from '../layer/overlay.js';
 import type { ImageReport } from '../model/image.js';
 import { ECOSYSTEMS, type ImagePackages, type PackageRecord } from '../packages/types.js';
 import { formatSize } from './format.js';
-import { appendAll, renderTable } from './table.js';
+import { renderTable } from './table.js';
+import { pushAll } from '../model/column.js';
 
 /** What an image without packages says instead of an empty table. */
 export const NO_PACKAGES = 'none found (no dpkg, apk, npm or pip database; rpm is not read)';
@@ -25,7 +26,7 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, ov
   const none = result.packages.length === 0;
   const lines: string[] = ['', none ? `    packages: ${NO_PACKAGES}` : `    packages (${result.packages.length}):`];
   if (!none) {
-    appendAll(
+    pushAll(
       lines,
       renderTable(
         [
@@ -59,7 +60,7 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, ov
     folders.push([`${rest.length} more folders`, size(rest.reduce((sum, f) => sum + f.size, 0))]);
   }
   if (folders.length > 0) {
-    appendAll(lines, renderTable([{ header: 'FOLDER' }, { header: 'SIZE', align: 'right' }], folders, '      '));
+    pushAll(lines, renderTable([{ header: 'FOLDER' }, { header: 'SIZE', align: 'right' }], folders, '      '));
   }
   const hidden = image.contentSize - overlay.visibleSize;
   lines.push(

@@ -70,12 +70,6 @@ function displayWidth(text: string): number {
   return width;
 }
 
-/** Appends `items` one by one: `out.push(...items)` overflows the call stack past ~100k items. */
-export function appendAll<T>(out: T[], items: Iterable<T>): T[] {
-  for (const item of items) out.push(item);
-  return out;
-}
-
 /** Splits `text` at spaces into lines of at most `width` characters (a longer word stays whole). */
 export function wrapText(text: string, width: number): string[] {
   const lines: string[] = [];
