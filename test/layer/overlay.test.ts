@@ -93,6 +93,19 @@ describe('applyLayers', () => {
     expect(back.wastedSize).toBe(15);
   });
 
+  it("lets a file amid a folder's entries replace it, in the same layer too", () => {
+    // A tar need not keep a folder's entries together: a file at the folder's path (or above
+    // it) between them turns it into a file, and the next entry below turns it back.
+    expect([...applyLayers([[file('a/x', 1), file('a', 2), file('a/y', 3)]]).tree.keys()]).toEqual(['a/y']);
+    expect([...applyLayers([[file('a/b/x', 1), file('a', 2), file('a/b/y', 3)]]).tree.keys()]).toEqual(['a/b/y']);
+    expect([
+      ...applyLayers([
+        [dir('a'), file('a/b/x', 1)],
+        [file('a/b', 2), file('a/b/y', 3)],
+      ]).tree.keys(),
+    ]).toEqual(['a', 'a/b/y']);
+  });
+
   it('counts hard links once', () => {
     const overlay = applyLayers([
       [file('bin/busybox', 500), hardlink('bin/ls', 'bin/busybox'), symlink('bin/sh', 'busybox')],
