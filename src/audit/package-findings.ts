@@ -6,6 +6,7 @@ import { describeStep } from '../model/history-step.js';
 import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../packages/npm.js';
 import type { AttributedPackage } from '../packages/packages-of-image.js';
 import { parentPath } from '../packages/image-path.js';
+import { MODULES_FOLDER } from '../packages/metadata-paths.js';
 import type { Ecosystem, PackageRecord } from '../packages/types.js';
 import { FindingCode, type Finding } from './findings.js';
 import { matchesAny, matchesWildcard } from './glob.js';
@@ -165,7 +166,7 @@ export function findPackageIssues(
         const dev = found.map((a) => a.record);
         for (const record of dev) devRecords.add(record);
         const dir = parentPath(app.path);
-        const modules = `${dir === '' ? '' : `${dir}/`}node_modules/`;
+        const modules = `${dir === '' ? '' : `${dir}/`}${MODULES_FOLDER}`;
         const layer = latestLayer(dev);
         findings.push({
           code: FindingCode.devDependencies,

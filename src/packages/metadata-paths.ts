@@ -73,8 +73,18 @@ function npmKindOf(path: string): MetadataKind | null {
   return parts <= most ? 'npm-app' : null;
 }
 
+/** The folder npm installs packages in. */
 const NODE_MODULES = 'node_modules';
+/** `node_modules/`: how a path goes into it. */
+export const MODULES_FOLDER = `${NODE_MODULES}/`;
 const AT = 0x40;
+
+/** Where the last `node_modules/` of `path` that is a whole folder starts, or -1. */
+export function lastModulesFolderAt(path: string): number {
+  let at = path.lastIndexOf(MODULES_FOLDER);
+  while (at > 0 && path.charCodeAt(at - 1) !== 0x2f) at = path.lastIndexOf(MODULES_FOLDER, at - 1);
+  return at;
+}
 
 /** The slash before index `end` (itself a slash, or -1 for the start), or -1 when there is none. */
 function slashBefore(path: string, end: number): number {
@@ -98,10 +108,9 @@ function hasFolder(path: string, name: string): boolean {
 
 /** The package folder an npm path belongs to (`a/node_modules/@s/n/lib/x.js` -> `a/node_modules/@s/n`), or null. */
 export function npmPackageRootOf(path: string): string | null {
-  let marker = path.lastIndexOf('node_modules/');
-  while (marker > 0 && path.charCodeAt(marker - 1) !== 0x2f) marker = path.lastIndexOf('node_modules/', marker - 1);
+  const marker = lastModulesFolderAt(path);
   if (marker === -1) return null;
-  const start = marker + 'node_modules/'.length;
+  const start = marker + MODULES_FOLDER.length;
   let end = path.indexOf('/', start);
   if (end === -1) return null;
   if (path.charCodeAt(start) === 0x40 /* @ */) {

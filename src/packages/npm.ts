@@ -1,7 +1,7 @@
 import { terminalText } from '../report/display-text.js';
 import { isObject } from '../model/json.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
-import { metadataKindOf, npmPackageRootOf } from './metadata-paths.js';
+import { lastModulesFolderAt, metadataKindOf, MODULES_FOLDER, npmPackageRootOf } from './metadata-paths.js';
 import { parentPath } from './image-path.js';
 import { column } from '../model/column.js';
 import type { MetadataTexts, PackageClaim } from './types.js';
@@ -79,8 +79,6 @@ function ownPaths(roots: ReadonlyMap<string, NpmFolder>, paths: ReadonlyMap<stri
   });
 }
 
-const NODE_MODULES = 'node_modules/';
-
 /** Whether npmPackageRootOf(path) is `root`, told without a new string (see readNpm). */
 function isDirectlyUnder(path: string, root: string): boolean {
   // No `node_modules/` may end past the root either: a package named node_modules has one that
@@ -90,7 +88,7 @@ function isDirectlyUnder(path: string, root: string): boolean {
     path.length > root.length &&
     path.charCodeAt(root.length) === 0x2f &&
     path.startsWith(root) &&
-    path.indexOf(NODE_MODULES, Math.max(0, root.length - NODE_MODULES.length + 1)) === -1
+    path.indexOf(MODULES_FOLDER, Math.max(0, root.length - MODULES_FOLDER.length + 1)) === -1
   );
 }
 
@@ -151,7 +149,7 @@ export function devOnlyPackages(app: AppManifest, installed: InstalledNpm): Set<
   const resolve = (from: string, name: string): string | null => {
     let folder: string | null = from;
     for (let depth = 0; folder !== null && depth < MAX_NESTING; depth++) {
-      const candidate = `${folder === '' ? '' : `${folder}/`}node_modules/${name}`;
+      const candidate = `${folder === '' ? '' : `${folder}/`}${MODULES_FOLDER}${name}`;
       if (installed.has(candidate)) return candidate;
       folder = folder === '' ? null : ownerOf(folder);
     }
@@ -198,8 +196,7 @@ export function devOnlyPackages(app: AppManifest, installed: InstalledNpm): Set<
 
 /** The folder whose node_modules holds `folder` (`a/node_modules/@s/b` -> `a`), or null at the top. */
 function ownerOf(folder: string): string | null {
-  let at = folder.lastIndexOf('node_modules/');
-  while (at > 0 && folder.charCodeAt(at - 1) !== 0x2f) at = folder.lastIndexOf('node_modules/', at - 1);
+  const at = lastModulesFolderAt(folder);
   if (at === -1) return parentPath(folder);
   return at === 0 ? '' : folder.slice(0, at - 1);
 }
