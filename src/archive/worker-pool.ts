@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { FileList, type FileBatch } from '../layer/file-list.js';
+import { FileListBuilder } from '../layer/file-list.js';
 import type { BlobFacts, BlobReaderOptions } from './blob-reader.js';
 import type { BlobJob, BlobReply } from './blob-worker.js';
 
@@ -12,8 +12,8 @@ interface Pending {
   readonly resolve: (facts: BlobFacts) => void;
   readonly reject: (error: Error) => void;
   readonly onProgress: ((bytes: number) => void) | undefined;
-  /** Batches of the layer's entries the worker has posted so far. */
-  readonly files: FileBatch[];
+  /** The layer's entries the worker has posted so far, joined as they come. */
+  readonly files: FileListBuilder;
 }
 
 /** A blob whose bytes the caller streams to a worker: `write` in order, then `end`. */
@@ -148,7 +148,7 @@ export class BlobWorkerPool {
     this.load[worker] = (this.load[worker] ?? 0) + size;
     const facts = new Promise<BlobFacts>((resolve, reject) => {
       if (this.failure) reject(this.failure);
-      else this.pending.set(id, { worker, size, resolve, reject, onProgress, files: [] });
+      else this.pending.set(id, { worker, size, resolve, reject, onProgress, files: new FileListBuilder() });
     });
     return { id, worker, facts };
   }
@@ -186,7 +186,7 @@ export class BlobWorkerPool {
       return;
     }
     if ('files' in reply) {
-      job.files.push(reply.files);
+      job.files.add(reply.files);
       return;
     }
     this.pending.delete(reply.id);
@@ -211,7 +211,7 @@ export class BlobWorkerPool {
 }
 
 /** The facts with the layer's entries, which the worker posted in batches before them. */
-function withFiles(facts: BlobFacts, posted: readonly FileBatch[]): BlobFacts {
+function withFiles(facts: BlobFacts, posted: FileListBuilder): BlobFacts {
   if (facts.layer === null) return facts;
-  return { ...facts, layer: { ...facts.layer, files: FileList.fromBatches(posted) } };
+  return { ...facts, layer: { ...facts.layer, files: posted.finish() } };
 }

@@ -1,6 +1,6 @@
 import type { TarEntryType, TarHeader } from '../archive/tar-parser.js';
 import { whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
-import { column, columnOf, pushAll } from '../model/column.js';
+import { column, pushAll } from '../model/column.js';
 
 /** One entry of a layer tar: its header (path normalized), never its contents. */
 export interface FileRecord extends Pick<TarHeader, 'path' | 'type' | 'size' | 'mode' | 'uid' | 'gid' | 'linkTarget'> {
@@ -228,71 +228,26 @@ export class FileList {
     private readonly hashes: readonly (string | null)[] | null,
   ) {}
 
-  /** Joins the batches of one walk, in order: copies of their typed arrays, no string per path. */
+  /** Joins the batches of one walk, in order (see FileListBuilder). */
   static fromBatches(batches: readonly FileBatch[]): FileList {
-    if (batches.length === 0) return FileList.empty;
-    let count = 0;
-    for (const batch of batches) count += batch.kinds.length;
-    const [only] = batches;
-    if (batches.length === 1 && only) {
-      return new FileList(
-        [only.names],
-        new Uint32Array(count),
-        only.ends,
-        [0],
-        [0],
-        [0],
-        only.kinds,
-        only.numbers,
-        // A column of our own even for one batch: an array that came in a message has another
-        // elements kind, and code optimized for one list's column bailed out on the next
-        // list's (issue 9).
-        columnOf(only.links),
-        only.hashes === null ? null : columnOf(only.hashes),
-      );
-    }
-    const batchOf = new Uint32Array(count);
-    const ends = new Uint32Array(count);
-    const kinds = new Uint8Array(count);
-    const numbers = new Float64Array(count * NUMBERS);
-    // Consecutive batches share one string of names, up to BATCH_NAME_CHARS: a few large
-    // strings, which the main thread's collections never copy, rather than one per batch.
-    const names: string[] = [];
-    const firsts: number[] = [];
-    const groups: number[] = [];
-    const bases: number[] = [];
-    let group: string[] = [];
-    let groupChars = 0;
-    let at = 0;
-    batches.forEach((batch, index) => {
-      const size = batch.kinds.length;
-      if (group.length > 0 && groupChars + batch.names.length > BATCH_NAME_CHARS) {
-        names.push(group.join(''));
-        group = [];
-        groupChars = 0;
-      }
-      firsts.push(at);
-      groups.push(names.length);
-      bases.push(groupChars);
-      // Builtins only: no loop per entry on the main thread while the workers hash.
-      batchOf.fill(index, at, at + size);
-      ends.set(batch.ends, at);
-      kinds.set(batch.kinds, at);
-      numbers.set(batch.numbers, at * NUMBERS);
-      group.push(batch.names);
-      groupChars += batch.names.length;
-      at += size;
-    });
-    names.push(group.join(''));
-    // A push of each batch's column (a bounded spread), not a loop per entry, nor one spread of
-    // every batch (a hostile layer can have millions of entries).
-    const links = column<string | null>();
-    for (const batch of batches) pushAll(links, batch.links);
-    let hashes: (string | null)[] | null = null;
-    if (batches.some((b) => b.hashes !== null)) {
-      hashes = column();
-      for (const batch of batches) pushAll(hashes, batch.hashes ?? new Array<null>(batch.kinds.length).fill(null));
-    }
+    const builder = new FileListBuilder();
+    for (const batch of batches) builder.add(batch);
+    return builder.finish();
+  }
+
+  /** @internal The list from its columns: FileListBuilder's constructor. */
+  static ofColumns(
+    names: readonly string[],
+    batchOf: Uint32Array,
+    ends: Uint32Array,
+    firsts: readonly number[],
+    groups: readonly number[],
+    bases: readonly number[],
+    kinds: Uint8Array,
+    numbers: Float64Array,
+    links: readonly (string | null)[],
+    hashes: readonly (string | null)[] | null,
+  ): FileList {
     return new FileList(names, batchOf, ends, firsts, groups, bases, kinds, numbers, links, hashes);
   }
 
@@ -380,4 +335,93 @@ export class FileList {
     }
     return this.cached;
   }
+}
+
+/**
+ * Characters of names at which the batches received so far are joined into one string. A string
+ * this long is made outside the young generation, so no collection of the main thread copies it;
+ * a batch's own names (about 60 KB) were copied by each collection until the layer's last batch
+ * came and they were joined (issue 9: 7 MB copied in one scavenge while the workers hashed).
+ */
+const GROUP_CHARS = 1 << 18;
+
+/**
+ * Joins the batches of one walk into a FileList as they arrive, in order: their names into a few
+ * large strings, their typed arrays copied once at the end, no string per path and no loop per
+ * entry (the main thread does this while the workers hash).
+ */
+export class FileListBuilder {
+  private readonly parts: { readonly ends: Uint32Array; readonly kinds: Uint8Array; readonly numbers: Float64Array }[] =
+    [];
+  private readonly names: string[] = [];
+  private group: string[] = [];
+  private groupChars = 0;
+  private readonly firsts: number[] = [];
+  private readonly groups: number[] = [];
+  private readonly bases: number[] = [];
+  // Columns of our own: an array that came in a message has another elements kind, and code
+  // optimized for one list's column bailed out on the next list's (issue 9).
+  private readonly links = column<string | null>();
+  private hashes: (string | null)[] | null = null;
+  private count = 0;
+
+  add(batch: FileBatch): void {
+    const size = batch.kinds.length;
+    this.firsts.push(this.count);
+    this.groups.push(this.names.length);
+    this.bases.push(this.groupChars);
+    this.group.push(batch.names);
+    this.groupChars += batch.names.length;
+    if (this.groupChars >= GROUP_CHARS) this.closeGroup();
+    // A push of each batch's column (a bounded spread), not a loop per entry.
+    pushAll(this.links, batch.links);
+    if (batch.hashes !== null && this.hashes === null) this.hashes = nulls(this.count);
+    if (this.hashes !== null) pushAll(this.hashes, batch.hashes ?? nulls(size));
+    this.parts.push({ ends: batch.ends, kinds: batch.kinds, numbers: batch.numbers });
+    this.count += size;
+  }
+
+  finish(): FileList {
+    if (this.group.length > 0) this.closeGroup();
+    const { parts, count, names, firsts, groups, bases, links, hashes } = this;
+    if (parts.length === 0) return FileList.empty;
+    const [only] = parts;
+    if (parts.length === 1 && only) {
+      return FileList.ofColumns(
+        names,
+        new Uint32Array(count),
+        only.ends,
+        firsts,
+        groups,
+        bases,
+        only.kinds,
+        only.numbers,
+        links,
+        hashes,
+      );
+    }
+    const batchOf = new Uint32Array(count);
+    const ends = new Uint32Array(count);
+    const kinds = new Uint8Array(count);
+    const numbers = new Float64Array(count * NUMBERS);
+    parts.forEach((part, index) => {
+      const at = firsts[index] as number;
+      // Builtins only: no loop per entry.
+      batchOf.fill(index, at, at + part.kinds.length);
+      ends.set(part.ends, at);
+      kinds.set(part.kinds, at);
+      numbers.set(part.numbers, at * NUMBERS);
+    });
+    return FileList.ofColumns(names, batchOf, ends, firsts, groups, bases, kinds, numbers, links, hashes);
+  }
+
+  private closeGroup(): void {
+    this.names.push(this.group.length === 1 ? (this.group[0] as string) : this.group.join(''));
+    this.group = [];
+    this.groupChars = 0;
+  }
+}
+
+function nulls(count: number): null[] {
+  return new Array<null>(count).fill(null);
 }

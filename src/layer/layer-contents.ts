@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { TarFormatError, TarParser, type TarHeader } from '../archive/tar-parser.js';
 import { normalizeEntryPath } from '../archive/entry-path.js';
-import { contentBytesOf, FileBatchWriter, FileList, type FileBatch } from './file-list.js';
+import { contentBytesOf, FileBatchWriter, FileList, FileListBuilder, type FileBatch } from './file-list.js';
 import { METADATA_FILE_CAP, METADATA_LAYER_CAP, mayBeMetadata, metadataKindOf } from '../packages/metadata-paths.js';
 
 /**
@@ -55,7 +55,7 @@ export interface LayerContents {
 export class LayerWalker {
   private readonly parser: TarParser;
   private readonly files: FileBatchWriter;
-  private readonly batches: FileBatch[] = [];
+  private readonly kept = new FileListBuilder();
   private contentSize = 0;
   private problem: string | null = null;
   private estargz = false;
@@ -201,13 +201,13 @@ export class LayerWalker {
 
   private takeFiles(): FileList {
     if (this.files.length > 0) this.handOver();
-    return this.onFiles === null ? FileList.fromBatches(this.batches) : FileList.empty;
+    return this.onFiles === null ? this.kept.finish() : FileList.empty;
   }
 
   private handOver(): void {
     const batch = this.files.take();
     if (this.onFiles !== null) this.onFiles(batch);
-    else this.batches.push(batch);
+    else this.kept.add(batch);
   }
 
   /** Records the entry; true when its content is wanted (a file being hashed, a database being kept). */

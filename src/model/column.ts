@@ -22,10 +22,3 @@ export function pushAll<T>(into: T[], values: readonly T[]): void {
   if (values.length <= PUSH_CHUNK) into.push(...values);
   else for (let at = 0; at < values.length; at += PUSH_CHUNK) into.push(...values.slice(at, at + PUSH_CHUNK));
 }
-
-/** `values` as a column of our own (see column). */
-export function columnOf<T>(values: readonly T[]): T[] {
-  const copy = column<T>();
-  pushAll(copy, values);
-  return copy;
-}

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FileBatchWriter, FileList, type FileBatch, type FileRecord } from '../../src/layer/file-list.js';
+import {
+  FileBatchWriter,
+  FileList,
+  FileListBuilder,
+  type FileBatch,
+  type FileRecord,
+} from '../../src/layer/file-list.js';
 import { fileRecord } from '../helpers/reports.js';
 
 const records: FileRecord[] = [
@@ -70,6 +76,21 @@ describe('FileList', () => {
     const list = FileList.fromBatches(batchesOf(long, 3));
     expect(list.length).toBe(20);
     for (let i = 0; i < 20; i++) expect(list.path(i)).toBe(long[i]?.path);
+  });
+
+  it('joins the names of batches as they come, in strings of about 256K characters', () => {
+    // 400 batches of 3 paths of 1000 characters: 1.2M characters, so several joined strings,
+    // with batch boundaries inside and at their ends.
+    const long = Array.from({ length: 1200 }, (_, i) =>
+      fileRecord(`${String(i).padStart(4, '0')}/${'y'.repeat(995)}`, { size: i }),
+    );
+    const builder = new FileListBuilder();
+    for (const batch of batchesOf(long, 3)) builder.add(structuredClone(batch));
+    const list = builder.finish();
+    expect(list.length).toBe(1200);
+    for (let i = 0; i < 1200; i += 7) expect(list.path(i)).toBe(long[i]?.path);
+    expect(list.records()).toEqual(long);
+    expect(new FileListBuilder().finish()).toBe(FileList.empty);
   });
 
   it('keeps every entry added past a full batch', () => {
