@@ -51,7 +51,7 @@ export class PackageHeadStart {
       const lower = { ...image, layers: image.layers.slice(0, known) };
       const attribution = PackageAttribution.of(lower, builder.tree);
       // Sorted now, on the idle core: a patch that changes no package keeps the order.
-      attribution.result();
+      attribution.sortedPackages();
       guesses.push({ layers: image.layers, builder, attribution });
     }
     this.guesses.set(provisional.read, guesses);

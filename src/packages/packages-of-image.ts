@@ -238,7 +238,7 @@ export class PackageAttribution {
    * The head start sorts them while the last layer is hashed; a patch that changes no package
    * leaves the order as it was (issue 9: the sort was a third of the work after the read).
    */
-  private sortedPackages(): readonly AttributedPackage[] {
+  sortedPackages(): readonly AttributedPackage[] {
     if (this.sorted === null) {
       const attributed = this.claims.map((claim, index) => ({
         record: this.records[index] as PackageRecord,
