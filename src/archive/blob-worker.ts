@@ -89,8 +89,10 @@ function withFileBatches(id: number, options: BlobReaderOptions): BlobReaderOpti
         onFiles: (files) => {
           // The typed arrays move rather than copy; the strings are cloned.
           parentPort?.postMessage({ id, files } satisfies BlobReply, [
+            files.ends.buffer as ArrayBuffer,
             files.kinds.buffer as ArrayBuffer,
             files.numbers.buffer as ArrayBuffer,
+            files.linked.buffer as ArrayBuffer,
           ]);
         },
       }

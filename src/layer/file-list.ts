@@ -75,7 +75,13 @@ export interface FileBatch {
   /** The entry type's code, with DELETE or OPAQUE for whiteouts. */
   readonly kinds: Uint8Array;
   readonly numbers: Float64Array;
-  readonly links: (string | null)[];
+  /**
+   * The link targets of the entries that have one, in order; `linked` holds their indices. Most
+   * entries have none: a column with a null per entry cost each posted batch half its clone
+   * (issue 9).
+   */
+  readonly links: string[];
+  readonly linked: Uint32Array;
   /** sha256 of each regular file, when the walk hashes them; else null. */
   readonly hashes: (string | null)[] | null;
 }
@@ -101,7 +107,8 @@ export class FileBatchWriter {
   private ends: Uint32Array;
   private kinds: Uint8Array;
   private numbers: Float64Array;
-  private links: (string | null)[] = column();
+  private links: string[] = column();
+  private linked: number[] = [];
   private hashes: (string | null)[] | null;
 
   constructor(
@@ -146,7 +153,10 @@ export class FileBatchWriter {
     this.nameChars += path.length;
     this.ends[at] = this.nameChars;
     this.paths.push(path);
-    this.links.push(link);
+    if (link !== null) {
+      this.linked.push(at);
+      this.links.push(link);
+    }
     this.hashes?.push(null);
   }
 
@@ -177,12 +187,14 @@ export class FileBatchWriter {
       kinds: this.kinds.slice(0, count),
       numbers: this.numbers.slice(0, count * NUMBERS),
       links: this.links,
+      linked: Uint32Array.from(this.linked),
       hashes: this.hashes,
     };
     this.limit = this.capacity;
     this.paths = column();
     this.nameChars = 0;
     this.links = column();
+    this.linked = [];
     this.hashes = this.hashing ? column() : null;
     return batch;
   }
@@ -203,7 +215,7 @@ export class FileList {
     [],
     new Uint8Array(0),
     new Float64Array(0),
-    [],
+    new Map(),
     null,
   );
 
@@ -224,7 +236,8 @@ export class FileList {
     private readonly bases: readonly number[],
     private readonly kinds: Uint8Array,
     private readonly numbers: Float64Array,
-    private readonly links: readonly (string | null)[],
+    /** Link targets by entry: only the entries that have one. */
+    private readonly links: ReadonlyMap<number, string>,
     private readonly hashes: readonly (string | null)[] | null,
   ) {}
 
@@ -245,7 +258,7 @@ export class FileList {
     bases: readonly number[],
     kinds: Uint8Array,
     numbers: Float64Array,
-    links: readonly (string | null)[],
+    links: ReadonlyMap<number, string>,
     hashes: readonly (string | null)[] | null,
   ): FileList {
     return new FileList(names, batchOf, ends, firsts, groups, bases, kinds, numbers, links, hashes);
@@ -296,7 +309,8 @@ export class FileList {
   }
 
   linkTarget(i: number): string | null {
-    return this.links[i] ?? null;
+    // Most layers have no links: no lookup per entry for them (contentSize asks for every entry).
+    return this.links.size === 0 ? null : (this.links.get(i) ?? null);
   }
 
   /** contentBytesOf the entry. */
@@ -359,9 +373,9 @@ export class FileListBuilder {
   private readonly firsts: number[] = [];
   private readonly groups: number[] = [];
   private readonly bases: number[] = [];
-  // Columns of our own: an array that came in a message has another elements kind, and code
+  private readonly links = new Map<number, string>();
+  // A column of our own: an array that came in a message has another elements kind, and code
   // optimized for one list's column bailed out on the next list's (issue 9).
-  private readonly links = column<string | null>();
   private hashes: (string | null)[] | null = null;
   private count = 0;
 
@@ -373,8 +387,9 @@ export class FileListBuilder {
     this.group.push(batch.names);
     this.groupChars += batch.names.length;
     if (this.groupChars >= GROUP_CHARS) this.closeGroup();
+    const { links, linked } = batch;
+    for (let k = 0; k < linked.length; k++) this.links.set(this.count + (linked[k] as number), links[k] as string);
     // A push of each batch's column (a bounded spread), not a loop per entry.
-    pushAll(this.links, batch.links);
     if (batch.hashes !== null && this.hashes === null) this.hashes = nulls(this.count);
     if (this.hashes !== null) pushAll(this.hashes, batch.hashes ?? nulls(size));
     this.parts.push({ ends: batch.ends, kinds: batch.kinds, numbers: batch.numbers });

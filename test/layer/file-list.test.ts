@@ -55,6 +55,12 @@ describe('FileList', () => {
     }
   });
 
+  it('posts link targets only for the entries that have one', () => {
+    const [batch] = batchesOf(records, 100);
+    expect(batch?.links).toEqual(['bash', 'usr/bin/bash']);
+    expect([...(batch?.linked ?? [])]).toEqual([4, 6]);
+  });
+
   it('joins the paths of a large batch in pieces without losing an entry or a whiteout', () => {
     const many = Array.from({ length: 5000 }, (_, i) =>
       i % 701 === 0
