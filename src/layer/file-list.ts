@@ -220,6 +220,7 @@ export class FileList {
   );
 
   private cached: readonly FileRecord[] | null = null;
+  private summarized: { readonly storedSize: number; readonly whiteouts: number } | null = null;
 
   /**
    * Paths stay in their batches' `names` (see FileBatch), joined for consecutive batches: per
@@ -316,6 +317,23 @@ export class FileList {
   /** contentBytesOf the entry. */
   contentSize(i: number): number {
     return contentBytesOf(this.type(i), this.size(i), this.linkTarget(i));
+  }
+
+  /**
+   * Content bytes of the entries that are no whiteouts (what the layer adds to an image's total)
+   * and how many whiteouts there are: one pass, made once.
+   */
+  summary(): { readonly storedSize: number; readonly whiteouts: number } {
+    if (this.summarized === null) {
+      let storedSize = 0;
+      let whiteouts = 0;
+      for (let i = 0; i < this.length; i++) {
+        if (this.whiteout(i) === null) storedSize += this.contentSize(i);
+        else whiteouts++;
+      }
+      this.summarized = { storedSize, whiteouts };
+    }
+    return this.summarized;
   }
 
   record(i: number): FileRecord {

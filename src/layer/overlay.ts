@@ -197,10 +197,11 @@ export class OverlayBuilder {
     const start = this.tree.addLayer(list);
     if (key === null || !this.counted.has(key)) {
       if (key !== null) this.counted.add(key);
-      this.totalSize += storedSizeOf(list);
+      this.totalSize += list.summary().storedSize;
     }
-    // Whiteouts first: they describe the lower layers, whatever their position in this tar.
-    this.applyWhiteouts(list, layerIndex);
+    // Whiteouts first: they describe the lower layers, whatever their position in this tar. Most
+    // layers have none: no pass over their entries for it.
+    if (list.summary().whiteouts > 0) this.applyWhiteouts(list, layerIndex);
     this.applyEntries(list, start, layerIndex);
   }
 
@@ -352,13 +353,6 @@ export class OverlayBuilder {
       }
     }
   }
-}
-
-/** Content bytes of a layer's entries, whiteouts aside: what the layer adds to the total. */
-function storedSizeOf(list: FileList): number {
-  let size = 0;
-  for (let i = 0; i < list.length; i++) if (list.whiteout(i) === null) size += list.contentSize(i);
-  return size;
 }
 
 /**

@@ -31,6 +31,14 @@ const symlink = (path: string, target: string): FileRecord => ({
 });
 
 describe('applyLayers', () => {
+  it('counts no bytes of a whiteout entry, even one that claims content (hostile or broken tar)', () => {
+    const overlay = applyLayers([
+      [dir('a'), file('a/x', 10)],
+      [file('a/.wh.x', 7), file('a/.wh..wh..opq', 3)],
+    ]);
+    expect([overlay.totalSize, overlay.visibleSize]).toEqual([10, 0]);
+  });
+
   it('counts a deleted file as waste, attributed to the layer that added it', () => {
     const overlay = applyLayers([[dir('a'), file('a/big', 1000), file('a/keep', 10)], [file('a/.wh.big', 0)]]);
     expect(overlay.hidden).toEqual([{ path: 'a/big', layerIndex: 0, size: 1000, hiddenBy: 'delete', byLayer: 1 }]);
