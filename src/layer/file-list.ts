@@ -47,12 +47,16 @@ function typeCodeOf(type: TarEntryType): number {
   }
 }
 
-/** Adds DELETE or OPAQUE to the kinds of whiteout entries, once per batch. */
-function markWhiteouts(paths: readonly string[], kinds: Uint8Array): void {
+/** Adds DELETE or OPAQUE to the kinds of whiteout entries, once per batch; how many there are. */
+function markWhiteouts(paths: readonly string[], kinds: Uint8Array): number {
+  let count = 0;
   for (let i = 0; i < paths.length; i++) {
     const whiteout = whiteoutKindOf(paths[i] as string);
-    if (whiteout !== null) kinds[i] = (kinds[i] as number) | (whiteout === 'opaque' ? OPAQUE : DELETE);
+    if (whiteout === null) continue;
+    kinds[i] = (kinds[i] as number) | (whiteout === 'opaque' ? OPAQUE : DELETE);
+    count++;
   }
+  return count;
 }
 /** Numbers kept per entry in `numbers`: size, mode, uid, gid. */
 const NUMBERS = 4;
@@ -74,6 +78,8 @@ export interface FileBatch {
   readonly ends: Uint32Array;
   /** The entry type's code, with DELETE or OPAQUE for whiteouts. */
   readonly kinds: Uint8Array;
+  /** How many entries are whiteouts: a layer with none needs no pass for them (most have none). */
+  readonly whiteouts: number;
   readonly numbers: Float64Array;
   /**
    * The link targets of the entries that have one, in order; `linked` holds their indices. Most
@@ -180,11 +186,12 @@ export class FileBatchWriter {
   /** The entries so far as a batch (its arrays trimmed), and a fresh start. */
   take(): FileBatch {
     const count = this.paths.length;
-    markWhiteouts(this.paths, this.kinds);
+    const whiteouts = markWhiteouts(this.paths, this.kinds);
     const batch: FileBatch = {
       names: this.paths.join(''),
       ends: this.ends.slice(0, count),
       kinds: this.kinds.slice(0, count),
+      whiteouts,
       numbers: this.numbers.slice(0, count * NUMBERS),
       links: this.links,
       linked: Uint32Array.from(this.linked),
@@ -214,13 +221,13 @@ export class FileList {
     [],
     [],
     new Uint8Array(0),
+    0,
     new Float64Array(0),
     new Map(),
     null,
   );
 
   private cached: readonly FileRecord[] | null = null;
-  private summarized: { readonly storedSize: number; readonly whiteouts: number } | null = null;
 
   /**
    * Paths stay in their batches' `names` (see FileBatch), joined for consecutive batches: per
@@ -236,6 +243,8 @@ export class FileList {
     private readonly groups: readonly number[],
     private readonly bases: readonly number[],
     private readonly kinds: Uint8Array,
+    /** How many entries are whiteouts. */
+    readonly whiteouts: number,
     private readonly numbers: Float64Array,
     /** Link targets by entry: only the entries that have one. */
     private readonly links: ReadonlyMap<number, string>,
@@ -258,11 +267,12 @@ export class FileList {
     groups: readonly number[],
     bases: readonly number[],
     kinds: Uint8Array,
+    whiteouts: number,
     numbers: Float64Array,
     links: ReadonlyMap<number, string>,
     hashes: readonly (string | null)[] | null,
   ): FileList {
-    return new FileList(names, batchOf, ends, firsts, groups, bases, kinds, numbers, links, hashes);
+    return new FileList(names, batchOf, ends, firsts, groups, bases, kinds, whiteouts, numbers, links, hashes);
   }
 
   /** The list of records as a saved report or a test gives them. */
@@ -317,23 +327,6 @@ export class FileList {
   /** contentBytesOf the entry. */
   contentSize(i: number): number {
     return contentBytesOf(this.type(i), this.size(i), this.linkTarget(i));
-  }
-
-  /**
-   * Content bytes of the entries that are no whiteouts (what the layer adds to an image's total)
-   * and how many whiteouts there are: one pass, made once.
-   */
-  summary(): { readonly storedSize: number; readonly whiteouts: number } {
-    if (this.summarized === null) {
-      let storedSize = 0;
-      let whiteouts = 0;
-      for (let i = 0; i < this.length; i++) {
-        if (this.whiteout(i) === null) storedSize += this.contentSize(i);
-        else whiteouts++;
-      }
-      this.summarized = { storedSize, whiteouts };
-    }
-    return this.summarized;
   }
 
   record(i: number): FileRecord {
@@ -396,6 +389,7 @@ export class FileListBuilder {
   // optimized for one list's column bailed out on the next list's (issue 9).
   private hashes: (string | null)[] | null = null;
   private count = 0;
+  private whiteouts = 0;
 
   add(batch: FileBatch): void {
     const size = batch.kinds.length;
@@ -412,11 +406,12 @@ export class FileListBuilder {
     if (this.hashes !== null) pushAll(this.hashes, batch.hashes ?? nulls(size));
     this.parts.push({ ends: batch.ends, kinds: batch.kinds, numbers: batch.numbers });
     this.count += size;
+    this.whiteouts += batch.whiteouts;
   }
 
   finish(): FileList {
     if (this.group.length > 0) this.closeGroup();
-    const { parts, count, names, firsts, groups, bases, links, hashes } = this;
+    const { parts, count, names, firsts, groups, bases, links, hashes, whiteouts } = this;
     if (parts.length === 0) return FileList.empty;
     const [only] = parts;
     if (parts.length === 1 && only) {
@@ -428,6 +423,7 @@ export class FileListBuilder {
         groups,
         bases,
         only.kinds,
+        whiteouts,
         only.numbers,
         links,
         hashes,
@@ -445,7 +441,7 @@ export class FileListBuilder {
       kinds.set(part.kinds, at);
       numbers.set(part.numbers, at * NUMBERS);
     });
-    return FileList.ofColumns(names, batchOf, ends, firsts, groups, bases, kinds, numbers, links, hashes);
+    return FileList.ofColumns(names, batchOf, ends, firsts, groups, bases, kinds, whiteouts, numbers, links, hashes);
   }
 
   private closeGroup(): void {

@@ -195,14 +195,14 @@ export class OverlayBuilder {
     const layerIndex = this.keys.length;
     this.keys.push(key);
     const start = this.tree.addLayer(list);
-    if (key === null || !this.counted.has(key)) {
-      if (key !== null) this.counted.add(key);
-      this.totalSize += list.summary().storedSize;
-    }
+    const counts = key === null || !this.counted.has(key);
+    if (key !== null) this.counted.add(key);
     // Whiteouts first: they describe the lower layers, whatever their position in this tar. Most
     // layers have none: no pass over their entries for it.
-    if (list.summary().whiteouts > 0) this.applyWhiteouts(list, layerIndex);
-    this.applyEntries(list, start, layerIndex);
+    if (list.whiteouts > 0) this.applyWhiteouts(list, layerIndex);
+    // The entries' content bytes are what the layer adds to the total: summed as they are applied.
+    const stored = this.applyEntries(list, start, layerIndex);
+    if (counts) this.totalSize += stored;
   }
 
   private applyWhiteouts(list: FileList, layerIndex: number): void {
@@ -213,8 +213,10 @@ export class OverlayBuilder {
     }
   }
 
-  private applyEntries(list: FileList, start: number, layerIndex: number): void {
+  /** Applies the layer's entries but its whiteouts; their content bytes. */
+  private applyEntries(list: FileList, start: number, layerIndex: number): number {
     const { tree, implied } = this;
+    let stored = 0;
     const refs = tree.refs;
     const count = list.length;
     /** The folder the last climb started from: it is a folder still, whatever the entries since. */
@@ -264,10 +266,13 @@ export class OverlayBuilder {
       }
       if (this.changes !== null && !this.changes.has(path)) this.changes.set(path, replaced);
       if (replaced !== undefined) this.visibleSize -= tree.contentSize(replaced);
-      this.visibleSize += list.contentSize(i);
+      const size = list.contentSize(i);
+      stored += size;
+      this.visibleSize += size;
       refs.set(path, start + i);
       if (this.children !== null) link(this.children, path);
     }
+    return stored;
   }
 
   /** The overlay of the layers applied so far. */

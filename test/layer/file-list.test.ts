@@ -61,6 +61,12 @@ describe('FileList', () => {
     expect([...(batch?.linked ?? [])]).toEqual([4, 6]);
   });
 
+  it('counts the whiteouts of each batch and of the list they make', () => {
+    expect(batchesOf(records, 3).map((batch) => batch.whiteouts)).toEqual([1, 1, 0, 0, 0]);
+    expect(FileList.fromBatches(batchesOf(records, 3)).whiteouts).toBe(2);
+    expect(FileList.fromRecords(records.slice(4)).whiteouts).toBe(0);
+  });
+
   it('joins the paths of a large batch in pieces without losing an entry or a whiteout', () => {
     const many = Array.from({ length: 5000 }, (_, i) =>
       i % 701 === 0
