@@ -213,7 +213,7 @@ export class OverlayBuilder {
     }
   }
 
-  /** Applies the layer's entries but its whiteouts; their content bytes. */
+  /** Applies the layer's entries other than whiteouts; returns their content bytes. */
   private applyEntries(list: FileList, start: number, layerIndex: number): number {
     const { tree, implied } = this;
     let stored = 0;
