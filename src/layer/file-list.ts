@@ -1,5 +1,5 @@
 import type { TarEntryType, TarHeader } from '../archive/tar-parser.js';
-import { whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
+import { WHITEOUT_PREFIX, whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
 import { column, pushAll } from '../model/column.js';
 
 /** One entry of a layer tar: its header (path normalized), never its contents. */
@@ -47,16 +47,37 @@ function typeCodeOf(type: TarEntryType): number {
   }
 }
 
-/** Adds DELETE or OPAQUE to the kinds of whiteout entries, once per batch; how many there are. */
-function markWhiteouts(paths: readonly string[], kinds: Uint8Array): number {
+/**
+ * Adds DELETE or OPAQUE to the kinds of whiteout entries, once per batch; how many there are.
+ * Whiteouts are rare: `.wh.` is looked for in the batch's joined names, and only the entries it
+ * is found in are asked, not every entry (a loop per entry on the worker that hashes, issue 9).
+ */
+function markWhiteouts(paths: readonly string[], names: string, ends: Uint32Array, kinds: Uint8Array): number {
   let count = 0;
-  for (let i = 0; i < paths.length; i++) {
+  for (let at = names.indexOf(WHITEOUT_PREFIX); at !== -1;) {
+    // The entry the match starts in (a match across two paths is asked of the first, in vain).
+    const i = entryEndingAfter(ends, paths.length, at);
     const whiteout = whiteoutKindOf(paths[i] as string);
-    if (whiteout === null) continue;
-    kinds[i] = (kinds[i] as number) | (whiteout === 'opaque' ? OPAQUE : DELETE);
-    count++;
+    if (whiteout !== null) {
+      kinds[i] = (kinds[i] as number) | (whiteout === 'opaque' ? OPAQUE : DELETE);
+      count++;
+    }
+    // On from the entry's end: past `at` always, so the search ends.
+    at = names.indexOf(WHITEOUT_PREFIX, Math.max(ends[i] as number, at + 1));
   }
   return count;
+}
+
+/** The first of `count` entries whose path ends after character `at` of the joined names. */
+function entryEndingAfter(ends: Uint32Array, count: number, at: number): number {
+  let low = 0;
+  let high = count - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((ends[middle] as number) > at) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 /** Numbers kept per entry in `numbers`: size, mode, uid, gid. */
 const NUMBERS = 4;
@@ -186,9 +207,10 @@ export class FileBatchWriter {
   /** The entries so far as a batch (its arrays trimmed), and a fresh start. */
   take(): FileBatch {
     const count = this.paths.length;
-    const whiteouts = markWhiteouts(this.paths, this.kinds);
+    const names = this.paths.join('');
+    const whiteouts = markWhiteouts(this.paths, names, this.ends, this.kinds);
     const batch: FileBatch = {
-      names: this.paths.join(''),
+      names,
       ends: this.ends.slice(0, count),
       kinds: this.kinds.slice(0, count),
       whiteouts,

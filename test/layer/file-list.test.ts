@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FileBatchWriter,
@@ -6,6 +7,7 @@ import {
   type FileBatch,
   type FileRecord,
 } from '../../src/layer/file-list.js';
+import { whiteoutKindOf } from '../../src/layer/whiteout.js';
 import { fileRecord } from '../helpers/reports.js';
 
 const records: FileRecord[] = [
@@ -59,6 +61,24 @@ describe('FileList', () => {
     const [batch] = batchesOf(records, 100);
     expect(batch?.links).toEqual(['bash', 'usr/bin/bash']);
     expect([...(batch?.linked ?? [])]).toEqual([4, 6]);
+  });
+
+  it('marks exactly the entries whiteoutKindOf names, wherever `.wh.` falls in the joined names', () => {
+    // Pieces that make `.wh.` inside a name, in a folder, across two paths, or as the opaque marker.
+    const piece = fc.constantFrom('.', 'w', 'h', '/', 'a', '.wh.', '.wh..wh..opq', '.w', 'h.');
+    const path = fc.array(piece, { maxLength: 6 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.array(path, { maxLength: 40 }), fc.integer({ min: 1, max: 9 }), (paths, capacity) => {
+        const batches = batchesOf(
+          paths.map((p) => fileRecord(p, { size: 0, whiteout: whiteoutKindOf(p) })),
+          capacity,
+        );
+        const list = FileList.fromBatches(batches);
+        expect(paths.map((_, i) => list.whiteout(i))).toEqual(paths.map((p) => whiteoutKindOf(p)));
+        expect(list.whiteouts).toBe(paths.filter((p) => whiteoutKindOf(p) !== null).length);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('counts the whiteouts of each batch and of the list they make', () => {
