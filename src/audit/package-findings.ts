@@ -7,6 +7,7 @@ import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../packages
 import type { AttributedPackage } from '../packages/packages-of-image.js';
 import { parentPath } from '../packages/image-path.js';
 import { MODULES_FOLDER } from '../packages/metadata-paths.js';
+import type { MetadataTexts } from '../packages/metadata-texts.js';
 import type { Ecosystem, PackageRecord } from '../packages/types.js';
 import { FindingCode, type Finding } from './findings.js';
 import { matchesAny, matchesWildcard } from './glob.js';
@@ -133,7 +134,7 @@ export interface PackageFacts {
   readonly packages: readonly PackageRecord[];
   /** Each package's database file, and the final database texts; null for a saved report. */
   readonly attributed: readonly AttributedPackage[] | null;
-  readonly texts: ReadonlyMap<string, string> | null;
+  readonly texts: MetadataTexts | null;
 }
 
 /**

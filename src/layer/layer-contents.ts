@@ -2,15 +2,28 @@ import { createHash, type Hash } from 'node:crypto';
 import { TarFormatError, TarParser, type TarHeader } from '../archive/tar-parser.js';
 import { normalizeEntryPath } from '../archive/entry-path.js';
 import { contentBytesOf, FileBatchWriter, FileList, FileListBuilder, type FileBatch } from './file-list.js';
-import { METADATA_FILE_CAP, METADATA_LAYER_CAP, mayBeMetadata, metadataKindOf } from '../packages/metadata-paths.js';
+import {
+  METADATA_FILE_CAP,
+  METADATA_LAYER_CAP,
+  mayBeMetadata,
+  metadataKindOf,
+  type MetadataKind,
+} from '../packages/metadata-paths.js';
 
 /**
  * A package database file kept from a layer (see src/packages/metadata-paths.ts): its text, or
  * why it was dropped. Plain data, so BlobFacts stays structured-cloneable for worker threads.
+ * `kind` is metadataKindOf(path), told where the file was found; a file made by hand without it
+ * is asked then.
  */
 export type MetadataFile =
-  | { readonly path: string; readonly text: string }
-  | { readonly path: string; readonly dropped: 'file-cap' | 'layer-cap'; readonly size: number };
+  | { readonly path: string; readonly kind?: MetadataKind; readonly text: string }
+  | {
+      readonly path: string;
+      readonly kind?: MetadataKind;
+      readonly dropped: 'file-cap' | 'layer-cap';
+      readonly size: number;
+    };
 
 export interface LayerWalkerOptions {
   /** Keep every entry's header (for `--files`, trees, waste, packages). */
@@ -68,7 +81,8 @@ export class LayerWalker {
   private readonly metadataFiles: MetadataFile[] = [];
   private metadataBytes = 0;
   /** The metadata file whose content is being read, or null. */
-  private capture: { path: string; size: number; chunks: Buffer[]; text: string | null } | null = null;
+  private capture: { path: string; kind: MetadataKind; size: number; chunks: Buffer[]; text: string | null } | null =
+    null;
 
   constructor(options: LayerWalkerOptions) {
     this.keepFiles = options.keepFiles;
@@ -108,18 +122,18 @@ export class LayerWalker {
     if (capture === null) return;
     this.capture = null;
     const text = capture.text ?? Buffer.concat(capture.chunks).toString('utf8');
-    this.metadataFiles.push({ path: capture.path, text });
+    this.metadataFiles.push({ path: capture.path, kind: capture.kind, text });
   }
 
   /** Starts keeping a package database file's content, unless it is over a cap. */
-  private startCapture(path: string, size: number): void {
+  private startCapture(path: string, kind: MetadataKind, size: number): void {
     if (size > METADATA_FILE_CAP) {
-      this.metadataFiles.push({ path, dropped: 'file-cap', size });
+      this.metadataFiles.push({ path, kind, dropped: 'file-cap', size });
     } else if (this.metadataBytes + size > METADATA_LAYER_CAP) {
-      this.metadataFiles.push({ path, dropped: 'layer-cap', size });
+      this.metadataFiles.push({ path, kind, dropped: 'layer-cap', size });
     } else {
       this.metadataBytes += size;
-      this.capture = { path, size, chunks: [], text: null };
+      this.capture = { path, kind, size, chunks: [], text: null };
     }
   }
 
@@ -223,8 +237,9 @@ export class LayerWalker {
       this.files.add(path, header.type, header.size, header.mode, header.uid, header.gid, header.linkTarget);
       if (this.hashFiles && header.type === 'file') this.fileHash = createHash('sha256');
     }
-    if (this.keepMetadata && header.type === 'file' && mayBeMetadata(path) && metadataKindOf(path) !== null) {
-      this.startCapture(path, header.size);
+    if (this.keepMetadata && header.type === 'file' && mayBeMetadata(path)) {
+      const kind = metadataKindOf(path);
+      if (kind !== null) this.startCapture(path, kind, header.size);
     }
     return this.fileHash !== null || this.capture !== null;
   }

@@ -2,7 +2,8 @@ import { terminalText } from '../report/display-text.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { joinImagePath } from './image-path.js';
 import { firstField, splitStanzas } from './stanzas.js';
-import type { MetadataTexts, PackageClaim } from './types.js';
+import type { MetadataTexts } from './metadata-texts.js';
+import type { PackageClaim } from './types.js';
 
 const INSTALLED = 'lib/apk/db/installed';
 

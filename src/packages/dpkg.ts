@@ -2,10 +2,10 @@ import { terminalText } from '../report/display-text.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { joinImagePath } from './image-path.js';
 import { firstField, splitStanzas, type Stanza } from './stanzas.js';
-import type { MetadataTexts, PackageClaim } from './types.js';
+import type { MetadataTexts } from './metadata-texts.js';
+import type { PackageClaim } from './types.js';
 
 const STATUS = 'var/lib/dpkg/status';
-const STATUS_D = 'var/lib/dpkg/status.d/';
 const INFO = 'var/lib/dpkg/info/';
 const KEY_MAX = 64;
 
@@ -40,8 +40,7 @@ export function readDpkg(texts: MetadataTexts, problems: Problem[]): PackageClai
       });
     }
   }
-  texts.forEach((text, path) => {
-    if (!path.startsWith(STATUS_D)) return;
+  texts.ofKind('dpkg-status-d').forEach((text, path) => {
     for (const stanza of readStanzas(path, text, problems)) {
       const name = firstField(stanza, 'Package');
       if (name !== null) claims.push(declared(name, firstField(stanza, 'Version'), stanza, path));

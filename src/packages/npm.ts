@@ -1,10 +1,11 @@
 import { terminalText } from '../report/display-text.js';
 import { isObject } from '../model/json.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
-import { lastModulesFolderAt, metadataKindOf, MODULES_FOLDER, npmPackageRootOf } from './metadata-paths.js';
+import { lastModulesFolderAt, MODULES_FOLDER, npmPackageRootOf } from './metadata-paths.js';
+import type { MetadataTexts } from './metadata-texts.js';
 import { parentPath } from './image-path.js';
 import { column } from '../model/column.js';
-import type { MetadataTexts, PackageClaim } from './types.js';
+import type { PackageClaim } from './types.js';
 
 /**
  * npm: every `node_modules/NAME` and `node_modules/@SCOPE/NAME` folder with a package.json is a
@@ -41,8 +42,7 @@ interface NpmFolder {
 function packageFolders(texts: MetadataTexts, problems: Problem[]): Map<string, NpmFolder> {
   const roots = new Map<string, NpmFolder>();
   // forEach: no [path, text] pair per database while this code is still cold (issue 9).
-  texts.forEach((text, path) => {
-    if (metadataKindOf(path) !== 'npm-package') return;
+  texts.ofKind('npm-package').forEach((text, path) => {
     const manifest = parseManifest(path, text, problems);
     if (manifest === null) return;
     const root = parentPath(path);
@@ -106,8 +106,7 @@ const RUNTIME_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencie
 /** The app's own package.json files (outside node_modules, near the root). */
 export function readAppManifests(texts: MetadataTexts): AppManifest[] {
   const apps: AppManifest[] = [];
-  for (const [path, text] of texts) {
-    if (metadataKindOf(path) !== 'npm-app') continue;
+  for (const [path, text] of texts.ofKind('npm-app')) {
     const manifest = parseManifest(path, text, []);
     if (manifest === null) continue;
     apps.push({
@@ -125,8 +124,7 @@ export type InstalledNpm = ReadonlyMap<string, ReadonlySet<string> | null>;
 /** Every installed npm package of the texts, read once for all the apps of an image. */
 export function readInstalledNpm(texts: MetadataTexts): InstalledNpm {
   const installed = new Map<string, ReadonlySet<string> | null>();
-  for (const [path, text] of texts) {
-    if (metadataKindOf(path) !== 'npm-package') continue;
+  for (const [path, text] of texts.ofKind('npm-package')) {
     const manifest = parseManifest(path, text, []);
     installed.set(parentPath(path), manifest === null ? null : namesIn(manifest, RUNTIME_FIELDS));
   }

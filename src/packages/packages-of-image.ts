@@ -6,7 +6,14 @@ import type { ImageReport } from '../model/image.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { readApk } from './apk.js';
 import { readDpkg } from './dpkg.js';
-import { METADATA_FILE_CAP, METADATA_LAYER_CAP, metadataKindOf, npmPackageRootOf } from './metadata-paths.js';
+import {
+  mayBeMetadata,
+  METADATA_FILE_CAP,
+  METADATA_LAYER_CAP,
+  metadataKindOf,
+  npmPackageRootOf,
+} from './metadata-paths.js';
+import { MetadataTexts } from './metadata-texts.js';
 import { readNpm } from './npm.js';
 import { readPip } from './pip.js';
 import type { ImagePackages, PackageClaim, PackageRecord } from './types.js';
@@ -16,8 +23,8 @@ export function finalMetadataOf(
   image: ImageReport,
   tree: OverlayTree,
   problems: Problem[],
-): { texts: Map<string, string>; layers: Map<string, number> } {
-  const texts = new Map<string, string>();
+): { texts: MetadataTexts; layers: Map<string, number> } {
+  const texts = new MetadataTexts();
   const layers = new Map<string, number>();
   image.layers.forEach((layer, layerIndex) => {
     for (const file of layer.metadataFiles ?? []) {
@@ -25,7 +32,7 @@ export function finalMetadataOf(
       if (ref === undefined || tree.layerOf(ref) !== layerIndex) continue;
       layers.set(file.path, layerIndex);
       if ('text' in file) {
-        texts.set(file.path, file.text);
+        texts.add(file.path, file.kind ?? metadataKindOf(file.path), file.text);
         continue;
       }
       const cap = file.dropped === 'file-cap' ? METADATA_FILE_CAP : METADATA_LAYER_CAP;
@@ -74,7 +81,7 @@ export interface AttributedPackage {
 export function attributePackages(
   image: ImageReport,
   final: Overlay,
-): { result: ImagePackages; attributed: readonly AttributedPackage[]; texts: ReadonlyMap<string, string> } {
+): { result: ImagePackages; attributed: readonly AttributedPackage[]; texts: MetadataTexts } {
   return PackageAttribution.of(image, final.tree).result();
 }
 
@@ -102,7 +109,7 @@ export class PackageAttribution {
   private constructor(
     private readonly claims: readonly PackageClaim[],
     private readonly baseProblems: readonly Problem[],
-    private readonly texts: ReadonlyMap<string, string>,
+    private readonly texts: MetadataTexts,
     private readonly layers: ReadonlyMap<string, number>,
     tree: OverlayTree,
   ) {
@@ -214,7 +221,7 @@ export class PackageAttribution {
     return [first].concat(this.moreOwners.get(ref) ?? []);
   }
 
-  result(): { result: ImagePackages; attributed: readonly AttributedPackage[]; texts: ReadonlyMap<string, string> } {
+  result(): { result: ImagePackages; attributed: readonly AttributedPackage[]; texts: MetadataTexts } {
     const attributed = this.sortedPackages();
     let unownedSize = 0;
     const unownedByFolder: { folder: string; size: number }[] = [];
@@ -323,7 +330,7 @@ export class PackageAttribution {
  */
 export function changesDatabases(changes: ReadonlyMap<string, number | undefined>): boolean {
   for (const path of changes.keys()) {
-    if (metadataKindOf(path) !== null || npmPackageRootOf(path) !== null) return true;
+    if ((mayBeMetadata(path) && metadataKindOf(path) !== null) || npmPackageRootOf(path) !== null) return true;
   }
   return false;
 }

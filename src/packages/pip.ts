@@ -1,9 +1,9 @@
 import { terminalText } from '../report/display-text.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
-import { metadataKindOf } from './metadata-paths.js';
 import { joinImagePath, parentPath } from './image-path.js';
 import { forEachLine } from './stanzas.js';
-import type { MetadataTexts, PackageClaim } from './types.js';
+import type { MetadataTexts } from './metadata-texts.js';
+import type { PackageClaim } from './types.js';
 
 /**
  * pip: every `NAME-VERSION.dist-info/RECORD` (PEP 376 / 627): CSV lines `path,hash,size`, paths
@@ -13,8 +13,7 @@ import type { MetadataTexts, PackageClaim } from './types.js';
 export function readPip(texts: MetadataTexts, problems: Problem[]): PackageClaim[] {
   const claims: PackageClaim[] = [];
   // forEach: no [path, text] pair per database while this code is still cold (issue 9).
-  texts.forEach((text, path) => {
-    if (metadataKindOf(path) !== 'pip-record') return;
+  texts.ofKind('pip-record').forEach((text, path) => {
     const distInfo = parentPath(path);
     const site = parentPath(distInfo);
     const folder = distInfo.slice(site === '' ? 0 : site.length + 1, -'.dist-info'.length);

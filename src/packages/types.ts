@@ -41,6 +41,3 @@ export interface PackageClaim {
   /** The database file it came from, for messages and for `layerIndex` of declared sizes. */
   readonly source: string;
 }
-
-/** The final tree's copy of each kept database file, by path. */
-export type MetadataTexts = ReadonlyMap<string, string>;

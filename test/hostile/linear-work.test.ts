@@ -17,6 +17,7 @@ import type { Digest } from '../../src/model/digest.js';
 import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
 import { runCli } from '../helpers/cli.js';
 import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../../src/packages/npm.js';
+import { MetadataTexts } from '../../src/packages/metadata-texts.js';
 import { legacyManyImagesArchive, tempFile } from './generators.js';
 
 const file = (path: string): FileRecord => fileRecord(path, { size: 1 });
@@ -145,9 +146,10 @@ describe('npm dependency graphs', () => {
       folder = i < 2_000 ? `${folder}/node_modules/p${i}` : `app/node_modules/p${i}`;
       texts.set(`${folder}/package.json`, JSON.stringify({ name: `p${i}`, dependencies: { [`p${i + 1}`]: '1' } }));
     }
-    const [app] = readAppManifests(texts);
+    const databases = MetadataTexts.of(texts);
+    const [app] = readAppManifests(databases);
     if (!app) throw new Error('no app manifest');
-    const devOnly = devOnlyPackages(app, readInstalledNpm(texts));
+    const devOnly = devOnlyPackages(app, readInstalledNpm(databases));
     // The 2,000 nested ones each find the next in their own node_modules; from 2,000 folders down,
     // the flat p2000 is further up than a name is looked for (64 node_modules), so the walk stops.
     expect(devOnly.size).toBe(2_000);

@@ -18,9 +18,9 @@ describe('LayerWalker with keepMetadata', () => {
       for (let i = 0; i < layer.length; i += chunkSize) walker.write(layer.subarray(i, i + chunkSize));
       const { metadataFiles, files } = walker.finish();
       expect(metadataFiles).toEqual([
-        { path: 'var/lib/dpkg/status', text: status },
-        { path: 'app/node_modules/e/package.json', text: manifest },
-        { path: 'var/lib/dpkg/info/empty.list', text: '' },
+        { path: 'var/lib/dpkg/status', kind: 'dpkg-status', text: status },
+        { path: 'app/node_modules/e/package.json', kind: 'npm-package', text: manifest },
+        { path: 'var/lib/dpkg/info/empty.list', kind: 'dpkg-list', text: '' },
       ]);
       expect(files.length).toBe(4);
     },

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { joinImagePath } from '../../src/packages/image-path.js';
 import { mayBeMetadata, metadataKindOf, npmPackageRootOf } from '../../src/packages/metadata-paths.js';
+import { MetadataTexts } from '../../src/packages/metadata-texts.js';
 import { readNpm } from '../../src/packages/npm.js';
 import { readDpkg } from '../../src/packages/dpkg.js';
 import { forEachLine } from '../../src/packages/stanzas.js';
@@ -123,7 +124,7 @@ describe('readNpm', () => {
         for (const path of paths) {
           if (metadataKindOf(path) === 'npm-package') texts.set(path, '{"name":"n","version":"1"}');
         }
-        const claims = readNpm(texts, new Map(paths.map((path) => [path, 0])), []);
+        const claims = readNpm(MetadataTexts.of(texts), new Map(paths.map((path) => [path, 0])), []);
         const expected = new Map<string, string[]>();
         for (const source of texts.keys()) expected.set(source, []);
         for (const path of paths) {
@@ -152,7 +153,7 @@ describe('readDpkg .list files', () => {
           ['var/lib/dpkg/info/p.list', list],
         ]);
         const problems: Problem[] = [];
-        const [claim] = readDpkg(texts, problems);
+        const [claim] = readDpkg(MetadataTexts.of(texts), problems);
         const expected: string[] = [];
         let bad = 0;
         for (const raw of list === '' ? [] : list.split('\n')) {
