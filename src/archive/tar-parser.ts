@@ -321,9 +321,13 @@ function typeOf(flag: string, name: string): TarEntryType {
   }
 }
 
+/**
+ * Byte by byte: a real header differs at its first byte, so this is one read per header, where a
+ * 64-bit read made a BigInt for every header of every layer.
+ */
 function isZeroBlock(block: Buffer): boolean {
-  for (let i = 0; i < BLOCK; i += 8) {
-    if (block.readBigUInt64LE(i) !== 0n) return false;
+  for (let i = 0; i < BLOCK; i++) {
+    if (block[i] !== 0) return false;
   }
   return true;
 }

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { TarFormatError, TarParser, type TarHeader } from '../archive/tar-parser.js';
+import { TarFormatError, TarParser, type TarHandlers, type TarHeader } from '../archive/tar-parser.js';
 import { normalizeEntryPath } from '../archive/entry-path.js';
 import { contentBytesOf, FileBatchWriter, FileList, FileListBuilder, type FileBatch } from './file-list.js';
 import {
@@ -64,8 +64,13 @@ export interface LayerContents {
   readonly metadataFiles: readonly MetadataFile[] | null;
 }
 
-/** Walks a layer tar fed in chunks of any size, keeping headers only. */
-export class LayerWalker {
+/**
+ * Walks a layer tar fed in chunks of any size, keeping headers only. It is its own parser's
+ * handlers: every walk calls the same methods, where a closure per walk gave the parser's
+ * compiled code a new call target with each layer a worker read, and it bailed out on the second
+ * (issue 9).
+ */
+export class LayerWalker implements TarHandlers {
   private readonly parser: TarParser;
   private readonly files: FileBatchWriter;
   private readonly kept = new FileListBuilder();
@@ -90,31 +95,29 @@ export class LayerWalker {
     this.keepMetadata = options.keepMetadata === true;
     this.onFiles = options.onFiles ?? null;
     this.files = new FileBatchWriter(FILES_BATCH, this.hashFiles);
-    // Without a data handler the parser skips content without a call per chunk: the common case.
-    const wantsData = this.hashFiles || this.keepMetadata;
-    this.parser = new TarParser({
-      // Content only of a file being hashed or a database being kept: a call per chunk of every
-      // file cost 6 % of a package read (issue 9).
-      onEntry: (header) => this.onEntry(header),
-      ...(wantsData
-        ? {
-            onData: (chunk: Buffer) => {
-              this.fileHash?.update(chunk);
-              const capture = this.capture;
-              if (capture === null) return;
-              // Most databases arrive in one piece (a package.json inside one read): decoded
-              // where they lie, without a copy to join later (1,500 per npm layer, issue 9).
-              if (capture.chunks.length === 0 && capture.text === null && chunk.length === capture.size) {
-                capture.text = chunk.toString('utf8');
-              } else capture.chunks.push(Buffer.from(chunk));
-            },
-            onEntryEnd: () => {
-              if (this.hashFiles) this.finishHash();
-              this.finishCapture();
-            },
-          }
-        : {}),
-    });
+    this.parser = new TarParser(this);
+  }
+
+  /**
+   * @internal For the parser: the content of an entry whose content onEntry asked for. Only a
+   * file being hashed or a database being kept: a call per chunk of every file cost 6 % of a
+   * package read (issue 9).
+   */
+  onData(chunk: Buffer): void {
+    this.fileHash?.update(chunk);
+    const capture = this.capture;
+    if (capture === null) return;
+    // Most databases arrive in one piece (a package.json inside one read): decoded where they
+    // lie, without a copy to join later (1,500 per npm layer, issue 9).
+    if (capture.chunks.length === 0 && capture.text === null && chunk.length === capture.size) {
+      capture.text = chunk.toString('utf8');
+    } else capture.chunks.push(Buffer.from(chunk));
+  }
+
+  /** @internal For the parser: the end of an entry whose content onEntry asked for. */
+  onEntryEnd(): void {
+    if (this.hashFiles) this.finishHash();
+    this.finishCapture();
   }
 
   private finishCapture(): void {
@@ -224,8 +227,11 @@ export class LayerWalker {
     else this.kept.add(batch);
   }
 
-  /** Records the entry; true when its content is wanted (a file being hashed, a database being kept). */
-  private onEntry(header: TarHeader): boolean {
+  /**
+   * @internal For the parser: records the entry; true when its content is wanted (a file being
+   * hashed, a database being kept), and only then do onData and onEntryEnd run for it.
+   */
+  onEntry(header: TarHeader): boolean {
     const path = normalizeEntryPath(header.path);
     if (path === '') return false;
     this.fileCount++;
