@@ -6,7 +6,7 @@ import { platformMatches } from '../model/platform.js';
 import { buildInspectJson, buildInspectNdjsonLines } from '../report/inspect-json.js';
 import { inspectTextLines, type InspectTextOptions } from '../report/inspect-text.js';
 import { writeLines } from './write-chunks.js';
-import { writeJson } from './write-json.js';
+import { renderAhead, writeJson } from './write-json.js';
 import type { ExitCode } from './exit-codes.js';
 import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, readInputs } from './read-inputs.js';
@@ -37,7 +37,10 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
   if (args.archives.filter((a) => a === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
   if (args.hash && !args.files) throw new UsageError('--hash adds a sha256 to each listed file: pass --files too');
   // --packages starts on the lower layers while the last ones are hashed (issue 9).
-  const headStart = args.packages ? new PackageHeadStart() : null;
+  // For JSON, the package list is rendered then too: writing it after the read is a copy.
+  const headStart = args.packages
+    ? new PackageHeadStart(args.json && !args.ndjson ? { onPackageList: renderAhead } : {})
+    : null;
   const result = await readInputs(args.archives, io, {
     quiet: args.quiet,
     // File lists cost memory per file (200k-file layers): keep them only when they are shown.

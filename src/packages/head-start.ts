@@ -2,7 +2,7 @@ import { overlayOfImage, OverlayBuilder, type Overlay } from '../layer/overlay.j
 import type { ImageReport, LayerReport } from '../model/image.js';
 import type { ProvisionalReport } from '../read-archive.js';
 import { changesDatabases, PackageAttribution, packagesOfImage } from './packages-of-image.js';
-import type { ImagePackages } from './types.js';
+import type { ImagePackages, PackageRecord } from './types.js';
 
 /** Archives with more images than this get no head start: finding each image's guess stays cheap. */
 const MAX_IMAGES = 64;
@@ -29,6 +29,15 @@ export class PackageHeadStart {
   /** How each image's packages were found: from a guess patched or made afresh, or from nothing. */
   readonly counts = { patched: 0, afresh: 0, cold: 0 };
 
+  /**
+   * `onPackageList` gets each guess's package list, biggest first, while the last layers are still
+   * being read: the list the result will have unless the rest changes a package (`inspect
+   * --packages --json` renders it for its output then).
+   */
+  constructor(
+    private readonly options: { readonly onPackageList?: (packages: readonly PackageRecord[]) => void } = {},
+  ) {}
+
   readonly onProvisional = (provisional: ProvisionalReport): void => {
     // A save of many images gains little and would make every lookup a long scan.
     if (provisional.images.length > MAX_IMAGES) return;
@@ -43,19 +52,24 @@ export class PackageHeadStart {
       const at = earlier.findIndex((guess) => guess.builder.layerCount <= known && startsWith(image, guess));
       if (at !== -1) {
         const [guess] = earlier.splice(at, 1) as [Guess];
-        guesses.push(advance({ ...guess, layers: image.layers }, image, known).guess);
+        guesses.push(this.prepared(advance({ ...guess, layers: image.layers }, image, known).guess));
         continue;
       }
       const builder = new OverlayBuilder();
       for (const layer of image.layers.slice(0, known)) builder.apply(layer.files, layer.diffId);
       const lower = { ...image, layers: image.layers.slice(0, known) };
       const attribution = PackageAttribution.of(lower, builder.tree);
-      // Sorted now, on the idle core: a patch that changes no package keeps the order.
-      attribution.sortedPackages();
-      guesses.push({ layers: image.layers, builder, attribution });
+      guesses.push(this.prepared({ layers: image.layers, builder, attribution }));
     }
     this.guesses.set(provisional.read, guesses);
   };
+
+  /** Sorts the guess's packages now, on the idle core: a patch that changes no package keeps the order. */
+  private prepared(guess: Guess): Guess {
+    const { records } = guess.attribution.sortedPackages();
+    this.options.onPackageList?.(records);
+    return guess;
+  }
 
   /** The image's packages and overlay, from a guess when one fits; each guess is used once. */
   packagesOf(image: ImageReport): { result: ImagePackages; overlay: Overlay } {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { writeJson } from '../../src/cli/write-json.js';
+import { renderAhead, writeJson } from '../../src/cli/write-json.js';
 
 function nested(depth: number): unknown {
   let value: unknown = { leaf: [1, { two: 2 }] };
@@ -100,6 +100,45 @@ describe('writeJson', () => {
     writeJson((text) => pieces.push(text), value);
     expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(200 * 1024);
     expect(pieces.join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+
+  it('writes a list rendered ahead exactly as JSON.stringify(value, null, 2), at any depth', () => {
+    const record = fc.dictionary(
+      fc.string({ maxLength: 6 }),
+      fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)),
+      { maxKeys: 18 },
+    );
+    const list = fc.array(fc.oneof(record, fc.string(), fc.integer(), fc.constant(null)), { maxLength: 600 });
+    fc.assert(
+      fc.property(list, fc.integer({ min: 0, max: 14 }), (items, depth) => {
+        renderAhead(items);
+        let value: unknown = items;
+        for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { packages: value, n: i } : [value];
+        let out = '';
+        writeJson((text) => (out += text), value);
+        expect(out).toBe(`${JSON.stringify(value, null, 2)}\n`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes what was rendered ahead, in runs, and renders only lists of records written whole', () => {
+    const packages = Array.from({ length: 2_000 }, (_, i) => ({ name: `p${i}`, version: '1.0', size: i }));
+    renderAhead(packages);
+    const expected = `${JSON.stringify({ images: [{ packages }] }, null, 2)}\n`;
+    // The list must not change once rendered; changed anyway, it shows that the text comes from then.
+    packages[0] = { name: 'changed', version: '2.0', size: -1 };
+    const pieces: string[] = [];
+    writeJson((text) => pieces.push(text), { images: [{ packages }] });
+    expect(pieces.join('')).toBe(expected);
+    expect(pieces.length).toBeGreaterThan(1);
+    // A list with an element the walk goes into is not rendered ahead: written as it is now.
+    const mixed: unknown[] = [{ a: 1 }, { nested: { b: 2 } }];
+    renderAhead(mixed);
+    mixed[0] = { a: 2 };
+    let out = '';
+    writeJson((text) => (out += text), mixed);
+    expect(out).toBe(`${JSON.stringify(mixed, null, 2)}\n`);
   });
 
   it('writes a large document in pieces, never as one string', () => {

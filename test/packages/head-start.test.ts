@@ -139,6 +139,30 @@ describe('PackageHeadStart', () => {
     expect(headStart.counts).toEqual({ patched: 1, afresh: 1, cold: 0 });
   });
 
+  it('hands each guess its package list early: the result keeps that list unless a package changed', async () => {
+    const handed: (readonly unknown[])[] = [];
+    const headStart = new PackageHeadStart({ onPackageList: (packages) => handed.push(packages) });
+    // The top layer only adds a file no package owns: the list stays the one handed over.
+    const image = await imageOf({
+      ...patchedUpstairs,
+      layers: [...patchedUpstairs.layers, { files: [{ path: 'srv/data.bin', content: bytes(64) }] }],
+    });
+    const early = provisional(image, image.layers.length - 1);
+    headStart.onProvisional({ read: {}, images: [early.image], pending: early.pending });
+    expect(handed).toHaveLength(1);
+    const kept = headStart.packagesOf(image).result;
+    expect(kept.packages).toBe(handed[0]);
+    expect(kept).toEqual(packagesOfImage(image));
+    // Here the layers still to come change what packages own: the result has a new list.
+    const changed = await imageOf(patchedUpstairs);
+    const lower = provisional(changed, 2);
+    headStart.onProvisional({ read: {}, images: [lower.image], pending: lower.pending });
+    expect(handed).toHaveLength(2);
+    const result = headStart.packagesOf(changed).result;
+    expect(result.packages).not.toBe(handed[1]);
+    expect(result).toEqual(packagesOfImage(changed));
+  });
+
   it('gives no head start to a save of more than 64 images, so finding a guess stays cheap', async () => {
     const image = await imageOf(patchedUpstairs);
     const { image: early, pending } = provisional(image, 2);
