@@ -77,6 +77,12 @@ export interface AttributedPackage {
   readonly source: string;
 }
 
+/** The measured packages biggest first, and their records: the list a result gives. */
+interface SortedPackages {
+  readonly attributed: readonly AttributedPackage[];
+  readonly records: readonly PackageRecord[];
+}
+
 /** packagesOfImage, with each package's source and the final database texts, for audit findings. */
 export function attributePackages(
   image: ImageReport,
@@ -104,10 +110,7 @@ export class PackageAttribution {
   /** Owners of listed paths that are not in the tree (a lying database, or removed upstairs). */
   private readonly absentOwners = new Map<string, number[]>();
   private readonly byFolder = new Map<string, number>();
-  private sorted: {
-    readonly attributed: readonly AttributedPackage[];
-    readonly records: readonly PackageRecord[];
-  } | null = null;
+  private sorted: SortedPackages | null = null;
 
   private constructor(
     private readonly claims: readonly PackageClaim[],
@@ -249,7 +252,7 @@ export class PackageAttribution {
    * hashed; a patch that changes no package leaves the same lists (issue 9: the sort was a third
    * of the work after the read).
    */
-  sortedPackages(): { readonly attributed: readonly AttributedPackage[]; readonly records: readonly PackageRecord[] } {
+  sortedPackages(): SortedPackages {
     if (this.sorted === null) {
       const attributed = this.claims.map((claim, index) => ({
         record: this.records[index] as PackageRecord,
