@@ -3,7 +3,7 @@ import { overlayOfImage, type Overlay } from '../layer/overlay.js';
 import { treeOf, type TreeNode } from '../layer/tree-view.js';
 import type { ArchiveReport, ImageReport } from '../model/image.js';
 import { platformMatches } from '../model/platform.js';
-import { buildInspectJson, buildInspectNdjsonLines } from '../report/inspect-json.js';
+import { buildInspectJson, buildInspectNdjsonLines, PACKAGE_LIST_INDENT } from '../report/inspect-json.js';
 import { inspectTextLines, type InspectTextOptions } from '../report/inspect-text.js';
 import { writeLines } from './write-chunks.js';
 import { renderAhead, writeJson } from './write-json.js';
@@ -39,7 +39,15 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
   // --packages starts on the lower layers while the last ones are hashed (issue 9).
   // For JSON, the package list is rendered then too: writing it after the read is a copy.
   const headStart = args.packages
-    ? new PackageHeadStart(args.json && !args.ndjson ? { onPackageList: renderAhead } : {})
+    ? new PackageHeadStart(
+        args.json && !args.ndjson
+          ? {
+              onPackageList: (list) => {
+                renderAhead(list, PACKAGE_LIST_INDENT);
+              },
+            }
+          : {},
+      )
     : null;
   const result = await readInputs(args.archives, io, {
     quiet: args.quiet,

@@ -20,12 +20,12 @@ export function writeJson(write: (text: string) => unknown, value: unknown): voi
     const inner = `${indent}  `;
     if (depth < MAX_WALK_DEPTH && Array.isArray(item) && item.length > 0 && !isSmall(item)) {
       const ahead = renderedAhead.get(item);
-      if (ahead !== undefined) {
+      if (ahead !== undefined && ahead.indent === indent) {
         out.emit('[\n');
-        ahead.forEach((text, k) => {
+        ahead.runs.forEach((text, k) => {
           out.emit(inner);
-          out.emit(reindent(text, indent));
-          out.emit(k < ahead.length - 1 ? ',\n' : '\n');
+          out.emit(text);
+          out.emit(k < ahead.runs.length - 1 ? ',\n' : '\n');
         });
         out.emit(`${indent}]`);
         return;
@@ -71,31 +71,33 @@ export function writeJson(write: (text: string) => unknown, value: unknown): voi
   out.flush();
 }
 
-/** Arrays rendered by renderAhead: their runs' text, written at the top level, re-indented when written. */
-const renderedAhead = new WeakMap<readonly unknown[], readonly string[]>();
+/** Arrays rendered by renderAhead: their runs' text, for the indent they were rendered for. */
+const renderedAhead = new WeakMap<readonly unknown[], { readonly indent: string; readonly runs: readonly string[] }>();
 
 /** Most elements of an array rendered ahead: its text is held until it is written. */
 const AHEAD_MAX_ELEMENTS = 1 << 14;
 
 /**
- * Renders `items` now as writeJson will write it, in the same runs, so that writing it later is
- * a copy. `inspect --packages --json` renders its package list while the last layer is still
- * being hashed: weighing and stringifying 2,000 records took 8-14 ms of cold code after the read,
- * on the critical path (issue 9). Only an array of at most AHEAD_MAX_ELEMENTS elements that are
- * all written whole (records of primitives); any other is written as usual. The array must not
- * change afterwards.
+ * Renders `items` now as writeJson will write it where the array's own line is at `indent`
+ * (spaces), in the same runs, so that writing it later is a copy. `inspect --packages --json`
+ * renders its package list while the last layer is still being hashed: weighing and stringifying
+ * 2,000 records took 8-14 ms of cold code after the read, on the critical path (issue 9); so did
+ * re-indenting text rendered at the top level (replaceAll over 400 KB: 5 ms, where JSON.stringify
+ * indents as it goes). Written at another indent, the array is written as usual. Only an array of
+ * at most AHEAD_MAX_ELEMENTS elements that are all written whole (records of primitives); any
+ * other is written as usual. The array must not change afterwards.
  */
-export function renderAhead(items: readonly unknown[]): void {
+export function renderAhead(items: readonly unknown[], indent = ''): void {
   if (items.length === 0 || items.length > AHEAD_MAX_ELEMENTS || renderedAhead.has(items)) return;
   const runs: string[] = [];
   for (let i = 0; i < items.length;) {
-    // As the walk weighs the elements of an array near the top.
-    const end = runOfWhole(items, i, 1);
+    // As the walk weighs the elements of an array at that depth.
+    const end = runOfWhole(items, i, indent.length / 2 + 1);
     if (end === i) return;
-    runs.push(stringifyRun(items.slice(i, end), ''));
+    runs.push(stringifyRun(items.slice(i, end), indent));
     i = end;
   }
-  renderedAhead.set(items, runs);
+  renderedAhead.set(items, { indent, runs });
 }
 
 /** Elements per JSON.stringify call at most, and about as many characters (see runOfWhole). */

@@ -15,6 +15,12 @@ export interface InspectJsonOptions {
   readonly packages?: ReadonlyMap<ImageReport, ImagePackages>;
 }
 
+/**
+ * Where writeJson writes an image's `packages` list in this document (archives > archive > images
+ * > image > packages, two spaces a level): what `inspect --packages --json` renders it ahead for.
+ */
+export const PACKAGE_LIST_INDENT = ' '.repeat(10);
+
 /** The `inspect --json` document (schemaVersion 1, documented in the README). Pure. */
 export function buildInspectJson(archives: readonly ArchiveReport[], options: InspectJsonOptions = {}): object {
   return {

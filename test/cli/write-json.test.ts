@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderAhead, writeJson } from '../../src/cli/write-json.js';
+import { buildInspectJson, PACKAGE_LIST_INDENT } from '../../src/report/inspect-json.js';
+import type { ArchiveReport, ImageReport } from '../../src/model/image.js';
+import type { PackageRecord } from '../../src/packages/types.js';
 
 function nested(depth: number): unknown {
   let value: unknown = { leaf: [1, { two: 2 }] };
@@ -124,7 +127,8 @@ describe('writeJson', () => {
 
   it('writes what was rendered ahead, in runs, and renders only lists of records written whole', () => {
     const packages = Array.from({ length: 2_000 }, (_, i) => ({ name: `p${i}`, version: '1.0', size: i }));
-    renderAhead(packages);
+    // Where { images: [{ packages }] } has it: its own line three levels in.
+    renderAhead(packages, '      ');
     const expected = `${JSON.stringify({ images: [{ packages }] }, null, 2)}\n`;
     // The list must not change once rendered; changed anyway, it shows that the text comes from then.
     packages[0] = { name: 'changed', version: '2.0', size: -1 };
@@ -139,6 +143,58 @@ describe('writeJson', () => {
     let out = '';
     writeJson((text) => (out += text), mixed);
     expect(out).toBe(`${JSON.stringify(mixed, null, 2)}\n`);
+  });
+
+  it('writes a list rendered ahead at its indent as it was rendered, and one rendered for another indent as usual', () => {
+    const list = () => Array.from({ length: 600 }, (_, i) => ({ name: `p${i}`, size: i }));
+    for (const indent of ['', '  ', '      ']) {
+      const items = list();
+      renderAhead(items, indent);
+      const expected = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+      // Written where it was rendered for (nested so that its own line is at `indent`): the text
+      // from then, although the list changed since.
+      let value: unknown = items;
+      for (let level = 0; level < indent.length / 2; level++) value = [value];
+      const before = expected(value);
+      items[0] = { name: 'changed', size: -1 };
+      let out = '';
+      writeJson((text) => (out += text), value);
+      expect(out).toBe(before);
+      // Anywhere else: written as it is now.
+      out = '';
+      writeJson((text) => (out += text), { deeper: [value] });
+      expect(out).toBe(expected({ deeper: [value] }));
+    }
+  });
+
+  it("renders an image's package list ahead where the inspect document has it", () => {
+    const packages: PackageRecord[] = Array.from({ length: 300 }, (_, i) => ({
+      ecosystem: 'npm',
+      name: `p${i}`,
+      version: '1.0.0',
+      size: 300 - i,
+      fileCount: 1,
+      layerIndex: 0,
+    }));
+    renderAhead(packages, PACKAGE_LIST_INDENT);
+    const image = { tags: [], layers: [], history: [] } as unknown as ImageReport;
+    const archive = {
+      path: 'a.tar',
+      images: [image],
+      artifacts: [],
+      absent: [],
+      problems: [],
+    } as unknown as ArchiveReport;
+    const document = () =>
+      buildInspectJson([archive], {
+        packages: new Map([[image, { packages, unownedSize: 0, unownedByFolder: [], problems: [] }]]),
+      });
+    const before = `${JSON.stringify(document(), null, 2)}\n`;
+    // Changed after it was rendered: the text written shows that the rendering was used.
+    packages[0] = { ecosystem: 'npm', name: 'changed', version: '1.0.0', size: 300, fileCount: 1, layerIndex: 0 };
+    let out = '';
+    writeJson((text) => (out += text), document());
+    expect(out).toBe(before);
   });
 
   it('writes a large document in pieces, never as one string', () => {
