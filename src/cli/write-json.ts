@@ -74,28 +74,37 @@ export function writeJson(write: (text: string) => unknown, value: unknown): voi
 /** Arrays rendered by renderAhead: their runs' text, for the indent they were rendered for. */
 const renderedAhead = new WeakMap<readonly unknown[], { readonly indent: string; readonly runs: readonly string[] }>();
 
-/** Most elements of an array rendered ahead: its text is held until it is written. */
+/** Most elements of an array rendered ahead, and most characters of one of its runs: its text is held until it is written. */
 const AHEAD_MAX_ELEMENTS = 1 << 14;
+const AHEAD_RUN_CHARS = 1 << 20;
 
 /**
  * Renders `items` now as writeJson will write it where the array's own line is at `indent`
- * (spaces), in the same runs, so that writing it later is a copy. `inspect --packages --json`
- * renders its package list while the last layer is still being hashed: weighing and stringifying
- * 2,000 records took 8-14 ms of cold code after the read, on the critical path (issue 9); so did
- * re-indenting text rendered at the top level (replaceAll over 400 KB: 5 ms, where JSON.stringify
- * indents as it goes). Written at another indent, the array is written as usual. Only an array of
- * at most AHEAD_MAX_ELEMENTS elements that are all written whole (records of primitives); any
- * other is written as usual. The array must not change afterwards.
+ * (spaces), so that writing it later is a copy. `inspect --packages --json` renders its package
+ * list while the last layer is still being hashed: stringifying 2,000 records took 8-14 ms of
+ * cold code after the read, on the critical path (issue 9); so did re-indenting text rendered at
+ * the top level (replaceAll over 400 KB: 5 ms, where JSON.stringify indents as it goes). Written
+ * at another indent, the array is written as usual.
+ *
+ * In runs of RUN_ELEMENTS elements, unweighed: whatever the runs, JSON.stringify writes what the
+ * walk would, and weighing the records compiled two functions on the idle core for nothing (16 ms
+ * of background compiling per run, issue 9). An array of more than AHEAD_MAX_ELEMENTS elements, or
+ * with a run longer than AHEAD_RUN_CHARS, is not rendered ahead: it is written as usual, in
+ * pieces. The array must not change afterwards.
  */
 export function renderAhead(items: readonly unknown[], indent = ''): void {
   if (items.length === 0 || items.length > AHEAD_MAX_ELEMENTS || renderedAhead.has(items)) return;
   const runs: string[] = [];
-  for (let i = 0; i < items.length;) {
-    // As the walk weighs the elements of an array at that depth.
-    const end = runOfWhole(items, i, indent.length / 2 + 1);
-    if (end === i) return;
-    runs.push(stringifyRun(items.slice(i, end), indent));
-    i = end;
+  for (let i = 0; i < items.length; i += RUN_ELEMENTS) {
+    let text: string;
+    try {
+      text = stringifyRun(items.slice(i, i + RUN_ELEMENTS), indent);
+    } catch {
+      // What JSON.stringify cannot write (a BigInt, a cycle) fails where the document is written.
+      return;
+    }
+    if (text.length > AHEAD_RUN_CHARS) return;
+    runs.push(text);
   }
   renderedAhead.set(items, { indent, runs });
 }

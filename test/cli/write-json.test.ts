@@ -111,10 +111,13 @@ describe('writeJson', () => {
       fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)),
       { maxKeys: 18 },
     );
-    const list = fc.array(fc.oneof(record, fc.string(), fc.integer(), fc.constant(null)), { maxLength: 600 });
+    const nestedValue = fc.jsonValue({ maxDepth: 4 });
+    const list = fc.array(fc.oneof(record, nestedValue, fc.string(), fc.integer(), fc.constant(null)), {
+      maxLength: 600,
+    });
     fc.assert(
       fc.property(list, fc.integer({ min: 0, max: 14 }), (items, depth) => {
-        renderAhead(items);
+        renderAhead(items, ' '.repeat(2 * depth));
         let value: unknown = items;
         for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { packages: value, n: i } : [value];
         let out = '';
@@ -125,7 +128,7 @@ describe('writeJson', () => {
     );
   });
 
-  it('writes what was rendered ahead, in runs, and renders only lists of records written whole', () => {
+  it('writes what was rendered ahead, in runs; a list with a run too long to hold is written as usual', () => {
     const packages = Array.from({ length: 2_000 }, (_, i) => ({ name: `p${i}`, version: '1.0', size: i }));
     // Where { images: [{ packages }] } has it: its own line three levels in.
     renderAhead(packages, '      ');
@@ -136,13 +139,21 @@ describe('writeJson', () => {
     writeJson((text) => pieces.push(text), { images: [{ packages }] });
     expect(pieces.join('')).toBe(expected);
     expect(pieces.length).toBeGreaterThan(1);
-    // A list with an element the walk goes into is not rendered ahead: written as it is now.
-    const mixed: unknown[] = [{ a: 1 }, { nested: { b: 2 } }];
-    renderAhead(mixed);
-    mixed[0] = { a: 2 };
+    // Elements the walk would go into are rendered too, as JSON.stringify writes them.
+    const nestedList: unknown[] = [{ a: 1 }, { nested: { b: [2, { c: 3 }] } }, [[]], 'x'];
+    renderAhead(nestedList);
+    const before = `${JSON.stringify(nestedList, null, 2)}\n`;
+    nestedList[0] = { a: 2 };
     let out = '';
-    writeJson((text) => (out += text), mixed);
-    expect(out).toBe(`${JSON.stringify(mixed, null, 2)}\n`);
+    writeJson((text) => (out += text), nestedList);
+    expect(out).toBe(before);
+    // A run of more than a million characters is not held: the list is written as it is now.
+    const long: unknown[] = [{ text: 'x'.repeat(1 << 20) }, { a: 1 }];
+    renderAhead(long);
+    long[1] = { a: 2 };
+    out = '';
+    writeJson((text) => (out += text), long);
+    expect(out).toBe(`${JSON.stringify(long, null, 2)}\n`);
   });
 
   it('writes a list rendered ahead at its indent as it was rendered, and one rendered for another indent as usual', () => {
