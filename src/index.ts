@@ -53,7 +53,7 @@ export {
   type PackageRecord,
   type ImagePackages,
 } from './packages/index.js';
-export type { MetadataFile } from './layer/layer-contents.js';
+export type { MetadataFile } from './layer/metadata-capture.js';
 export {
   compareImages,
   hasFileLists,

@@ -11,6 +11,7 @@ import { parentPort } from 'node:worker_threads';
 import type { FileBatch } from '../layer/file-list.js';
 import { BlobReader, type BlobFacts, type BlobReaderOptions } from './blob-reader.js';
 import { readBlobRangeOfFile } from './read-range.js';
+import { transferablesOf } from '../layer/metadata-capture.js';
 
 export type BlobJob =
   | {
@@ -76,6 +77,12 @@ const streams = new Map<number, { reader: BlobReader; collect: () => void; chain
 function post(reply: BlobReply): void {
   parentPort?.postMessage(reply);
 }
+
+/** The facts of a blob, the buffers of its kept databases moved rather than copied. */
+function postFacts(id: number, facts: BlobFacts): void {
+  const metadata = facts.layer?.metadata ?? null;
+  parentPort?.postMessage({ id, facts } satisfies BlobReply, metadata === null ? [] : transferablesOf(metadata));
+}
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -115,7 +122,7 @@ function readRange(job: Extract<BlobJob, { kind: 'range' }>): void {
   readBlobRangeOfFile(job.path, job.offset, job.length, options, progress, reader).then(
     (facts) => {
       if (unreported > 0) post({ id: job.id, progress: unreported });
-      post({ id: job.id, facts });
+      postFacts(job.id, facts);
     },
     (error: unknown) => {
       post({ id: job.id, error: messageOf(error) });
@@ -162,7 +169,7 @@ parentPort?.on('message', (job: BlobJob) => {
         })
         .then(
           (facts) => {
-            post({ id: job.id, facts });
+            postFacts(job.id, facts);
           },
           (error: unknown) => {
             post({ id: job.id, error: messageOf(error) });

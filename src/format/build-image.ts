@@ -14,6 +14,7 @@ import { formatPlatform } from '../model/platform.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import type { Lookup } from './blob-store.js';
 import { FileList } from '../layer/file-list.js';
+import { metadataFilesOf } from '../layer/metadata-capture.js';
 
 /** What a manifest says a layer's blob is (OCI descriptor, docker-save LayerSources). */
 export interface LayerDescriptor {
@@ -156,7 +157,7 @@ export function buildLayer(
     entry: entry.path,
     ...compressedSizeOf(blob.compression, blob.storedSize, blob.estimatedCompressedSize, descriptor),
     files: blob.layer?.files ?? FileList.empty,
-    ...(blob.layer?.metadataFiles ? { metadataFiles: blob.layer.metadataFiles } : {}),
+    ...(blob.layer?.metadata ? { metadataFiles: metadataFilesOf(blob.layer.metadata) } : {}),
   };
 }
 

@@ -2,28 +2,8 @@ import { createHash, type Hash } from 'node:crypto';
 import { TarFormatError, TarParser, type TarHandlers, type TarHeader } from '../archive/tar-parser.js';
 import { normalizeEntryPath } from '../archive/entry-path.js';
 import { contentBytesOf, FileBatchWriter, FileList, FileListBuilder, type FileBatch } from './file-list.js';
-import {
-  METADATA_FILE_CAP,
-  METADATA_LAYER_CAP,
-  mayBeMetadata,
-  metadataKindOf,
-  type MetadataKind,
-} from '../packages/metadata-paths.js';
-
-/**
- * A package database file kept from a layer (see src/packages/metadata-paths.ts): its text, or
- * why it was dropped. Plain data, so BlobFacts stays structured-cloneable for worker threads.
- * `kind` is metadataKindOf(path), told where the file was found; a file made by hand without it
- * is asked then.
- */
-export type MetadataFile =
-  | { readonly path: string; readonly kind?: MetadataKind; readonly text: string }
-  | {
-      readonly path: string;
-      readonly kind?: MetadataKind;
-      readonly dropped: 'file-cap' | 'layer-cap';
-      readonly size: number;
-    };
+import { mayBeMetadata, metadataKindOf } from '../packages/metadata-paths.js';
+import { MetadataCapture, type CapturedMetadata } from './metadata-capture.js';
 
 export interface LayerWalkerOptions {
   /** Keep every entry's header (for `--files`, trees, waste, packages). */
@@ -60,8 +40,11 @@ export interface LayerContents {
   readonly sawEndOfArchive: boolean;
   /** eStargz layers carry their table of contents as `stargz.index.json`. */
   readonly estargz: boolean;
-  /** Package database files of this layer, in tar order; null when the walk was not asked to keep them. */
-  readonly metadataFiles: readonly MetadataFile[] | null;
+  /**
+   * Package database files of this layer, in tar order (metadataFilesOf gives them); null when
+   * the walk was not asked to keep them.
+   */
+  readonly metadata: CapturedMetadata | null;
 }
 
 /**
@@ -81,19 +64,14 @@ export class LayerWalker implements TarHandlers {
   private fileHash: Hash | null = null;
   private readonly keepFiles: boolean;
   private readonly hashFiles: boolean;
-  private readonly keepMetadata: boolean;
   private readonly onFiles: ((batch: FileBatch) => void) | null;
-  private readonly metadataFiles: MetadataFile[] = [];
-  private metadataBytes = 0;
-  /** The metadata file whose content is being read, or null. */
-  private capture: { path: string; kind: MetadataKind; size: number; chunks: Buffer[]; text: string | null } | null =
-    null;
+  private readonly metadata: MetadataCapture | null;
 
   constructor(options: LayerWalkerOptions) {
     this.keepFiles = options.keepFiles;
     this.hashFiles = options.keepFiles && options.hashFiles === true;
-    this.keepMetadata = options.keepMetadata === true;
     this.onFiles = options.onFiles ?? null;
+    this.metadata = options.keepMetadata === true ? new MetadataCapture() : null;
     this.files = new FileBatchWriter(FILES_BATCH, this.hashFiles);
     this.parser = new TarParser(this);
   }
@@ -105,39 +83,15 @@ export class LayerWalker implements TarHandlers {
    */
   onData(chunk: Buffer): void {
     this.fileHash?.update(chunk);
-    const capture = this.capture;
-    if (capture === null) return;
-    // Most databases arrive in one piece (a package.json inside one read): decoded where they
-    // lie, without a copy to join later (1,500 per npm layer, issue 9).
-    if (capture.chunks.length === 0 && capture.text === null && chunk.length === capture.size) {
-      capture.text = chunk.toString('utf8');
-    } else capture.chunks.push(Buffer.from(chunk));
+    // Copied where it lies into the capture's buffer: no copy per chunk to join, no text per file
+    // to clone to the main thread (issue 9).
+    if (this.metadata?.active === true) this.metadata.write(chunk);
   }
 
   /** @internal For the parser: the end of an entry whose content onEntry asked for. */
   onEntryEnd(): void {
     if (this.hashFiles) this.finishHash();
-    this.finishCapture();
-  }
-
-  private finishCapture(): void {
-    const capture = this.capture;
-    if (capture === null) return;
-    this.capture = null;
-    const text = capture.text ?? Buffer.concat(capture.chunks).toString('utf8');
-    this.metadataFiles.push({ path: capture.path, kind: capture.kind, text });
-  }
-
-  /** Starts keeping a package database file's content, unless it is over a cap. */
-  private startCapture(path: string, kind: MetadataKind, size: number): void {
-    if (size > METADATA_FILE_CAP) {
-      this.metadataFiles.push({ path, kind, dropped: 'file-cap', size });
-    } else if (this.metadataBytes + size > METADATA_LAYER_CAP) {
-      this.metadataFiles.push({ path, kind, dropped: 'layer-cap', size });
-    } else {
-      this.metadataBytes += size;
-      this.capture = { path, kind, size, chunks: [], text: null };
-    }
+    this.metadata?.end();
   }
 
   private finishHash(): void {
@@ -171,7 +125,7 @@ export class LayerWalker implements TarHandlers {
     let position = start;
     while (position < end && this.problem === null && !this.parser.ended) {
       const pending = this.parser.pendingData;
-      if (pending > 0 && this.capture === null) {
+      if (pending > 0 && this.metadata?.active !== true) {
         position += this.parser.skipData();
         continue;
       }
@@ -210,7 +164,7 @@ export class LayerWalker implements TarHandlers {
       tarProblem: this.problem,
       sawEndOfArchive: sawEnd,
       estargz: this.estargz,
-      metadataFiles: this.keepMetadata ? this.metadataFiles : null,
+      metadata: this.metadata?.take() ?? null,
     };
   }
 
@@ -243,11 +197,12 @@ export class LayerWalker implements TarHandlers {
       this.files.add(path, header.type, header.size, header.mode, header.uid, header.gid, header.linkTarget);
       if (this.hashFiles && header.type === 'file') this.fileHash = createHash('sha256');
     }
-    if (this.keepMetadata && header.type === 'file' && mayBeMetadata(path)) {
+    let capturing = false;
+    if (this.metadata !== null && header.type === 'file' && mayBeMetadata(path)) {
       const kind = metadataKindOf(path);
-      if (kind !== null) this.startCapture(path, kind, header.size);
+      if (kind !== null) capturing = this.metadata.begin(path, kind, header.size);
     }
-    return this.fileHash !== null || this.capture !== null;
+    return this.fileHash !== null || capturing;
   }
 }
 

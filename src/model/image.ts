@@ -2,7 +2,7 @@ import type { Digest } from './digest.js';
 import type { ArchiveCompression, Compression } from './media-type.js';
 import type { HistoryStep } from './config.js';
 import type { Problem } from './problem.js';
-import type { MetadataFile } from '../layer/layer-contents.js';
+import type { MetadataFile } from '../layer/metadata-capture.js';
 import type { FileList } from '../layer/file-list.js';
 import type { ImagePackages } from '../packages/types.js';
 

@@ -10,8 +10,18 @@ export const METADATA_LAYER_CAP = 64 * 1024 * 1024;
 /** An app's own package.json is looked for this many folders deep at most (`usr/src/app/package.json`). */
 const APP_MANIFEST_MAX_DEPTH = 4;
 
-export type MetadataKind =
-  'dpkg-status' | 'dpkg-status-d' | 'dpkg-list' | 'apk-installed' | 'npm-package' | 'npm-app' | 'pip-record';
+/** Every kind of package database file, in a fixed order (a kept file's kind travels as its index). */
+export const METADATA_KINDS = [
+  'dpkg-status',
+  'dpkg-status-d',
+  'dpkg-list',
+  'apk-installed',
+  'npm-package',
+  'npm-app',
+  'pip-record',
+] as const;
+
+export type MetadataKind = (typeof METADATA_KINDS)[number];
 
 const DPKG_STATUS_D = 'var/lib/dpkg/status.d/';
 const DPKG_INFO = 'var/lib/dpkg/info/';

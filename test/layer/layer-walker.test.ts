@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LayerWalker } from '../../src/layer/layer-contents.js';
+import { metadataFilesOf } from '../../src/layer/metadata-capture.js';
 import { writeTar } from '../helpers/fixture-builder.js';
 
 describe('LayerWalker with keepMetadata', () => {
@@ -16,8 +17,8 @@ describe('LayerWalker with keepMetadata', () => {
       ]);
       const walker = new LayerWalker({ keepFiles: true, keepMetadata: true });
       for (let i = 0; i < layer.length; i += chunkSize) walker.write(layer.subarray(i, i + chunkSize));
-      const { metadataFiles, files } = walker.finish();
-      expect(metadataFiles).toEqual([
+      const { metadata, files } = walker.finish();
+      expect(metadata && metadataFilesOf(metadata)).toEqual([
         { path: 'var/lib/dpkg/status', kind: 'dpkg-status', text: status },
         { path: 'app/node_modules/e/package.json', kind: 'npm-package', text: manifest },
         { path: 'var/lib/dpkg/info/empty.list', kind: 'dpkg-list', text: '' },

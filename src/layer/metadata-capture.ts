@@ -1,0 +1,160 @@
+import {
+  METADATA_FILE_CAP,
+  METADATA_KINDS,
+  METADATA_LAYER_CAP,
+  type MetadataKind,
+} from '../packages/metadata-paths.js';
+
+/**
+ * A package database file kept from a layer (see src/packages/metadata-paths.ts): its text, or
+ * why it was dropped. `kind` is metadataKindOf(path), told where the file was found; a file made
+ * by hand without it is asked then.
+ */
+export type MetadataFile =
+  | { readonly path: string; readonly kind?: MetadataKind; readonly text: string }
+  | {
+      readonly path: string;
+      readonly kind?: MetadataKind;
+      readonly dropped: 'file-cap' | 'layer-cap';
+      readonly size: number;
+    };
+
+/** Why a database file was not kept, as stored in CapturedMetadata.dropped (0: kept). */
+const DROPPED = [null, 'file-cap', 'layer-cap'] as const;
+
+/**
+ * The database files a layer walk kept, in columns: their contents as bytes one after the other,
+ * their paths joined. Plain data that a worker thread posts with its buffers moved, not cloned:
+ * 400 `.list` texts posted as strings in objects cost the hashing worker 6-9 ms per dpkg layer to
+ * clone, and the main thread as much to rebuild (issue 9). metadataFilesOf gives the files.
+ */
+export interface CapturedMetadata {
+  /** The files' paths one after the other; `nameEnds` says where each ends. */
+  readonly names: string;
+  readonly nameEnds: Uint32Array;
+  /** Each file's kind, as its index in METADATA_KINDS. */
+  readonly kinds: Uint8Array;
+  /** 0 for a kept file, else why it was dropped (an index in DROPPED). */
+  readonly dropped: Uint8Array;
+  /** A kept file's bytes in `bytes`; a dropped file's size. */
+  readonly sizes: Float64Array;
+  /** The kept files' contents, in order. */
+  readonly bytes: Uint8Array;
+}
+
+/** The buffers of `captured`, to move with it to another thread. */
+export function transferablesOf(captured: CapturedMetadata): ArrayBuffer[] {
+  const { nameEnds, kinds, dropped, sizes, bytes } = captured;
+  return [nameEnds.buffer, kinds.buffer, dropped.buffer, sizes.buffer, bytes.buffer] as ArrayBuffer[];
+}
+
+const decoded = new WeakMap<CapturedMetadata, readonly MetadataFile[]>();
+
+/**
+ * The files of `captured`, texts decoded as UTF-8; the same array each time for the same
+ * capture (the head start tells a layer it has seen by its files' identity).
+ */
+export function metadataFilesOf(captured: CapturedMetadata): readonly MetadataFile[] {
+  const made = decoded.get(captured);
+  if (made !== undefined) return made;
+  const { names, nameEnds, kinds, dropped, sizes } = captured;
+  const bytes = Buffer.from(captured.bytes.buffer, captured.bytes.byteOffset, captured.bytes.length);
+  const files: MetadataFile[] = [];
+  let nameStart = 0;
+  let byteStart = 0;
+  for (let i = 0; i < nameEnds.length; i++) {
+    const path = names.slice(nameStart, nameEnds[i]);
+    nameStart = nameEnds[i] as number;
+    const kind = METADATA_KINDS[kinds[i] as number] as MetadataKind;
+    const size = sizes[i] as number;
+    const reason = DROPPED[dropped[i] as number] ?? null;
+    if (reason !== null) {
+      files.push({ path, kind, dropped: reason, size });
+      continue;
+    }
+    files.push({ path, kind, text: bytes.toString('utf8', byteStart, byteStart + size) });
+    byteStart += size;
+  }
+  decoded.set(captured, files);
+  return files;
+}
+
+/**
+ * Keeps the content of package database files as a layer walk meets them, up to the caps
+ * (METADATA_FILE_CAP per file, METADATA_LAYER_CAP per layer): their bytes are copied into one
+ * buffer, which grows at most to the layer cap, and decoded only where they are read.
+ */
+export class MetadataCapture {
+  private readonly paths: string[] = [];
+  private readonly kinds: number[] = [];
+  private readonly dropped: number[] = [];
+  private readonly sizes: number[] = [];
+  private bytes = new Uint8Array(0);
+  private fill = 0;
+  /** Bytes of the file being kept still to come; -1 when none is. */
+  private remaining = -1;
+
+  /**
+   * A database file of `size` bytes begins: true when its content is to be kept (then `write`
+   * gets all of it), false when it is over a cap (it is listed as dropped).
+   */
+  begin(path: string, kind: MetadataKind, size: number): boolean {
+    const reason = size > METADATA_FILE_CAP ? 1 : this.fill + size > METADATA_LAYER_CAP ? 2 : 0;
+    this.paths.push(path);
+    this.kinds.push(METADATA_KINDS.indexOf(kind));
+    this.dropped.push(reason);
+    this.sizes.push(size);
+    if (reason !== 0) return false;
+    if (this.fill + size > this.bytes.length) {
+      // Doubled, within the layer cap: a copy per doubling, not per file.
+      const grown = new Uint8Array(
+        Math.min(METADATA_LAYER_CAP, Math.max(this.fill + size, 2 * this.bytes.length, 1 << 16)),
+      );
+      grown.set(this.bytes.subarray(0, this.fill));
+      this.bytes = grown;
+    }
+    this.remaining = size;
+    return true;
+  }
+
+  /** Part of the content of the file being kept. */
+  write(chunk: Uint8Array): void {
+    const take = Math.min(chunk.length, this.remaining);
+    if (take <= 0) return;
+    this.bytes.set(take === chunk.length ? chunk : chunk.subarray(0, take), this.fill);
+    this.fill += take;
+    this.remaining -= take;
+  }
+
+  /** The file being kept has ended; one cut short (a truncated tar) keeps what came. */
+  end(): void {
+    if (this.remaining === -1) return;
+    if (this.remaining > 0)
+      this.sizes[this.sizes.length - 1] = (this.sizes[this.sizes.length - 1] as number) - this.remaining;
+    this.remaining = -1;
+  }
+
+  /** Whether a file's content is being kept. */
+  get active(): boolean {
+    return this.remaining !== -1;
+  }
+
+  /** Everything kept, in columns that own their buffers (see transferablesOf). */
+  take(): CapturedMetadata {
+    this.end();
+    const nameEnds = new Uint32Array(this.paths.length);
+    let chars = 0;
+    this.paths.forEach((path, i) => {
+      chars += path.length;
+      nameEnds[i] = chars;
+    });
+    return {
+      names: this.paths.join(''),
+      nameEnds,
+      kinds: Uint8Array.from(this.kinds),
+      dropped: Uint8Array.from(this.dropped),
+      sizes: Float64Array.from(this.sizes),
+      bytes: this.bytes.slice(0, this.fill),
+    };
+  }
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { MetadataCapture, metadataFilesOf, transferablesOf } from '../../src/layer/metadata-capture.js';
+import { METADATA_FILE_CAP } from '../../src/packages/metadata-paths.js';
+
+function capture(files: readonly { path: string; content: Buffer; pieces?: number }[]): MetadataCapture {
+  const kept = new MetadataCapture();
+  for (const { path, content, pieces = 1 } of files) {
+    if (!kept.begin(path, 'dpkg-list', content.length)) continue;
+    const step = Math.max(1, Math.ceil(content.length / pieces));
+    for (let at = 0; at < content.length; at += step) kept.write(content.subarray(at, at + step));
+    kept.end();
+  }
+  return kept;
+}
+
+describe('MetadataCapture', () => {
+  it('gives back each file whole, UTF-8 split across pieces included', () => {
+    const list = '/usr/share/doc/é/copyright\n/usr/bin/ü\n';
+    const captured = capture([
+      { path: 'var/lib/dpkg/info/a.list', content: Buffer.from(list), pieces: 7 },
+      { path: 'var/lib/dpkg/info/empty.list', content: Buffer.alloc(0) },
+      { path: 'var/lib/dpkg/info/b.list', content: Buffer.from('/b\n') },
+    ]).take();
+    expect(metadataFilesOf(captured)).toEqual([
+      { path: 'var/lib/dpkg/info/a.list', kind: 'dpkg-list', text: list },
+      { path: 'var/lib/dpkg/info/empty.list', kind: 'dpkg-list', text: '' },
+      { path: 'var/lib/dpkg/info/b.list', kind: 'dpkg-list', text: '/b\n' },
+    ]);
+  });
+
+  it('lists a file over the per-file cap as dropped, with its size, and keeps none of it', () => {
+    const kept = new MetadataCapture();
+    expect(kept.begin('var/lib/dpkg/status', 'dpkg-status', METADATA_FILE_CAP + 1)).toBe(false);
+    expect(kept.active).toBe(false);
+    kept.write(Buffer.from('ignored'));
+    const captured = kept.take();
+    expect(captured.bytes.length).toBe(0);
+    expect(metadataFilesOf(captured)).toEqual([
+      { path: 'var/lib/dpkg/status', kind: 'dpkg-status', dropped: 'file-cap', size: METADATA_FILE_CAP + 1 },
+    ]);
+  });
+
+  it('keeps what came of a file cut short, and nothing past its size', () => {
+    const kept = new MetadataCapture();
+    kept.begin('a/package.json', 'npm-package', 10);
+    kept.write(Buffer.from('{"a"'));
+    kept.end();
+    kept.begin('b/package.json', 'npm-package', 2);
+    kept.write(Buffer.from('{}and more'));
+    kept.end();
+    expect(metadataFilesOf(kept.take())).toEqual([
+      { path: 'a/package.json', kind: 'npm-package', text: '{"a"' },
+      { path: 'b/package.json', kind: 'npm-package', text: '{}' },
+    ]);
+  });
+
+  it('moves to another thread as its buffers, and decodes there to the same files', () => {
+    const files = Array.from({ length: 300 }, (_, i) => ({
+      path: `var/lib/dpkg/info/p${i}.list`,
+      content: Buffer.from(`/usr/bin/p${i}\n`.repeat(i % 5)),
+    }));
+    const captured = capture(files).take();
+    const expected = metadataFilesOf(captured);
+    // What postMessage does with a transfer list.
+    const moved = structuredClone(captured, { transfer: transferablesOf(captured) });
+    expect(captured.bytes.byteLength).toBe(0);
+    expect(captured.nameEnds.byteLength).toBe(0);
+    expect(metadataFilesOf(moved)).toEqual(expected);
+    expect(expected).toHaveLength(300);
+  });
+
+  it('decodes a capture once: the same files each time (the head start tells layers by them)', () => {
+    const captured = capture([{ path: 'x.list', content: Buffer.from('/x\n') }]).take();
+    expect(metadataFilesOf(captured)).toBe(metadataFilesOf(captured));
+  });
+});
