@@ -53,7 +53,7 @@ export {
   type PackageRecord,
   type ImagePackages,
 } from './packages/index.js';
-export type { MetadataFile } from './layer/metadata-capture.js';
+export type { MetadataFile, CapturedMetadata } from './layer/metadata-capture.js';
 export {
   compareImages,
   hasFileLists,
