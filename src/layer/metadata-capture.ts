@@ -126,11 +126,11 @@ export class MetadataCapture {
     this.remaining -= take;
   }
 
-  /** The file being kept has ended; one cut short (a truncated tar) keeps what came. */
+  /** The entry of the file being kept has ended: it keeps what came, never more than its size. */
   end(): void {
     if (this.remaining === -1) return;
-    if (this.remaining > 0)
-      this.sizes[this.sizes.length - 1] = (this.sizes[this.sizes.length - 1] as number) - this.remaining;
+    const last = this.sizes.length - 1;
+    this.sizes[last] = (this.sizes[last] as number) - this.remaining;
     this.remaining = -1;
   }
 
@@ -139,9 +139,20 @@ export class MetadataCapture {
     return this.remaining !== -1;
   }
 
-  /** Everything kept, in columns that own their buffers (see transferablesOf). */
+  /**
+   * Everything kept, in columns that own their buffers (see transferablesOf). A file whose entry
+   * never ended (the tar stops inside it) is left out, not read half.
+   */
   take(): CapturedMetadata {
-    this.end();
+    if (this.remaining !== -1) {
+      const last = this.sizes.length - 1;
+      this.fill -= (this.sizes[last] as number) - this.remaining;
+      this.remaining = -1;
+      this.paths.pop();
+      this.kinds.pop();
+      this.dropped.pop();
+      this.sizes.pop();
+    }
     const nameEnds = new Uint32Array(this.paths.length);
     let chars = 0;
     this.paths.forEach((path, i) => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { LayerWalker } from '../../src/layer/layer-contents.js';
 import { MetadataCapture, metadataFilesOf, transferablesOf } from '../../src/layer/metadata-capture.js';
+import { writeTar } from '../helpers/fixture-builder.js';
 import { METADATA_FILE_CAP } from '../../src/packages/metadata-paths.js';
 
 function capture(files: readonly { path: string; content: Buffer; pieces?: number }[]): MetadataCapture {
@@ -40,17 +42,30 @@ describe('MetadataCapture', () => {
     ]);
   });
 
-  it('keeps what came of a file cut short, and nothing past its size', () => {
+  it("keeps nothing past a file's size, and leaves out a file whose entry never ended", () => {
     const kept = new MetadataCapture();
-    kept.begin('a/package.json', 'npm-package', 10);
-    kept.write(Buffer.from('{"a"'));
-    kept.end();
     kept.begin('b/package.json', 'npm-package', 2);
     kept.write(Buffer.from('{}and more'));
     kept.end();
-    expect(metadataFilesOf(kept.take())).toEqual([
-      { path: 'a/package.json', kind: 'npm-package', text: '{"a"' },
-      { path: 'b/package.json', kind: 'npm-package', text: '{}' },
+    kept.begin('a/package.json', 'npm-package', 10);
+    kept.write(Buffer.from('{"a"'));
+    const captured = kept.take();
+    expect(metadataFilesOf(captured)).toEqual([{ path: 'b/package.json', kind: 'npm-package', text: '{}' }]);
+    expect(captured.bytes.length).toBe(2);
+  });
+
+  it('leaves out a database whose layer tar stops inside it', async () => {
+    const status = `Package: a\nStatus: install ok installed\n${'x'.repeat(5000)}\n`;
+    const layer = await writeTar([
+      { path: 'var/lib/dpkg/info/a.list', content: Buffer.from('/a\n') },
+      { path: 'var/lib/dpkg/status', content: Buffer.from(status) },
+    ]);
+    const walker = new LayerWalker({ keepFiles: true, keepMetadata: true });
+    walker.write(layer.subarray(0, 512 * 4 + 1000));
+    const { metadata, tarProblem } = walker.finish();
+    expect(tarProblem).toMatch(/ends inside/);
+    expect(metadata && metadataFilesOf(metadata)).toEqual([
+      { path: 'var/lib/dpkg/info/a.list', kind: 'dpkg-list', text: '/a\n' },
     ]);
   });
 
