@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { TarFormatError, TarParser, type TarHandlers, type TarHeader } from '../archive/tar-parser.js';
 import { normalizeEntryPath } from '../archive/entry-path.js';
 import { contentBytesOf, FileBatchWriter, FileList, FileListBuilder, type FileBatch } from './file-list.js';
-import { mayBeMetadata, metadataKindOf } from '../packages/metadata-paths.js';
+import { metadataKindOf } from '../packages/metadata-paths.js';
 import { MetadataCapture, type CapturedMetadata } from './metadata-capture.js';
 
 export interface LayerWalkerOptions {
@@ -83,9 +83,9 @@ export class LayerWalker implements TarHandlers {
    */
   onData(chunk: Buffer): void {
     this.fileHash?.update(chunk);
-    // Copied where it lies into the capture's buffer: no copy per chunk to join, no text per file
-    // to clone to the main thread (issue 9).
-    if (this.metadata?.active === true) this.metadata.write(chunk);
+    // Copied where it lies into the capture's buffer (nothing when no database is being kept): no
+    // copy per chunk to join, no text per file to clone to the main thread (issue 9).
+    this.metadata?.write(chunk);
   }
 
   /** @internal For the parser: the end of an entry whose content onEntry asked for. */
@@ -198,7 +198,7 @@ export class LayerWalker implements TarHandlers {
       if (this.hashFiles && header.type === 'file') this.fileHash = createHash('sha256');
     }
     let capturing = false;
-    if (this.metadata !== null && header.type === 'file' && mayBeMetadata(path)) {
+    if (this.metadata !== null && header.type === 'file') {
       const kind = metadataKindOf(path);
       if (kind !== null) capturing = this.metadata.begin(path, kind, header.size);
     }

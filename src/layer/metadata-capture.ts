@@ -117,7 +117,7 @@ export class MetadataCapture {
     return true;
   }
 
-  /** Part of the content of the file being kept. */
+  /** Part of the content of the file being kept; ignored when none is (a file being hashed). */
   write(chunk: Uint8Array): void {
     const take = Math.min(chunk.length, this.remaining);
     if (take <= 0) return;

@@ -29,8 +29,8 @@ const DPKG_INFO = 'var/lib/dpkg/info/';
 /**
  * False for most paths that are no package database, from their first and last character:
  * databases start with `v` (var/lib/dpkg/…) or `l` (lib/apk/…), or end with `n` (package.json)
- * or `D` (RECORD). Asked before metadataKindOf on every file of every layer: a 20k-file layer
- * walked 10 % faster with it, cold (issue 9).
+ * or `D` (RECORD). metadataKindOf asks it first: it runs on every file of every layer, and a
+ * 20k-file layer walked 10 % faster with it, cold (issue 9).
  */
 export function mayBeMetadata(path: string): boolean {
   const first = path.charCodeAt(0);
@@ -43,6 +43,7 @@ export function mayBeMetadata(path: string): boolean {
  * path's length, no regular expressions: it runs on every header of every layer.
  */
 export function metadataKindOf(path: string): MetadataKind | null {
+  if (!mayBeMetadata(path)) return null;
   const last = path.lastIndexOf('/');
   // No slice for the common answer (none): this runs on every header of every layer.
   if (path.endsWith('package.json') && path.length - last - 1 === 'package.json'.length) return npmKindOf(path);

@@ -6,13 +6,7 @@ import type { ImageReport } from '../model/image.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { readApk } from './apk.js';
 import { readDpkg } from './dpkg.js';
-import {
-  mayBeMetadata,
-  METADATA_FILE_CAP,
-  METADATA_LAYER_CAP,
-  metadataKindOf,
-  npmPackageRootOf,
-} from './metadata-paths.js';
+import { METADATA_FILE_CAP, METADATA_LAYER_CAP, metadataKindOf, npmPackageRootOf } from './metadata-paths.js';
 import { MetadataTexts } from './metadata-texts.js';
 import { readNpm } from './npm.js';
 import { readPip } from './pip.js';
@@ -337,7 +331,7 @@ export class PackageAttribution {
  */
 export function changesDatabases(changes: ReadonlyMap<string, number | undefined>): boolean {
   for (const path of changes.keys()) {
-    if ((mayBeMetadata(path) && metadataKindOf(path) !== null) || npmPackageRootOf(path) !== null) return true;
+    if (metadataKindOf(path) !== null || npmPackageRootOf(path) !== null) return true;
   }
   return false;
 }
