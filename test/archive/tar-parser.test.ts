@@ -46,6 +46,34 @@ describe('TarParser', () => {
     expect(data.get(longName)).toEqual(Buffer.alloc(1000, 7));
   });
 
+  it.each([0, 1, 2, 3])('reads headers where they lie, %i bytes past a word boundary in memory', (shift) => {
+    // Headers are read in place, their checksum a word at a time when aligned, else byte by byte.
+    // A name beyond ASCII: its header's unsigned sum differs from the signed one old tars wrote,
+    // so a wrong unsigned sum cannot pass as the signed one.
+    const header = (name: string): Buffer => {
+      const block = Buffer.alloc(512);
+      block.write(name, 0, 'utf8');
+      block.write('0000644\0', 100);
+      block.write('00000000000\0', 124);
+      block[156] = 0x30;
+      block.write('ustar\x0000', 257);
+      block.write('        ', 148);
+      let sum = 0;
+      for (const byte of block) sum += byte;
+      block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+      return block;
+    };
+    const tar = Buffer.concat([header('first'), header('dïr/ünïcode.txt'), Buffer.alloc(1024)]);
+    const memory = Buffer.alloc(tar.length + shift);
+    tar.copy(memory, shift);
+    const { headers, ended } = parse(memory.subarray(shift), tar.length);
+    expect(ended).toBe(true);
+    expect(headers.map((h) => h.path)).toEqual(['first', 'dïr/ünïcode.txt']);
+    const corrupt = Buffer.from(memory);
+    corrupt[shift + 512 + 50] = 0x41; // inside the second header's name field
+    expect(() => parse(corrupt.subarray(shift), tar.length)).toThrow(/checksum does not match/);
+  });
+
   it('skips the content of an entry whose onEntry returns false: no onData, no onEntryEnd', async () => {
     const seen: string[] = [];
     let current = '';
