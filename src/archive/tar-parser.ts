@@ -74,6 +74,8 @@ export class TarParser {
   private sawEnd = false;
   /** Whether the current entry's content goes to onData. */
   private deliver = false;
+  /** Words over the memory of the chunk whose headers are being read: one view per chunk, not per header. */
+  private words: Uint32Array | null = null;
   /** Bytes that followed the end-of-archive blocks (GNU tar pads to a 10 KiB record). */
   trailingBytes = 0;
 
@@ -202,7 +204,8 @@ export class TarParser {
       this.state = 'ended';
       return;
     }
-    if (!checksumMatches(block, at)) {
+    if (this.words?.buffer !== block.buffer) this.words = wordsOver(block);
+    if (!checksumMatches(block, at, this.words)) {
       throw new TarFormatError('tar header checksum does not match (not a tar, or corrupted)', blockOffset);
     }
     if (this.entryStart === -1) this.entryStart = blockOffset;
@@ -351,14 +354,12 @@ function isPosixUstar(block: Buffer, at: number): boolean {
 
 const USTAR_MAGIC = [0x75, 0x73, 0x74, 0x61, 0x72];
 
-/** A Uint32Array over a whole chunk's memory, made once per chunk rather than once per header. */
-let wordsOf: { buffer: ArrayBufferLike; words: Uint32Array } | null = null;
-
 /**
  * The header checksum of the block at `at` of `block`: unsigned sum with the checksum field as
- * spaces (signed sums from old tars too).
+ * spaces (signed sums from old tars too). `words`, a Uint32Array over all of `block.buffer`, saves
+ * making one for each header: the parser keeps one per chunk.
  */
-export function checksumMatches(block: Buffer, at = 0): boolean {
+export function checksumMatches(block: Buffer, at = 0, words?: Uint32Array): boolean {
   if (block.length < at + BLOCK) return false;
   const stored = parseOctal(block, at + 148, 8);
   if (stored === null) return false;
@@ -367,15 +368,12 @@ export function checksumMatches(block: Buffer, at = 0): boolean {
   let unsigned = 8 * 32; // the checksum field counts as eight spaces
   const start = block.byteOffset + at;
   if (start % 4 === 0) {
-    if (wordsOf === null || wordsOf.buffer !== block.buffer) {
-      wordsOf = { buffer: block.buffer, words: new Uint32Array(block.buffer, 0, block.buffer.byteLength >>> 2) };
-    }
-    const { words } = wordsOf;
+    const view = words?.buffer === block.buffer ? words : wordsOver(block);
     const first = start >>> 2;
     let lanes = 0;
     for (let i = 0; i < BLOCK / 4; i++) {
       if (i === 37 || i === 38) continue; // bytes 148..155
-      const word = words[first + i] ?? 0;
+      const word = view[first + i] ?? 0;
       lanes += (word & 0x00ff00ff) + ((word >>> 8) & 0x00ff00ff);
     }
     unsigned += (lanes & 0xffff) + (lanes >>> 16);
@@ -390,6 +388,11 @@ export function checksumMatches(block: Buffer, at = 0): boolean {
     signed += byte > 127 ? byte - 256 : byte;
   }
   return stored === signed;
+}
+
+/** A Uint32Array over all the memory `block` lies in. */
+function wordsOver(block: Buffer): Uint32Array {
+  return new Uint32Array(block.buffer, 0, block.buffer.byteLength >>> 2);
 }
 
 function parseOctal(block: Buffer, start: number, length: number): number | null {
