@@ -20,6 +20,19 @@ function parse(bytes: Buffer, chunkSize: number): { headers: TarHeader[]; data: 
   return { headers, data, ended: parser.end() };
 }
 
+/** A ustar header block written by hand: `fill` sets its fields, then its checksum is computed. */
+function handHeader(fill: (block: Buffer) => void): Buffer {
+  const block = Buffer.alloc(512);
+  block.write('0000644\0', 100);
+  block.write('ustar\x0000', 257);
+  fill(block);
+  block.write('        ', 148);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return block;
+}
+
 describe('TarParser', () => {
   const longName = `${'deep/'.repeat(40)}file-with-a-long-name.txt`;
   const entries = [
@@ -50,19 +63,12 @@ describe('TarParser', () => {
     // Headers are read in place, their checksum a word at a time when aligned, else byte by byte.
     // A name beyond ASCII: its header's unsigned sum differs from the signed one old tars wrote,
     // so a wrong unsigned sum cannot pass as the signed one.
-    const header = (name: string): Buffer => {
-      const block = Buffer.alloc(512);
-      block.write(name, 0, 'utf8');
-      block.write('0000644\0', 100);
-      block.write('00000000000\0', 124);
-      block[156] = 0x30;
-      block.write('ustar\x0000', 257);
-      block.write('        ', 148);
-      let sum = 0;
-      for (const byte of block) sum += byte;
-      block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-      return block;
-    };
+    const header = (name: string): Buffer =>
+      handHeader((block) => {
+        block.write(name, 0, 'utf8');
+        block.write('00000000000\0', 124);
+        block[156] = 0x30;
+      });
     const tar = Buffer.concat([header('first'), header('dïr/ünïcode.txt'), Buffer.alloc(1024)]);
     const memory = Buffer.alloc(tar.length + shift);
     tar.copy(memory, shift);
@@ -125,20 +131,15 @@ describe('TarParser', () => {
   });
 
   it('reads GNU base-256 sizes', () => {
-    const header = Buffer.alloc(512);
-    header.write('big', 0);
-    header.write('0000644\0', 100);
-    header.write('0000000\0', 108);
-    header.write('0000000\0', 116);
-    header[124] = 0x80;
-    header.writeUIntBE(3, 124 + 6, 6);
-    header.write('00000000000\0', 136);
-    header[156] = 0x30;
-    header.write('ustar\x0000', 257);
-    header.write('        ', 148);
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    const header = handHeader((block) => {
+      block.write('big', 0);
+      block.write('0000000\0', 108);
+      block.write('0000000\0', 116);
+      block[124] = 0x80;
+      block.writeUIntBE(3, 124 + 6, 6);
+      block.write('00000000000\0', 136);
+      block[156] = 0x30;
+    });
     const seen: TarHeader[] = [];
     const parser = new TarParser({
       onEntry: (h) => {
@@ -151,16 +152,11 @@ describe('TarParser', () => {
   });
 
   it('refuses a pax header larger than any real one', () => {
-    const header = Buffer.alloc(512);
-    header.write('PaxHeader', 0);
-    header.write('0000644\0', 100);
-    header.write('77777777777\0', 124);
-    header[156] = 'x'.charCodeAt(0);
-    header.write('ustar\x0000', 257);
-    header.write('        ', 148);
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    const header = handHeader((block) => {
+      block.write('PaxHeader', 0);
+      block.write('77777777777\0', 124);
+      block[156] = 'x'.charCodeAt(0);
+    });
     const parser = new TarParser({ onEntry: () => undefined });
     expect(() => {
       parser.write(header);
