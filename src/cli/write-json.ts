@@ -19,28 +19,23 @@ export function writeJson(write: (text: string) => unknown, value: unknown): voi
   const walk = (item: unknown, indent: string, depth: number): void => {
     const inner = `${indent}  `;
     if (depth < MAX_WALK_DEPTH && Array.isArray(item) && item.length > 0 && !isSmall(item)) {
+      // Rendered ahead at this indent: its runs are written as they are (see renderAhead).
       const ahead = renderedAhead.get(item);
-      if (ahead !== undefined && ahead.indent === indent) {
-        out.emit('[\n');
-        ahead.runs.forEach((text, k) => {
-          out.emit(inner);
-          out.emit(text);
-          out.emit(k < ahead.runs.length - 1 ? ',\n' : '\n');
-        });
-        out.emit(`${indent}]`);
-        return;
-      }
+      const rendered = ahead?.indent === indent ? ahead.runs : null;
       out.emit('[\n');
-      for (let i = 0; i < item.length;) {
-        const end = runOfWhole(item, i, depth + 1);
-        if (end > i + 1) {
-          // A run of elements written whole: one JSON.stringify for all of them.
-          out.emit(inner);
+      for (let i = 0, run = 0; i < item.length; run++) {
+        out.emit(inner);
+        // A run of elements written whole: one JSON.stringify for all of them, or its text
+        // rendered ahead in runs of RUN_ELEMENTS.
+        const end = rendered === null ? runOfWhole(item, i, depth + 1) : Math.min(i + RUN_ELEMENTS, item.length);
+        if (rendered !== null) {
+          out.emit(rendered[run] as string);
+          i = end;
+        } else if (end > i + 1) {
           out.emit(stringifyRun(item.slice(i, end), indent));
           i = end;
         } else {
           const element: unknown = item[i];
-          out.emit(inner);
           walk(isUnset(element) ? null : element, inner, depth + 1);
           i++;
         }
