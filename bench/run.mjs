@@ -141,19 +141,22 @@ function machineText() {
 
 /**
  * One timed run of a shell command: wall seconds, CPU seconds (user + system: steadier than wall
- * time on a machine others share) and peak RSS (KB).
+ * time on a machine others share), peak RSS (KB) and minor page faults (each 4 KiB page the
+ * process touched first: about 16 µs of CPU apiece on these virtual machines, see
+ * docs/packages.md, Cost, twelfth round).
  */
 function time1(command) {
-  const wrapped = hasTime ? ['/usr/bin/time', '-f', '%U %S %M', 'sh', '-c', command] : ['sh', '-c', command];
+  const wrapped = hasTime ? ['/usr/bin/time', '-f', '%U %S %M %R', 'sh', '-c', command] : ['sh', '-c', command];
   const start = process.hrtime.bigint();
   const run = spawnSync(wrapped[0], wrapped.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (run.status !== 0) throw new Error(`${command} failed (${run.status}): ${run.stderr}`);
-  const [user, system, kb] = (run.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  const [user, system, kb, faults] = (run.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
   return {
     seconds,
     cpu: Number.isFinite(user) && Number.isFinite(system) ? user + system : null,
     rss: Number.isFinite(kb) ? kb : null,
+    faults: Number.isFinite(faults) ? faults : null,
   };
 }
 
@@ -268,6 +271,7 @@ function measurePackages(e, node, rows) {
     seconds: median(list.map((r) => r.seconds)),
     cpu: list.every((r) => r.cpu !== null) ? median(list.map((r) => r.cpu)) : null,
     rss: Math.max(...list.map((r) => r.rss ?? 0)) || null,
+    faults: list.every((r) => r.faults !== null) ? median(list.map((r) => r.faults)) : null,
   });
   const plain = medianOf(plainRuns);
   const withPackages = medianOf(packageRuns);
@@ -296,8 +300,13 @@ function measurePackages(e, node, rows) {
     withPackages.cpu !== null && plain.cpu !== null
       ? `; CPU ${withPackages.cpu.toFixed(2)} vs ${plain.cpu.toFixed(2)} core-seconds`
       : '';
+  // Pages first touched: the steadiest of the three, and a cost of its own (time1).
+  const faults =
+    withPackages.faults !== null && plain.faults !== null
+      ? `; minor faults ${withPackages.faults} vs ${plain.faults}`
+      : '';
   console.error(
-    `${input} ${version} --packages: ${withPackages.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s${cpu}`,
+    `${input} ${version} --packages: ${withPackages.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s${cpu}${faults}`,
   );
 }
 
