@@ -4,7 +4,7 @@ import type { Compression } from '../model/media-type.js';
 import { LayerWalker, type LayerContents } from '../layer/layer-contents.js';
 import type { FileBatch } from '../layer/file-list.js';
 import { createDecoder, createGzipEstimator, type Decoder } from './decompress.js';
-import { isCompressedKind, SNIFF_BYTES, sniffContent, type ContentKind } from './sniff.js';
+import { isCompressedKind, SniffHead, sniffContent, type ContentKind } from './sniff.js';
 
 /** A kept JSON entry: its text, or the fact that it was larger than the cap. */
 export type JsonSlot = { readonly text: string } | { readonly tooLarge: true; readonly size: number };
@@ -55,8 +55,7 @@ export interface BlobReaderOptions {
  */
 class ContentProbe {
   kind: ContentKind | null = null;
-  private head: Buffer[] = [];
-  private headLength = 0;
+  private readonly head = new SniffHead();
   private walker: LayerWalker | null = null;
   private jsonChunks: Buffer[] = [];
   private jsonSize = 0;
@@ -68,14 +67,13 @@ class ContentProbe {
       this.route(chunk);
       return;
     }
-    // A copy: the caller may refill its buffer (and a decoder its window) after this call.
-    this.head.push(Buffer.from(chunk));
-    this.headLength += chunk.length;
-    if (this.headLength >= SNIFF_BYTES) this.decide();
+    // Used now or copied: the caller may refill its buffer (and a decoder its window) after this call.
+    const head = this.head.add(chunk);
+    if (head !== null) this.decide(head);
   }
 
   finish(): { kind: ContentKind; layer: LayerContents | null; json: JsonSlot | null } {
-    if (this.kind === null) this.decide();
+    if (this.kind === null) this.decide(this.head.take());
     const kind = this.kind ?? 'empty';
     const layer = this.walker?.finish() ?? null;
     let json: JsonSlot | null = null;
@@ -88,9 +86,7 @@ class ContentProbe {
     return { kind, layer, json };
   }
 
-  private decide(): void {
-    const head = Buffer.concat(this.head);
-    this.head = [];
+  private decide(head: Buffer): void {
     const sniffed = sniffContent(head);
     // A compressed stream inside a compressed stream, or a compression layers never use
     // (xz, bzip2, lz4), is not a layer we know how to read.
@@ -121,8 +117,7 @@ export class BlobReader {
   private storedHash: Hash | null = createHash('sha256');
   private storedSize = 0;
   private sniffed = false;
-  private head: Buffer[] = [];
-  private headLength = 0;
+  private readonly head = new SniffHead();
   private compression: Compression = 'none';
   private decoder: Decoder | null = null;
   private uncompressedHash: Hash | null = null;
@@ -151,14 +146,12 @@ export class BlobReader {
       this.storedHash?.update(chunk);
       return this.route(chunk);
     }
-    this.head.push(Buffer.from(chunk));
-    this.headLength += chunk.length;
-    if (this.headLength < SNIFF_BYTES) return undefined;
-    return this.decide();
+    const head = this.head.add(chunk);
+    return head === null ? undefined : this.decide(head);
   }
 
   async end(): Promise<BlobFacts> {
-    if (!this.sniffed) await this.decide();
+    if (!this.sniffed) await this.decide(this.head.take());
     if (this.decoder && this.decodeError === null) {
       try {
         await this.decoder.end();
@@ -188,9 +181,7 @@ export class BlobReader {
     };
   }
 
-  private decide(): Promise<void> | undefined {
-    const head = Buffer.concat(this.head);
-    this.head = [];
+  private decide(head: Buffer): Promise<void> | undefined {
     this.sniffed = true;
     const kind = sniffContent(head);
     if (kind === 'tar' && this.options.verifyDigest === false) this.storedHash = null;

@@ -13,6 +13,39 @@ export function isCompressedKind(kind: ContentKind): kind is CompressedKind {
 /** Enough bytes to tell every kind apart: one tar header block. */
 export const SNIFF_BYTES = 512;
 
+/**
+ * The first bytes of a blob, gathered until SNIFF_BYTES have come so that sniffContent can tell
+ * what it is. A first chunk that holds SNIFF_BYTES on its own is handed back as it is; smaller
+ * ones are copied, since the caller may refill its buffer after each write. A copy of every first
+ * chunk (a megabyte for a range read) cost each blob 4 MB of fresh memory, two copies in
+ * BlobReader and two in its ContentProbe: about 1,000 page faults, 16 ms of CPU on the machines
+ * the bench runs on (docs/packages.md, Cost, twelfth round).
+ */
+export class SniffHead {
+  private parts: Buffer[] = [];
+  private length = 0;
+
+  /** Adds `chunk`; once SNIFF_BYTES have come, everything so far (chunk included, in order), else null. */
+  add(chunk: Buffer): Buffer | null {
+    if (this.length === 0 && chunk.length >= SNIFF_BYTES) return chunk;
+    if (this.length + chunk.length >= SNIFF_BYTES) {
+      this.parts.push(chunk);
+      return this.take();
+    }
+    this.parts.push(Buffer.from(chunk));
+    this.length += chunk.length;
+    return null;
+  }
+
+  /** Everything added so far, joined (a blob shorter than SNIFF_BYTES ends with it), and a fresh start. */
+  take(): Buffer {
+    const head = Buffer.concat(this.parts);
+    this.parts = [];
+    this.length = 0;
+    return head;
+  }
+}
+
 const ZSTD_MAGIC = 0xfd2fb528;
 /** xz's stream header magic (xz file format 1.0.4, section 2.1.1.1). */
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
