@@ -5,6 +5,11 @@ import module from 'node:module';
 // such cache and simply skips this.
 module.enableCompileCache?.();
 
+// First of all, before the modules compile: freed memory stays with the process rather than going
+// back to the kernel page by page (see src/cli/keep-freed-memory.ts).
+const { keepFreedMemory } = await import('../dist/cli/keep-freed-memory.js');
+keepFreedMemory();
+
 // A reader that stops early (`| head`) closes the pipe: the rest of the output goes nowhere, and
 // the command still finishes with its own exit code instead of a stack trace.
 for (const stream of [process.stdout, process.stderr]) {

@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { keepFreedMemory, STARTUP_BLOCK_BYTES } from '../../src/cli/keep-freed-memory.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const built = join(root, 'dist/cli/keep-freed-memory.js');
+/** Node's report names the C library's version only when it is glibc. */
+const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+const glibc = process.platform === 'linux' && typeof report.header?.glibcVersionRuntime === 'string';
+
+/**
+ * A child that frees 6 MB in 1.5 MB blocks seven times over and prints the page faults that cost
+ * it (each block touched page by page, as a compile's zones or a read buffer are), with or without
+ * keepFreedMemory first.
+ */
+const CHURN = `
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+const faults = () => {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+};
+if (process.argv[1] === 'keep') (await import(process.argv[2])).keepFreedMemory();
+globalThis.gc();
+await sleep(20);
+let total = 0;
+for (let round = 0; round < 8; round++) {
+  const before = faults();
+  let blocks = [];
+  for (let i = 0; i < 4; i++) blocks.push(Buffer.allocUnsafeSlow(1536 * 1024).fill(1));
+  blocks = null;
+  globalThis.gc();
+  await sleep(20);
+  if (round > 0) total += faults() - before;
+}
+console.log(total);
+`;
+
+function churnFaults(keep: boolean): number {
+  const run = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--input-type=module', '-e', CHURN, keep ? 'keep' : 'plain', pathToFileURL(built).href],
+    { encoding: 'utf8' },
+  );
+  expect(run.stderr).toBe('');
+  return Number(run.stdout.trim());
+}
+
+describe('keepFreedMemory', () => {
+  it('drops a block glibc raises its thresholds for: above 128 KiB, at most 32 MiB', () => {
+    expect(keepFreedMemory()).toBe(STARTUP_BLOCK_BYTES);
+    expect(STARTUP_BLOCK_BYTES).toBeGreaterThan(128 * 1024);
+    expect(STARTUP_BLOCK_BYTES).toBeLessThanOrEqual(32 * 1024 * 1024);
+  });
+
+  it.skipIf(!glibc || !existsSync(built))('makes freed blocks come back without page faults (glibc)', () => {
+    // About 2,000 against 400 on the machines this was measured on: without it, the blocks go back
+    // to the kernel after each round.
+    const plain = churnFaults(false);
+    const kept = churnFaults(true);
+    expect(plain).toBeGreaterThan(1000);
+    expect(kept).toBeLessThan(plain / 2);
+  });
+});
