@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { TarFormatError, TarParser, type TarHeader } from '../../src/archive/tar-parser.js';
 import { writeTar } from '../helpers/fixture-builder.js';
@@ -122,6 +124,29 @@ describe('TarParser', () => {
     const tar = await writeTar(entries);
     expect(() => parse(tar.subarray(0, 1500), 100)).toThrow(TarFormatError);
     expect(() => parse(tar.subarray(0, 100), 100)).toThrow(/inside a tar header/);
+  });
+
+  it('keeps no hold on a chunk once it has read it, so its memory goes with it', async () => {
+    // A full collection on demand: the flag gives new contexts a `gc` (as in blob-worker.ts).
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    const parser = new TarParser({ onEntry: () => false });
+    // A chunk with memory of its own (Buffer.alloc never takes the shared pool), holding a whole
+    // header, so that the checksum reads it through a view of 32-bit words; nothing but the
+    // parser can hold it once feed returns.
+    const feed = (): WeakRef<ArrayBuffer> => {
+      const chunk = Buffer.alloc(4096);
+      handHeader((block) => block.write('a.txt', 0)).copy(chunk, 0);
+      parser.write(chunk.subarray(0, 1024));
+      return new WeakRef(chunk.buffer);
+    };
+    const memory = feed();
+    await new Promise((resolve) => setImmediate(resolve));
+    collect();
+    await new Promise((resolve) => setImmediate(resolve));
+    collect();
+    expect(memory.deref()).toBeUndefined();
+    expect(parser.position).toBe(1024);
   });
 
   it('rejects a header whose checksum does not match', async () => {
