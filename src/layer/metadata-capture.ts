@@ -23,10 +23,10 @@ export type MetadataFile =
 const DROPPED = [null, 'file-cap', 'layer-cap'] as const;
 
 /**
- * The database files a layer walk kept, in columns: their contents as bytes one after the other,
- * their paths joined. Plain data that a worker thread posts with its buffers moved, not cloned:
- * 400 `.list` texts posted as strings in objects cost the hashing worker 6-9 ms per dpkg layer to
- * clone, and the main thread as much to rebuild (issue 9). metadataFilesOf gives the files.
+ * The database files a layer walk kept, in columns: their contents as bytes, their paths joined.
+ * Plain data that a worker thread posts with its buffers moved, not cloned: 400 `.list` texts
+ * posted as strings in objects cost the hashing worker 6-9 ms per dpkg layer to clone, and the
+ * main thread as much to rebuild (issue 9). metadataFilesOf gives the files.
  */
 export interface CapturedMetadata {
   /** The files' paths one after the other; `nameEnds` says where each ends. */
@@ -36,16 +36,22 @@ export interface CapturedMetadata {
   readonly kinds: Uint8Array;
   /** 0 for a kept file, else why it was dropped (an index in DROPPED). */
   readonly dropped: Uint8Array;
-  /** A kept file's bytes in `bytes`; a dropped file's size. */
+  /** A kept file's bytes in `chunks`; a dropped file's size. */
   readonly sizes: Float64Array;
-  /** The kept files' contents, in order. */
-  readonly bytes: Uint8Array;
+  /**
+   * The kept files' contents in order, one after the other in buffers of their own. A file lies
+   * whole in one: it goes on in the next buffer when it does not fit in what is left of this one
+   * (see MetadataCapture).
+   */
+  readonly chunks: readonly Uint8Array[];
 }
 
 /** The buffers of `captured`, to move with it to another thread. */
 export function transferablesOf(captured: CapturedMetadata): ArrayBuffer[] {
-  const { nameEnds, kinds, dropped, sizes, bytes } = captured;
-  return [nameEnds.buffer, kinds.buffer, dropped.buffer, sizes.buffer, bytes.buffer] as ArrayBuffer[];
+  const { nameEnds, kinds, dropped, sizes, chunks } = captured;
+  const buffers = [nameEnds.buffer, kinds.buffer, dropped.buffer, sizes.buffer] as ArrayBuffer[];
+  for (const chunk of chunks) buffers.push(chunk.buffer as ArrayBuffer);
+  return buffers;
 }
 
 const decoded = new WeakMap<CapturedMetadata, readonly MetadataFile[]>();
@@ -57,10 +63,11 @@ const decoded = new WeakMap<CapturedMetadata, readonly MetadataFile[]>();
 export function metadataFilesOf(captured: CapturedMetadata): readonly MetadataFile[] {
   const made = decoded.get(captured);
   if (made !== undefined) return made;
-  const { names, nameEnds, kinds, dropped, sizes } = captured;
-  const bytes = Buffer.from(captured.bytes.buffer, captured.bytes.byteOffset, captured.bytes.length);
+  const { names, nameEnds, kinds, dropped, sizes, chunks } = captured;
   const files: MetadataFile[] = [];
   let nameStart = 0;
+  let chunk = 0;
+  let bytes = bufferOf(chunks[0]);
   let byteStart = 0;
   for (let i = 0; i < nameEnds.length; i++) {
     const path = names.slice(nameStart, nameEnds[i]);
@@ -72,25 +79,47 @@ export function metadataFilesOf(captured: CapturedMetadata): readonly MetadataFi
       files.push({ path, kind, dropped: reason, size });
       continue;
     }
-    files.push({ path, kind, text: bytes.toString('utf8', byteStart, byteStart + size) });
+    // A file that does not fit in what is left of this buffer is in the next (see MetadataCapture).
+    while (byteStart + size > (chunks[chunk]?.length ?? Infinity)) {
+      chunk++;
+      bytes = bufferOf(chunks[chunk]);
+      byteStart = 0;
+    }
+    files.push({ path, kind, text: bytes?.toString('utf8', byteStart, byteStart + size) ?? '' });
     byteStart += size;
   }
   decoded.set(captured, files);
   return files;
 }
 
+function bufferOf(chunk: Uint8Array | undefined): Buffer | undefined {
+  return chunk && Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+}
+
+/**
+ * Bytes of the buffers a capture fills one after the other. Buffers of their own rather than one
+ * that doubles: each doubling copied what was kept into fresh memory, and then `take` copied it
+ * once more to trim it, about three times the kept bytes touched for the first time (a dpkg layer's
+ * 585 KB: 5 ms of its walk, where a page touched first costs 16 µs on our machines; issue 9).
+ */
+const CHUNK_BYTES = 1 << 16;
+
 /**
  * Keeps the content of package database files as a layer walk meets them, up to the caps
- * (METADATA_FILE_CAP per file, METADATA_LAYER_CAP per layer): their bytes are copied into one
- * buffer, which grows at most to the layer cap, and decoded only where they are read.
+ * (METADATA_FILE_CAP per file, METADATA_LAYER_CAP per layer): their bytes are copied into
+ * buffers of CHUNK_BYTES (or of a larger file's size), and decoded only where they are read.
  */
 export class MetadataCapture {
   private readonly paths: string[] = [];
   private readonly kinds: number[] = [];
   private readonly dropped: number[] = [];
   private readonly sizes: number[] = [];
+  /** Buffers filled: views of what each holds. */
+  private readonly chunks: Uint8Array[] = [];
   private bytes = new Uint8Array(0);
   private fill = 0;
+  /** Bytes kept in all buffers: the layer cap counts them. */
+  private kept = 0;
   /** Bytes of the file being kept still to come; -1 when none is. */
   private remaining = -1;
 
@@ -99,19 +128,16 @@ export class MetadataCapture {
    * gets all of it), false when it is over a cap (it is listed as dropped).
    */
   begin(path: string, kind: MetadataKind, size: number): boolean {
-    const reason = size > METADATA_FILE_CAP ? 1 : this.fill + size > METADATA_LAYER_CAP ? 2 : 0;
+    const reason = size > METADATA_FILE_CAP ? 1 : this.kept + size > METADATA_LAYER_CAP ? 2 : 0;
     this.paths.push(path);
     this.kinds.push(METADATA_KINDS.indexOf(kind));
     this.dropped.push(reason);
     this.sizes.push(size);
     if (reason !== 0) return false;
     if (this.fill + size > this.bytes.length) {
-      // Doubled, within the layer cap: a copy per doubling, not per file.
-      const grown = new Uint8Array(
-        Math.min(METADATA_LAYER_CAP, Math.max(this.fill + size, 2 * this.bytes.length, 1 << 16)),
-      );
-      grown.set(this.bytes.subarray(0, this.fill));
-      this.bytes = grown;
+      // A file lies whole in one buffer: the next one, as large as the file when it is larger.
+      this.closeChunk();
+      this.bytes = new Uint8Array(Math.max(size, CHUNK_BYTES));
     }
     this.remaining = size;
     return true;
@@ -123,6 +149,7 @@ export class MetadataCapture {
     if (take <= 0) return;
     this.bytes.set(take === chunk.length ? chunk : chunk.subarray(0, take), this.fill);
     this.fill += take;
+    this.kept += take;
     this.remaining -= take;
   }
 
@@ -146,13 +173,16 @@ export class MetadataCapture {
   take(): CapturedMetadata {
     if (this.remaining !== -1) {
       const last = this.sizes.length - 1;
-      this.fill -= (this.sizes[last] as number) - this.remaining;
+      const written = (this.sizes[last] as number) - this.remaining;
+      this.fill -= written;
+      this.kept -= written;
       this.remaining = -1;
       this.paths.pop();
       this.kinds.pop();
       this.dropped.pop();
       this.sizes.pop();
     }
+    this.closeChunk();
     const nameEnds = new Uint32Array(this.paths.length);
     let chars = 0;
     this.paths.forEach((path, i) => {
@@ -165,7 +195,14 @@ export class MetadataCapture {
       kinds: Uint8Array.from(this.kinds),
       dropped: Uint8Array.from(this.dropped),
       sizes: Float64Array.from(this.sizes),
-      bytes: this.bytes.slice(0, this.fill),
+      chunks: this.chunks.splice(0),
     };
+  }
+
+  /** Puts what the buffer being filled holds among the filled ones (nothing when it holds nothing). */
+  private closeChunk(): void {
+    if (this.fill > 0) this.chunks.push(this.bytes.subarray(0, this.fill));
+    this.bytes = new Uint8Array(0);
+    this.fill = 0;
   }
 }
