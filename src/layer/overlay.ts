@@ -184,6 +184,11 @@ export class OverlayBuilder {
     return this.changes;
   }
 
+  /** From now on, remember no changes (a string and a map entry per path applied, for nothing). */
+  stopTrackingChanges(): void {
+    this.changes = null;
+  }
+
   /**
    * Applies the next layer; `key` (its diff id) tells a layer listed twice. Each pass over the
    * entries is a method of its own: as three loops of one method, the JIT compiled the first loop

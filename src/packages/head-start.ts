@@ -7,11 +7,14 @@ import type { ImagePackages, PackageRecord } from './types.js';
 /** Archives with more images than this get no head start: finding each image's guess stays cheap. */
 const MAX_IMAGES = 64;
 
-/** The lower layers of an image, applied and attributed while the upper ones were being read. */
+/**
+ * The lower layers of an image, applied and attributed while the upper ones were being read; not
+ * attributed yet (null) while more than one of its layers was (see onProvisional).
+ */
 interface Guess {
   readonly layers: readonly LayerReport[];
   readonly builder: OverlayBuilder;
-  readonly attribution: PackageAttribution;
+  readonly attribution: PackageAttribution | null;
 }
 
 /**
@@ -48,17 +51,23 @@ export class PackageHeadStart {
       while (known < image.layers.length && !isPending(image.layers[known] as LayerReport, provisional.pending))
         known++;
       if (known === 0 || known === image.layers.length) continue;
+      // With two layers still being read (one after the other on one worker: the other worker is
+      // idle), this is called again when the first of them is done: the layers known are applied
+      // now, and attributed then. A layer that ends below the last may bring databases, and with
+      // them an attribution made afresh: the first one was for nothing (issue 9: 50-100 ms of the
+      // main thread when the npm layer of the bench's input ended before the small pip layer).
+      const attribute = pendingCount(image, known, provisional.pending) === 1;
       // An earlier guess for the same image goes on from where it was.
       const at = earlier.findIndex((guess) => guess.builder.layerCount <= known && startsWith(image, guess));
       if (at !== -1) {
         const [guess] = earlier.splice(at, 1) as [Guess];
-        guesses.push(this.prepared(advance({ ...guess, layers: image.layers }, image, known).guess));
+        guesses.push(this.prepared(advance({ ...guess, layers: image.layers }, image, known, attribute).guess));
         continue;
       }
       const builder = new OverlayBuilder();
       for (const layer of image.layers.slice(0, known)) builder.apply(layer.files, layer.diffId);
       const lower = { ...image, layers: image.layers.slice(0, known) };
-      const attribution = PackageAttribution.of(lower, builder.tree);
+      const attribution = attribute ? PackageAttribution.of(lower, builder.tree) : null;
       guesses.push(this.prepared({ layers: image.layers, builder, attribution }));
     }
     this.guesses.set(provisional.read, guesses);
@@ -66,6 +75,7 @@ export class PackageHeadStart {
 
   /** Sorts the guess's packages now, on the idle core: a patch that changes no package keeps the order. */
   private prepared(guess: Guess): Guess {
+    if (guess.attribution === null) return guess;
     const { records } = guess.attribution.sortedPackages();
     this.options.onPackageList?.(records);
     return guess;
@@ -77,12 +87,9 @@ export class PackageHeadStart {
       const at = guesses.findIndex((guess) => startsWith(image, guess));
       if (at === -1) continue;
       const [guess] = guesses.splice(at, 1) as [Guess];
-      const {
-        guess: { builder, attribution },
-        patched,
-      } = advance(guess, image, image.layers.length);
+      const { guess: done, patched } = advance(guess, image, image.layers.length, true);
       this.counts[patched ? 'patched' : 'afresh']++;
-      return { result: attribution.result().result, overlay: builder.finish() };
+      return { result: attributed(done).result().result, overlay: done.builder.finish() };
     }
     this.counts.cold++;
     const overlay = overlayOfImage(image);
@@ -91,20 +98,44 @@ export class PackageHeadStart {
 }
 
 /**
- * Applies the image's layers from the guess's last up to `known`, and brings the attribution up
- * to date: patched for the paths they change, or made afresh when they change a database.
+ * Applies the image's layers from the guess's last up to `known`, and (with `attribute`) brings
+ * the attribution up to date: patched for the paths they change, or made afresh when they change
+ * a database or there was none. Changes are tracked only when a patch may follow.
  */
-function advance(guess: Guess, image: ImageReport, known: number): { guess: Guess; patched: boolean } {
-  const { builder } = guess;
-  const changes = builder.trackChanges();
+function advance(
+  guess: Guess,
+  image: ImageReport,
+  known: number,
+  attribute: boolean,
+): { guess: Guess; patched: boolean } {
+  const { builder, attribution } = guess;
   const added = image.layers.slice(builder.layerCount, known);
+  const bringsDatabases = added.some((layer) => (layer.metadataFiles?.length ?? 0) > 0);
+  const patchable = attribute && attribution !== null && !bringsDatabases;
+  let changes: ReadonlyMap<string, number | undefined> = new Map();
+  if (patchable) changes = builder.trackChanges();
+  else builder.stopTrackingChanges();
   for (const layer of added) builder.apply(layer.files, layer.diffId);
-  if (added.some((layer) => (layer.metadataFiles?.length ?? 0) > 0) || changesDatabases(changes)) {
+  if (!attribute) return { guess: { ...guess, attribution: null }, patched: false };
+  if (!patchable || changesDatabases(changes)) {
     const lower = known === image.layers.length ? image : { ...image, layers: image.layers.slice(0, known) };
     return { guess: { ...guess, attribution: PackageAttribution.of(lower, builder.tree) }, patched: false };
   }
-  guess.attribution.patch(changes, builder.tree);
+  attributed(guess).patch(changes, builder.tree);
   return { guess, patched: true };
+}
+
+/** The guess's attribution, which advance with `attribute` always leaves. */
+function attributed(guess: Guess): PackageAttribution {
+  if (guess.attribution === null) throw new Error('internal: a guess without its attribution');
+  return guess.attribution;
+}
+
+/** How many of the image's layers from `known` on are still being read. */
+function pendingCount(image: ImageReport, known: number, pending: ReadonlySet<string>): number {
+  let count = 0;
+  for (let i = known; i < image.layers.length; i++) if (isPending(image.layers[i] as LayerReport, pending)) count++;
+  return count;
 }
 
 function isPending(layer: LayerReport, pending: ReadonlySet<string>): boolean {

@@ -22,11 +22,18 @@ async function imageOf(spec: ImageSpec): Promise<ImageReport> {
   return image;
 }
 
-/** The image as readArchive hands it over while the layers from `known` on are still being read. */
-function provisional(image: ImageReport, known: number): { image: ImageReport; pending: Set<string> } {
+/**
+ * The image as readArchive hands it over while the layers from `known` on are still being read
+ * (or only those of `reading`, the others above being read already).
+ */
+function provisional(
+  image: ImageReport,
+  known: number,
+  reading?: readonly number[],
+): { image: ImageReport; pending: Set<string> } {
   const pending = new Set<string>();
   const layers = image.layers.map((layer, index) => {
-    if (index < known) return layer;
+    if (index < known || (reading !== undefined && !reading.includes(index))) return layer;
     const entry = layer.entry ?? `pending-${index}`;
     pending.add(entry);
     const { metadataFiles: _kept, ...rest } = layer;
@@ -131,7 +138,8 @@ describe('PackageHeadStart', () => {
       [npm, 1],
     ] as const) {
       const read = {};
-      const { image: early, pending } = provisional(image, known);
+      // One layer still being read (the last one here): the guess is attributed at once.
+      const { image: early, pending } = provisional(image, known, [known]);
       headStart.onProvisional({ read, images: [early], pending });
     }
     headStart.packagesOf(patched);
@@ -155,12 +163,38 @@ describe('PackageHeadStart', () => {
     expect(kept).toEqual(packagesOfImage(image));
     // Here the layers still to come change what packages own: the result has a new list.
     const changed = await imageOf(patchedUpstairs);
-    const lower = provisional(changed, 2);
+    const lower = provisional(changed, 2, [2]);
     headStart.onProvisional({ read: {}, images: [lower.image], pending: lower.pending });
     expect(handed).toHaveLength(2);
     const result = headStart.packagesOf(changed).result;
     expect(result.packages).not.toBe(handed[1]);
     expect(result).toEqual(packagesOfImage(changed));
+  });
+
+  it('only applies the known layers while two are being read, and attributes once, when one is', async () => {
+    const handed: (readonly unknown[])[] = [];
+    const headStart = new PackageHeadStart({ onPackageList: (packages) => handed.push(packages) });
+    // The pip layer below the top one brings databases: an attribution before it would be redone.
+    const image = await imageOf({
+      tags: ['example.com/two-pending:1'],
+      layers: [
+        { files: dpkgLayer([libc, coreutils]) },
+        { files: npmPackageFiles('app', express) },
+        { files: pipFiles },
+        { files: [{ path: 'srv/data.bin', content: bytes(64) }] },
+      ],
+    });
+    const read = {};
+    const both = provisional(image, 2);
+    headStart.onProvisional({ read, images: [both.image], pending: both.pending });
+    expect(handed).toHaveLength(0);
+    const last = provisional(image, 3);
+    headStart.onProvisional({ read, images: [last.image], pending: last.pending });
+    expect(handed).toHaveLength(1);
+    const { result } = headStart.packagesOf(image);
+    expect(result).toEqual(packagesOfImage(image));
+    expect(result.packages).toBe(handed[0]);
+    expect(headStart.counts).toEqual({ patched: 1, afresh: 0, cold: 0 });
   });
 
   it('gives no head start to a save of more than 64 images, so finding a guess stays cheap', async () => {
