@@ -74,6 +74,10 @@ export class TarParser {
   private sawEnd = false;
   /** Whether the current entry's content goes to onData. */
   private deliver = false;
+  /** Where the header block being filled piece by piece began. */
+  private headerStart = 0;
+  /** Where the content of the entry whose header was read last begins. */
+  private dataStart = 0;
   /** Words over headerBuf, for the checksum of a header that came in pieces. */
   private readonly headerWords = wordsOver(this.headerBuf);
   /** Bytes that followed the end-of-archive blocks (GNU tar pads to a 10 KiB record). */
@@ -122,6 +126,14 @@ export class TarParser {
     return 0;
   }
 
+  /**
+   * Where the content of the entry whose header was read last begins, in bytes consumed (like
+   * `position`): onEntry may ask, to find that content in the chunks that follow.
+   */
+  get dataOffset(): number {
+    return this.dataStart;
+  }
+
   /** The entry whose content is being read, for error messages. */
   get currentPath(): string | null {
     return this.current?.path ?? null;
@@ -150,6 +162,7 @@ export class TarParser {
             words ??= wordsOver(chunk);
             this.onHeaderBlock(chunk, pos, words);
           } else {
+            if (this.headerFill === 0) this.headerStart = this.offset;
             chunk.copy(this.headerBuf, this.headerFill, pos, pos + take);
             this.headerFill += take;
             if (this.headerFill === BLOCK) {
@@ -203,7 +216,8 @@ export class TarParser {
 
   /** The header block at `at` of `block`; `words` lie over all of `block.buffer`. */
   private onHeaderBlock(block: Buffer, at: number, words: Uint32Array): void {
-    const blockOffset = this.offset;
+    // A block that came in pieces began where its first piece did.
+    const blockOffset = block === this.headerBuf ? this.headerStart : this.offset;
     if (isZeroBlock(block, at)) {
       if (this.entryStart !== -1) throw new TarFormatError('end-of-archive marker after a pax header', blockOffset);
       this.sawEnd = true;
@@ -231,6 +245,7 @@ export class TarParser {
     }
     const { header, dataSize } = this.buildHeader(block, at, typeflag, size);
     this.current = header;
+    this.dataStart = blockOffset + BLOCK;
     this.deliver = this.handlers.onEntry(header) !== false && this.handlers.onData !== undefined;
     this.remaining = dataSize;
     this.padding = padOf(dataSize);

@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { TarFormatError, TarParser, type TarHandlers, type TarHeader } from '../archive/tar-parser.js';
 import { normalizeEntryPath } from '../archive/entry-path.js';
 import { contentBytesOf, FileBatchWriter, FileList, FileListBuilder, type FileBatch } from './file-list.js';
-import { metadataKindOf } from '../packages/metadata-paths.js';
+import { metadataKindOf, type MetadataKind } from '../packages/metadata-paths.js';
 import { MetadataCapture, type CapturedMetadata } from './metadata-capture.js';
 
 export interface LayerWalkerOptions {
@@ -47,6 +47,15 @@ export interface LayerContents {
   readonly metadata: CapturedMetadata | null;
 }
 
+/** A package database file met in the walk whose content is still to be kept (see LayerWalker.write). */
+interface PendingCapture {
+  readonly path: string;
+  readonly kind: MetadataKind;
+  /** Where its content begins, in the layer tar's bytes. */
+  readonly start: number;
+  readonly size: number;
+}
+
 /**
  * Walks a layer tar fed in chunks of any size, keeping headers only. It is its own parser's
  * handlers: every walk calls the same methods, where a closure per walk gave the parser's
@@ -66,6 +75,11 @@ export class LayerWalker implements TarHandlers {
   private readonly hashFiles: boolean;
   private readonly onFiles: ((batch: FileBatch) => void) | null;
   private readonly metadata: MetadataCapture | null;
+  /** Database files whose content is not all kept yet, in tar order, from `captureHead` on. */
+  private captures: PendingCapture[] = [];
+  private captureHead = 0;
+  /** Bytes of the first pending file kept so far; -1 before MetadataCapture.begin was asked. */
+  private captured = -1;
 
   constructor(options: LayerWalkerOptions) {
     this.keepFiles = options.keepFiles;
@@ -78,20 +92,15 @@ export class LayerWalker implements TarHandlers {
 
   /**
    * @internal For the parser: the content of an entry whose content onEntry asked for. Only a
-   * file being hashed or a database being kept: a call per chunk of every file cost 6 % of a
-   * package read (issue 9).
+   * file being hashed: a call per chunk of every file cost 6 % of a package read (issue 9).
    */
   onData(chunk: Buffer): void {
     this.fileHash?.update(chunk);
-    // Copied where it lies into the capture's buffer (nothing when no database is being kept): no
-    // copy per chunk to join, no text per file to clone to the main thread (issue 9).
-    this.metadata?.write(chunk);
   }
 
   /** @internal For the parser: the end of an entry whose content onEntry asked for. */
   onEntryEnd(): void {
     if (this.hashFiles) this.finishHash();
-    this.metadata?.end();
   }
 
   private finishHash(): void {
@@ -99,13 +108,52 @@ export class LayerWalker implements TarHandlers {
     this.fileHash = null;
   }
 
+  /**
+   * Feeds the next bytes of the layer tar. The parser never hands a database's content over: the
+   * databases met are copied out of the chunk once the parser is done with it, by where their
+   * content lies. Delivered by the parser, their content made the parser's compiled code bigger
+   * in every walk that keeps them, and the hashing worker waited for that compiling (issue 9:
+   * 20 ms of the dpkg layer's walk).
+   */
   write(chunk: Buffer): void {
     if (this.problem !== null) return;
+    const start = this.parser.position;
     try {
       this.parser.write(chunk);
     } catch (error) {
       this.problem = describe(error);
     }
+    if (this.captureHead < this.captures.length) this.keepCaptured(chunk, start);
+  }
+
+  /** Whether a database's content is still to come: walkRange reads it rather than seeking past. */
+  private get capturing(): boolean {
+    return this.captureHead < this.captures.length;
+  }
+
+  /** Copies what `chunk` (the tar's bytes from `chunkStart` on) holds of the pending databases. */
+  private keepCaptured(chunk: Buffer, chunkStart: number): void {
+    const capture = this.metadata;
+    if (capture === null) return;
+    const chunkEnd = chunkStart + chunk.length;
+    while (this.captureHead < this.captures.length) {
+      const file = this.captures[this.captureHead] as PendingCapture;
+      // A file over a cap is listed as dropped, and none of it kept.
+      if (this.captured === -1) this.captured = capture.begin(file.path, file.kind, file.size) ? 0 : file.size;
+      // Where this chunk takes over: its start, or the file's once its header was in this chunk.
+      const from = file.start + this.captured;
+      const to = Math.min(file.start + file.size, chunkEnd);
+      if (to > from) {
+        capture.write(chunk.subarray(from - chunkStart, to - chunkStart));
+        this.captured += to - from;
+      }
+      if (this.captured < file.size) return;
+      capture.end();
+      this.captured = -1;
+      this.captureHead++;
+    }
+    this.captures = [];
+    this.captureHead = 0;
   }
 
   /**
@@ -125,7 +173,7 @@ export class LayerWalker implements TarHandlers {
     let position = start;
     while (position < end && this.problem === null && !this.parser.ended) {
       const pending = this.parser.pendingData;
-      if (pending > 0 && this.metadata?.active !== true) {
+      if (pending > 0 && !this.capturing) {
         position += this.parser.skipData();
         continue;
       }
@@ -183,7 +231,7 @@ export class LayerWalker implements TarHandlers {
 
   /**
    * @internal For the parser: records the entry; true when its content is wanted (a file being
-   * hashed, a database being kept), and only then do onData and onEntryEnd run for it.
+   * hashed), and only then do onData and onEntryEnd run for it.
    */
   onEntry(header: TarHeader): boolean {
     const path = normalizeEntryPath(header.path);
@@ -197,12 +245,12 @@ export class LayerWalker implements TarHandlers {
       this.files.add(path, header.type, header.size, header.mode, header.uid, header.gid, header.linkTarget);
       if (this.hashFiles && header.type === 'file') this.fileHash = createHash('sha256');
     }
-    let capturing = false;
     if (this.metadata !== null && header.type === 'file') {
       const kind = metadataKindOf(path);
-      if (kind !== null) capturing = this.metadata.begin(path, kind, header.size);
+      // Its content is kept as the chunks that hold it come (see write).
+      if (kind !== null) this.captures.push({ path, kind, start: this.parser.dataOffset, size: header.size });
     }
-    return this.fileHash !== null || capturing;
+    return this.fileHash !== null;
   }
 }
 

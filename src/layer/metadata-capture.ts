@@ -161,11 +161,6 @@ export class MetadataCapture {
     this.remaining = -1;
   }
 
-  /** Whether a file's content is being kept. */
-  get active(): boolean {
-    return this.remaining !== -1;
-  }
-
   /**
    * Everything kept, in columns that own their buffers (see transferablesOf). A file whose entry
    * never ended (the tar stops inside it) is left out, not read half.

@@ -115,6 +115,25 @@ describe('TarParser', () => {
     expect(headers[3]?.headerOffset).toBeGreaterThan(headers[2]?.headerOffset ?? 0);
   });
 
+  it.each([1, 7, 100, 321, 4096])(
+    'tells where each entry and its content start when headers come in pieces of %i bytes',
+    async (size) => {
+      const bytes = await writeTar(entries);
+      const whole: [number, number][] = [];
+      const whole_ = new TarParser({ onEntry: (header) => void whole.push([header.headerOffset, whole_.dataOffset]) });
+      whole_.write(bytes);
+      const pieces: [number, number][] = [];
+      const parser = new TarParser({ onEntry: (header) => void pieces.push([header.headerOffset, parser.dataOffset]) });
+      for (let i = 0; i < bytes.length; i += size) parser.write(bytes.subarray(i, i + size));
+      expect(pieces).toEqual(whole);
+      // The content of a.txt and of the long-named file lies where dataOffset says.
+      const [, helloAt] = whole[0] ?? [0, 0];
+      expect(bytes.subarray(helloAt, helloAt + 5).toString()).toBe('hello');
+      const [, longAt] = whole[2] ?? [0, 0];
+      expect(bytes.subarray(longAt, longAt + 1000)).toEqual(Buffer.alloc(1000, 7));
+    },
+  );
+
   it('reports a stream without end-of-archive blocks as not ended', async () => {
     const { ended } = parse(await writeTar(entries, { endBlocks: false }), 999);
     expect(ended).toBe(false);

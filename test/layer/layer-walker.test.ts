@@ -9,11 +9,15 @@ describe('LayerWalker with keepMetadata', () => {
     async (chunkSize) => {
       const status = `Package: libc6\nStatus: install ok installed\nDescription: ü ${'x'.repeat(3000)}\n`;
       const manifest = '{"name":"é","version":"1.0.0"}';
+      // A name long enough for a pax header before the entry's own.
+      const deep = `app/node_modules/${'d'.repeat(120)}/package.json`;
       const layer = await writeTar([
         { path: 'var/lib/dpkg/status', content: Buffer.from(status) },
         { path: 'usr/bin/ls', content: Buffer.alloc(700, 1) },
         { path: 'app/node_modules/e/package.json', content: Buffer.from(manifest) },
         { path: 'var/lib/dpkg/info/empty.list', content: Buffer.alloc(0) },
+        { path: 'var/lib/dpkg/info/ls.list', content: Buffer.from('/usr/bin/ls\n') },
+        { path: deep, content: Buffer.from('{}') },
       ]);
       const walker = new LayerWalker({ keepFiles: true, keepMetadata: true });
       for (let i = 0; i < layer.length; i += chunkSize) walker.write(layer.subarray(i, i + chunkSize));
@@ -22,8 +26,10 @@ describe('LayerWalker with keepMetadata', () => {
         { path: 'var/lib/dpkg/status', kind: 'dpkg-status', text: status },
         { path: 'app/node_modules/e/package.json', kind: 'npm-package', text: manifest },
         { path: 'var/lib/dpkg/info/empty.list', kind: 'dpkg-list', text: '' },
+        { path: 'var/lib/dpkg/info/ls.list', kind: 'dpkg-list', text: '/usr/bin/ls\n' },
+        { path: deep, kind: 'npm-package', text: '{}' },
       ]);
-      expect(files.length).toBe(4);
+      expect(files.length).toBe(6);
     },
   );
 });

@@ -205,6 +205,19 @@ describe('hashFiles without verification', () => {
     expect(files.every((f) => f.sha256 !== null && /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
     expect(files.some((f) => f.path === 'var/lib/dpkg/status')).toBe(true);
   });
+
+  it('finds the same packages as a verified read, and so does a read of headers only', async () => {
+    const { bytes: archive } = await buildArchive('docker-classic', [debianApp]);
+    const path = join(dir, 'same-packages.tar');
+    writeFileSync(path, archive);
+    const expected = await packagesOf(debianApp);
+    for (const options of [{ hashFiles: true, verify: false }, { verify: false }, { verify: true }]) {
+      const report = await readArchive(path, { keepMetadata: true, ...options });
+      const image = report.images[0];
+      if (!image) throw new Error('no image');
+      expect(packagesOfImage(image), JSON.stringify(options)).toEqual(expected);
+    }
+  });
 });
 
 describe('package metadata from an unpacked folder', () => {
