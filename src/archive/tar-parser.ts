@@ -160,14 +160,15 @@ export class TarParser {
             // Read where it lies: a view per header cost every walk a Buffer and a Uint32Array
             // per file (issue 9: 40 ms of a profiled 55k-file read's worker time).
             words ??= wordsOver(chunk);
-            this.onHeaderBlock(chunk, pos, words);
+            this.onHeaderBlock(chunk, pos, words, this.offset);
           } else {
             if (this.headerFill === 0) this.headerStart = this.offset;
             chunk.copy(this.headerBuf, this.headerFill, pos, pos + take);
             this.headerFill += take;
             if (this.headerFill === BLOCK) {
               this.headerFill = 0;
-              this.onHeaderBlock(this.headerBuf, 0, this.headerWords);
+              // It began where its first piece did.
+              this.onHeaderBlock(this.headerBuf, 0, this.headerWords, this.headerStart);
             }
           }
           pos += take;
@@ -214,10 +215,11 @@ export class TarParser {
     return this.sawEnd;
   }
 
-  /** The header block at `at` of `block`; `words` lie over all of `block.buffer`. */
-  private onHeaderBlock(block: Buffer, at: number, words: Uint32Array): void {
-    // A block that came in pieces began where its first piece did.
-    const blockOffset = block === this.headerBuf ? this.headerStart : this.offset;
+  /**
+   * The header block at `at` of `block`, which begins at `blockOffset` of the input; `words` lie
+   * over all of `block.buffer`.
+   */
+  private onHeaderBlock(block: Buffer, at: number, words: Uint32Array, blockOffset: number): void {
     if (isZeroBlock(block, at)) {
       if (this.entryStart !== -1) throw new TarFormatError('end-of-archive marker after a pax header', blockOffset);
       this.sawEnd = true;
