@@ -123,7 +123,7 @@ export class LayerWalker implements TarHandlers {
     } catch (error) {
       this.problem = describe(error);
     }
-    if (this.captureHead < this.captures.length) this.keepCaptured(chunk, start);
+    if (this.capturing) this.keepCaptured(chunk, start);
   }
 
   /** Whether a database's content is still to come: walkRange reads it rather than seeking past. */

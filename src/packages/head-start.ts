@@ -131,11 +131,12 @@ function attributed(guess: Guess): PackageAttribution {
   return guess.attribution;
 }
 
-/** How many of the image's layers from `known` on are still being read. */
+/** How many blobs of the image's layers from `known` on are still being read (a layer listed twice is one). */
 function pendingCount(image: ImageReport, known: number, pending: ReadonlySet<string>): number {
-  let count = 0;
-  for (let i = known; i < image.layers.length; i++) if (isPending(image.layers[i] as LayerReport, pending)) count++;
-  return count;
+  const reading = new Set<string>();
+  for (const layer of image.layers.slice(known))
+    if (isPending(layer, pending) && layer.entry !== null) reading.add(layer.entry);
+  return reading.size;
 }
 
 function isPending(layer: LayerReport, pending: ReadonlySet<string>): boolean {

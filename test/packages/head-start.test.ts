@@ -197,6 +197,21 @@ describe('PackageHeadStart', () => {
     expect(headStart.counts).toEqual({ patched: 1, afresh: 0, cold: 0 });
   });
 
+  it('attributes at once when the two layers still being read are one blob listed twice', async () => {
+    const handed: (readonly unknown[])[] = [];
+    const headStart = new PackageHeadStart({ onPackageList: (packages) => handed.push(packages) });
+    const top = { files: [{ path: 'srv/data.bin', content: bytes(64) }] };
+    const image = await imageOf({
+      tags: ['example.com/twice:1'],
+      layers: [{ files: dpkgLayer([libc, coreutils]) }, top, top],
+    });
+    expect(image.layers[1]?.entry).toBe(image.layers[2]?.entry);
+    const early = provisional(image, 1);
+    headStart.onProvisional({ read: {}, images: [early.image], pending: early.pending });
+    expect(handed).toHaveLength(1);
+    expect(headStart.packagesOf(image).result).toEqual(packagesOfImage(image));
+  });
+
   it('gives no head start to a save of more than 64 images, so finding a guess stays cheap', async () => {
     const image = await imageOf(patchedUpstairs);
     const { image: early, pending } = provisional(image, 2);
