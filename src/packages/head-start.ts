@@ -121,7 +121,7 @@ function advance(
     const lower = known === image.layers.length ? image : { ...image, layers: image.layers.slice(0, known) };
     return { guess: { ...guess, attribution: PackageAttribution.of(lower, builder.tree) }, patched: false };
   }
-  attributed(guess).patch(changes, builder.tree);
+  attribution.patch(changes, builder.tree);
   return { guess, patched: true };
 }
 
