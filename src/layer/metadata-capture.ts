@@ -118,8 +118,8 @@ export class MetadataCapture {
   private readonly chunks: Uint8Array[] = [];
   private bytes = new Uint8Array(0);
   private fill = 0;
-  /** Bytes kept in all buffers: the layer cap counts them. */
-  private kept = 0;
+  /** Bytes in the filled buffers: with `fill`, what the layer cap counts. */
+  private closed = 0;
   /** Bytes of the file being kept still to come; -1 when none is. */
   private remaining = -1;
 
@@ -128,7 +128,7 @@ export class MetadataCapture {
    * gets all of it), false when it is over a cap (it is listed as dropped).
    */
   begin(path: string, kind: MetadataKind, size: number): boolean {
-    const reason = size > METADATA_FILE_CAP ? 1 : this.kept + size > METADATA_LAYER_CAP ? 2 : 0;
+    const reason = size > METADATA_FILE_CAP ? 1 : this.closed + this.fill + size > METADATA_LAYER_CAP ? 2 : 0;
     this.paths.push(path);
     this.kinds.push(METADATA_KINDS.indexOf(kind));
     this.dropped.push(reason);
@@ -149,7 +149,6 @@ export class MetadataCapture {
     if (take <= 0) return;
     this.bytes.set(take === chunk.length ? chunk : chunk.subarray(0, take), this.fill);
     this.fill += take;
-    this.kept += take;
     this.remaining -= take;
   }
 
@@ -168,9 +167,7 @@ export class MetadataCapture {
   take(): CapturedMetadata {
     if (this.remaining !== -1) {
       const last = this.sizes.length - 1;
-      const written = (this.sizes[last] as number) - this.remaining;
-      this.fill -= written;
-      this.kept -= written;
+      this.fill -= (this.sizes[last] as number) - this.remaining;
       this.remaining = -1;
       this.paths.pop();
       this.kinds.pop();
@@ -197,6 +194,7 @@ export class MetadataCapture {
   /** Puts what the buffer being filled holds among the filled ones (nothing when it holds nothing). */
   private closeChunk(): void {
     if (this.fill > 0) this.chunks.push(this.bytes.subarray(0, this.fill));
+    this.closed += this.fill;
     this.bytes = new Uint8Array(0);
     this.fill = 0;
   }
