@@ -134,12 +134,15 @@ function attributed(guess: Guess): PackageAttribution {
 /** How many blobs of the image's layers from `known` on are still being read (a layer listed twice is one). */
 function pendingCount(image: ImageReport, known: number, pending: ReadonlySet<string>): number {
   const reading = new Set<string>();
-  for (const layer of image.layers.slice(known))
-    if (isPending(layer, pending) && layer.entry !== null) reading.add(layer.entry);
+  for (const layer of image.layers.slice(known)) if (isPending(layer, pending)) reading.add(layer.entry);
   return reading.size;
 }
 
-function isPending(layer: LayerReport, pending: ReadonlySet<string>): boolean {
+/** Whether the layer's blob is still being read (a layer with no blob never is). */
+function isPending(
+  layer: LayerReport,
+  pending: ReadonlySet<string>,
+): layer is LayerReport & { readonly entry: string } {
   return layer.entry !== null && pending.has(layer.entry);
 }
 
