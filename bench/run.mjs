@@ -36,7 +36,8 @@ const nodeVersion = (bin) => execFileSync(bin, ['--version']).toString().trim();
 const hasCommand = (name) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 
 /**
- * Writes the generated inputs back to disk before anything is timed. Freshly written, (e) is
+ * Writes the generated inputs back to disk before anything is timed (every row's generation
+ * ends with it). Freshly written, (e) is
  * 1.2 GB of dirty pages that the kernel writes back about 30 s later (dirty_expire_centisecs),
  * which landed in the middle of the --packages row's Node 20 runs: kernel time beside one or two
  * of them, measured as theirs.
@@ -112,6 +113,7 @@ async function fleet() {
     const folder = join(dir, `fleet-${images}`);
     const t0 = Date.now();
     await writeFleet(folder, { images, form: 'reports' });
+    settle();
     console.error(`fleet of ${images} reports generated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     const fleetRuns = images >= 100_000 ? 1 : runs;
     const command = `node ${sh(cli)} share --json -q ${sh(folder)} > /dev/null`;
@@ -272,14 +274,16 @@ function measurePackages(e, node, rows) {
   const version = nodeVersion(node);
   const size = statSync(e).size;
   // Interleaved, so a neighbour's load falls on both commands alike: the ratio is what counts.
+  const plainCommand = `${inspect(sh(e))} > /dev/null`;
+  const packagesCommand = `${inspect(`--packages ${sh(e)}`)} > /dev/null`;
   const plainRuns = [];
   const packageRuns = [];
   // One untimed run of each first: Node 22+ fills its compile cache on a new build's first run.
-  time1(`${inspect(sh(e))} > /dev/null`);
-  time1(`${inspect(`--packages ${sh(e)}`)} > /dev/null`);
+  time1(plainCommand);
+  time1(packagesCommand);
   for (let i = 0; i < runs; i++) {
-    plainRuns.push(time1(`${inspect(sh(e))} > /dev/null`));
-    packageRuns.push(time1(`${inspect(`--packages ${sh(e)}`)} > /dev/null`));
+    plainRuns.push(time1(plainCommand));
+    packageRuns.push(time1(packagesCommand));
   }
   // CPU time too: the ratio of wall times depends on whether a core is free for the head start
   // (and on the neighbours' load); the core-seconds --packages adds do not.
