@@ -36,11 +36,10 @@ const nodeVersion = (bin) => execFileSync(bin, ['--version']).toString().trim();
 const hasCommand = (name) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 
 /**
- * Writes the generated inputs back to disk before anything is timed (every row's generation
- * ends with it). Freshly written, (e) is
- * 1.2 GB of dirty pages that the kernel writes back about 30 s later (dirty_expire_centisecs),
- * which landed in the middle of the --packages row's Node 20 runs: kernel time beside one or two
- * of them, measured as theirs.
+ * Writes the generated inputs back to disk before anything is timed (every row's generation ends
+ * with it). Freshly written, (e) is 1.2 GB of dirty pages that the kernel writes back about 30 s
+ * later (dirty_expire_centisecs), which landed in the middle of the --packages row's Node 20 runs:
+ * kernel time beside one or two of them, measured as theirs.
  */
 function settle() {
   spawnSync('sync', { stdio: 'ignore' });
