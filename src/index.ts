@@ -47,6 +47,8 @@ export {
   packagesOfImage,
   PackageHeadStart,
   ECOSYSTEMS,
+  MAX_LISTED_PATHS,
+  METADATA_ARCHIVE_CAP,
   METADATA_FILE_CAP,
   METADATA_LAYER_CAP,
   type Ecosystem,

@@ -15,12 +15,16 @@ export type MetadataFile =
   | {
       readonly path: string;
       readonly kind?: MetadataKind;
-      readonly dropped: 'file-cap' | 'layer-cap';
+      readonly dropped: DropReason;
       readonly size: number;
     };
 
 /** Why a database file was not kept, as stored in CapturedMetadata.dropped (0: kept). */
-const DROPPED = [null, 'file-cap', 'layer-cap'] as const;
+const DROPPED = [null, 'file-cap', 'layer-cap', 'archive-cap'] as const;
+const ARCHIVE_CAP = DROPPED.indexOf('archive-cap');
+
+/** Over which cap a database file was not kept: its own, its layer's, or the archive's. */
+export type DropReason = NonNullable<(typeof DROPPED)[number]>;
 
 /**
  * The database files a layer walk kept, in columns: their contents as bytes, their paths joined.
@@ -52,6 +56,22 @@ export function transferablesOf(captured: CapturedMetadata): ArrayBuffer[] {
   const buffers = [nameEnds.buffer, kinds.buffer, dropped.buffer, sizes.buffer] as ArrayBuffer[];
   for (const chunk of chunks) buffers.push(chunk.buffer as ArrayBuffer);
   return buffers;
+}
+
+/** The bytes of database files `captured` keeps (what the archive cap counts). */
+export function keptBytesOf(captured: CapturedMetadata): number {
+  let bytes = 0;
+  for (const chunk of captured.chunks) bytes += chunk.length;
+  return bytes;
+}
+
+/** `captured` with every file it kept listed as dropped over the archive cap, and none of their bytes. */
+export function overArchiveCap(captured: CapturedMetadata): CapturedMetadata {
+  return {
+    ...captured,
+    dropped: captured.dropped.map((reason) => (reason === 0 ? ARCHIVE_CAP : reason)),
+    chunks: [],
+  };
 }
 
 const decoded = new WeakMap<CapturedMetadata, readonly MetadataFile[]>();

@@ -3,12 +3,13 @@ import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { joinImagePath } from './image-path.js';
 import { firstField, splitStanzas } from './stanzas.js';
 import type { MetadataTexts } from './metadata-texts.js';
+import type { ListedPaths } from './listed-paths.js';
 import type { PackageClaim } from './types.js';
 
 const INSTALLED = 'lib/apk/db/installed';
 
 /** apk: `lib/apk/db/installed` stanzas, P: name, V: version, F: a folder, R: a file in the last F:. */
-export function readApk(texts: MetadataTexts, problems: Problem[]): PackageClaim[] {
+export function readApk(texts: MetadataTexts, listed: ListedPaths, problems: Problem[]): PackageClaim[] {
   const text = texts.get(INSTALLED);
   if (text === undefined) return [];
   const claims: PackageClaim[] = [];
@@ -22,6 +23,8 @@ export function readApk(texts: MetadataTexts, problems: Problem[]): PackageClaim
       continue;
     }
     const paths: string[] = [];
+    const room = listed.room;
+    let cut = false;
     let folder = '';
     let lying = false;
     for (const [key, value] of stanza.fields) {
@@ -32,9 +35,11 @@ export function readApk(texts: MetadataTexts, problems: Problem[]): PackageClaim
       } else if (key === 'R') {
         const joined = value.includes('/') || value === '..' ? null : joinImagePath(folder, value);
         if (joined === null || joined === '') lying = true;
+        else if (paths.length === room) cut = true;
         else paths.push(joined);
       }
     }
+    listed.took(INSTALLED, paths.length, cut);
     if (lying) bad++;
     claims.push({ ecosystem: 'apk', name, version: firstField(stanza, 'V'), paths, source: INSTALLED });
   }

@@ -2,6 +2,7 @@ import { terminalText } from '../report/display-text.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { joinImagePath } from './image-path.js';
 import { firstField, splitStanzas, type Stanza } from './stanzas.js';
+import type { ListedPaths } from './listed-paths.js';
 import type { MetadataTexts } from './metadata-texts.js';
 import type { PackageClaim } from './types.js';
 
@@ -14,7 +15,7 @@ const KEY_MAX = 64;
  * `info/NAME:ARCH.list` or `info/NAME.list`; distroless `status.d/NAME` stanzas have no file list
  * and give their Installed-Size (KiB) as a declared size.
  */
-export function readDpkg(texts: MetadataTexts, problems: Problem[]): PackageClaim[] {
+export function readDpkg(texts: MetadataTexts, listed: ListedPaths, problems: Problem[]): PackageClaim[] {
   const claims: PackageClaim[] = [];
   const status = texts.get(STATUS);
   if (status !== undefined) {
@@ -35,7 +36,7 @@ export function readDpkg(texts: MetadataTexts, problems: Problem[]): PackageClai
         ecosystem: 'dpkg',
         name,
         version,
-        paths: readList(listPath, texts.get(listPath) ?? '', problems),
+        paths: readList(listPath, texts.get(listPath) ?? '', listed, problems),
         source: listPath,
       });
     }
@@ -78,8 +79,10 @@ function readStanzas(path: string, text: string, problems: Problem[]): Stanza[] 
  * joinImagePath. Where the next `/.` and `//` are is kept as the lines go by, so that finding them
  * stays linear. The main thread reads 20k lines cold while workers still hash (issue 9).
  */
-function readList(path: string, text: string, problems: Problem[]): string[] {
+function readList(path: string, text: string, listed: ListedPaths, problems: Problem[]): string[] {
   const paths: string[] = [];
+  const room = listed.room;
+  let cut = false;
   let bad = 0;
   let dot = nextAt(text, '/.', 0);
   let double = nextAt(text, '//', 0);
@@ -99,6 +102,9 @@ function readList(path: string, text: string, problems: Problem[]): string[] {
       // background compiling per --packages run, while the workers hash (issue 9).
     } else if (text.charCodeAt(start) !== 0x2f) {
       bad++;
+    } else if (paths.length === room) {
+      cut = true;
+      break;
     } else if (dot >= end && double >= end && text.charCodeAt(end - 1) !== 0x2f) {
       paths.push(text.slice(start + 1, end));
     } else {
@@ -108,6 +114,7 @@ function readList(path: string, text: string, problems: Problem[]): string[] {
     }
     start = next;
   }
+  listed.took(path, paths.length, cut);
   if (bad > 0) {
     problems.push(
       problem(

@@ -7,6 +7,18 @@
 export const METADATA_FILE_CAP = 8 * 1024 * 1024;
 /** Most metadata bytes kept per layer (all `.list` files of a big Debian image are about 10 MB). */
 export const METADATA_LAYER_CAP = 64 * 1024 * 1024;
+/**
+ * Most metadata bytes kept per archive read, all layers together: past it, the layers keeping the
+ * most let theirs go (see MetadataBudget). Without it, an archive of many layers each at the layer
+ * cap made memory grow with every layer (a 1.17 GB one ran Node out of heap, issue 9).
+ */
+export const METADATA_ARCHIVE_CAP = 128 * 1024 * 1024;
+/**
+ * Most paths read from the databases of one image (`.list`, apk `R:` and RECORD lines) to attribute
+ * its tree: a real image's databases list a few hundred thousand. Each costs a string and a lookup,
+ * and 8 MiB of short lines are almost three million of them.
+ */
+export const MAX_LISTED_PATHS = 2_000_000;
 /** An app's own package.json is looked for this many folders deep at most (`usr/src/app/package.json`). */
 const APP_MANIFEST_MAX_DEPTH = 4;
 

@@ -6,11 +6,26 @@ import type { ImageReport } from '../model/image.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { readApk } from './apk.js';
 import { readDpkg } from './dpkg.js';
-import { METADATA_FILE_CAP, METADATA_LAYER_CAP, metadataKindOf, npmPackageRootOf } from './metadata-paths.js';
+import type { DropReason } from '../layer/metadata-capture.js';
+import {
+  METADATA_ARCHIVE_CAP,
+  METADATA_FILE_CAP,
+  METADATA_LAYER_CAP,
+  metadataKindOf,
+  npmPackageRootOf,
+} from './metadata-paths.js';
 import { MetadataTexts } from './metadata-texts.js';
+import { ListedPaths } from './listed-paths.js';
 import { readNpm } from './npm.js';
 import { readPip } from './pip.js';
 import type { ImagePackages, PackageClaim, PackageRecord } from './types.js';
+
+/** Each cap a database file can be dropped over, and how a warning names it. */
+const CAPS: Record<DropReason, { readonly cap: number; readonly over: string }> = {
+  'file-cap': { cap: METADATA_FILE_CAP, over: 'it is over the per-file' },
+  'layer-cap': { cap: METADATA_LAYER_CAP, over: 'it is over the per-layer' },
+  'archive-cap': { cap: METADATA_ARCHIVE_CAP, over: 'its layer keeps the most when all together pass the archive' },
+};
 
 /** The final tree's copy of each kept database file: a status file rewritten upstairs wins. */
 export function finalMetadataOf(
@@ -29,12 +44,12 @@ export function finalMetadataOf(
         texts.add(file.path, file.kind ?? metadataKindOf(file.path), file.text);
         continue;
       }
-      const cap = file.dropped === 'file-cap' ? METADATA_FILE_CAP : METADATA_LAYER_CAP;
+      const { cap, over } = CAPS[file.dropped];
       problems.push(
         problem(
           ProblemCode.packageDatabase,
           'warning',
-          `${terminalText(file.path)} (layer ${layerIndex}, ${file.size} bytes) was not read: it is over the ${file.dropped === 'file-cap' ? 'per-file' : 'per-layer'} cap of ${cap} bytes for package databases (huge or hostile?); what it owns counts as unowned`,
+          `${terminalText(file.path)} (layer ${layerIndex}, ${file.size} bytes) was not read: ${over} cap of ${cap} bytes for package databases (huge or hostile?); what it owns counts as unowned`,
           file.path,
         ),
       );
@@ -139,11 +154,12 @@ export class PackageAttribution {
   static of(image: ImageReport, tree: OverlayTree): PackageAttribution {
     const problems: Problem[] = [];
     const { texts, layers } = finalMetadataOf(image, tree, problems);
+    const listed = new ListedPaths(problems);
     const claims: PackageClaim[] = [
-      ...readDpkg(texts, problems),
-      ...readApk(texts, problems),
+      ...readDpkg(texts, listed, problems),
+      ...readApk(texts, listed, problems),
       ...readNpm(texts, tree.refs, problems),
-      ...readPip(texts, problems),
+      ...readPip(texts, listed, problems),
     ];
     return new PackageAttribution(claims, problems, texts, layers, tree);
   }

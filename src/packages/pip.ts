@@ -3,6 +3,7 @@ import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { joinImagePath, parentPath } from './image-path.js';
 import { forEachLine } from './stanzas.js';
 import type { MetadataTexts } from './metadata-texts.js';
+import type { ListedPaths } from './listed-paths.js';
 import type { PackageClaim } from './types.js';
 
 /**
@@ -10,7 +11,7 @@ import type { PackageClaim } from './types.js';
  * relative to the folder holding the `.dist-info` (`../../../bin/x` for scripts is normal);
  * name and version come from the folder's name (wheel names spell `-` as `_`).
  */
-export function readPip(texts: MetadataTexts, problems: Problem[]): PackageClaim[] {
+export function readPip(texts: MetadataTexts, listed: ListedPaths, problems: Problem[]): PackageClaim[] {
   const claims: PackageClaim[] = [];
   // forEach: no [path, text] pair per database while this code is still cold (issue 9).
   texts.ofKind('pip-record').forEach((text, path) => {
@@ -21,14 +22,18 @@ export function readPip(texts: MetadataTexts, problems: Problem[]): PackageClaim
     const name = dash === -1 ? folder : folder.slice(0, dash);
     const version = dash === -1 ? null : folder.slice(dash + 1);
     const paths: string[] = [];
+    const room = listed.room;
+    let cut = false;
     let bad = 0;
     forEachLine(text, (line) => {
-      if (line === '') return;
+      if (line === '' || cut) return;
       const field = firstCsvField(line);
       const joined = field === null || field === '' ? null : joinImagePath(site, field);
       if (joined === null || joined === '') bad++;
+      else if (paths.length === room) cut = true;
       else paths.push(joined);
     });
+    listed.took(path, paths.length, cut);
     if (bad > 0) {
       problems.push(
         problem(

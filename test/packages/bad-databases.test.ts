@@ -1,7 +1,16 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { METADATA_FILE_CAP, METADATA_LAYER_CAP, packagesOfImage, ProblemCode, readArchive } from '../../src/index.js';
+import {
+  MAX_LISTED_PATHS,
+  METADATA_ARCHIVE_CAP,
+  METADATA_FILE_CAP,
+  METADATA_LAYER_CAP,
+  packagesOfImage,
+  ProblemCode,
+  readArchive,
+} from '../../src/index.js';
 import { buildArchive, type FileSpec } from '../helpers/fixture-builder.js';
+import { tempFile } from '../hostile/generators.js';
 import { dpkgLayer, dpkgStatus, npmPackageFiles, type DpkgPackage } from '../helpers/package-metadata.js';
 
 const bash: DpkgPackage = {
@@ -134,4 +143,75 @@ describe('bad package databases are warnings, never failures', () => {
     const result = await packagesOf([{ path: 'app/node_modules/ev\u001bil/package.json', content: 'nope' }]);
     expect(result.problems[0]?.message).toContain('ev\\x1bil');
   });
+
+  it('keeps at most the archive cap of databases in all: the layers with the most go first, whatever the read', async () => {
+    // Three layers of seven lists just under the per-file cap each (about 56 MiB a layer, under
+    // the per-layer cap), and a small layer with the status: together over the archive cap.
+    const perFile = METADATA_FILE_CAP - 4096;
+    const heavy = [0, 1, 2].map((layer) => ({
+      files: Array.from({ length: 7 }, (_, i): FileSpec[] => {
+        const name = `h${layer}-${i}`;
+        // A path that exists, then one long path that does not: cheap to read, nearly all bytes.
+        const list = `/usr/bin/${name}\n/usr/share/padding/`;
+        return [
+          { path: `usr/bin/${name}`, content: 'x'.repeat(10 * (layer + 1)) },
+          { path: `var/lib/dpkg/info/${name}.list`, content: list + 'p'.repeat(perFile - list.length) },
+        ];
+      }).flat(),
+    }));
+    expect(3 * 7 * perFile).toBeGreaterThan(METADATA_ARCHIVE_CAP);
+    expect(2 * 7 * perFile).toBeLessThanOrEqual(METADATA_ARCHIVE_CAP);
+    const names = [0, 1, 2].flatMap((layer) => Array.from({ length: 7 }, (_, i) => `h${layer}-${i}`));
+    const status = dpkgStatus(names.map((name) => ({ name, version: '1', files: [] })));
+    const { bytes } = await buildArchive('oci', [
+      { tags: ['huge:1'], layers: [...heavy, { files: [{ path: 'var/lib/dpkg/status', content: status }] }] },
+    ]);
+    const path = tempFile('databases-over-archive-cap.tar', bytes);
+    const reads = [
+      await readArchive(path, { keepMetadata: true }),
+      await readArchive(path, { keepMetadata: true, workers: 1 }),
+      await readArchive(path, { keepMetadata: true, verify: false }),
+      await readArchive(Readable.from([bytes]), { keepMetadata: true }),
+    ];
+    const results = reads.map((report) => packagesOfImage(report.images[0] as NonNullable<(typeof report.images)[0]>));
+    for (const result of results.slice(1)) expect(result).toEqual(results[0]);
+    const result = results[0] as (typeof results)[0];
+    // The three heavy layers hold the same bytes: the one last in the archive goes.
+    expect(result.problems).toEqual(
+      Array.from({ length: 7 }, (_, i) =>
+        warning(
+          new RegExp(
+            `^var/lib/dpkg/info/h2-${i}\\.list \\(layer 2, \\d+ bytes\\) was not read: .*archive cap of 134217728 bytes`,
+          ),
+        ),
+      ),
+    );
+    // Their packages fall back to the size the status declares (1 KiB each here).
+    expect(result.packages.map((p) => [p.name, p.size, p.declared ?? false])).toEqual([
+      ...names.slice(14).map((name) => [name, 1024, true]),
+      ...names.slice(7, 14).map((name) => [name, 20, false]),
+      ...names.slice(0, 7).map((name) => [name, 10, false]),
+    ]);
+  }, 60_000);
+
+  it('reads at most MAX_LISTED_PATHS paths from the databases of an image: the rest are unowned', async () => {
+    const half = Math.ceil(MAX_LISTED_PATHS * 0.6);
+    const a: DpkgPackage = { name: 'a', version: '1', files: [{ path: 'a', content: 'a'.repeat(100) }] };
+    const b: DpkgPackage = { name: 'b', version: '1', files: [{ path: 'b', content: 'b'.repeat(200) }] };
+    const files = [
+      ...dpkgLayer([a, b]).filter((f) => !f.path.endsWith('.list')),
+      // A real list would name each path once; these name one path over a million times.
+      { path: 'var/lib/dpkg/info/a.list', content: '/a\n'.repeat(half) },
+      { path: 'var/lib/dpkg/info/b.list', content: `${'/a\n'.repeat(half)}/b\n` },
+    ];
+    const result = await packagesOf(files);
+    expect(result.packages.map((p) => [p.name, p.size, p.fileCount])).toEqual([
+      ['a', 100, 1],
+      ['b', 100, 1],
+    ]);
+    expect(result.problems).toEqual([
+      warning(/^var\/lib\/dpkg\/info\/b\.list: the databases of this image list more than 2000000 paths/),
+    ]);
+    expect(result.unownedByFolder).toContainEqual({ folder: '/', size: 200 });
+  }, 30_000);
 });

@@ -5,6 +5,7 @@ import { mayBeMetadata, metadataKindOf, npmPackageRootOf } from '../../src/packa
 import { MetadataTexts } from '../../src/packages/metadata-texts.js';
 import { readNpm } from '../../src/packages/npm.js';
 import { readDpkg } from '../../src/packages/dpkg.js';
+import { ListedPaths } from '../../src/packages/listed-paths.js';
 import { forEachLine } from '../../src/packages/stanzas.js';
 import type { Problem } from '../../src/model/problem.js';
 
@@ -153,7 +154,7 @@ describe('readDpkg .list files', () => {
           ['var/lib/dpkg/info/p.list', list],
         ]);
         const problems: Problem[] = [];
-        const [claim] = readDpkg(MetadataTexts.of(texts), problems);
+        const [claim] = readDpkg(MetadataTexts.of(texts), new ListedPaths(problems), problems);
         const expected: string[] = [];
         let bad = 0;
         for (const raw of list === '' ? [] : list.split('\n')) {
