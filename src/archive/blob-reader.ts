@@ -6,8 +6,12 @@ import type { FileBatch } from '../layer/file-list.js';
 import { createDecoder, createGzipEstimator, type Decoder } from './decompress.js';
 import { isCompressedKind, SniffHead, sniffContent, type ContentKind } from './sniff.js';
 
-/** A kept JSON entry: its text, or the fact that it was larger than the cap. */
-export type JsonSlot = { readonly text: string } | { readonly tooLarge: true; readonly size: number };
+/**
+ * A kept JSON entry: its text, or the fact that it was not kept: larger than the cap (`entry`), or
+ * among the largest when the archive's JSON passed JSON_ARCHIVE_CAPS times the cap (`archive`).
+ */
+export type JsonSlot =
+  { readonly text: string } | { readonly tooLarge: true; readonly size: number; readonly cap: 'entry' | 'archive' };
 
 /** What one pass learned about a regular entry's bytes. */
 export interface BlobFacts {
@@ -80,7 +84,7 @@ class ContentProbe {
     if (kind === 'json') {
       json =
         this.jsonSize > this.options.jsonCap
-          ? { tooLarge: true, size: this.jsonSize }
+          ? { tooLarge: true, size: this.jsonSize, cap: 'entry' }
           : { text: Buffer.concat(this.jsonChunks).toString('utf8') };
     }
     return { kind, layer, json };

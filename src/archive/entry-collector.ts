@@ -1,24 +1,33 @@
 import { terminalText } from '../report/display-text.js';
 import { InputError, InputErrorCode } from '../model/errors.js';
 import { keptBytesOf, overArchiveCap } from '../layer/metadata-capture.js';
+import { METADATA_ARCHIVE_CAP } from '../packages/metadata-paths.js';
+import { JSON_ARCHIVE_CAPS } from '../model/limits.js';
 import { normalizeEntryPath } from './entry-path.js';
-import { MetadataBudget } from './metadata-budget.js';
+import { ArchiveBudget } from './archive-budget.js';
 import { TarFormatError, type TarHeader } from './tar-parser.js';
 import type { ArchiveEntry, ArchiveWalk } from './walk-archive.js';
 
 /**
  * What both walks (streaming and seekable) keep of the outer archive: entries by normalized
  * path (the last copy wins, as when tar extracts), their stream positions, duplicates; and of
- * the package databases their layers kept, no more than the archive cap (see MetadataBudget).
+ * the package databases their layers kept, no more than the archive cap (see ArchiveBudget).
  */
 export class EntryCollector {
   private readonly entries = new Map<string, ArchiveEntry>();
   private readonly duplicates: string[] = [];
-  private readonly budget = new MetadataBudget();
-  /** Paths of the entries whose captures the budget admitted, by position. */
-  private readonly admitted = new Map<number, string>();
+  /** What the blobs keep beyond their headers, each within a budget for the whole archive. */
+  private readonly kept: readonly KeptKind[];
   count = 0;
   lastEntry: string | null = null;
+
+  /** `jsonCap`: the largest JSON entry kept (the archive keeps JSON_ARCHIVE_CAPS times it in all). */
+  constructor(jsonCap: number) {
+    this.kept = [
+      new KeptKind(METADATA_ARCHIVE_CAP, databaseBytes, overMetadataCap),
+      new KeptKind(JSON_ARCHIVE_CAPS * jsonCap, jsonChars, overJsonCap),
+    ];
+  }
 
   /** Counts a header; records it at once unless it is a regular file (whose blob comes later). */
   begin(header: TarHeader): { path: string; position: number; isFile: boolean } {
@@ -33,29 +42,11 @@ export class EntryCollector {
 
   /** Blobs read on workers finish out of order: the copy later in the stream wins, whenever it is recorded. */
   record(recorded: ArchiveEntry): void {
-    const entry = this.withinBudget(recorded);
+    let entry = recorded;
+    for (const kind of this.kept) entry = kind.admit(entry, this.entries);
     const earlier = this.entries.get(entry.path);
     if (earlier) this.duplicates.push(entry.path);
     if (!earlier || earlier.position < entry.position) this.entries.set(entry.path, entry);
-  }
-
-  /** The entry, its layer's databases dropped when over the archive cap; drops others' to make room. */
-  private withinBudget(entry: ArchiveEntry): ArchiveEntry {
-    const captured = entry.blob?.layer?.metadata;
-    if (!captured) return entry;
-    const bytes = keptBytesOf(captured);
-    if (bytes === 0) return entry;
-    const { admitted, released } = this.budget.admit(entry.position, bytes);
-    for (const position of released) {
-      const path = this.admitted.get(position) as string;
-      this.admitted.delete(position);
-      const current = this.entries.get(path);
-      // A later copy of the same path may have taken its place already.
-      if (current?.position === position) this.entries.set(path, overCap(current));
-    }
-    if (!admitted) return overCap(entry);
-    this.admitted.set(entry.position, entry.path);
-    return entry;
   }
 
   result(sawEndOfArchive: boolean): ArchiveWalk {
@@ -69,12 +60,68 @@ export class EntryCollector {
   }
 }
 
+/**
+ * One kind of thing blobs keep in memory (a layer's package databases, a JSON entry's text) and
+ * its budget for the whole archive: `bytesOf` says how much an entry keeps (0: nothing to
+ * budget), `letGo` gives the entry without it.
+ */
+class KeptKind {
+  private readonly budget: ArchiveBudget;
+  /** Paths of the entries the budget admitted, by position. */
+  private readonly admitted = new Map<number, string>();
+
+  constructor(
+    cap: number,
+    private readonly bytesOf: (entry: ArchiveEntry) => number,
+    private readonly letGo: (entry: ArchiveEntry) => ArchiveEntry,
+  ) {
+    this.budget = new ArchiveBudget(cap);
+  }
+
+  /** The entry, or the entry without what it keeps when over the budget; lets others' go in `entries` to make room. */
+  admit(entry: ArchiveEntry, entries: Map<string, ArchiveEntry>): ArchiveEntry {
+    const bytes = this.bytesOf(entry);
+    if (bytes === 0) return entry;
+    const { admitted, released } = this.budget.admit(entry.position, bytes);
+    for (const position of released) {
+      const path = this.admitted.get(position) as string;
+      this.admitted.delete(position);
+      const current = entries.get(path);
+      // A later copy of the same path may have taken its place already.
+      if (current?.position === position) entries.set(path, this.letGo(current));
+    }
+    if (!admitted) return this.letGo(entry);
+    this.admitted.set(entry.position, entry.path);
+    return entry;
+  }
+}
+
+function databaseBytes(entry: ArchiveEntry): number {
+  const captured = entry.blob?.layer?.metadata;
+  return captured ? keptBytesOf(captured) : 0;
+}
+
 /** The entry with the databases its layer kept listed as dropped over the archive cap. */
-function overCap(entry: ArchiveEntry): ArchiveEntry {
+function overMetadataCap(entry: ArchiveEntry): ArchiveEntry {
   const { blob } = entry;
   const layer = blob?.layer;
   if (!blob || !layer?.metadata) return entry;
   return { ...entry, blob: { ...blob, layer: { ...layer, metadata: overArchiveCap(layer.metadata) } } };
+}
+
+/** Characters of the entry's kept JSON text (about the bytes it takes). */
+function jsonChars(entry: ArchiveEntry): number {
+  const json = entry.blob?.json;
+  return json && 'text' in json ? json.text.length : 0;
+}
+
+/** The entry with its JSON text let go over the archive's budget for JSON. */
+function overJsonCap(entry: ArchiveEntry): ArchiveEntry {
+  const { blob } = entry;
+  const json = blob?.json;
+  if (!blob || !json || !('text' in json)) return entry;
+  const size = Buffer.byteLength(json.text);
+  return { ...entry, blob: { ...blob, json: { tooLarge: true, size, cap: 'archive' } } };
 }
 
 /** The one wording of each way an archive can fail to be a readable tar. */

@@ -43,7 +43,7 @@ export async function walkArchive(
   label: string,
   offload: StreamOffload | null = null,
 ): Promise<ArchiveWalk> {
-  const collector = new EntryCollector();
+  const collector = new EntryCollector(options.jsonCap);
   const waits: Promise<unknown>[] = [];
   // Blobs on workers, awaited only at the end: the next layer is read while they hash.
   const jobs: Promise<unknown>[] = [];

@@ -98,7 +98,7 @@ async function walk(
 ): Promise<ArchiveWalk> {
   if (size === 0) throw WalkError.empty(label);
   const reader = new BlockReader(handle, size);
-  const collector = new EntryCollector();
+  const collector = new EntryCollector(options.jsonCap);
   const jobs: Promise<void>[] = [];
   const waiting = new WaitingBlobs(collector, options);
   // Set by the parser callback when a regular file's content comes next.

@@ -21,7 +21,7 @@ import { BlockReader, readFileEntry, WaitingBlobs, type FileWalkOptions } from '
  * so two walks of one folder agree.
  */
 export async function walkFolder(root: string, options: FileWalkOptions, label: string): Promise<ArchiveWalk> {
-  const collector = new EntryCollector();
+  const collector = new EntryCollector(options.jsonCap);
   const jobs: Promise<void>[] = [];
   const waiting = new WaitingBlobs(collector, options);
   const stack: string[] = [''];

@@ -2,7 +2,7 @@ import { terminalLines, terminalText } from '../report/display-text.js';
 import type { Argv } from 'yargs';
 import { CONFIG_FILE } from '../audit/config.js';
 import { InputError, UsageError } from '../model/errors.js';
-import { DEFAULT_JSON_CAP, MATRIX_MAX_IMAGES } from '../model/limits.js';
+import { DEFAULT_JSON_CAP, JSON_ARCHIVE_CAPS, MATRIX_MAX_IMAGES } from '../model/limits.js';
 import type { AuditArgs } from './audit.js';
 import type { DiffArgs } from './diff.js';
 import { EXIT } from './exit-codes.js';
@@ -53,7 +53,11 @@ function withCommonOptions<T>(y: Argv<T>) {
   return y
     .option('json', { type: 'boolean', default: false, describe: 'print the schemaVersion 1 JSON report' })
     .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' })
-    .option('max-json', { type: 'number', default: DEFAULT_JSON_CAP, describe: 'largest JSON entry read, in bytes' })
+    .option('max-json', {
+      type: 'number',
+      default: DEFAULT_JSON_CAP,
+      describe: `largest JSON entry read, in bytes (${JSON_ARCHIVE_CAPS} times it for all together)`,
+    })
     .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' });
 }
 

@@ -2,6 +2,7 @@ import { jsonErrorText, terminalText } from '../report/display-text.js';
 import type { ArchiveEntry, ArchiveWalk } from '../archive/walk-archive.js';
 import { normalizeEntryPath, resolveLinkTarget } from '../archive/entry-path.js';
 import { digestClaimedByName, type Digest } from '../model/digest.js';
+import { JSON_ARCHIVE_CAPS } from '../model/limits.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 
 const MAX_LINK_HOPS = 40;
@@ -127,7 +128,9 @@ export function parseJsonEntry(entry: ArchiveEntry, what: string, jsonCap: numbe
       problem: problem(
         ProblemCode.entryTooLarge,
         'error',
-        `${path} (${what}) is ${slot.size} bytes of JSON, over the ${jsonCap}-byte cap (a hostile archive? raise --max-json if it is genuine)`,
+        slot.cap === 'entry'
+          ? `${path} (${what}) is ${slot.size} bytes of JSON, over the ${jsonCap}-byte cap (a hostile archive? raise --max-json if it is genuine)`
+          : `${path} (${what}) is ${slot.size} bytes of JSON, one of the largest when the archive's JSON entries together pass ${JSON_ARCHIVE_CAPS} × the ${jsonCap}-byte cap (a hostile archive? raise --max-json if it is genuine)`,
         entry.path,
       ),
     };

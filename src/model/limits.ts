@@ -2,6 +2,14 @@
 export const DEFAULT_JSON_CAP = 16 * 1024 * 1024;
 
 /**
+ * The JSON text kept from one archive, all entries together, is at most this many times the JSON
+ * cap (256 MiB by default): past it, the largest entries let theirs go (see ArchiveBudget). A
+ * real archive's manifests and configs take a few megabytes; without it, an archive of many JSON
+ * entries each under the cap kept them all (issue 12: 2.5 GB of memory for 150 of 15 MB).
+ */
+export const JSON_ARCHIVE_CAPS = 16;
+
+/**
  * `share` computes the pairwise matrix (images² numbers) up to this many images unless
  * `--matrix` asks for it; above it the report carries the most-shared pairs instead.
  */

@@ -9,7 +9,7 @@ export const METADATA_FILE_CAP = 8 * 1024 * 1024;
 export const METADATA_LAYER_CAP = 64 * 1024 * 1024;
 /**
  * Most metadata bytes kept per archive read, all layers together: past it, the layers keeping the
- * most let theirs go (see MetadataBudget). Without it, an archive of many layers each at the layer
+ * most let theirs go (see ArchiveBudget). Without it, an archive of many layers each at the layer
  * cap made memory grow with every layer (a 1.17 GB one ran Node out of heap, issue 9).
  */
 export const METADATA_ARCHIVE_CAP = 128 * 1024 * 1024;

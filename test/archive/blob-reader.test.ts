@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BlobReader, type BlobFacts } from '../../src/archive/blob-reader.js';
 import { EntryCollector } from '../../src/archive/entry-collector.js';
+import { DEFAULT_JSON_CAP } from '../../src/model/limits.js';
 import { buildLayer } from '../helpers/fixture-builder.js';
 import { appLayer } from '../helpers/specs.js';
 import { ODD_CHUNK_SIZES } from '../helpers/streams.js';
@@ -68,7 +69,7 @@ describe('zstd layers', () => {
 
 describe('EntryCollector', () => {
   it('keeps the later copy of a path even when the earlier one is recorded last (workers finish out of order)', () => {
-    const collector = new EntryCollector();
+    const collector = new EntryCollector(DEFAULT_JSON_CAP);
     const entry = (position: number) => ({
       path: 'a.json',
       type: 'file' as const,

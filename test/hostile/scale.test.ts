@@ -3,7 +3,10 @@
  * (quadratic or exponential work). Each test has a deadline far above the fixed time and far
  * below the old one.
  */
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { ProblemCode, readArchive } from '../../src/index.js';
+import { archiveEntries, buildImage, writeTar } from '../helpers/fixture-builder.js';
 import { applyLayers } from '../../src/layer/overlay.js';
 import type { FileRecord } from '../../src/layer/file-list.js';
 import { treeOf } from '../../src/layer/tree-view.js';
@@ -115,4 +118,31 @@ describe('hostile shapes do not hang', () => {
     const run = await runCli(['inspect', '--json', path]);
     expect(run.code).toBe(0);
   }, 30_000);
+});
+
+describe('what an archive keeps in memory stays bounded', () => {
+  // Twenty JSON blobs just under the cap, which no image names, and then a real image.
+  async function withJunk(env: string[]): Promise<Buffer> {
+    const junk = Buffer.from(`[${'0,'.repeat(450_000)}0]`);
+    const image = await buildImage({ tags: ['kept:1'], layers: [{ files: [{ path: 'a', content: 'x' }] }], env });
+    const entries = Array.from({ length: 20 }, (_, i) => ({ path: `junk/${i}.json`, content: junk }));
+    return writeTar([...entries, ...archiveEntries('oci', [image])]);
+  }
+  const jsonCap = 1024 * 1024;
+
+  it('JSON blobs past the archive budget are let go, largest first: the images still read', async () => {
+    const report = await readArchive(Readable.from([await withJunk([])]), { jsonCap });
+    expect(report.problems).toEqual([]);
+    expect(report.images.map((image) => image.tags)).toEqual([['kept:1']]);
+  });
+
+  it('a config among the largest JSON blobs past the budget is an error that says so', async () => {
+    const report = await readArchive(Readable.from([await withJunk([`PAD=${'x'.repeat(990_000)}`])]), { jsonCap });
+    expect(report.problems.map((p) => [p.code, p.message])).toContainEqual([
+      ProblemCode.entryTooLarge,
+      expect.stringMatching(
+        /^blobs\/sha256\/[0-9a-f]{64} \(image config\) is \d+ bytes of JSON, one of the largest .* 16 × the 1048576-byte cap/,
+      ),
+    ]);
+  });
 });

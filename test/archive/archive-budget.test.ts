@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MetadataBudget } from '../../src/archive/metadata-budget.js';
+import { ArchiveBudget } from '../../src/archive/archive-budget.js';
+import { JSON_ARCHIVE_CAPS } from '../../src/model/limits.js';
+import { EntryCollector } from '../../src/archive/entry-collector.js';
+import type { ArchiveEntry } from '../../src/archive/walk-archive.js';
 
 /**
  * What the budget must keep: the smallest captures while they fit (ties: the one earlier in the
@@ -19,7 +22,7 @@ function smallestThatFit(blobs: readonly { position: number; bytes: number }[], 
 
 /** Admits the blobs in the given order; the positions still kept at the end. */
 function admitAll(blobs: readonly { position: number; bytes: number }[], cap: number): Set<number> {
-  const budget = new MetadataBudget(cap);
+  const budget = new ArchiveBudget(cap);
   const kept = new Set<number>();
   for (const { position, bytes } of blobs) {
     const { admitted, released } = budget.admit(position, bytes);
@@ -32,7 +35,7 @@ function admitAll(blobs: readonly { position: number; bytes: number }[], cap: nu
   return kept;
 }
 
-describe('MetadataBudget', () => {
+describe('ArchiveBudget', () => {
   it('keeps the smallest captures while they fit: the largest go first', () => {
     expect(
       admitAll(
@@ -49,7 +52,7 @@ describe('MetadataBudget', () => {
   });
 
   it('lets a capture that came early go when smaller ones arrive, and admits none as large after', () => {
-    const budget = new MetadataBudget(100);
+    const budget = new ArchiveBudget(100);
     expect(budget.admit(5, 60)).toEqual({ admitted: true, released: [] });
     expect(budget.admit(9, 30)).toEqual({ admitted: true, released: [] });
     expect(budget.admit(2, 20)).toEqual({ admitted: true, released: [5] });
@@ -76,5 +79,46 @@ describe('MetadataBudget', () => {
         expect(admitAll(arriving, cap)).toEqual(smallestThatFit(arriving, cap));
       }),
     );
+  });
+});
+
+describe('EntryCollector', () => {
+  const jsonEntry = (position: number, chars: number): ArchiveEntry => ({
+    path: `junk/${position}.json`,
+    type: 'file',
+    linkTarget: null,
+    position,
+    blob: {
+      digest: null,
+      verified: false,
+      storedSize: chars,
+      compression: 'none',
+      content: 'json',
+      uncompressedDigest: null,
+      uncompressedSize: chars,
+      layer: null,
+      json: { text: `"${'j'.repeat(chars - 2)}"` },
+      decodeError: null,
+      estimatedCompressedSize: null,
+    },
+  });
+
+  it('keeps at most JSON_ARCHIVE_CAPS times the JSON cap of JSON text: the largest entries let go first', () => {
+    const jsonCap = 100;
+    expect(JSON_ARCHIVE_CAPS).toBe(16);
+    // Twenty entries of 90 characters and one of 95: seventeen of 90 fit in 1,600.
+    const sizes = [...Array.from({ length: 20 }, () => 90), 95];
+    for (const order of [sizes.map((_, i) => i), sizes.map((_, i) => sizes.length - 1 - i)]) {
+      const collector = new EntryCollector(jsonCap);
+      for (const position of order) collector.record(jsonEntry(position, sizes[position] as number));
+      const slots = [...collector.result(true).entries.values()]
+        .sort((a, b) => a.position - b.position)
+        .map((entry) => entry.blob?.json);
+      expect(slots.slice(0, 17).every((slot) => slot !== null && slot !== undefined && 'text' in slot)).toBe(true);
+      expect(slots.slice(17)).toEqual([
+        ...[90, 90, 90].map((size) => ({ tooLarge: true, size, cap: 'archive' })),
+        { tooLarge: true, size: 95, cap: 'archive' },
+      ]);
+    }
   });
 });
