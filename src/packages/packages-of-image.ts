@@ -24,7 +24,10 @@ import type { ImagePackages, PackageClaim, PackageRecord } from './types.js';
 const CAPS: Record<DropReason, { readonly cap: number; readonly over: string }> = {
   'file-cap': { cap: METADATA_FILE_CAP, over: 'it is over the per-file' },
   'layer-cap': { cap: METADATA_LAYER_CAP, over: 'it is over the per-layer' },
-  'archive-cap': { cap: METADATA_ARCHIVE_CAP, over: 'its layer keeps the most when all together pass the archive' },
+  'archive-cap': {
+    cap: METADATA_ARCHIVE_CAP,
+    over: 'its layer is among those keeping the most when all together pass the archive',
+  },
 };
 
 /** The final tree's copy of each kept database file: a status file rewritten upstairs wins. */
