@@ -38,19 +38,22 @@ export function wrapLine(text: string, width: number, hang?: string): string[] {
       }
       continue;
     }
-    let rest = Array.from(word);
+    const letters = Array.from(word);
+    // Where the part of the word still to place begins: an index, not a copy of the rest for
+    // each piece (a 1 MB path in `inspect --files` took about 190 s that way, issue 12).
+    let at = 0;
     const gap = fresh ? 0 : 1;
-    if (!fresh && currentLength + gap + rest.length > width) flush();
+    if (!fresh && currentLength + gap + letters.length > width) flush();
     // A word longer than a whole line is cut into line-sized pieces.
-    while (currentLength + (fresh ? 0 : 1) + rest.length > width && rest.length > 0) {
+    while (currentLength + (fresh ? 0 : 1) + (letters.length - at) > width && at < letters.length) {
       const room = Math.max(1, width - currentLength - (fresh ? 0 : 1));
-      current += (fresh ? '' : ' ') + rest.slice(0, room).join('');
-      rest = rest.slice(room);
+      current += (fresh ? '' : ' ') + letters.slice(at, at + room).join('');
+      at += room;
       flush();
     }
-    if (rest.length === 0) continue;
-    current += (fresh ? '' : ' ') + rest.join('');
-    currentLength += (fresh ? 0 : 1) + rest.length;
+    if (at >= letters.length) continue;
+    current += (fresh ? '' : ' ') + (at === 0 ? word : letters.slice(at).join(''));
+    currentLength += (fresh ? 0 : 1) + (letters.length - at);
     fresh = false;
   }
   if (!fresh || lines.length === 0) lines.push(current.trimEnd());

@@ -29,6 +29,17 @@ describe('wrapLine', () => {
   });
 });
 
+describe('wrapLine on hostile text', () => {
+  // A 1 MB path in `inspect --files` took about 190 s: each cut piece copied the rest of the word.
+  it('cuts a word of 2,000,000 characters (astral ones among them) in linear time', { timeout: 10_000 }, () => {
+    const word = `${'a'.repeat(999_999)}\u{1F600}${'b'.repeat(1_000_000)}`;
+    const lines = wrapLine(`  ${word}`, 80);
+    expect(lines).toHaveLength(1 + Math.ceil((2_000_000 - 78) / 74));
+    expect(lines.map((line) => line.trimStart()).join('')).toBe(word);
+    for (const line of lines) expect(Array.from(line).length).toBeLessThanOrEqual(80);
+  });
+});
+
 describe('wrapLine keeps aligned fields', () => {
   it('keeps double spaces that fit and drops them at a break', () => {
     expect(wrapLine('  name  linux/arm/v7  created 2024-01-01', 30)).toEqual([
