@@ -9,10 +9,15 @@ import { MAX_LISTED_PATHS } from './metadata-paths.js';
  * limit own counts as unowned.
  */
 export class ListedPaths {
-  private left = MAX_LISTED_PATHS;
+  private left: number;
   private cut = false;
 
-  constructor(private readonly problems: Problem[]) {}
+  constructor(
+    private readonly problems: Problem[],
+    private readonly limit: number = MAX_LISTED_PATHS,
+  ) {
+    this.left = limit;
+  }
 
   /** How many paths the next database may list. */
   get room(): number {
@@ -28,7 +33,7 @@ export class ListedPaths {
       problem(
         ProblemCode.packageDatabase,
         'warning',
-        `${terminalText(source)}: the databases of this image list more than ${MAX_LISTED_PATHS} paths in all (huge or hostile?); the paths from here on are not read, and what they own counts as unowned`,
+        `${terminalText(source)}: the databases of this image list more than ${this.limit} paths in all (huge or hostile?); the paths from here on are not read, and what they own counts as unowned`,
         source,
       ),
     );

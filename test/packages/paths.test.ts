@@ -5,6 +5,8 @@ import { mayBeMetadata, metadataKindOf, npmPackageRootOf } from '../../src/packa
 import { MetadataTexts } from '../../src/packages/metadata-texts.js';
 import { readNpm } from '../../src/packages/npm.js';
 import { readDpkg } from '../../src/packages/dpkg.js';
+import { readApk } from '../../src/packages/apk.js';
+import { readPip } from '../../src/packages/pip.js';
 import { ListedPaths } from '../../src/packages/listed-paths.js';
 import { forEachLine } from '../../src/packages/stanzas.js';
 import type { Problem } from '../../src/model/problem.js';
@@ -170,6 +172,49 @@ describe('readDpkg .list files', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('ListedPaths: every reader stops at the limit, one warning for the image', () => {
+  const status =
+    'Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 1\n';
+  const site = 'usr/lib/python3/site-packages';
+  const texts = MetadataTexts.of(
+    new Map([
+      ['var/lib/dpkg/status', status],
+      ['var/lib/dpkg/info/a.list', '/.\n/a1\n/a2\n'],
+      ['var/lib/dpkg/info/b.list', '/b1\n/b2\n'],
+      ['lib/apk/db/installed', 'P:c\nV:1\nF:c\nR:c1\nR:c2\n'],
+      [`${site}/d-1.dist-info/RECORD`, 'd1,,\nd2,,\n'],
+    ]),
+  );
+  const read = (limit: number) => {
+    const problems: Problem[] = [];
+    const listed = new ListedPaths(problems, limit);
+    const claims = [
+      ...readDpkg(texts, listed, problems),
+      ...readApk(texts, listed, problems),
+      ...readPip(texts, listed, problems),
+    ];
+    return { paths: claims.map((claim) => claim.paths), problems: problems.map((p) => p.entry) };
+  };
+
+  it.each([
+    [
+      8,
+      [
+        ['a1', 'a2'],
+        ['b1', 'b2'],
+        ['c/c1', 'c/c2'],
+        [`${site}/d1`, `${site}/d2`],
+      ],
+      [],
+    ],
+    [3, [['a1', 'a2'], ['b1'], [], []], ['var/lib/dpkg/info/b.list']],
+    [5, [['a1', 'a2'], ['b1', 'b2'], ['c/c1'], []], ['lib/apk/db/installed']],
+    [7, [['a1', 'a2'], ['b1', 'b2'], ['c/c1', 'c/c2'], [`${site}/d1`]], [`${site}/d-1.dist-info/RECORD`]],
+  ])('limit %i', (limit, paths, warned) => {
+    expect(read(limit)).toEqual({ paths, problems: warned });
   });
 });
 
