@@ -2,6 +2,7 @@ import { jsonErrorText, terminalText } from '../report/display-text.js';
 import type { ArchiveEntry, ArchiveWalk } from '../archive/walk-archive.js';
 import { normalizeEntryPath, resolveLinkTarget } from '../archive/entry-path.js';
 import { digestClaimedByName, type Digest } from '../model/digest.js';
+import { MAX_JSON_DEPTH, nestsTooDeep } from '../model/json.js';
 import { JSON_ARCHIVE_CAPS } from '../model/limits.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 
@@ -131,6 +132,17 @@ export function parseJsonEntry(entry: ArchiveEntry, what: string, jsonCap: numbe
         slot.cap === 'entry'
           ? `${path} (${what}) is ${slot.size} bytes of JSON, over the ${jsonCap}-byte cap (a hostile archive? raise --max-json if it is genuine)`
           : `${path} (${what}) is ${slot.size} bytes of JSON, one of the largest when the archive's JSON entries together pass ${JSON_ARCHIVE_CAPS} × the ${jsonCap}-byte cap (a hostile archive? raise --max-json if it is genuine)`,
+        entry.path,
+      ),
+    };
+  }
+  if (nestsTooDeep(slot.text)) {
+    return {
+      ok: false,
+      problem: problem(
+        ProblemCode.invalidJson,
+        'error',
+        `${path} (${what}) nests deeper than ${MAX_JSON_DEPTH} levels (a hostile archive?); it is not parsed`,
         entry.path,
       ),
     };

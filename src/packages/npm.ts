@@ -1,5 +1,5 @@
 import { terminalText } from '../report/display-text.js';
-import { isObject } from '../model/json.js';
+import { isObject, MAX_JSON_DEPTH, nestsTooDeep } from '../model/json.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { lastModulesFolderAt, MODULES_FOLDER, npmPackageRootOf } from './metadata-paths.js';
 import type { MetadataTexts } from './metadata-texts.js';
@@ -208,22 +208,13 @@ function namesIn(manifest: Record<string, unknown>, fields: readonly string[]): 
   return names;
 }
 
-/** A package.json nested deeper than this is not read: real ones nest a few levels. */
-const MAX_MANIFEST_DEPTH = 64;
-/**
- * Only a package.json at least this long is scanned for its depth first (real ones are a few
- * kilobytes, and the scan would cost the head start): V8 parses deep nesting at about 3.6 MB/s,
- * so 128 MiB of package.json files nested 4 million deep would take about 36 s (issue 9).
- */
-const DEPTH_SCAN_FROM = 64 * 1024;
-
 function parseManifest(path: string, text: string, problems: Problem[]): Record<string, unknown> | null {
-  if (text.length >= DEPTH_SCAN_FROM && nestsDeeperThan(text, MAX_MANIFEST_DEPTH)) {
+  if (nestsTooDeep(text)) {
     problems.push(
       problem(
         ProblemCode.packageDatabase,
         'warning',
-        `${terminalText(path)} nests deeper than ${MAX_MANIFEST_DEPTH} levels (hostile?); it is not read, and the files of its package count as unowned`,
+        `${terminalText(path)} nests deeper than ${MAX_JSON_DEPTH} levels (hostile?); it is not read, and the files of its package count as unowned`,
         path,
       ),
     );
@@ -245,27 +236,6 @@ function parseManifest(path: string, text: string, problems: Problem[]): Record<
     ),
   );
   return null;
-}
-
-/** Whether JSON `text` opens more than `limit` arrays and objects at once (brackets in strings do not count). */
-function nestsDeeperThan(text: string, limit: number): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x22) {
-      // A string: to its closing quote, past escapes.
-      for (i++; i < text.length; i++) {
-        const inside = text.charCodeAt(i);
-        if (inside === 0x5c) i++;
-        else if (inside === 0x22) break;
-      }
-    } else if (code === 0x5b || code === 0x7b) {
-      if (++depth > limit) return true;
-    } else if (code === 0x5d || code === 0x7d) {
-      depth--;
-    }
-  }
-  return false;
 }
 
 function folderName(root: string): string {
