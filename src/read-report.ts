@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { InputError, InputErrorCode } from './model/errors.js';
 import type { ArchiveReport } from './model/image.js';
-import { isObject } from './model/json.js';
+import { isObject, MAX_JSON_DEPTH, nestsTooDeep } from './model/json.js';
 import { parseImageLine, parseInspectJson } from './report/parse-inspect-json.js';
 
 /**
@@ -134,10 +134,9 @@ async function readReportLines(
       const where = `${label} line ${lineNumber}`;
       let value: unknown;
       try {
-        value = JSON.parse(text);
-      } catch {
-        // The parser's message quotes the input: hostile text, and not one line.
-        const error = new InputError(InputErrorCode.invalidReport, `${where} is not valid JSON (a truncated line?)`);
+        value = parseReportJson(text, where, 'a truncated line?');
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
         if (mode === 'ndjson' && options.onBadLine) {
           options.onBadLine(error);
           continue;
@@ -167,13 +166,23 @@ async function readReportLines(
 }
 
 function parseDocument(text: string, label: string): ArchiveReport[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new InputError(InputErrorCode.invalidReport, `${label} is not valid JSON (a truncated report?)`);
+  return parseInspectJson(parseReportJson(text, label, 'a truncated report?'), label);
+}
+
+/** JSON.parse for a report's text, with one safe line for what it cannot read. */
+function parseReportJson(text: string, where: string, likely: string): unknown {
+  if (nestsTooDeep(text)) {
+    throw new InputError(
+      InputErrorCode.invalidReport,
+      `${where} nests deeper than ${MAX_JSON_DEPTH} levels (not a layerlens report: they nest a few)`,
+    );
   }
-  return parseInspectJson(value, label);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // The parser's message quotes the input: hostile text, and not one line.
+    throw new InputError(InputErrorCode.invalidReport, `${where} is not valid JSON (${likely})`);
+  }
 }
 
 function reportTooLarge(label: string, cap: number): InputError {

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ProblemCode, readArchive } from '../../src/index.js';
+import { readReport } from '../../src/read-report.js';
 import { archiveEntries, buildImage, writeTar } from '../helpers/fixture-builder.js';
 import { applyLayers } from '../../src/layer/overlay.js';
 import type { FileRecord } from '../../src/layer/file-list.js';
@@ -128,6 +129,16 @@ describe('deep JSON is turned away before it is parsed', () => {
     await expect(readArchive(archive)).rejects.toThrow(
       /^manifest\.json \(manifest\.json\) nests deeper than 64 levels/,
     );
+  });
+});
+
+describe('deep JSON in a saved report is turned away before it is parsed', () => {
+  const deep = `{"image": ${'['.repeat(4_000_000)}${']'.repeat(4_000_000)}}`;
+  it.each([
+    ['an NDJSON line', deep, /^deep\.ndjson line 1 nests deeper than 64 levels/],
+    ['a whole document', `{\n"archives": ${deep}\n}`, /^deep\.ndjson nests deeper than 64 levels/],
+  ])('%s', async (_name, text, message) => {
+    await expect(readReport(Readable.from([text]), { label: 'deep.ndjson' })).rejects.toThrow(message);
   });
 });
 
