@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { InputError, InputErrorCode } from './model/errors.js';
 import type { ArchiveReport } from './model/image.js';
-import { isObject, MAX_JSON_DEPTH, nestsTooDeep } from './model/json.js';
+import { isObject, MAX_JSON_DEPTH, parseUntrustedJson } from './model/json.js';
 import { parseImageLine, parseInspectJson } from './report/parse-inspect-json.js';
 
 /**
@@ -171,18 +171,15 @@ function parseDocument(text: string, label: string): ArchiveReport[] {
 
 /** JSON.parse for a report's text, with one safe line for what it cannot read. */
 function parseReportJson(text: string, where: string, likely: string): unknown {
-  if (nestsTooDeep(text)) {
-    throw new InputError(
-      InputErrorCode.invalidReport,
-      `${where} nests deeper than ${MAX_JSON_DEPTH} levels (not a layerlens report: they nest a few)`,
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    // The parser's message quotes the input: hostile text, and not one line.
-    throw new InputError(InputErrorCode.invalidReport, `${where} is not valid JSON (${likely})`);
-  }
+  const parsed = parseUntrustedJson(text);
+  if (parsed.ok) return parsed.value;
+  // The parser's message quotes the input: hostile text, and not one line.
+  throw new InputError(
+    InputErrorCode.invalidReport,
+    parsed.why === 'too-deep'
+      ? `${where} nests deeper than ${MAX_JSON_DEPTH} levels (not a layerlens report: they nest a few)`
+      : `${where} is not valid JSON (${likely})`,
+  );
 }
 
 function reportTooLarge(label: string, cap: number): InputError {

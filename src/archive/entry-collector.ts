@@ -11,7 +11,8 @@ import type { ArchiveEntry, ArchiveWalk } from './walk-archive.js';
 /**
  * What both walks (streaming and seekable) keep of the outer archive: entries by normalized
  * path (the last copy wins, as when tar extracts), their stream positions, duplicates; and of
- * the package databases their layers kept, no more than the archive cap (see ArchiveBudget).
+ * what their blobs keep (a layer's package databases, a JSON entry's text), no more than the
+ * archive's budget for each (see ArchiveBudget).
  */
 export class EntryCollector {
   private readonly entries = new Map<string, ArchiveEntry>();

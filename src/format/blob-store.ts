@@ -2,7 +2,7 @@ import { jsonErrorText, terminalText } from '../report/display-text.js';
 import type { ArchiveEntry, ArchiveWalk } from '../archive/walk-archive.js';
 import { normalizeEntryPath, resolveLinkTarget } from '../archive/entry-path.js';
 import { digestClaimedByName, type Digest } from '../model/digest.js';
-import { MAX_JSON_DEPTH, nestsTooDeep } from '../model/json.js';
+import { MAX_JSON_DEPTH, parseUntrustedJson } from '../model/json.js';
 import { JSON_ARCHIVE_CAPS } from '../model/limits.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 
@@ -113,7 +113,7 @@ export class BlobStore {
 export type JsonResult =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: Problem };
 
-/** Parses a kept JSON entry; too large, not JSON or not kept are problems naming the entry. */
+/** Parses a kept JSON entry; too large, too deep, not JSON or not kept are problems naming the entry. */
 export function parseJsonEntry(entry: ArchiveEntry, what: string, jsonCap: number): JsonResult {
   const path = terminalText(entry.path);
   const slot = entry.blob?.json;
@@ -136,28 +136,17 @@ export function parseJsonEntry(entry: ArchiveEntry, what: string, jsonCap: numbe
       ),
     };
   }
-  if (nestsTooDeep(slot.text)) {
-    return {
-      ok: false,
-      problem: problem(
-        ProblemCode.invalidJson,
-        'error',
-        `${path} (${what}) nests deeper than ${MAX_JSON_DEPTH} levels (a hostile archive?); it is not parsed`,
-        entry.path,
-      ),
-    };
-  }
-  try {
-    return { ok: true, value: JSON.parse(slot.text) as unknown };
-  } catch (error) {
-    return {
-      ok: false,
-      problem: problem(
-        ProblemCode.invalidJson,
-        'error',
-        `${path} (${what}) is not valid JSON: ${jsonErrorText(error)}`,
-        entry.path,
-      ),
-    };
-  }
+  const parsed = parseUntrustedJson(slot.text);
+  if (parsed.ok) return { ok: true, value: parsed.value };
+  return {
+    ok: false,
+    problem: problem(
+      ProblemCode.invalidJson,
+      'error',
+      parsed.why === 'too-deep'
+        ? `${path} (${what}) nests deeper than ${MAX_JSON_DEPTH} levels (a hostile archive?); it is not parsed`
+        : `${path} (${what}) is not valid JSON: ${jsonErrorText(parsed.error)}`,
+      entry.path,
+    ),
+  };
 }

@@ -48,7 +48,7 @@ const DEPTH_SCAN_FROM = 64 * 1024;
  * (brackets inside strings do not count). V8 parses deep nesting at a few MB/s: 8 MB of nested
  * arrays took 2.25 s, and seven such package.json files took `audit` 46 s and 1.67 GB (issues 9, 12).
  */
-export function nestsTooDeep(text: string): boolean {
+function nestsTooDeep(text: string): boolean {
   if (text.length < DEPTH_SCAN_FROM) return false;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
@@ -67,4 +67,24 @@ export function nestsTooDeep(text: string): boolean {
     }
   }
   return false;
+}
+
+/** JSON from an archive or a report: its value, or why it was not read. */
+export type UntrustedJson =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly why: 'too-deep' }
+  | { readonly ok: false; readonly why: 'invalid'; readonly error: unknown };
+
+/**
+ * The one way JSON that an archive or a report supplies is parsed: turned away unparsed when it
+ * nests deeper than MAX_JSON_DEPTH, else JSON.parse, whose error stays with the caller (its
+ * message quotes the hostile input).
+ */
+export function parseUntrustedJson(text: string): UntrustedJson {
+  if (nestsTooDeep(text)) return { ok: false, why: 'too-deep' };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { ok: false, why: 'invalid', error };
+  }
 }

@@ -1,5 +1,5 @@
 import { terminalText } from '../report/display-text.js';
-import { isObject, MAX_JSON_DEPTH, nestsTooDeep } from '../model/json.js';
+import { isObject, MAX_JSON_DEPTH, parseUntrustedJson } from '../model/json.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { lastModulesFolderAt, MODULES_FOLDER, npmPackageRootOf } from './metadata-paths.js';
 import type { MetadataTexts } from './metadata-texts.js';
@@ -209,7 +209,8 @@ function namesIn(manifest: Record<string, unknown>, fields: readonly string[]): 
 }
 
 function parseManifest(path: string, text: string, problems: Problem[]): Record<string, unknown> | null {
-  if (nestsTooDeep(text)) {
+  const parsed = parseUntrustedJson(text);
+  if (!parsed.ok && parsed.why === 'too-deep') {
     problems.push(
       problem(
         ProblemCode.packageDatabase,
@@ -220,12 +221,7 @@ function parseManifest(path: string, text: string, problems: Problem[]): Record<
     );
     return null;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
+  const value = parsed.ok ? parsed.value : undefined;
   if (isObject(value)) return value;
   problems.push(
     problem(
