@@ -13,7 +13,7 @@ import {
 } from './config.js';
 import { findLayeringIssues, type Finding } from './findings.js';
 import { compareImages } from '../diff/compare-images.js';
-import { globToRegExp, matchesAny, matchesWildcard } from './glob.js';
+import { compileGlob, matchesAny, matchesGlob } from './glob.js';
 import { findPackageIssues, type PackageFacts } from './package-findings.js';
 import { attributePackages, hasPackageData, packagesOfImage } from '../packages/packages-of-image.js';
 import type { PackageRecord } from '../packages/types.js';
@@ -120,7 +120,7 @@ const TOP_WASTED = 20;
 /** The budgets that apply to an image: every budget whose glob matches one of its tags (untagged: `*` only). */
 export function budgetsFor(image: ImageReport, budgets: readonly Budget[]): Budget[] {
   return budgets.filter((budget) => {
-    const globs = budget.images.map((g) => globToRegExp(g, 'tag'));
+    const globs = budget.images.map((g) => compileGlob(g, 'tag'));
     if (budget.images.includes('*')) return true;
     return image.tags.some((tag) => matchesAny(tag, globs));
   });
@@ -193,7 +193,7 @@ export function auditImages(images: readonly ImageReport[], context: AuditContex
 
 function auditImage(image: ImageReport, context: AuditContext, baseline: ImageReport | null): ImageAudit {
   const budget = mergeBudgets(budgetsFor(image, context.config.budgets));
-  const ignore = [...context.config.ignore, ...budget.ignore].map((g) => globToRegExp(g, 'path'));
+  const ignore = [...context.config.ignore, ...budget.ignore].map((g) => compileGlob(g, 'path'));
   const filesKnown = image.layers.every((l) => l.files.length > 0 || l.fileCount === 0 || !l.present);
   const overlay = overlayOfImage(image);
   // Waste counts, and lists, only hidden copies outside the ignore globs.
@@ -263,11 +263,11 @@ function packageFactsOf(image: ImageReport, overlay: ReturnType<typeof overlayOf
 }
 
 /** `dpkg:gcc*` matches dpkg packages named gcc…; a bare glob or `*:` matches every ecosystem. */
-export function matchesPackageGlob(glob: string, record: PackageRecord): boolean {
+function packageGlob(glob: string): (record: PackageRecord) => boolean {
   const colon = glob.indexOf(':');
   const ecosystem = colon === -1 ? '*' : glob.slice(0, colon);
-  if (ecosystem !== '*' && ecosystem !== record.ecosystem) return false;
-  return matchesWildcard(glob.slice(colon + 1), record.name);
+  const name = compileGlob(glob.slice(colon + 1), 'tag');
+  return (record) => (ecosystem === '*' || ecosystem === record.ecosystem) && matchesGlob(name, record.name);
 }
 
 function forbidResult(packages: readonly PackageRecord[] | null, limit: Levels<readonly string[]>): RuleResult {
@@ -287,8 +287,10 @@ function forbidResult(packages: readonly PackageRecord[] | null, limit: Levels<r
       note: 'no package lists in this input (inspect --json --packages keeps them)',
     };
   }
-  const hits = (level: readonly string[] | null): PackageRecord[] =>
-    packages.filter((p) => (level ?? []).some((glob) => matchesPackageGlob(glob, p)));
+  const hits = (level: readonly string[] | null): PackageRecord[] => {
+    const matchers = (level ?? []).map(packageGlob);
+    return packages.filter((p) => matchers.some((matches) => matches(p)));
+  };
   const failing = hits(limit.fail);
   const failed = new Set(failing);
   const warning = hits(limit.warn).filter((p) => !failed.has(p));

@@ -10,7 +10,7 @@ import { MODULES_FOLDER } from '../packages/metadata-paths.js';
 import type { MetadataTexts } from '../packages/metadata-texts.js';
 import type { Ecosystem, PackageRecord } from '../packages/types.js';
 import { FindingCode, type Finding } from './findings.js';
-import { matchesAny, matchesWildcard } from './glob.js';
+import { compileGlob, matchesAny, matchesGlob, type Glob } from './glob.js';
 
 /** Compilers, build systems, headers and -dev packages: what a multi-stage build leaves behind. */
 const SYSTEM_BUILD_TOOLS: readonly string[] = [
@@ -65,12 +65,20 @@ const LANGUAGE_BUILD_TOOLS: { readonly [E in Ecosystem]?: readonly string[] } = 
   pip: ['cython', 'pytest', 'mypy', 'black', 'flake8', 'pylint', 'maturin', 'tox', 'pre-commit'],
 };
 
+const SYSTEM_BUILD_TOOL_GLOBS = SYSTEM_BUILD_TOOLS.map((g) => compileGlob(g, 'tag'));
+const LANGUAGE_BUILD_TOOL_GLOBS = new Map(
+  Object.entries(LANGUAGE_BUILD_TOOLS).map(([ecosystem, globs]) => [
+    ecosystem,
+    globs.map((g) => compileGlob(g, 'tag')),
+  ]),
+);
+
 /** Whether a package is a build tool (see the lists above); pip names compared as PEP 503 normalizes them. */
 function isBuildTool(p: PackageRecord): boolean {
   if (p.ecosystem === 'dpkg' || p.ecosystem === 'apk')
-    return SYSTEM_BUILD_TOOLS.some((g) => matchesWildcard(g, p.name));
+    return SYSTEM_BUILD_TOOL_GLOBS.some((g) => matchesGlob(g, p.name));
   const name = p.ecosystem === 'pip' ? normalizePipName(p.name) : p.name;
-  return (LANGUAGE_BUILD_TOOLS[p.ecosystem] ?? []).some((g) => matchesWildcard(g, name));
+  return (LANGUAGE_BUILD_TOOL_GLOBS.get(p.ecosystem) ?? []).some((g) => matchesGlob(g, name));
 }
 
 /** `Cython`, `cython_` and `Cy.thon` as pip sees them: lower case, each run of `-`, `_`, `.` one `-`. */
@@ -145,7 +153,7 @@ export function findPackageIssues(
   image: ImageReport,
   overlay: Overlay | null,
   facts: PackageFacts | null,
-  ignore: readonly RegExp[] = [],
+  ignore: readonly Glob[] = [],
 ): Finding[] {
   const findings: Finding[] = [];
   const step = (index: number | null): string | null =>

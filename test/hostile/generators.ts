@@ -179,6 +179,15 @@ export async function longPathArchive(length: number): Promise<Buffer> {
   return writeTar(archiveEntries('docker-classic', [image]));
 }
 
+/** A layer whose one file has a name (one path segment) of `length` bytes, in a pax header. */
+export async function longNameArchive(length: number): Promise<Buffer> {
+  const image = await buildImage({
+    tags: ['long:name'],
+    layers: [{ files: [{ path: `app/${'a'.repeat(length)}`, content: 'x' }] }],
+  });
+  return writeTar(archiveEntries('docker-classic', [image]));
+}
+
 /**
  * A legacy (pre-1.10) docker save: `repositories` naming `count` images, each one v1 layer of its
  * own, and a top-level config per image whose diff ids match only that layer. Read naively, each

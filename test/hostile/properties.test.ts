@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasAptInstall, copiesContext } from '../../src/audit/findings.js';
+import { compileGlob, matchesGlob } from '../../src/audit/glob.js';
 import { markdownText, terminalText } from '../../src/report/display-text.js';
 import { archiveEntries, buildImage, writeTar } from '../helpers/fixture-builder.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
@@ -81,6 +82,46 @@ describe('linear audit regexes agree with the old backtracking ones', () => {
       { numRuns: 1000 },
     );
   });
+});
+
+describe('globs match as the regular expressions they replaced', () => {
+  /** The old translation, backtracking and so quadratic or worse on long text: the oracle here only. */
+  function globToRegExp(glob: string, kind: 'path' | 'tag'): RegExp {
+    let out = '';
+    for (let i = 0; i < glob.length; i++) {
+      const c = glob[i] ?? '';
+      if (c === '*') {
+        if (glob[i + 1] === '*') {
+          out += '.*';
+          i++;
+          if (glob[i + 1] === '/') i++;
+        } else {
+          out += kind === 'path' ? '[^/]*' : '.*';
+        }
+      } else if (c === '?') {
+        out += kind === 'path' ? '[^/]' : '.';
+      } else {
+        out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+      }
+    }
+    return new RegExp(`^${out}$`);
+  }
+  const globChar = fc.constantFrom('a', 'b', '/', '.', '*', '*', '?', '[', '\\');
+  const textChar = fc.constantFrom('a', 'b', '/', '.', '[', '\\', '*');
+  for (const kind of ['path', 'tag'] as const) {
+    it(`${kind} globs`, () => {
+      fc.assert(
+        fc.property(
+          fc.string({ unit: globChar, maxLength: 8 }),
+          fc.string({ unit: textChar, maxLength: 10 }),
+          (glob, text) => {
+            expect(matchesGlob(compileGlob(glob, kind), text)).toBe(globToRegExp(glob, kind).test(text));
+          },
+        ),
+        { numRuns: 5000 },
+      );
+    });
+  }
 });
 
 describe('mutated inputs through the CLI', () => {

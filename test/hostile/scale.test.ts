@@ -12,12 +12,21 @@ import { applyLayers } from '../../src/layer/overlay.js';
 import type { FileRecord } from '../../src/layer/file-list.js';
 import { treeOf } from '../../src/layer/tree-view.js';
 import { findLayeringIssues } from '../../src/audit/findings.js';
+import { budgetsFor } from '../../src/audit/audit-images.js';
+import type { Budget } from '../../src/audit/config.js';
 import { renderInspectText } from '../../src/report/inspect-text.js';
 import { renderTable } from '../../src/report/table.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../../src/model/image.js';
 import { runCli } from '../helpers/cli.js';
 import { archiveReport, fileRecord, imageReport, layerReport } from '../helpers/reports.js';
-import { longPathArchive, manyImagesArchive, manyLayersArchive, nestedIndexArchive, tempFile } from './generators.js';
+import {
+  longNameArchive,
+  longPathArchive,
+  manyImagesArchive,
+  manyLayersArchive,
+  nestedIndexArchive,
+  tempFile,
+} from './generators.js';
 
 const file = fileRecord;
 const layer = layerReport;
@@ -77,6 +86,30 @@ describe('hostile shapes do not hang', () => {
     expect(run.code).toBe(0);
     expect((JSON.parse(run.stdout) as { archives: { images: unknown[] }[] }).archives[0]?.images).toHaveLength(1);
   }, 10_000);
+
+  it('a path glob meets a 200 kB file name in linear time (audit --ignore "**/*.log")', async () => {
+    // As a regular expression, `**/*.log` is ^.*[^/]*\.log$: quadratic on one long segment
+    // (about 30 s for this name, 15 minutes for a 1 MB one).
+    const path = tempFile('long-name.tar', await longNameArchive(200_000));
+    const run = await runCli(['audit', path, '--max-size', '1GB', '--ignore', '**/*.log', '**/*a*a*b']);
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.code).toBe(0);
+  }, 10_000);
+
+  it('a tag glob meets a 150 kB tag in linear time', () => {
+    const budget: Budget = {
+      images: ['*:*-rc*'],
+      limits: {},
+      maxGrowth: null,
+      mustShareBase: null,
+      forbidPackages: null,
+      ignore: [],
+    };
+    const image = { ...imageOf([layer(0, [])]), tags: [`x${':-r'.repeat(50_000)}`] };
+    const started = Date.now();
+    expect(budgetsFor(image, [budget])).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
 
   it('a history step of 400,000 repeated COPY words', () => {
     const step = 'COPY '.repeat(400_000);
