@@ -12,13 +12,14 @@ export const DEFAULT_TEXT_WIDTH = 80;
  * than a line is cut. `width` 0 means no limit.
  */
 export function wrapLine(text: string, width: number, hang?: string): string[] {
-  const chars = Array.from(text);
-  if (width <= 0 || chars.length <= width) return [text];
+  // Code units are never fewer than characters: most lines end here without counting.
+  if (width <= 0 || text.length <= width || codePointCount(text, 0, text.length) <= width) return [text];
   let lead = 0;
-  while (lead < chars.length && chars[lead] === ' ') lead++;
-  const indent = chars.slice(0, lead).join('');
+  while (lead < text.length && text[lead] === ' ') lead++;
+  const indent = text.slice(0, lead);
   const next = hang ?? `${indent}    `;
-  const words = keepSizesWhole(chars.slice(lead).join('').split(' '));
+  const nextLength = codePointCount(next, 0, next.length);
+  const words = keepSizesWhole(text.slice(lead).split(' '));
   const lines: string[] = [];
   let current = indent;
   let currentLength = lead;
@@ -26,7 +27,7 @@ export function wrapLine(text: string, width: number, hang?: string): string[] {
   const flush = (): void => {
     lines.push(current.trimEnd());
     current = next;
-    currentLength = Array.from(next).length;
+    currentLength = nextLength;
     fresh = true;
   };
   for (const word of words) {
@@ -38,26 +39,53 @@ export function wrapLine(text: string, width: number, hang?: string): string[] {
       }
       continue;
     }
-    const letters = Array.from(word);
-    // Where the part of the word still to place begins: an index, not a copy of the rest for
-    // each piece (a 1 MB path in `inspect --files` took about 190 s that way, issue 12).
+    // Where the part of the word still to place begins (`at` in code units, `left` characters
+    // after it): an index, not a copy of the rest for each piece (a 1 MB path in `inspect
+    // --files` took about 190 s that way, issue 12), and no array of its characters.
     let at = 0;
-    const gap = fresh ? 0 : 1;
-    if (!fresh && currentLength + gap + letters.length > width) flush();
+    let left = codePointCount(word, 0, word.length);
+    if (!fresh && currentLength + 1 + left > width) flush();
     // A word longer than a whole line is cut into line-sized pieces.
-    while (currentLength + (fresh ? 0 : 1) + (letters.length - at) > width && at < letters.length) {
-      const room = Math.max(1, width - currentLength - (fresh ? 0 : 1));
-      current += (fresh ? '' : ' ') + letters.slice(at, at + room).join('');
-      at += room;
+    while (left > 0 && currentLength + (fresh ? 0 : 1) + left > width) {
+      const room = Math.min(left, Math.max(1, width - currentLength - (fresh ? 0 : 1)));
+      const end = codePointEnd(word, at, room);
+      current += (fresh ? '' : ' ') + word.slice(at, end);
+      at = end;
+      left -= room;
       flush();
     }
-    if (at >= letters.length) continue;
-    current += (fresh ? '' : ' ') + (at === 0 ? word : letters.slice(at).join(''));
-    currentLength += (fresh ? 0 : 1) + (letters.length - at);
+    if (left === 0) continue;
+    current += (fresh ? '' : ' ') + (at === 0 ? word : word.slice(at));
+    currentLength += (fresh ? 0 : 1) + left;
     fresh = false;
   }
   if (!fresh || lines.length === 0) lines.push(current.trimEnd());
   return lines;
+}
+
+const isHighSurrogate = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff;
+};
+const isLowSurrogate = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i);
+  return c >= 0xdc00 && c <= 0xdfff;
+};
+
+/** Characters (code points, as `Array.from` counts them) in `text` from `start` to `end`. */
+function codePointCount(text: string, start: number, end: number): number {
+  let count = 0;
+  for (let i = start; i < end; i++, count++)
+    if (isHighSurrogate(text, i) && i + 1 < end && isLowSurrogate(text, i + 1)) i++;
+  return count;
+}
+
+/** The code-unit index `count` characters after `start`. */
+function codePointEnd(text: string, start: number, count: number): number {
+  let i = start;
+  for (let n = 0; n < count && i < text.length; n++, i++)
+    if (isHighSurrogate(text, i) && i + 1 < text.length && isLowSurrogate(text, i + 1)) i++;
+  return i;
 }
 
 /** The units pretty-bytes prints after a space: `90 kB` must not break between number and unit. */
