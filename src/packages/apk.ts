@@ -7,6 +7,8 @@ import type { ListedPaths } from './listed-paths.js';
 import type { PackageClaim } from './types.js';
 
 const INSTALLED = 'lib/apk/db/installed';
+/** The fields read below (an apk stanza has a dozen more: A:, S:, I:, T:, U:, Z:, ...). */
+const FIELDS: ReadonlySet<string> = new Set(['P', 'V', 'F', 'R']);
 
 /** apk: `lib/apk/db/installed` stanzas, P: name, V: version, F: a folder, R: a file in the last F:. */
 export function readApk(texts: MetadataTexts, listed: ListedPaths, problems: Problem[]): PackageClaim[] {
@@ -15,7 +17,7 @@ export function readApk(texts: MetadataTexts, listed: ListedPaths, problems: Pro
   const claims: PackageClaim[] = [];
   let bad = 0;
   let stanzaCount = 0;
-  for (const stanza of splitStanzas(text, 1)) {
+  for (const stanza of splitStanzas(text, 1, FIELDS)) {
     stanzaCount++;
     const name = firstField(stanza, 'P');
     if (stanza.badLines > 0 || name === null || name === '') {

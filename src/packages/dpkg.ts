@@ -9,6 +9,8 @@ import type { PackageClaim } from './types.js';
 const STATUS = 'var/lib/dpkg/status';
 const INFO = 'var/lib/dpkg/info/';
 const KEY_MAX = 64;
+/** The fields read below; a status stanza has a dozen more (Description, Depends, ...). */
+const FIELDS: ReadonlySet<string> = new Set(['Package', 'Status', 'Architecture', 'Version', 'Installed-Size']);
 
 /**
  * dpkg: packages of `var/lib/dpkg/status` whose Status ends in `installed`, their files from
@@ -57,7 +59,7 @@ function declared(name: string, version: string | null, stanza: Stanza, source: 
 }
 
 function readStanzas(path: string, text: string, problems: Problem[]): Stanza[] {
-  const stanzas = splitStanzas(text, KEY_MAX);
+  const stanzas = splitStanzas(text, KEY_MAX, FIELDS);
   const bad = stanzas.filter((s) => s.badLines > 0 || firstField(s, 'Package') === null).length;
   if (bad > 0) {
     problems.push(

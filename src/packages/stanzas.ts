@@ -30,16 +30,20 @@ export function forEachLine(text: string, visit: (line: string) => void): void {
 /**
  * Fields are `Key:value` (dpkg puts a space after the colon, apk does not); keys longer than
  * `keyMaxLength` make a bad line. Continuation lines (dpkg descriptions) start with a space or tab
- * and are ignored.
+ * and are ignored. Only fields whose key is in `keep` are kept: the rest are checked and let go
+ * (an 8 MiB status of `a:b` lines kept 2M fields, 234 MB, for nothing).
  */
-export function splitStanzas(text: string, keyMaxLength: number): Stanza[] {
+export function splitStanzas(text: string, keyMaxLength: number, keep: ReadonlySet<string>): Stanza[] {
   const stanzas: Stanza[] = [];
   let fields: [string, string][] = [];
   let badLines = 0;
+  // A stanza of fields none of which are kept is still a stanza (one without a name: bad).
+  let fieldLines = 0;
   const flush = (): void => {
-    if (fields.length > 0 || badLines > 0) stanzas.push({ fields, badLines });
+    if (fieldLines > 0 || badLines > 0) stanzas.push({ fields, badLines });
     fields = [];
     badLines = 0;
+    fieldLines = 0;
   };
   forEachLine(text, (line) => {
     if (line.trim() === '') {
@@ -53,7 +57,9 @@ export function splitStanzas(text: string, keyMaxLength: number): Stanza[] {
       badLines++;
       return;
     }
-    fields.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+    fieldLines++;
+    const key = line.slice(0, colon);
+    if (keep.has(key)) fields.push([key, line.slice(colon + 1).trim()]);
   });
   flush();
   return stanzas;

@@ -46,6 +46,16 @@ describe('bad package databases are warnings, never failures', () => {
     expect(result.problems).toEqual([warning(/^var\/lib\/dpkg\/status: 1 of 2 stanzas are not valid dpkg records/)]);
   });
 
+  it('counts a stanza of fields it does not read, without Package, as not a dpkg record', async () => {
+    const status = `${dpkgStatus([bash])}\nMaintainer: nobody\nDescription: an orphan stanza\n`;
+    const result = await packagesOf([
+      ...dpkgLayer([bash], { status: false }),
+      { path: 'var/lib/dpkg/status', content: status },
+    ]);
+    expect(result.packages.map((p) => p.name)).toEqual(['bash']);
+    expect(result.problems).toEqual([warning(/^var\/lib\/dpkg\/status: 1 of 2 stanzas are not valid dpkg records/)]);
+  });
+
   it('warns about a truncated dpkg status cut inside a field name', async () => {
     const status = `${dpkgStatus([bash])}\nPackage: zlib1g\nStat`;
     const result = await packagesOf([
