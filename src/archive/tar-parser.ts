@@ -454,14 +454,29 @@ function cString(buf: Buffer, start: number, length: number): string {
   return buf.toString('utf8', start, end);
 }
 
+/** Digits of a pax record's length: 16 is far past the 1 MiB a pax header may be. */
+const PAX_LENGTH_DIGITS = 16;
+
+/**
+ * Records are `LENGTH KEY=VALUE\n`, LENGTH counting the whole record. A record that does not end
+ * past its own length field (`01 ` over and over: each parsed as 1 and read again up to the space,
+ * quadratic: 128 KB took 3 s, 192 KB over a minute) or without its newline ends the header; the
+ * records before it count. Each record read moves past the space found, so the scan is linear.
+ */
 function parsePax(payload: Buffer): PendingMeta {
   const out: PendingMeta = {};
   let pos = 0;
   while (pos < payload.length) {
     const space = payload.indexOf(0x20, pos);
-    if (space === -1) break;
+    if (space === -1 || space - pos > PAX_LENGTH_DIGITS) break;
     const recordLength = Number(payload.toString('latin1', pos, space));
-    if (!Number.isInteger(recordLength) || recordLength <= 0 || pos + recordLength > payload.length) break;
+    if (
+      !Number.isInteger(recordLength) ||
+      recordLength < space - pos + 2 ||
+      pos + recordLength > payload.length ||
+      payload[pos + recordLength - 1] !== 0x0a
+    )
+      break;
     const record = payload.toString('utf8', space + 1, pos + recordLength - 1);
     const eq = record.indexOf('=');
     if (eq > 0) {
