@@ -56,6 +56,7 @@ export {
   type ImagePackages,
 } from './packages/index.js';
 export type { MetadataFile, CapturedMetadata } from './layer/metadata-capture.js';
+export { MAX_PATH_LENGTH } from './model/limits.js';
 export {
   compareImages,
   hasFileLists,

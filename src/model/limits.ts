@@ -14,3 +14,11 @@ export const JSON_ARCHIVE_CAPS = 16;
  * `--matrix` asks for it; above it the report carries the most-shared pairs instead.
  */
 export const MATRIX_MAX_IMAGES = 500;
+
+/**
+ * The longest path, in characters, that a package database may name: Linux's PATH_MAX (4,096
+ * bytes with its NUL), so no runtime can create a longer one. Past it a path is a lying line.
+ * Longer paths would also defeat every map keyed by path: V8 hashes a string of more than 16,383
+ * characters by its length alone (4,000 database paths of one such length took 35 s).
+ */
+export const MAX_PATH_LENGTH = 4096;
