@@ -138,6 +138,14 @@ const NAMES_SHOWN = 8;
 
 const kB = (bytes: number): string => `${Math.round(bytes / 1000)} kB`;
 
+/** The packages only an app's devDependencies bring in, as a finding tells them. */
+interface DevSummary {
+  readonly dev: readonly PackageRecord[];
+  readonly bytes: number;
+  readonly layer: number | null;
+  readonly paths: readonly string[];
+}
+
 export interface PackageFacts {
   readonly packages: readonly PackageRecord[];
   /** Each package's database file, and the final database texts; null for a saved report. */
@@ -166,24 +174,50 @@ export function findPackageIssues(
     const devRecords = new Set<PackageRecord>();
     if (facts.attributed && facts.texts) {
       const installed = readInstalledNpm(facts.texts);
+      const attributed = facts.attributed;
+      // The attributed npm packages by folder, once: each app filtered all of them (A x P).
+      const byFolder = new Map<string, number[]>();
+      attributed.forEach(({ record, source }, at) => {
+        if (record.ecosystem !== 'npm') return;
+        const folder = parentPath(source);
+        const ats = byFolder.get(folder);
+        if (ats === undefined) byFolder.set(folder, [at]);
+        else ats.push(at);
+      });
+      // Apps that name the same packages get the same set: its packages are summed once.
+      const summaries = new Map<ReadonlySet<string>, DevSummary | null>();
       for (const app of readAppManifests(facts.texts)) {
         const devOnly = devOnlyPackages(app, installed);
-        const found = facts.attributed.filter(
-          ({ record, source }) => record.ecosystem === 'npm' && devOnly.has(parentPath(source)),
-        );
-        if (found.length === 0) continue;
-        const dev = found.map((a) => a.record);
-        for (const record of dev) devRecords.add(record);
+        let summary = summaries.get(devOnly);
+        if (summary === undefined) {
+          const ats: number[] = [];
+          for (const folder of devOnly) for (const at of byFolder.get(folder) ?? []) ats.push(at);
+          ats.sort((a, b) => a - b);
+          const found = ats.map((at) => attributed[at] as AttributedPackage);
+          const dev = found.map((a) => a.record);
+          for (const record of dev) devRecords.add(record);
+          summary =
+            found.length === 0
+              ? null
+              : {
+                  dev,
+                  bytes: dev.reduce((sum, p) => sum + p.size, 0),
+                  layer: latestLayer(dev),
+                  paths: found.slice(0, NAMES_SHOWN).map((a) => parentPath(a.source)),
+                };
+          summaries.set(devOnly, summary);
+        }
+        if (summary === null) continue;
+        const { dev, layer } = summary;
         const dir = parentPath(app.path);
         const modules = `${dir === '' ? '' : `${dir}/`}${MODULES_FOLDER}`;
-        const layer = latestLayer(dev);
         findings.push({
           code: FindingCode.devDependencies,
           severity: 'warning',
           message: `${terminalText(app.path)} lists ${dev.length === 1 ? '1 package' : `${dev.length} packages`} only under devDependencies (or only those need ${dev.length === 1 ? 'it' : 'them'}), yet ${terminalText(modules)} has ${dev.length === 1 ? 'it' : 'them'}, from ${where(layer)}: ${nameList(dev)} (npm ci --omit=dev, or npm prune --omit=dev in the build stage)`,
-          bytes: dev.reduce((sum, p) => sum + p.size, 0),
+          bytes: summary.bytes,
           layerIndex: layer,
-          paths: found.slice(0, NAMES_SHOWN).map((a) => parentPath(a.source)),
+          paths: summary.paths,
           createdBy: step(layer),
         });
       }

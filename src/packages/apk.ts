@@ -7,8 +7,10 @@ import type { ListedPaths } from './listed-paths.js';
 import type { PackageClaim } from './types.js';
 
 const INSTALLED = 'lib/apk/db/installed';
-/** The fields read below (an apk stanza has a dozen more: A:, S:, I:, T:, U:, Z:, ...). */
-const FIELDS: ReadonlySet<string> = new Set(['P', 'V', 'F', 'R']);
+/** The fields read below (an apk stanza has a dozen more: A:, S:, I:, T:, U:, Z:, ...): once each, */
+const SINGLE: ReadonlySet<string> = new Set(['P', 'V']);
+/** and the file list, F: and R: lines in order. */
+const LIST: ReadonlySet<string> = new Set(['F', 'R']);
 
 /** apk: `lib/apk/db/installed` stanzas, P: name, V: version, F: a folder, R: a file in the last F:. */
 export function readApk(texts: MetadataTexts, listed: ListedPaths, problems: Problem[]): PackageClaim[] {
@@ -17,7 +19,9 @@ export function readApk(texts: MetadataTexts, listed: ListedPaths, problems: Pro
   const claims: PackageClaim[] = [];
   let bad = 0;
   let stanzaCount = 0;
-  for (const stanza of splitStanzas(text, 1, FIELDS)) {
+  // R: lines past the room are never used: F: and R: lines past twice the room are not kept (a
+  // real database has fewer folders than files).
+  for (const stanza of splitStanzas(text, 1, SINGLE, LIST, 2 * listed.room)) {
     stanzaCount++;
     const name = firstField(stanza, 'P');
     if (stanza.badLines > 0 || name === null || name === '') {
@@ -26,7 +30,7 @@ export function readApk(texts: MetadataTexts, listed: ListedPaths, problems: Pro
     }
     const paths: string[] = [];
     const room = listed.room;
-    let cut = false;
+    let cut = stanza.dropped > 0;
     let folder = '';
     let lying = false;
     for (const [key, value] of stanza.fields) {

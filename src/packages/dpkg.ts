@@ -21,11 +21,30 @@ export function readDpkg(texts: MetadataTexts, listed: ListedPaths, problems: Pr
   const claims: PackageClaim[] = [];
   const status = texts.get(STATUS);
   if (status !== undefined) {
-    for (const stanza of readStanzas(STATUS, status, problems)) {
+    const stanzas = readStanzas(STATUS, status, problems);
+    // dpkg keeps one record per package name and architecture, a later stanza replacing an
+    // earlier one; and a .list is read once, whatever stanzas lead to it. Each stanza re-read the
+    // list before: 4,000 stanzas of `Package: a` over a list of 400,000 bad lines took 25 s.
+    const last = new Map<string, Map<string | null, Stanza>>();
+    for (const stanza of stanzas) {
       const name = firstField(stanza, 'Package');
-      const state = firstField(stanza, 'Status') ?? '';
-      if (name === null || !state.endsWith(' installed')) continue;
+      if (name === null) continue;
+      const byArch = last.get(name) ?? new Map<string | null, Stanza>();
+      byArch.set(firstField(stanza, 'Architecture'), stanza);
+      last.set(name, byArch);
+    }
+    const read = new Set<string>();
+    let repeats = 0;
+    for (const stanza of stanzas) {
+      const name = firstField(stanza, 'Package');
+      if (name === null) continue;
       const arch = firstField(stanza, 'Architecture');
+      if (last.get(name)?.get(arch) !== stanza) {
+        repeats++;
+        continue;
+      }
+      const state = firstField(stanza, 'Status') ?? '';
+      if (!state.endsWith(' installed')) continue;
       const listPath = [arch === null ? null : `${INFO}${name}:${arch}.list`, `${INFO}${name}.list`].find(
         (p) => p !== null && texts.has(p),
       );
@@ -34,6 +53,11 @@ export function readDpkg(texts: MetadataTexts, listed: ListedPaths, problems: Pr
         claims.push(declared(name, version, stanza, STATUS));
         continue;
       }
+      if (read.has(listPath)) {
+        repeats++;
+        continue;
+      }
+      read.add(listPath);
       claims.push({
         ecosystem: 'dpkg',
         name,
@@ -41,6 +65,16 @@ export function readDpkg(texts: MetadataTexts, listed: ListedPaths, problems: Pr
         paths: readList(listPath, texts.get(listPath) ?? '', listed, problems),
         source: listPath,
       });
+    }
+    if (repeats > 0) {
+      problems.push(
+        problem(
+          ProblemCode.packageDatabase,
+          'warning',
+          `${terminalText(STATUS)}: ${repeats} stanzas repeat a package or a .list read before (corrupt?); only one of each is read`,
+          STATUS,
+        ),
+      );
     }
   }
   texts.ofKind('dpkg-status-d').forEach((text, path) => {

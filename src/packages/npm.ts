@@ -118,8 +118,139 @@ export function readAppManifests(texts: MetadataTexts): AppManifest[] {
   return apps;
 }
 
-/** Installed npm package folders and their run-time dependencies (null: the package.json does not parse). */
-export type InstalledNpm = ReadonlyMap<string, ReadonlySet<string> | null>;
+/** Packages folders nest at most this deep when a name is resolved (real trees: under 10). */
+const MAX_NESTING = 64;
+
+/** A folder whose node_modules names are looked in, and the one looked in next. */
+interface Scope {
+  readonly folder: string;
+  /** The packages installed in its node_modules, by the name they are installed under. */
+  readonly names: ReadonlyMap<string, string> | undefined;
+  /** Where to look next, found on first use: null above the top. */
+  up?: Scope | null;
+}
+
+/** What the packages named from one folder reach through their dependencies. */
+interface Reach {
+  readonly reached: ReadonlySet<string>;
+  /** False when a package reached has a package.json that does not parse. */
+  readonly complete: boolean;
+}
+
+/**
+ * Installed npm package folders and their run-time dependencies (null: the package.json does not
+ * parse), read once for all the apps of an image. Names resolve through a lookup per folder (a
+ * `<folder>/node_modules/<name>` string per dependency cost a 16 kB string per name under a long
+ * folder), and what a set of packages reaches is walked once for all the apps that name them
+ * (every app walked the whole graph, twice).
+ */
+export class InstalledNpm {
+  /** Each installed folder by the folder whose node_modules holds it, then by its name there. */
+  private readonly byOwner = new Map<string, Map<string, string>>();
+  private readonly ids = new Map<string, number>();
+  private readonly scopes = new Map<string, Scope>();
+  private readonly reaches = new Map<string, Reach>();
+  private readonly devOnly = new Map<string, ReadonlySet<string>>();
+
+  constructor(readonly dependencies: ReadonlyMap<string, ReadonlySet<string> | null>) {
+    for (const folder of dependencies.keys()) {
+      this.ids.set(folder, this.ids.size);
+      const at = lastModulesFolderAt(folder);
+      if (at === -1) continue;
+      const owner = at === 0 ? '' : folder.slice(0, at - 1);
+      if (at > 0 && owner === '') continue; // `/node_modules/x`: no `<owner>/node_modules/<name>`
+      const names = this.byOwner.get(owner) ?? new Map<string, string>();
+      names.set(folder.slice(at + MODULES_FOLDER.length), folder);
+      this.byOwner.set(owner, names);
+    }
+  }
+
+  /**
+   * The installed folder `name` resolves to from `from`, as Node resolves it: `from`'s own
+   * node_modules, then each one above, MAX_NESTING of them at most. A name with a `node_modules`
+   * folder in it is no npm name (npm allows one slash, after a scope): it resolves to nothing.
+   */
+  resolve(from: string, name: string): string | null {
+    if (lastModulesFolderAt(name) !== -1) return null;
+    let scope: Scope | null = this.scopeOf(from);
+    for (let depth = 0; scope !== null && depth < MAX_NESTING; depth++) {
+      const found = scope.names?.get(name);
+      if (found !== undefined) return found;
+      if (scope.up === undefined) {
+        const owner: string | null = scope.folder === '' ? null : ownerOf(scope.folder);
+        scope.up = owner === null ? null : this.scopeOf(owner);
+      }
+      scope = scope.up;
+    }
+    return null;
+  }
+
+  /** The packages `names` resolve to from `from`, as a key of their ids (sorted), and the folders. */
+  resolveAll(from: string, names: ReadonlySet<string>): { key: string; folders: string[] } {
+    const folders: string[] = [];
+    const ids: number[] = [];
+    for (const name of names) {
+      const found = this.resolve(from, name);
+      if (found === null) continue;
+      folders.push(found);
+      ids.push(this.ids.get(found) ?? -1);
+    }
+    return { key: [...new Set(ids)].sort((a, b) => a - b).join(','), folders };
+  }
+
+  /** What `start` (keyed by `key`, see resolveAll) reaches, walked once per key with an explicit queue. */
+  reach(key: string, start: readonly string[]): Reach {
+    const known = this.reaches.get(key);
+    if (known !== undefined) return known;
+    const reached = new Set<string>();
+    let complete = true;
+    const queue: string[] = [];
+    for (const found of start) {
+      if (!reached.has(found)) {
+        reached.add(found);
+        queue.push(found);
+      }
+    }
+    for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+      const dependencies = this.dependencies.get(next);
+      if (dependencies === null || dependencies === undefined) {
+        complete = false;
+        continue;
+      }
+      for (const name of dependencies) {
+        const found = this.resolve(next, name);
+        if (found !== null && !reached.has(found)) {
+          reached.add(found);
+          queue.push(found);
+        }
+      }
+    }
+    const reach = { reached, complete };
+    this.reaches.set(key, reach);
+    return reach;
+  }
+
+  /** The folders `dev` reaches and `production` does not, once per pair of keys. */
+  difference(production: string, dev: string, reachDev: () => Reach): ReadonlySet<string> {
+    const key = `${production}|${dev}`;
+    const known = this.devOnly.get(key);
+    if (known !== undefined) return known;
+    const kept = this.reaches.get(production)?.reached ?? new Set<string>();
+    const only = new Set<string>();
+    for (const folder of reachDev().reached) if (!kept.has(folder)) only.add(folder);
+    this.devOnly.set(key, only);
+    return only;
+  }
+
+  private scopeOf(folder: string): Scope {
+    let scope = this.scopes.get(folder);
+    if (scope === undefined) {
+      scope = { folder, names: this.byOwner.get(folder) };
+      this.scopes.set(folder, scope);
+    }
+    return scope;
+  }
+}
 
 /** Every installed npm package of the texts, read once for all the apps of an image. */
 export function readInstalledNpm(texts: MetadataTexts): InstalledNpm {
@@ -128,68 +259,29 @@ export function readInstalledNpm(texts: MetadataTexts): InstalledNpm {
     const manifest = parseManifest(path, text, []);
     installed.set(parentPath(path), manifest === null ? null : namesIn(manifest, RUNTIME_FIELDS));
   }
-  return installed;
+  return new InstalledNpm(installed);
 }
-
-/** Packages folders nest at most this deep when a name is resolved (real trees: under 10). */
-const MAX_NESTING = 64;
 
 /**
  * The installed npm packages only the app's devDependencies bring in: the package folders (below
  * the app's folder) that its devDependencies reach through dependencies, and its dependencies do
- * not. Names resolve as Node resolves them (the package's own node_modules, then each one above).
- * A package whose package.json does not parse might need anything: then only direct
- * devDependencies are reported, as before. Linear in packages times their dependencies, with an
- * explicit queue.
+ * not. Names resolve as Node resolves them (InstalledNpm.resolve). A package whose package.json
+ * does not parse might need anything: then only direct devDependencies are reported, as before.
+ * Apps that name the same packages share one walk and one answer (do not change it).
  */
-export function devOnlyPackages(app: AppManifest, installed: InstalledNpm): Set<string> {
+export function devOnlyPackages(app: AppManifest, installed: InstalledNpm): ReadonlySet<string> {
   const dir = parentPath(app.path);
-  const resolve = (from: string, name: string): string | null => {
-    let folder: string | null = from;
-    for (let depth = 0; folder !== null && depth < MAX_NESTING; depth++) {
-      const candidate = `${folder === '' ? '' : `${folder}/`}${MODULES_FOLDER}${name}`;
-      if (installed.has(candidate)) return candidate;
-      folder = folder === '' ? null : ownerOf(folder);
+  const production = installed.resolveAll(dir, app.dependencies);
+  if (!installed.reach(production.key, production.folders).complete) {
+    const direct = new Set<string>();
+    for (const name of app.devDependencies) {
+      const found = installed.resolve(dir, name);
+      if (found !== null && !app.dependencies.has(name)) direct.add(found);
     }
-    return null;
-  };
-  const reach = (names: ReadonlySet<string>): { reached: Set<string>; complete: boolean } => {
-    const reached = new Set<string>();
-    let complete = true;
-    const queue: string[] = [];
-    for (const name of names) {
-      const found = resolve(dir, name);
-      if (found !== null && !reached.has(found)) {
-        reached.add(found);
-        queue.push(found);
-      }
-    }
-    for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
-      const dependencies = installed.get(next);
-      if (dependencies === null || dependencies === undefined) {
-        complete = false;
-        continue;
-      }
-      for (const name of dependencies) {
-        const found = resolve(next, name);
-        if (found !== null && !reached.has(found)) {
-          reached.add(found);
-          queue.push(found);
-        }
-      }
-    }
-    return { reached, complete };
-  };
-  const production = reach(app.dependencies);
-  const direct = new Set<string>();
-  for (const name of app.devDependencies) {
-    const found = resolve(dir, name);
-    if (found !== null && !app.dependencies.has(name)) direct.add(found);
+    return direct;
   }
-  if (!production.complete) return direct;
-  const devOnly = new Set<string>();
-  for (const folder of reach(app.devDependencies).reached) if (!production.reached.has(folder)) devOnly.add(folder);
-  return devOnly;
+  const dev = installed.resolveAll(dir, app.devDependencies);
+  return installed.difference(production.key, dev.key, () => installed.reach(dev.key, dev.folders));
 }
 
 /** The folder whose node_modules holds `folder` (`a/node_modules/@s/b` -> `a`), or null at the top. */

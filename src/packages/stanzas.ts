@@ -7,6 +7,8 @@ export interface Stanza {
   readonly fields: readonly (readonly [key: string, value: string])[];
   /** Lines that are neither `Key: value`, a continuation, nor blank. */
   readonly badLines: number;
+  /** Fields of a repeated key not kept: the text had more than `repeatedMax` of them in all. */
+  readonly dropped: number;
 }
 
 /**
@@ -30,20 +32,33 @@ export function forEachLine(text: string, visit: (line: string) => void): void {
 /**
  * Fields are `Key:value` (dpkg puts a space after the colon, apk does not); keys longer than
  * `keyMaxLength` make a bad line. Continuation lines (dpkg descriptions) start with a space or tab
- * and are ignored. Only fields whose key is in `keep` are kept: the rest are checked and let go
- * (an 8 MiB status of `a:b` lines kept 2M fields, 234 MB, for nothing).
+ * and are ignored. Only fields whose key is in `single` or `repeated` are kept: the rest are
+ * checked and let go (an 8 MiB status of `a:b` lines kept 2M fields, 234 MB, for nothing). A key
+ * in `single` is kept once per stanza, its first value (what firstField reads; 2M `P:a` lines kept
+ * 2M pairs, 280 MB); those in `repeated` each time, in order, up to `repeatedMax` in the whole text.
  */
-export function splitStanzas(text: string, keyMaxLength: number, keep: ReadonlySet<string>): Stanza[] {
+export function splitStanzas(
+  text: string,
+  keyMaxLength: number,
+  single: ReadonlySet<string>,
+  repeated: ReadonlySet<string> = new Set(),
+  repeatedMax = Infinity,
+): Stanza[] {
   const stanzas: Stanza[] = [];
   let fields: [string, string][] = [];
   let badLines = 0;
+  let dropped = 0;
+  let repeatedLeft = repeatedMax;
+  const seen = new Set<string>();
   // A stanza of fields none of which are kept is still a stanza (one without a name: bad).
   let fieldLines = 0;
   const flush = (): void => {
-    if (fieldLines > 0 || badLines > 0) stanzas.push({ fields, badLines });
+    if (fieldLines > 0 || badLines > 0) stanzas.push({ fields, badLines, dropped });
     fields = [];
     badLines = 0;
+    dropped = 0;
     fieldLines = 0;
+    seen.clear();
   };
   forEachLine(text, (line) => {
     if (line.trim() === '') {
@@ -59,7 +74,18 @@ export function splitStanzas(text: string, keyMaxLength: number, keep: ReadonlyS
     }
     fieldLines++;
     const key = line.slice(0, colon);
-    if (keep.has(key)) fields.push([key, line.slice(colon + 1).trim()]);
+    if (single.has(key)) {
+      if (seen.has(key)) return;
+      seen.add(key);
+    } else if (!repeated.has(key)) {
+      return;
+    } else if (repeatedLeft === 0) {
+      dropped++;
+      return;
+    } else {
+      repeatedLeft--;
+    }
+    fields.push([key, line.slice(colon + 1).trim()]);
   });
   flush();
   return stanzas;
