@@ -207,7 +207,7 @@ function checkLayerBlob(entry: ArchiveEntry, index: number, problems: Problem[])
       problem(
         ProblemCode.invalidLayer,
         'error',
-        `layer ${index} (${path}): ${blob.layer.tarProblem} (a truncated or corrupted layer: no runtime can extract it)`,
+        `layer ${index} (${path}): ${blob.layer.tarProblem} (no runtime can extract this layer: a truncated, corrupted or hostile tar)`,
         entry.path,
       ),
     );

@@ -23,13 +23,17 @@ function folderDetails(diff: ImageDiff): string {
   // Each path under the folder row it was counted in, so a folder expands to its own paths.
   const byFolder = new Map<string, string[]>();
   const status = new Map(files.folders.map((f) => [f.folder, f.status]));
-  /** The row a path was counted in (as compare-files folds): the outermost new/gone folder, else its parent. */
+  /**
+   * The row a path was counted in (as compare-files folds): the outermost new/gone folder, else its
+   * parent. One walk from slash to slash, each folder a slice of the path: rebuilding every prefix
+   * from the parts was quadratic in the depth (51 s for a path 40,000 folders deep).
+   */
   const place = (path: string, kind: 'added' | 'removed' | 'changed', text: string): void => {
-    const parts = path.split('/');
-    let row = parts.length > 1 ? `${parts.slice(0, -1).join('/')}/` : '/';
+    const parent = path.lastIndexOf('/');
+    let row = parent >= 0 ? path.slice(0, parent + 1) : '/';
     if (kind !== 'changed') {
-      for (let i = 1; i < parts.length; i++) {
-        const folder = `${parts.slice(0, i).join('/')}/`;
+      for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+        const folder = path.slice(0, slash + 1);
         if (status.get(folder) === kind) {
           row = folder;
           break;

@@ -9,6 +9,7 @@ import type { ImagePackages } from '../packages/types.js';
 import type { ImageShare, SharingReport } from '../sharing/analyze-sharing.js';
 import { causesText, formatLimit, formatValue } from './audit-report.js';
 import { formatGrowth, formatSize, imageName } from './format.js';
+import { clip } from './table.js';
 
 export interface HtmlReportInput {
   readonly title: string;
@@ -24,10 +25,17 @@ export interface HtmlReportInput {
 const HTML_MAX_IMAGES = 200;
 /** Packages drawn one a row per image; the rest are grouped in one row. */
 const PACKAGES_SHOWN = 15;
+/**
+ * Longest image name a row repeats (a layer, a segment, a pair, a rule): a tag is archive text of
+ * any length, written in full once, in its image's bar label.
+ */
+const ROW_NAME_MAX = 100;
 
 /** The HTML escaping every layerlens page uses for text from archives and reports. */
 export const esc = htmlText;
 const name = (share: ImageShare): string => imageName(share.image);
+/** An image's name as the rows about it show it: clipped (compute it once per image, not per row). */
+const rowName = (image: ImageReport): string => clip(imageName(image), ROW_NAME_MAX);
 
 /** The same layer gets the same colour in every image: a hue from its key. */
 function hueOf(key: string): number {
@@ -77,6 +85,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 <p class="note">Each bar is an image, drawn to scale; each segment a layer, sized by its content bytes. The same layer has the same colour in every image. Hover or focus a segment for its details.</p>${omittedNote}
 <div class="bars">`);
   drawn.forEach((share, row) => {
+    const shortName = rowName(share.image);
     const seen = new Set<string>();
     const segments: string[] = [];
     share.image.layers.forEach((layer, index) => {
@@ -86,7 +95,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
       const size = layer.contentSize ?? 0;
       const others = Math.max(0, (layerByKey.get(key)?.images.length ?? 1) - 1);
       const step = describeStep(layer.createdBy);
-      const label = `layer ${index} of ${name(share)}: ${prettyBytes(size)}${step ? `, ${step}` : ''}${others > 0 ? `, shared with ${others} other image${others === 1 ? '' : 's'}` : ''}`;
+      const label = `layer ${index} of ${shortName}: ${prettyBytes(size)}${step ? `, ${step}` : ''}${others > 0 ? `, shared with ${others} other image${others === 1 ? '' : 's'}` : ''}`;
       const width = share.size === 0 ? 0 : (size / share.size) * 100;
       segments.push(
         `<button type="button" class="seg${others > 0 ? ' shared' : ''}" style="flex-basis:${width.toFixed(4)}%;--hue:${hueOf(key)}" data-image="${row}" data-layer="${index}" data-diff-id="${esc(layer.diffId ?? '')}" data-size="${size}" aria-label="${esc(label)}"><span class="tip" role="tooltip"><b>Layer ${index}</b> · ${esc(prettyBytes(size))} content${layer.uncompressedSize !== null ? ` · ${esc(prettyBytes(layer.uncompressedSize))} tar` : ''}${layer.compressedSize !== null ? ` · ${esc(formatSize(layer.compressedSize, layer.compressedSizeEstimated))} compressed` : ''}<br>${esc(step || '(no history step)')}<br><code>diff ${esc(shortDigest(layer.diffId))}</code> <code>blob ${esc(shortDigest(layer.digest))}</code>${others > 0 ? `<br>shared with ${others} other image${others === 1 ? '' : 's'}` : ''}</span></button>`,
@@ -102,7 +111,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     const byId = new Map(sharing.images.map((s) => [s.id, s]));
     const nameOf = (id: string): string => {
       const share = byId.get(id);
-      return share ? name(share) : id;
+      return share ? rowName(share.image) : id;
     };
     body.push(`<section aria-labelledby="pairs-h"><h2 id="pairs-h">Most shared pairs</h2><div class="scroll"><table class="pairs"><caption>The pairs of images with the most content bytes in common${sharing.pairsExact ? '' : ' (lower bounds: the search stopped at its work limit)'}</caption>
 <thead><tr><th scope="col" class="num">shared</th><th scope="col">image</th><th scope="col">image</th></tr></thead><tbody>${sharing.pairs
@@ -149,9 +158,10 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   body.push(`<section aria-labelledby="table-h"><h2 id="table-h">All layers</h2><div class="scroll"><table><caption>Every layer of every image, as in the bars above</caption>
 <thead><tr><th scope="col">image</th><th scope="col">#</th><th scope="col">diff id</th><th scope="col" class="num">content</th><th scope="col" class="num">compressed</th><th scope="col">created by</th></tr></thead><tbody>`);
   for (const share of drawn) {
+    const shortName = esc(rowName(share.image));
     share.image.layers.forEach((layer, index) => {
       body.push(
-        `<tr><td>${esc(name(share))}</td><td>${index}</td><td><code>${esc(shortDigest(layer.diffId))}</code></td><td class="num">${esc(formatSize(layer.contentSize))}</td><td class="num">${esc(formatSize(layer.compressedSize, layer.compressedSizeEstimated))}</td><td class="step">${esc(describeStep(layer.createdBy))}</td></tr>`,
+        `<tr><td>${shortName}</td><td>${index}</td><td><code>${esc(shortDigest(layer.diffId))}</code></td><td class="num">${esc(formatSize(layer.contentSize))}</td><td class="num">${esc(formatSize(layer.compressedSize, layer.compressedSizeEstimated))}</td><td class="step">${esc(describeStep(layer.createdBy))}</td></tr>`,
       );
     });
   }
@@ -261,12 +271,13 @@ function auditSection(audit: AuditResult): string {
     `<section aria-labelledby="audit-h"><h2 id="audit-h">Budget audit</h2>
 <p data-audit-summary>${audit.summary.fail > 0 ? '<strong class="fail">Failed</strong>' : '<strong class="pass">Passed</strong>'}: ${audit.summary.pass} pass, ${audit.summary.warn} warn, ${audit.summary.fail} fail${audit.summary.skip > 0 ? `, ${audit.summary.skip} skipped` : ''}</p>`,
   ];
-  const rows = audit.images.flatMap((a) =>
-    a.rules.map(
+  const rows = audit.images.flatMap((a) => {
+    const image = esc(clip(a.image.tags[0] ?? shortDigest(a.image.configDigest), ROW_NAME_MAX));
+    return a.rules.map(
       (r) =>
-        `<tr class="${r.status}"><td>${esc(r.rule)}</td><td>${esc(a.image.tags[0] ?? shortDigest(a.image.configDigest))}</td><td class="num">${esc(formatValue(r, r.value))}</td><td>${esc(formatLimit(r))}</td><td><span class="status ${r.status}">${r.status.toUpperCase()}</span></td></tr>`,
-    ),
-  );
+        `<tr class="${r.status}"><td>${esc(r.rule)}</td><td>${image}</td><td class="num">${esc(formatValue(r, r.value))}</td><td>${esc(formatLimit(r))}</td><td><span class="status ${r.status}">${r.status.toUpperCase()}</span></td></tr>`,
+    );
+  });
   if (rows.length > 0) {
     out.push(
       `<div class="scroll"><table><caption>Rules</caption><thead><tr><th scope="col">rule</th><th scope="col">image</th><th scope="col" class="num">value</th><th scope="col">limit</th><th scope="col">status</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`,

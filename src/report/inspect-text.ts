@@ -81,7 +81,8 @@ function* unwrappedLines(archive: ArchiveReport, options: InspectTextOptions): G
     pushAll(
       out,
       renderTable(
-        [{ header: 'KIND' }, { header: 'DIGEST' }, { header: 'PLATFORM' }, { header: 'TAGS' }],
+        // The platform is archive text of any length: capped, or every row is padded to it.
+        [{ header: 'KIND' }, { header: 'DIGEST' }, { header: 'PLATFORM', max: 40 }, { header: 'TAGS' }],
         archive.absent.map((a) => [a.kind, shortDigest(a.digest), terminalText(a.platform ?? '-'), tagsText(a.tags)]),
         '    ',
       ),

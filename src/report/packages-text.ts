@@ -60,7 +60,18 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, ov
     folders.push([`${rest.length} more folders`, size(rest.reduce((sum, f) => sum + f.size, 0))]);
   }
   if (folders.length > 0) {
-    pushAll(lines, renderTable([{ header: 'FOLDER' }, { header: 'SIZE', align: 'right' }], folders, '      '));
+    // A folder is archive text of any length: capped, or every row is padded to it.
+    pushAll(
+      lines,
+      renderTable(
+        [
+          { header: 'FOLDER', max: 60 },
+          { header: 'SIZE', align: 'right' },
+        ],
+        folders,
+        '      ',
+      ),
+    );
   }
   const hidden = image.contentSize - overlay.visibleSize;
   lines.push(

@@ -111,8 +111,8 @@ async function tinyLayer(): Promise<{ tar: Buffer; diffId: string }> {
   return { tar, diffId: `sha256:${sha256(tar)}` };
 }
 
-/** A docker-save archive whose one image lists the same layer `count` times (100k+ layers). */
-export async function manyLayersArchive(count: number, step = 'RUN true'): Promise<Buffer> {
+/** A docker-save archive whose one image, tagged `tag`, lists the same layer `count` times (100k+ layers). */
+export async function manyLayersArchive(count: number, step = 'RUN true', tag = 'many:layers'): Promise<Buffer> {
   const { tar, diffId } = await tinyLayer();
   const config = json({
     architecture: 'amd64',
@@ -121,7 +121,7 @@ export async function manyLayersArchive(count: number, step = 'RUN true'): Promi
     history: Array.from({ length: count }, () => ({ created_by: step })),
   });
   const manifest = json([
-    { Config: 'config.json', RepoTags: ['many:layers'], Layers: Array.from({ length: count }, () => 'layer.tar') },
+    { Config: 'config.json', RepoTags: [tag], Layers: Array.from({ length: count }, () => 'layer.tar') },
   ]);
   return writeTar([
     { path: 'layer.tar', content: tar },
@@ -179,15 +179,6 @@ export async function longPathArchive(length: number): Promise<Buffer> {
   return writeTar(archiveEntries('docker-classic', [image]));
 }
 
-/** A layer whose one file has a name (one path segment) of `length` bytes, in a pax header. */
-export async function longNameArchive(length: number): Promise<Buffer> {
-  const image = await buildImage({
-    tags: ['long:name'],
-    layers: [{ files: [{ path: `app/${'a'.repeat(length)}`, content: 'x' }] }],
-  });
-  return writeTar(archiveEntries('docker-classic', [image]));
-}
-
 /**
  * A legacy (pre-1.10) docker save: `repositories` naming `count` images, each one v1 layer of its
  * own, and a top-level config per image whose diff ids match only that layer. Read naively, each
@@ -214,4 +205,63 @@ export async function legacyManyImagesArchive(count: number): Promise<Buffer> {
   }
   entries.push({ path: 'repositories', content: json({ 'legacy/many': tags }) });
   return writeTar(entries);
+}
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/** An OCI image manifest naming `config` and the tiny layer, with `annotations` to make it unique. */
+function ociManifest(config: Buffer, layer: Buffer, annotations: Record<string, string> = {}): Buffer {
+  return json({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: `sha256:${sha256(config)}`,
+      size: config.length,
+    },
+    layers: [
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length },
+    ],
+    annotations,
+  });
+}
+
+/** An OCI layout whose index.json lists one image manifest `count` times, each with its own tag. */
+export async function repeatedManifestArchive(count: number): Promise<Buffer> {
+  const { tar, diffId } = await tinyLayer();
+  const config = json({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] } });
+  const manifest = ociManifest(config, tar);
+  const manifests = Array.from({ length: count }, (_, i) => ({
+    mediaType: OCI_MANIFEST,
+    digest: `sha256:${sha256(manifest)}`,
+    size: manifest.length,
+    annotations: { 'org.opencontainers.image.ref.name': `t${i}` },
+  }));
+  return writeTar([
+    { path: `blobs/sha256/${sha256(tar)}`, content: tar },
+    { path: `blobs/sha256/${sha256(config)}`, content: config },
+    { path: `blobs/sha256/${sha256(manifest)}`, content: manifest },
+    { path: 'index.json', content: json({ schemaVersion: 2, manifests }) },
+    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
+  ]);
+}
+
+/** A docker save whose manifest.json lists `count` images naming one config of `steps` history steps. */
+export async function sharedConfigArchive(count: number, steps: number): Promise<Buffer> {
+  const { tar, diffId } = await tinyLayer();
+  const history = [
+    { created_by: 'RUN x' },
+    ...Array.from({ length: steps - 1 }, () => ({ created_by: 'ENV x', empty_layer: true })),
+  ];
+  const config = json({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] }, history });
+  const images = Array.from({ length: count }, (_, i) => ({
+    Config: 'config.json',
+    RepoTags: [`r:${i}`],
+    Layers: ['layer.tar'],
+  }));
+  return writeTar([
+    { path: 'layer.tar', content: tar },
+    { path: 'config.json', content: config },
+    { path: 'manifest.json', content: json(images) },
+  ]);
 }
