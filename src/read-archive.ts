@@ -11,6 +11,7 @@ import { readLegacyRepositories } from './format/legacy.js';
 import { readSingleManifest, walkOciIndex, type OciWalk } from './format/oci-layout.js';
 import { InputError, InputErrorCode } from './model/errors.js';
 import { DEFAULT_JSON_CAP } from './model/limits.js';
+import type { Digest } from './model/digest.js';
 import type { ArchiveFormat, ArchiveReport, ImageReport } from './model/image.js';
 import { isObject } from './model/json.js';
 import { problem, ProblemCode, type Problem } from './model/problem.js';
@@ -237,10 +238,20 @@ function readTopLevelJson(context: FormatContext, path: string): unknown {
  * Joins manifest.json's images with the OCI manifests for the same config: the OCI side adds the
  * manifest digest and its tags, and must list the same blobs in the same order.
  */
-function joinOciImages(problems: Problem[], docker: ImageReport[], oci: readonly ImageReport[]): ImageReport[] {
+export function joinOciImages(problems: Problem[], docker: ImageReport[], oci: readonly ImageReport[]): ImageReport[] {
   const unmatched = new Set(oci);
+  // The first OCI image of each config and platform, found once: a search per image was quadratic.
+  const twins = new Map<Digest | null, Map<string | null, ImageReport>>();
+  for (const o of oci) {
+    let byPlatform = twins.get(o.configDigest);
+    if (!byPlatform) {
+      byPlatform = new Map();
+      twins.set(o.configDigest, byPlatform);
+    }
+    if (!byPlatform.has(o.platform)) byPlatform.set(o.platform, o);
+  }
   const joined = docker.map((image) => {
-    const twin = oci.find((o) => o.configDigest === image.configDigest && o.platform === image.platform);
+    const twin = twins.get(image.configDigest)?.get(image.platform);
     if (!twin) return image;
     unmatched.delete(twin);
     const dockerBlobs = image.layers.map((l) => l.digest ?? l.diffId);

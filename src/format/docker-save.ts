@@ -1,12 +1,12 @@
 import { terminalText } from '../report/display-text.js';
 import { plural } from '../model/plural.js';
-import { parseImageConfig } from '../model/config.js';
 import { parseDigest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
 import { arrayField, isObject, objectField, stringArray, stringField, type JsonObject } from '../model/json.js';
 import { problem, ProblemCode } from '../model/problem.js';
 import { assembleImage, buildLayer, checkHistory, createdByOf, type LayerDescriptor } from './build-image.js';
-import { readJson, type FormatContext } from './context.js';
+import type { FormatContext } from './context.js';
+import { readImageConfig } from './image-config.js';
 
 /**
  * `docker save` manifest.json (Docker 1.10+, podman, skopeo docker-archive, crane, kaniko, Jib):
@@ -55,7 +55,7 @@ function readOne(context: FormatContext, item: JsonObject, where: string): Image
     );
     return null;
   }
-  const config = parseImageConfig(readJson(context, configLookup, 'image config'));
+  const config = readImageConfig(context, configLookup);
   if (configLookup.kind !== 'found') return null;
   if (config === null) {
     problems.push(

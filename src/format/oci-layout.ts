@@ -1,6 +1,5 @@
 import { terminalText } from '../report/display-text.js';
 import { plural } from '../model/plural.js';
-import { parseImageConfig } from '../model/config.js';
 import { parseDigest, type Digest } from '../model/digest.js';
 import type { AbsentReport, ArtifactReport, ImageReport, LayerReport } from '../model/image.js';
 import { arrayField, isObject, objectField, stringField, type JsonObject } from '../model/json.js';
@@ -14,6 +13,7 @@ import { formatPlatform, platformOf } from '../model/platform.js';
 import { problem, ProblemCode } from '../model/problem.js';
 import { assembleImage, buildLayer, checkHistory, createdByOf } from './build-image.js';
 import { readJson, type FormatContext } from './context.js';
+import { readImageConfig } from './image-config.js';
 import { descriptorOf } from './docker-save.js';
 
 /** OCI annotations that name an image; containerd writes the full reference beside the tag. */
@@ -68,15 +68,25 @@ class OciWalker {
    * child twice, nested 30 deep, is 2^30 paths but 30 blobs (issue 12). Each is visited once.
    */
   private readonly walked = new Set<string>();
+  /**
+   * The tags of manifests listed more than once, in order: index.json may list one manifest any
+   * number of times, each with its own tag, and merging each into a new list was quadratic.
+   */
+  private readonly repeatedTags = new Map<Digest, Set<string>>();
 
   constructor(private readonly context: FormatContext) {}
 
   result(): OciWalk {
     return {
-      images: [...this.images.values()],
-      artifacts: [...this.artifacts.values()],
+      images: [...this.images].map(([digest, image]) => this.withRepeatedTags(digest, image)),
+      artifacts: [...this.artifacts].map(([digest, artifact]) => this.withRepeatedTags(digest, artifact)),
       absent: [...this.absent.values()],
     };
+  }
+
+  private withRepeatedTags<T extends ImageReport | ArtifactReport>(digest: Digest, report: T): T {
+    const tags = this.repeatedTags.get(digest);
+    return tags ? { ...report, tags: [...tags] } : report;
   }
 
   index(value: unknown, tags: readonly string[], ancestors: readonly Digest[], where: string): void {
@@ -169,9 +179,12 @@ class OciWalker {
     const digest = descriptor.digest;
     const known = this.images.get(digest) ?? this.artifacts.get(digest);
     if (known) {
-      const merged = { ...known, tags: [...new Set([...known.tags, ...tags])] };
-      if (this.images.has(digest)) this.images.set(digest, merged as ImageReport);
-      else this.artifacts.set(digest, merged as ArtifactReport);
+      let merged = this.repeatedTags.get(digest);
+      if (!merged) {
+        merged = new Set(known.tags);
+        this.repeatedTags.set(digest, merged);
+      }
+      for (const tag of tags) merged.add(tag);
       return;
     }
     const configDescriptor = objectField(value, 'config');
@@ -221,7 +234,7 @@ class OciWalker {
         ),
       );
     }
-    const config = parseImageConfig(readJson(this.context, configLookup, 'image config'));
+    const config = readImageConfig(this.context, configLookup);
     if (config !== null && config.diffIds.length !== layerDescriptors.length) {
       problems.push(
         problem(

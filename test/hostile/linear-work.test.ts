@@ -18,7 +18,10 @@ import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
 import { runCli } from '../helpers/cli.js';
 import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../../src/packages/npm.js';
 import { MetadataTexts } from '../../src/packages/metadata-texts.js';
-import { legacyManyImagesArchive, tempFile } from './generators.js';
+import { readArchive } from '../../src/index.js';
+import { joinOciImages } from '../../src/read-archive.js';
+import type { Problem } from '../../src/model/problem.js';
+import { legacyManyImagesArchive, repeatedManifestArchive, sharedConfigArchive, tempFile } from './generators.js';
 
 const file = (path: string): FileRecord => fileRecord(path, { size: 1 });
 
@@ -154,5 +157,49 @@ describe('npm dependency graphs', () => {
     // the flat p2000 is further up than a name is looked for (64 node_modules), so the walk stops.
     expect(devOnly.size).toBe(2_000);
     expect(devOnly.has('app/node_modules/p0')).toBe(true);
+  });
+});
+
+describe('archives that name one manifest or config many times', () => {
+  it('an OCI index listing one manifest 20,000 times, each with its own tag', { timeout: 10_000 }, async () => {
+    // Each repeat rebuilt the image's tag list from all the tags before it: 200 million copies.
+    const path = tempFile('repeated-manifest.tar', await repeatedManifestArchive(20_000));
+    const report = await readArchive(path, { workers: 0 });
+    expect(report.images).toHaveLength(1);
+    expect(report.images[0]?.tags).toEqual(Array.from({ length: 20_000 }, (_, i) => `t${i}`));
+  });
+
+  it('joins 40,000 docker save images against 40,000 OCI manifests of another config', { timeout: 5_000 }, () => {
+    // Each manifest.json image searched every OCI manifest for its twin: 1.6 billion comparisons.
+    const config = (c: string) => `sha256:${c.repeat(64)}` as Digest;
+    const docker = Array.from({ length: 40_000 }, (_, i) =>
+      imageReport([], { tags: [`d${i}:x`], configDigest: config('d') }),
+    );
+    const oci = Array.from({ length: 40_000 }, (_, i) =>
+      imageReport([], {
+        tags: [],
+        configDigest: config('o'),
+        manifestDigest: `sha256:${String(i).padStart(64, '0')}` as Digest,
+      }),
+    );
+    const twin = imageReport([], { tags: ['twin:x'], configDigest: config('o') });
+    const problems: Problem[] = [];
+    const joined = joinOciImages(problems, [...docker, twin], oci);
+    expect(joined).toHaveLength(80_000);
+    expect(joined[0]).toBe(docker[0]);
+    // The first OCI manifest of the config is the twin, as before; the others stay unmatched.
+    expect(joined[40_000]?.manifestDigest).toBe(oci[0]?.manifestDigest);
+    expect(joined.slice(40_001)).toEqual(oci.slice(1));
+    expect(problems).toEqual([]);
+  });
+
+  it('400 manifest.json images naming one config of 100,000 history steps', { timeout: 10_000 }, async () => {
+    // The config was parsed again for each image, and each image kept its own copy of the history.
+    const path = tempFile('shared-config.tar', await sharedConfigArchive(400, 100_000));
+    const report = await readArchive(path, { workers: 0 });
+    expect(report.images).toHaveLength(400);
+    const [first] = report.images;
+    expect(first?.history).toHaveLength(100_000);
+    expect(report.images.every((image) => image.history === first?.history)).toBe(true);
   });
 });
