@@ -1,5 +1,6 @@
 import { terminalText } from '../report/display-text.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
+import { MAX_PATH_LENGTH } from '../model/limits.js';
 import { joinImagePath } from './image-path.js';
 import { firstField, splitStanzas, type Stanza } from './stanzas.js';
 import type { ListedPaths } from './listed-paths.js';
@@ -136,7 +137,8 @@ function readList(path: string, text: string, listed: ListedPaths, problems: Pro
       // A blank line, or `/.`: the root, the first line of every list. Told here, a clean list
       // never calls joinImagePath, and the JIT leaves it out of this loop: 15 -> 4 ms of
       // background compiling per --packages run, while the workers hash (issue 9).
-    } else if (text.charCodeAt(start) !== 0x2f) {
+    } else if (text.charCodeAt(start) !== 0x2f || end - start > MAX_PATH_LENGTH + 1) {
+      // Not absolute, or longer than any path a runtime can create (see MAX_PATH_LENGTH).
       bad++;
     } else if (paths.length === room) {
       cut = true;

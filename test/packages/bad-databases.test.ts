@@ -175,11 +175,11 @@ describe('bad package databases are warnings, never failures', () => {
     const heavy = [0, 1, 2].map((layer) => ({
       files: Array.from({ length: 7 }, (_, i): FileSpec[] => {
         const name = `h${layer}-${i}`;
-        // A path that exists, then one long path that does not: cheap to read, nearly all bytes.
-        const list = `/usr/bin/${name}\n/usr/share/padding/`;
+        // A path that exists, then blank lines: cheap to read, nearly all bytes.
+        const list = `/usr/bin/${name}\n`;
         return [
           { path: `usr/bin/${name}`, content: 'x'.repeat(10 * (layer + 1)) },
-          { path: `var/lib/dpkg/info/${name}.list`, content: list + 'p'.repeat(perFile - list.length) },
+          { path: `var/lib/dpkg/info/${name}.list`, content: list + '\n'.repeat(perFile - list.length) },
         ];
       }).flat(),
     }));

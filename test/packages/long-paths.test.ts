@@ -10,6 +10,7 @@ import { joinRelative } from '../../src/archive/entry-path.js';
 import { MAX_PATH_LENGTH, packagesOfImage, ProblemCode, readArchive } from '../../src/index.js';
 import { joinImagePath } from '../../src/packages/image-path.js';
 import { buildArchive, type FileSpec } from '../helpers/fixture-builder.js';
+import { dpkgListPath, dpkgStatus, type DpkgPackage } from '../helpers/package-metadata.js';
 
 async function packagesOf(files: FileSpec[]) {
   const { bytes } = await buildArchive('oci', [{ tags: ['long:1'], layers: [{ files }] }]);
@@ -45,6 +46,26 @@ describe('database paths past PATH_MAX', () => {
       expect(result.problems[0]?.message).toMatch(/^lib\/apk\/db\/installed: 1 of 1 stanzas are not valid apk records/);
     },
   );
+});
+
+describe('dpkg .list lines past PATH_MAX', () => {
+  it('are lines that are not paths inside the image, even when clean', async () => {
+    const tool: DpkgPackage = {
+      name: 'tool',
+      version: '1',
+      files: [{ path: 'usr/bin/tool', content: 'x'.repeat(100) }],
+    };
+    const long = `/usr/${'l'.repeat(MAX_PATH_LENGTH)}`;
+    const result = await packagesOf([
+      { path: 'usr/bin/tool', content: 'x'.repeat(100) },
+      { path: dpkgListPath(tool), content: `/.\n/usr\n/usr/bin\n/usr/bin/tool\n${long}\n` },
+      { path: 'var/lib/dpkg/status', content: dpkgStatus([tool]) },
+    ]);
+    expect(result.packages.map((p) => [p.name, p.size, p.fileCount])).toEqual([['tool', 100, 1]]);
+    expect(result.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^var\/lib\/dpkg\/info\/tool\.list: 1 lines are not absolute paths inside the image/),
+    ]);
+  });
 });
 
 describe('joinImagePath climbs its folder without splitting it again', () => {
