@@ -1,8 +1,9 @@
 /**
  * Globs for tags, paths and package names, matched without regular expressions: the text they
- * meet comes from the image or a saved report (whose paths can be a megabyte long, a tag anything), and a
- * backtracking regex of two stars is quadratic on it (`**\/*.log` as `^.*[^/]*\.log$` took
- * 48 s on one 200 kB file name). Every matcher here costs at most glob length × text length.
+ * meet comes from an image or a saved report (a report's path can be a megabyte long, a tag
+ * anything), and a backtracking regex of two stars is quadratic on it (`**\/*.log` as
+ * `^.*[^/]*\.log$` took 48 s on one 200 kB file name). Every matcher here costs at most glob
+ * length × text length.
  *
  * In paths `*` and `?` stay inside one segment and `**` crosses them (`var/cache/**`; `**\/`
  * also matches nothing, so `**\/*.pyc` matches `a.pyc`); in tags and package names `*` matches
