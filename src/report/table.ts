@@ -1,4 +1,6 @@
 /** Aligned text tables for terminal output. Pure: rows in, lines out. */
+import { codePointCount, codePointEnd } from './code-points.js';
+
 export interface Column {
   readonly header: string;
   readonly align?: 'left' | 'right';
@@ -20,14 +22,14 @@ export function renderTable(
   let cells = rows.map((row) => columns.map((column, i) => clip(row[i] ?? '', column.max)));
   const widthsOf = (): number[] =>
     columns.map((column, i) => {
-      let widest = displayWidth(column.header);
-      for (const row of cells) widest = Math.max(widest, displayWidth(row[i] ?? ''));
+      let widest = codePointCount(column.header);
+      for (const row of cells) widest = Math.max(widest, codePointCount(row[i] ?? ''));
       return widest;
     });
   let widths = widthsOf();
   const flex = columns.findIndex((c) => c.flex === true);
   if (maxWidth > 0 && flex >= 0) {
-    const total = displayWidth(indent) + widths.reduce((sum, w) => sum + w, 0) + 2 * (columns.length - 1);
+    const total = codePointCount(indent) + widths.reduce((sum, w) => sum + w, 0) + 2 * (columns.length - 1);
     const over = total - maxWidth;
     const flexWidth = widths[flex] ?? 0;
     if (over > 0 && flexWidth > MIN_FLEX) {
@@ -42,7 +44,7 @@ export function renderTable(
       .map((cell, i) => {
         const width = widths[i] ?? 0;
         const last = i === row.length - 1;
-        const pad = ' '.repeat(Math.max(0, width - displayWidth(cell)));
+        const pad = ' '.repeat(Math.max(0, width - codePointCount(cell)));
         if (columns[i]?.align === 'right') return pad + cell;
         return last ? cell : cell + pad;
       })
@@ -54,20 +56,8 @@ export function renderTable(
 }
 
 export function clip(text: string, max: number | undefined): string {
-  if (max === undefined || displayWidth(text) <= max) return text;
-  return `${Array.from(text)
-    .slice(0, Math.max(0, max - 1))
-    .join('')}…`;
-}
-
-function displayWidth(text: string): number {
-  let width = 0;
-  // Code points, as Array.from counted them, without building the array.
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0xd800 || code > 0xdbff) width++;
-  }
-  return width;
+  if (max === undefined || codePointCount(text) <= max) return text;
+  return `${text.slice(0, codePointEnd(text, 0, Math.max(0, max - 1)))}…`;
 }
 
 /** Splits `text` at spaces into lines of at most `width` characters (a longer word stays whole). */
@@ -76,7 +66,7 @@ export function wrapText(text: string, width: number): string[] {
   let current = '';
   for (const word of text.split(' ')) {
     if (current === '') current = word;
-    else if (displayWidth(current) + 1 + displayWidth(word) <= width) current += ` ${word}`;
+    else if (codePointCount(current) + 1 + codePointCount(word) <= width) current += ` ${word}`;
     else {
       lines.push(current);
       current = word;

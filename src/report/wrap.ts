@@ -1,3 +1,5 @@
+import { codePointCount, codePointEnd } from './code-points.js';
+
 /**
  * Fitting text into a terminal width: `wrapLine` breaks prose (findings, problems, long size
  * lines) at spaces with a hanging indent. Linear in the text, no regular expressions.
@@ -13,12 +15,12 @@ export const DEFAULT_TEXT_WIDTH = 80;
  */
 export function wrapLine(text: string, width: number, hang?: string): string[] {
   // Code units are never fewer than characters: most lines end here without counting.
-  if (width <= 0 || text.length <= width || codePointCount(text, 0, text.length) <= width) return [text];
+  if (width <= 0 || text.length <= width || codePointCount(text) <= width) return [text];
   let lead = 0;
   while (lead < text.length && text[lead] === ' ') lead++;
   const indent = text.slice(0, lead);
   const next = hang ?? `${indent}    `;
-  const nextLength = codePointCount(next, 0, next.length);
+  const nextLength = codePointCount(next);
   const words = keepSizesWhole(text.slice(lead).split(' '));
   const lines: string[] = [];
   let current = indent;
@@ -43,7 +45,7 @@ export function wrapLine(text: string, width: number, hang?: string): string[] {
     // after it): an index, not a copy of the rest for each piece (a 1 MB path in `inspect
     // --files` took about 190 s that way, issue 12), and no array of its characters.
     let at = 0;
-    let left = codePointCount(word, 0, word.length);
+    let left = codePointCount(word);
     if (!fresh && currentLength + 1 + left > width) flush();
     // A word longer than a whole line is cut into line-sized pieces.
     while (left > 0 && currentLength + (fresh ? 0 : 1) + left > width) {
@@ -61,31 +63,6 @@ export function wrapLine(text: string, width: number, hang?: string): string[] {
   }
   if (!fresh || lines.length === 0) lines.push(current.trimEnd());
   return lines;
-}
-
-const isHighSurrogate = (text: string, i: number): boolean => {
-  const c = text.charCodeAt(i);
-  return c >= 0xd800 && c <= 0xdbff;
-};
-const isLowSurrogate = (text: string, i: number): boolean => {
-  const c = text.charCodeAt(i);
-  return c >= 0xdc00 && c <= 0xdfff;
-};
-
-/** Characters (code points, as `Array.from` counts them) in `text` from `start` to `end`. */
-function codePointCount(text: string, start: number, end: number): number {
-  let count = 0;
-  for (let i = start; i < end; i++, count++)
-    if (isHighSurrogate(text, i) && i + 1 < end && isLowSurrogate(text, i + 1)) i++;
-  return count;
-}
-
-/** The code-unit index `count` characters after `start`. */
-function codePointEnd(text: string, start: number, count: number): number {
-  let i = start;
-  for (let n = 0; n < count && i < text.length; n++, i++)
-    if (isHighSurrogate(text, i) && i + 1 < text.length && isLowSurrogate(text, i + 1)) i++;
-  return i;
 }
 
 /** The units pretty-bytes prints after a space: `90 kB` must not break between number and unit. */
