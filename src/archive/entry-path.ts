@@ -35,22 +35,26 @@ export function resolveLinkTarget(linkPath: string, target: string, kind: 'symli
 }
 
 /**
- * `path` taken from the folder `base` (`''` is the root): `..` climbs, `.` and empty segments
- * vanish. Returns null when it climbs above the root. The one place paths are climbed, for
- * archive links and for paths a package database names.
+ * `path` taken from the folder `base` (`''` is the root; a normalized path, whose segments are
+ * taken as they are): `..` climbs, `.` and empty segments vanish. Returns null when it climbs above
+ * the root. The one place paths are climbed, for archive links and for paths a package database
+ * names. `base` is cut at its slashes, never split: a database of 2M `./x` lines under one folder
+ * of 4,000 characters split it 2M times (20,000 under 16 KB: 5.3 s, 407 MB).
  */
 export function joinRelative(base: string, path: string): string | null {
-  const parts = base === '' ? [] : base.split('/');
+  let end = base.length;
+  const parts: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (parts.length === 0) return null;
-      parts.pop();
-    } else {
-      parts.push(part);
-    }
+    if (part !== '..') parts.push(part);
+    else if (parts.length > 0) parts.pop();
+    else if (end === 0) return null;
+    else end = Math.max(0, base.lastIndexOf('/', end - 1));
   }
-  return parts.join('/');
+  const head = end === base.length ? base : base.slice(0, end);
+  if (parts.length === 0) return head;
+  const tail = parts.join('/');
+  return head === '' ? tail : `${head}/${tail}`;
 }
 
 /** The folder holding `path` (`''` for the root). */

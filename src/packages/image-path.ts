@@ -16,29 +16,8 @@ export function joinImagePath(base: string, path: string): string | null {
     if (base === '') return path.length > MAX_PATH_LENGTH ? null : path;
     return base.length + 1 + path.length > MAX_PATH_LENGTH ? null : `${base}/${path}`;
   }
-  const joined = path.startsWith('/') ? joinRelative('', path) : climb(base, path);
+  const joined = joinRelative(path.startsWith('/') ? '' : base, path);
   return joined !== null && joined.length > MAX_PATH_LENGTH ? null : joined;
-}
-
-/**
- * joinRelative(base, path) for a folder of the image: `..` cuts `base` at its last slash rather
- * than splitting it into segments for every line (2M lines of `R:./x` under a folder of 4,000
- * characters would have split it 2M times).
- */
-function climb(base: string, path: string): string | null {
-  let end = base.length;
-  const parts: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part !== '..') parts.push(part);
-    else if (parts.length > 0) parts.pop();
-    else if (end === 0) return null;
-    else end = Math.max(0, base.lastIndexOf('/', end - 1));
-  }
-  const head = end === base.length ? base : base.slice(0, end);
-  if (parts.length === 0) return head;
-  const tail = parts.join('/');
-  return head === '' ? tail : `${head}/${tail}`;
 }
 
 /** No empty, `.` or `..` segment, no trailing slash (a leading `/` is fine). */

@@ -6,7 +6,6 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { joinRelative } from '../../src/archive/entry-path.js';
 import { MAX_PATH_LENGTH, packagesOfImage, ProblemCode, readArchive } from '../../src/index.js';
 import { joinImagePath } from '../../src/packages/image-path.js';
 import { buildArchive, type FileSpec } from '../helpers/fixture-builder.js';
@@ -69,13 +68,25 @@ describe('dpkg .list lines past PATH_MAX', () => {
 });
 
 describe('joinImagePath climbs its folder without splitting it again', () => {
-  it('gives what joinRelative gives', () => {
+  /** The old joinRelative, which split the base for every path: the oracle here only. */
+  const splitJoin = (base: string, path: string): string | null => {
+    const parts = base === '' ? [] : base.split('/');
+    for (const part of path.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part !== '..') parts.push(part);
+      else if (parts.length === 0) return null;
+      else parts.pop();
+    }
+    return parts.join('/');
+  };
+
+  it('gives what splitting the folder gives', () => {
     const segment = fc.constantFrom('a', 'b', '..', '.', '', 'c.d');
     const base = fc.array(fc.constantFrom('a', 'b', '..', 'x.y'), { maxLength: 5 }).map((s) => s.join('/'));
     const path = fc.array(segment, { maxLength: 6 }).map((s) => s.join('/'));
     fc.assert(
       fc.property(base, path, (b, p) => {
-        expect(joinImagePath(b, p)).toBe(joinRelative(p.startsWith('/') ? '' : b, p));
+        expect(joinImagePath(b, p)).toBe(splitJoin(p.startsWith('/') ? '' : b, p));
       }),
       { numRuns: 5000 },
     );
