@@ -86,7 +86,7 @@ describe('many layers, packages and images', () => {
     );
   });
 
-  it('diff pairs 100,000 layers made by the same step', { timeout: 10_000 }, () => {
+  it('diff pairs 100,000 layers made by the same step', { timeout: 20_000 }, () => {
     // Each layer searched the step's list from its start for an unpaired one: 5 billion steps.
     const layers = (tag: string) =>
       Array.from({ length: 100_000 }, (_, i) =>
