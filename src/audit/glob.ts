@@ -22,8 +22,9 @@ const enum Step {
 }
 
 export interface Glob {
-  readonly source: string;
   readonly kind: 'path' | 'tag';
+  /** Whether it has a `*` that stops at `/` (a path glob's): then the automaton, else the walk. */
+  readonly segmentStar: boolean;
   /** The characters before the first wildcard: a text that does not start with them fails at once. */
   readonly prefix: string;
   /** The steps after the prefix. */
@@ -53,13 +54,19 @@ export function compileGlob(glob: string, kind: 'path' | 'tag'): Glob {
   }
   let start = 0;
   while (start < steps.length && steps[start] === Step.Char) start++;
-  return { source: glob, kind, prefix: chars.slice(0, start), steps: steps.slice(start), chars: chars.slice(start) };
+  return {
+    kind,
+    segmentStar: steps.includes(Step.Segment),
+    prefix: chars.slice(0, start),
+    steps: steps.slice(start),
+    chars: chars.slice(start),
+  };
 }
 
 /** Whether `glob` matches all of `text`. */
 export function matchesGlob(glob: Glob, text: string): boolean {
   if (!text.startsWith(glob.prefix)) return false;
-  return glob.steps.includes(Step.Segment) ? simulate(glob, text) : greedy(glob, text);
+  return glob.segmentStar ? simulate(glob, text) : greedy(glob, text);
 }
 
 /**
