@@ -3,6 +3,8 @@ import type { TarEntryType } from '../archive/tar-parser.js';
 import { FileList, type FileRecord } from './file-list.js';
 import { whiteoutTarget } from './whiteout.js';
 import type { ImageReport } from '../model/image.js';
+import { InputError, InputErrorCode } from '../model/errors.js';
+import { MAX_NEW_FOLDER_CHARACTERS, MAX_REPEATED_ENTRIES } from '../model/limits.js';
 
 /** A path in the image's final file tree, and the layer its visible copy comes from. */
 export interface TreeEntry {
@@ -168,6 +170,11 @@ export class OverlayBuilder {
    */
   private readonly implied = new Set<string>();
   private readonly hidden: HiddenCopy[] = [];
+  /** The file lists applied so far, and the entries applied again since (see MAX_REPEATED_ENTRIES). */
+  private readonly applied = new Set<FileList>();
+  private repeatedEntries = 0;
+  /** Characters of the new folders so far (see MAX_NEW_FOLDER_CHARACTERS). */
+  private folderCharacters = 0;
   private totalSize = 0;
   /** Content bytes of the tree as it stands, kept up to date entry by entry. */
   private visibleSize = 0;
@@ -198,6 +205,14 @@ export class OverlayBuilder {
   apply(files: FileList | readonly FileRecord[], key: string | null): void {
     const list = files instanceof FileList ? files : FileList.fromRecords(files);
     const layerIndex = this.keys.length;
+    // A list listed again is applied again, at the cost of its entries, not of its bytes.
+    if (!this.applied.has(list)) this.applied.add(list);
+    else if ((this.repeatedEntries += list.length) > MAX_REPEATED_ENTRIES) {
+      throw new InputError(
+        InputErrorCode.overlayTooLarge,
+        `layer ${layerIndex} (${key ?? 'no diff id'}) is listed again: the image's layers listed more than once apply over ${MAX_REPEATED_ENTRIES} entries again (a manifest that repeats a large layer many times?)`,
+      );
+    }
     this.keys.push(key);
     const start = this.tree.addLayer(list);
     const counts = key === null || !this.counted.has(key);
@@ -243,8 +258,11 @@ export class OverlayBuilder {
           if (above !== undefined && tree.isDirectory(above)) break;
           if (above !== undefined) this.remove(ancestor, 'replace', layerIndex);
           implied.add(ancestor);
+          // Each new folder was hashed in full: its length, unless V8 hashes it by its length.
+          if (ancestor.length <= LONGEST_HASHED) this.folderCharacters += ancestor.length;
           ancestor = parentPath(ancestor);
         }
+        if (this.folderCharacters > MAX_NEW_FOLDER_CHARACTERS) throw tooManyFolders(path, layerIndex);
       }
       // Anything but a folder over an implied folder replaces it with all below, as over a listed one.
       if (!isDirectory && implied.has(path)) this.remove(path, 'replace', layerIndex);
@@ -363,6 +381,17 @@ export class OverlayBuilder {
       }
     }
   }
+}
+
+/** The longest string V8 hashes by its characters: longer ones are hashed by their length. */
+const LONGEST_HASHED = 16_383;
+
+function tooManyFolders(path: string, layerIndex: number): InputError {
+  const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path;
+  return new InputError(
+    InputErrorCode.overlayTooLarge,
+    `layer ${layerIndex}: the folders of ${shown} (${path.length} characters) bring the image's new folders over ${MAX_NEW_FOLDER_CHARACTERS} characters together (thousands of paths, each thousands of folders deep?)`,
+  );
 }
 
 /**
