@@ -179,6 +179,8 @@ export class OverlayBuilder {
   /** Content bytes of the tree as it stands, kept up to date entry by entry. */
   private visibleSize = 0;
   private changes: Map<string, number | undefined> | null = null;
+  /** Whether a layer (by diff id) was listed again: its copies may be hidden more than once. */
+  private listedAgain = false;
 
   /** Layers applied so far. */
   get layerCount(): number {
@@ -217,6 +219,7 @@ export class OverlayBuilder {
     const start = this.tree.addLayer(list);
     const counts = key === null || !this.counted.has(key);
     if (key !== null) this.counted.add(key);
+    if (!counts) this.listedAgain = true;
     // Whiteouts first: they describe the lower layers, whatever their position in this tar. Most
     // layers have none: no pass over their entries for it.
     if (list.whiteouts > 0) this.applyWhiteouts(list, layerIndex);
@@ -300,16 +303,40 @@ export class OverlayBuilder {
 
   /** The overlay of the layers applied so far. */
   finish(): Overlay {
-    const wastedSize = this.hidden.reduce((sum, h) => sum + h.size, 0);
+    const hidden = this.listedAgain ? this.storedOnce() : this.hidden;
+    const wastedSize = hidden.reduce((sum, h) => sum + h.size, 0);
     const { totalSize, visibleSize } = this;
     return {
       tree: this.tree,
-      hidden: this.hidden,
+      hidden,
       totalSize,
       visibleSize,
       wastedSize,
       efficiency: totalSize === 0 ? 1 : 1 - wastedSize / totalSize,
     };
+  }
+
+  /**
+   * The hidden copies, each stored copy once: a layer listed again (same diff id) is stored once,
+   * so a copy hidden under one listing and shown by a later one is not hidden, and one hidden under
+   * several listings is hidden once (its first time). Counted per listing, a, b, a, b, a, b over
+   * one path made the waste 2.5 times the bytes stored: efficiency -1.5.
+   */
+  private storedOnce(): HiddenCopy[] {
+    const { tree, keys } = this;
+    /** The paths of each layer's copies kept so far, by diff id. */
+    const kept = new Map<string, Set<string>>();
+    return this.hidden.filter((copy) => {
+      const key = keys[copy.layerIndex];
+      if (key == null) return true;
+      const shown = tree.refs.get(copy.path);
+      if (shown !== undefined && keys[tree.layerOf(shown)] === key) return false;
+      let paths = kept.get(key);
+      if (paths === undefined) kept.set(key, (paths = new Set()));
+      if (paths.has(copy.path)) return false;
+      paths.add(copy.path);
+      return true;
+    });
   }
 
   /** A layer listed twice (same diff id) is stored once: its second copy hides nothing extra. */
