@@ -134,6 +134,7 @@ export class OverlayTree {
  * deletes x and all below it; `.wh..wh..opq` hides everything lower layers put in its directory;
  * a file replaces a directory (and all below it) and the other way round; an entry over a lower
  * one hides it. Whiteouts act on lower layers only, so their order inside a layer does not matter.
+ * Throws an OVERLAY_TOO_LARGE InputError past MAX_REPEATED_ENTRIES or MAX_NEW_FOLDER_CHARACTERS.
  */
 export function applyLayers(
   layers: readonly (FileList | readonly FileRecord[])[],
