@@ -3,6 +3,8 @@ import type { TarEntryType } from '../archive/tar-parser.js';
 import { FileList, type FileRecord } from './file-list.js';
 import { whiteoutTarget } from './whiteout.js';
 import type { ImageReport } from '../model/image.js';
+import { InputError, InputErrorCode } from '../model/errors.js';
+import { MAX_NEW_FOLDER_CHARACTERS, MAX_REPEATED_ENTRIES } from '../model/limits.js';
 
 /** A path in the image's final file tree, and the layer its visible copy comes from. */
 export interface TreeEntry {
@@ -132,6 +134,7 @@ export class OverlayTree {
  * deletes x and all below it; `.wh..wh..opq` hides everything lower layers put in its directory;
  * a file replaces a directory (and all below it) and the other way round; an entry over a lower
  * one hides it. Whiteouts act on lower layers only, so their order inside a layer does not matter.
+ * Throws an OVERLAY_TOO_LARGE InputError past MAX_REPEATED_ENTRIES or MAX_NEW_FOLDER_CHARACTERS.
  */
 export function applyLayers(
   layers: readonly (FileList | readonly FileRecord[])[],
@@ -168,10 +171,17 @@ export class OverlayBuilder {
    */
   private readonly implied = new Set<string>();
   private readonly hidden: HiddenCopy[] = [];
+  /** The file lists applied so far, and the entries applied again since (see MAX_REPEATED_ENTRIES). */
+  private readonly applied = new Set<FileList>();
+  private repeatedEntries = 0;
+  /** Characters of the new folders so far (see MAX_NEW_FOLDER_CHARACTERS). */
+  private folderCharacters = 0;
   private totalSize = 0;
   /** Content bytes of the tree as it stands, kept up to date entry by entry. */
   private visibleSize = 0;
   private changes: Map<string, number | undefined> | null = null;
+  /** Whether a layer (by diff id) was listed again: its copies may be hidden more than once. */
+  private listedAgain = false;
 
   /** Layers applied so far. */
   get layerCount(): number {
@@ -198,10 +208,19 @@ export class OverlayBuilder {
   apply(files: FileList | readonly FileRecord[], key: string | null): void {
     const list = files instanceof FileList ? files : FileList.fromRecords(files);
     const layerIndex = this.keys.length;
+    // A list listed again is applied again, at the cost of its entries, not of its bytes.
+    if (!this.applied.has(list)) this.applied.add(list);
+    else if ((this.repeatedEntries += list.length) > MAX_REPEATED_ENTRIES) {
+      throw new InputError(
+        InputErrorCode.overlayTooLarge,
+        `layer ${layerIndex} (${key ?? 'no diff id'}) is listed again: the image's layers listed more than once apply over ${MAX_REPEATED_ENTRIES} entries again (a manifest that repeats a large layer many times?)`,
+      );
+    }
     this.keys.push(key);
     const start = this.tree.addLayer(list);
     const counts = key === null || !this.counted.has(key);
     if (key !== null) this.counted.add(key);
+    if (!counts) this.listedAgain = true;
     // Whiteouts first: they describe the lower layers, whatever their position in this tar. Most
     // layers have none: no pass over their entries for it.
     if (list.whiteouts > 0) this.applyWhiteouts(list, layerIndex);
@@ -243,8 +262,11 @@ export class OverlayBuilder {
           if (above !== undefined && tree.isDirectory(above)) break;
           if (above !== undefined) this.remove(ancestor, 'replace', layerIndex);
           implied.add(ancestor);
+          // Each new folder was hashed in full: its length, unless V8 hashes it by its length.
+          if (ancestor.length <= LONGEST_HASHED) this.folderCharacters += ancestor.length;
           ancestor = parentPath(ancestor);
         }
+        if (this.folderCharacters > MAX_NEW_FOLDER_CHARACTERS) throw tooManyFolders(path, layerIndex);
       }
       // Anything but a folder over an implied folder replaces it with all below, as over a listed one.
       if (!isDirectory && implied.has(path)) this.remove(path, 'replace', layerIndex);
@@ -282,16 +304,40 @@ export class OverlayBuilder {
 
   /** The overlay of the layers applied so far. */
   finish(): Overlay {
-    const wastedSize = this.hidden.reduce((sum, h) => sum + h.size, 0);
+    const hidden = this.listedAgain ? this.storedOnce() : this.hidden;
+    const wastedSize = hidden.reduce((sum, h) => sum + h.size, 0);
     const { totalSize, visibleSize } = this;
     return {
       tree: this.tree,
-      hidden: this.hidden,
+      hidden,
       totalSize,
       visibleSize,
       wastedSize,
       efficiency: totalSize === 0 ? 1 : 1 - wastedSize / totalSize,
     };
+  }
+
+  /**
+   * The hidden copies, each stored copy once: a layer listed again (same diff id) is stored once,
+   * so a copy hidden under one listing and shown by a later one is not hidden, and one hidden under
+   * several listings is hidden once (its first time). Counted per listing, a, b, a, b, a, b over
+   * one path made the waste 2.5 times the bytes stored: efficiency -1.5.
+   */
+  private storedOnce(): HiddenCopy[] {
+    const { tree, keys } = this;
+    /** The paths of each layer's copies kept so far, by diff id. */
+    const kept = new Map<string, Set<string>>();
+    return this.hidden.filter((copy) => {
+      const key = keys[copy.layerIndex];
+      if (key == null) return true;
+      const shown = tree.refs.get(copy.path);
+      if (shown !== undefined && keys[tree.layerOf(shown)] === key) return false;
+      let paths = kept.get(key);
+      if (paths === undefined) kept.set(key, (paths = new Set()));
+      if (paths.has(copy.path)) return false;
+      paths.add(copy.path);
+      return true;
+    });
   }
 
   /** A layer listed twice (same diff id) is stored once: its second copy hides nothing extra. */
@@ -363,6 +409,17 @@ export class OverlayBuilder {
       }
     }
   }
+}
+
+/** The longest string V8 hashes by its characters: longer ones are hashed by their length. */
+const LONGEST_HASHED = 16_383;
+
+function tooManyFolders(path: string, layerIndex: number): InputError {
+  const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path;
+  return new InputError(
+    InputErrorCode.overlayTooLarge,
+    `layer ${layerIndex}: the folders of ${shown} (${path.length} characters) bring the image's new folders over ${MAX_NEW_FOLDER_CHARACTERS} characters together (thousands of paths, each thousands of folders deep?)`,
+  );
 }
 
 /**

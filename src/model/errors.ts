@@ -10,6 +10,11 @@ export const InputErrorCode = {
   invalidReport: 'INVALID_REPORT',
   /** A symlink in an input folder points outside it. */
   linkEscape: 'LINK_ESCAPE',
+  /**
+   * An image whose final tree takes more work than any real image's (see MAX_REPEATED_ENTRIES and
+   * MAX_NEW_FOLDER_CHARACTERS): a layer listed again and again, or paths thousands of folders deep.
+   */
+  overlayTooLarge: 'OVERLAY_TOO_LARGE',
 } as const;
 
 export type InputErrorCode = (typeof InputErrorCode)[keyof typeof InputErrorCode];

@@ -130,6 +130,27 @@ export async function manyLayersArchive(count: number, step = 'RUN true', tag = 
   ]);
 }
 
+/** A docker-save archive whose one image lists a layer of `entries` empty files `count` times. */
+export async function repeatedLayerArchive(entries: number, count: number): Promise<Buffer> {
+  const tar = await writeTar(
+    Array.from({ length: entries }, (_, i) => ({ path: `d/f${i}`, content: Buffer.alloc(0) })),
+  );
+  const diffId = `sha256:${sha256(tar)}`;
+  const config = json({
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: Array.from({ length: count }, () => diffId) },
+  });
+  const manifest = json([
+    { Config: 'config.json', RepoTags: ['repeated:layer'], Layers: Array.from({ length: count }, () => 'layer.tar') },
+  ]);
+  return writeTar([
+    { path: 'layer.tar', content: tar },
+    { path: 'config.json', content: config },
+    { path: 'manifest.json', content: manifest },
+  ]);
+}
+
 /** A docker-save archive whose manifest.json lists `count` images (same config, own tags). */
 export async function manyImagesArchive(count: number): Promise<Buffer> {
   const { tar, diffId } = await tinyLayer();

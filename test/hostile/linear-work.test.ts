@@ -7,8 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { compareTrees } from '../../src/diff/compare-files.js';
 import { comparePackages, type PackageLike } from '../../src/diff/compare-packages.js';
-import type { FileRecord } from '../../src/layer/file-list.js';
+import { FileList, type FileRecord } from '../../src/layer/file-list.js';
 import { applyLayers } from '../../src/layer/overlay.js';
+import { InputErrorCode } from '../../src/model/errors.js';
+import { MAX_NEW_FOLDER_CHARACTERS, MAX_REPEATED_ENTRIES } from '../../src/model/limits.js';
 import { compareImages } from '../../src/diff/compare-images.js';
 import { auditImages } from '../../src/audit/audit-images.js';
 import { parseAuditConfig } from '../../src/audit/config.js';
@@ -21,9 +23,24 @@ import { MetadataTexts } from '../../src/packages/metadata-texts.js';
 import { readArchive } from '../../src/index.js';
 import { joinOciImages } from '../../src/read-archive.js';
 import type { Problem } from '../../src/model/problem.js';
-import { legacyManyImagesArchive, repeatedManifestArchive, sharedConfigArchive, tempFile } from './generators.js';
+import {
+  legacyManyImagesArchive,
+  repeatedLayerArchive,
+  repeatedManifestArchive,
+  sharedConfigArchive,
+  tempFile,
+} from './generators.js';
 
 const file = (path: string): FileRecord => fileRecord(path, { size: 1 });
+
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return null;
+}
 
 describe('deep folders no entry lists, and many copies of a package', () => {
   it('applies 4,000 files 4,000 folders deep that no entry lists', { timeout: 10_000 }, () => {
@@ -33,6 +50,18 @@ describe('deep folders no entry lists, and many copies of a package', () => {
     const overlay = applyLayers([files, [file(`${deep}f0`)]]);
     expect(overlay.tree.size).toBe(4000);
     expect(overlay.wastedSize).toBe(1);
+  });
+
+  it('stops an image whose paths are each 2,000 new folders deep, within PATH_MAX', { timeout: 10_000 }, () => {
+    // Every new folder is a key hashed in full, so each path cost its length times its depth: 2,000
+    // such paths (a 10 MB archive) took audit 27.6 s.
+    const paths = Array.from({ length: 2000 }, (_, i) => file(`x${i}/${'a/'.repeat(1990)}f`));
+    const error = thrownBy(() => applyLayers([paths]));
+    expect(error).toMatchObject({ code: InputErrorCode.overlayTooLarge });
+    expect(String(error)).toMatch(/^InputError: layer 0: the folders of x\d+\/a\/a/);
+    // Below the cap, the same shape is applied as before.
+    expect(MAX_NEW_FOLDER_CHARACTERS).toBeGreaterThan(16 * 1990 ** 2);
+    expect(applyLayers([paths.slice(0, 16)]).tree.size).toBe(16);
   });
 
   it('folds 4,000 new files 4,000 folders deep into one added folder', { timeout: 10_000 }, () => {
@@ -161,6 +190,30 @@ describe('npm dependency graphs', () => {
 });
 
 describe('archives that name one manifest or config many times', () => {
+  it('stops an image that lists one layer of 10,000 entries 1,000 times', { timeout: 10_000 }, () => {
+    // Each listing applied all its entries again: 100,000 entries 1,000 times took audit 38.8 s.
+    const list = FileList.fromRecords(Array.from({ length: 10_000 }, (_, i) => file(`d${i % 100}/f${i}`)));
+    const layers = Array.from({ length: 1000 }, () => list);
+    const keys = layers.map(() => `sha256:${'1'.repeat(64)}`);
+    const error = thrownBy(() => applyLayers(layers, keys));
+    expect(error).toMatchObject({ code: InputErrorCode.overlayTooLarge });
+    expect(String(error)).toMatch(/^InputError: layer 101 \(sha256:1{64}\) is listed again/);
+    // Up to the cap, each listing is applied as before: the last one's copies are the visible ones.
+    const most = applyLayers(layers.slice(0, MAX_REPEATED_ENTRIES / 10_000 + 1), keys);
+    expect(most.tree.get('d0/f0')?.layerIndex).toBe(100);
+    expect(most.hidden).toEqual([]);
+  });
+
+  it('audit of an archive listing one layer 500 times says so in one line', { timeout: 10_000 }, async () => {
+    const path = tempFile('repeated-layer.tar', await repeatedLayerArchive(2100, 500));
+    const run = await runCli(['audit', '-q', path]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /^layerlens: layer 477 \(sha256:[0-9a-f]{64}\) is listed again: .* over 1000000 entries/,
+    );
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
   it('an OCI index listing one manifest 20,000 times, each with its own tag', { timeout: 10_000 }, async () => {
     // Each repeat rebuilt the image's tag list from all the tags before it: 200 million copies.
     const path = tempFile('repeated-manifest.tar', await repeatedManifestArchive(20_000));

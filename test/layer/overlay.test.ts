@@ -133,6 +133,21 @@ describe('applyLayers', () => {
     const overlay = applyLayers([layer, [file('g', 1)], layer], ['sha256:a', 'sha256:b', 'sha256:a']);
     expect([overlay.totalSize, overlay.wastedSize]).toEqual([51, 0]);
   });
+
+  it('counts each stored copy hidden once, and a copy its layer shows again not at all', () => {
+    // a, b, a over one path: b's copy is hidden, a's is the one shown (its first listing hid
+    // nothing stored twice). Counted per listing, waste came to all the bytes (efficiency 0), and
+    // a, b listed three times each to 2.5 times them (efficiency -1.5).
+    const [a, b] = [[file('x', 100), file('y', 1)], [file('x', 10)]];
+    const aba = applyLayers([a, b, a], ['sha256:a', 'sha256:b', 'sha256:a']);
+    expect(aba.hidden).toEqual([{ path: 'x', layerIndex: 1, size: 10, hiddenBy: 'overwrite', byLayer: 2 }]);
+    expect([aba.totalSize, aba.visibleSize, aba.wastedSize]).toEqual([111, 101, 10]);
+    const keys = ['a', 'b', 'a', 'b', 'a', 'b'].map((k) => `sha256:${k}`);
+    const ababab = applyLayers([a, b, a, b, a, b], keys);
+    expect(ababab.hidden).toEqual([{ path: 'x', layerIndex: 0, size: 100, hiddenBy: 'overwrite', byLayer: 1 }]);
+    expect([ababab.totalSize, ababab.visibleSize, ababab.wastedSize]).toEqual([111, 11, 100]);
+    expect(ababab.efficiency).toBeCloseTo(11 / 111);
+  });
 });
 
 /**
