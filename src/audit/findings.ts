@@ -1,7 +1,7 @@
 import { plural } from '../model/plural.js';
 import type { ImageReport } from '../model/image.js';
 import type { HiddenCopy, Overlay } from '../layer/overlay.js';
-import { describeStep } from '../model/history-step.js';
+import { layerLabels } from '../model/history-step.js';
 import { compileGlob, matchesAny, type Glob } from './glob.js';
 
 /** Layering advice: data, worded here, rendered in report/. */
@@ -87,7 +87,7 @@ export function hasAptInstall(text: string): boolean {
 export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore: readonly Glob[] = []): Finding[] {
   const findings: Finding[] = [];
   const step = (index: number): string | null => image.layers[index]?.createdBy ?? null;
-  const where = (index: number): string => `layer ${index}${step(index) ? ` (${shortStep(step(index))})` : ''}`;
+  const where = layerLabels(image.layers);
 
   const hidden = overlay.hidden.filter((h) => h.size > 0 && !matchesAny(h.path, ignore));
   const groups = new Map<string, HiddenCopy[]>();
@@ -216,9 +216,4 @@ export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore:
     });
   }
   return findings.sort((a, b) => b.bytes - a.bytes);
-}
-
-function shortStep(createdBy: string | null): string {
-  const text = describeStep(createdBy);
-  return text.length > 50 ? `${text.slice(0, 49)}…` : text;
 }

@@ -2,7 +2,7 @@ import { terminalText } from '../report/display-text.js';
 import type { Overlay } from '../layer/overlay.js';
 import { contentBytesOf } from '../layer/file-list.js';
 import type { ImageReport } from '../model/image.js';
-import { describeStep } from '../model/history-step.js';
+import { layerLabels } from '../model/history-step.js';
 import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../packages/npm.js';
 import type { AttributedPackage } from '../packages/packages-of-image.js';
 import { parentPath } from '../packages/image-path.js';
@@ -166,8 +166,8 @@ export function findPackageIssues(
   const findings: Finding[] = [];
   const step = (index: number | null): string | null =>
     index === null ? null : (image.layers[index]?.createdBy ?? null);
-  const where = (index: number | null): string =>
-    index === null ? 'the image' : `layer ${index}${step(index) ? ` (${shortStep(step(index))})` : ''}`;
+  const label = layerLabels(image.layers);
+  const where = (index: number | null): string => (index === null ? 'the image' : label(index));
 
   if (facts) {
     // devDependencies first: a build tool that is one is told there, with its own remedy.
@@ -290,9 +290,4 @@ function nameList(packages: readonly PackageRecord[]): string {
     .map((p) => `${terminalText(p.name)} (${kB(p.size)})`)
     .join(', ');
   return packages.length > NAMES_SHOWN ? `${shown} and ${packages.length - NAMES_SHOWN} more` : shown;
-}
-
-function shortStep(createdBy: string | null): string {
-  const text = describeStep(createdBy);
-  return text.length > 50 ? `${text.slice(0, 49)}…` : text;
 }

@@ -13,6 +13,7 @@ import { InputErrorCode } from '../../src/model/errors.js';
 import { MAX_NEW_FOLDER_CHARACTERS, MAX_REPEATED_ENTRIES } from '../../src/model/limits.js';
 import { compareImages } from '../../src/diff/compare-images.js';
 import { auditImages } from '../../src/audit/audit-images.js';
+import { FindingCode, findLayeringIssues } from '../../src/audit/findings.js';
 import { parseAuditConfig } from '../../src/audit/config.js';
 import type { PackageRecord } from '../../src/packages/types.js';
 import type { Digest } from '../../src/model/digest.js';
@@ -163,6 +164,22 @@ describe('many layers, packages and images', () => {
     expect(result.images.map((a) => a.baseline?.tags[0])).toEqual(
       images.map((_, i) => `registry.example/team/app${i}:v1`),
     );
+  });
+});
+
+describe('audit findings', () => {
+  it('names 200 layers of 40 kB history steps in 20,000 groups of hidden copies', { timeout: 10_000 }, () => {
+    // Each group's finding described its layer's step again: 300 such layers took audit 95 s.
+    const count = 200;
+    const layers = Array.from({ length: count }, (_, j) => [
+      ...Array.from({ length: j }, (_, i) => file(`p/${i}_${j}`)),
+      ...Array.from({ length: count - 1 - j }, (_, k) => file(`p/${j}_${j + 1 + k}`)),
+    ]);
+    const step = `RUN ${'x '.repeat(20_000)}`;
+    const image = imageReport(layers.map((files, i) => layerReport(i, files, step)));
+    const findings = findLayeringIssues(image, applyLayers(layers));
+    expect(findings.filter((f) => f.code === FindingCode.overwritten)).toHaveLength((count * (count - 1)) / 2);
+    expect(findings[0]?.message).toMatch(/^layer \d+ \(RUN x x x .{30,}…\) ships 1 file that layer \d+ replaces/);
   });
 });
 
