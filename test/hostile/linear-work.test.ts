@@ -203,3 +203,44 @@ describe('archives that name one manifest or config many times', () => {
     expect(report.images.every((image) => image.history === first?.history)).toBe(true);
   });
 });
+
+describe('saved reports', () => {
+  /** A one-line `inspect --json --files --hash` report of one image of one layer holding `paths`. */
+  const savedReport = (paths: readonly string[]): string =>
+    JSON.stringify({
+      schemaVersion: 1,
+      archives: [
+        {
+          path: 'x.tar',
+          images: [
+            {
+              tags: ['x:1'],
+              layers: [
+                {
+                  diffId: `sha256:${'1'.repeat(64)}`,
+                  contentSize: paths.length,
+                  files: paths.map((path) => ({ path, type: 'file', size: 1, sha256: '0'.repeat(64) })),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+
+  it('turns away a report whose paths are longer than PATH_MAX, as a layer would be', { timeout: 5_000 }, async () => {
+    // Paths of 16,400 characters collided in every map keyed by path (V8 hashes such strings by
+    // length alone): diffing two reports of 1,000 of them took 2.6 s, of 2,000 16 s.
+    const long = 'a'.repeat(16_400);
+    const paths = Array.from({ length: 1000 }, (_, i) => `app/${long}${String(i).padStart(7, '0')}`);
+    const report = tempFile('long-paths.json', savedReport(paths));
+    // PATH_MAX itself is a path like any other.
+    const longest = tempFile('longest-path.json', savedReport([`a/${'b'.repeat(4094)}`]));
+    expect((await runCli(['diff', longest, longest])).code).toBe(0);
+    const run = await runCli(['diff', longest, report]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(
+      `layerlens: ${report} is not a layerlens inspect --json report: ${report} archives[0].images[0].layers[0].files[0].path is 16411 characters long, over Linux's PATH_MAX (4096): no layer can hold it\n`,
+    );
+  });
+});
