@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { compareTrees } from '../../src/diff/compare-files.js';
 import { comparePackages, type PackageLike } from '../../src/diff/compare-packages.js';
-import type { FileRecord } from '../../src/layer/file-list.js';
-import { applyLayers } from '../../src/layer/overlay.js';
+import { applyLayers, OverlayTree, type Overlay } from '../../src/layer/overlay.js';
+import { FileList, type FileRecord } from '../../src/layer/file-list.js';
 import { compareImages } from '../../src/diff/compare-images.js';
 import { pairImages } from '../../src/diff/pair-images.js';
 import { auditImages } from '../../src/audit/audit-images.js';
@@ -58,6 +58,30 @@ describe('deep folders no entry lists, and many copies of a package', () => {
       { folder: `${deep}g/`, status: 'removed', sizeDelta: -3000, added: 0, removed: 3000, changed: 0 },
       { folder: deep, status: 'changed', sizeDelta: 1, added: 1, removed: 0, changed: 0 },
     ]);
+  });
+
+  it('folds 300 new files, each under its own chain of 2,000 folders', { timeout: 5_000 }, () => {
+    // Every folder of every path was hashed as a whole path, 4 MB of hashing per path: 12 s.
+    // The trees are built by hand: applyLayers itself climbs each new chain the same way.
+    const treeOf = (paths: readonly string[]): Overlay => {
+      const tree = new OverlayTree();
+      const start = tree.addLayer(FileList.fromRecords(paths.map(file)));
+      paths.forEach((path, i) => tree.refs.set(path, start + i));
+      return { tree, hidden: [], totalSize: 0, visibleSize: 0, wastedSize: 0, efficiency: 1 };
+    };
+    const chain = 'a/'.repeat(1999);
+    const paths = Array.from({ length: 300 }, (_, i) => `x${String(i).padStart(3, '0')}/${chain}f`);
+    const diff = compareTrees(treeOf(['f']), treeOf(['f', ...paths]));
+    expect(diff.added).toHaveLength(300);
+    expect(diff.folders).toHaveLength(300);
+    expect(diff.folders[299]).toEqual({
+      folder: 'x299/',
+      status: 'added',
+      sizeDelta: 1,
+      added: 1,
+      removed: 0,
+      changed: 0,
+    });
   });
 
   it('pairs 100,000 copies of one npm name without a quadratic search', { timeout: 10_000 }, () => {
