@@ -11,6 +11,7 @@ import { applyLayers, OverlayTree, type Overlay } from '../../src/layer/overlay.
 import { FileList, type FileRecord } from '../../src/layer/file-list.js';
 import { compareImages } from '../../src/diff/compare-images.js';
 import { pairImages } from '../../src/diff/pair-images.js';
+import { renderDiffHtml } from '../../src/report/diff-html.js';
 import { auditImages } from '../../src/audit/audit-images.js';
 import { parseAuditConfig } from '../../src/audit/config.js';
 import type { PackageRecord } from '../../src/packages/types.js';
@@ -82,6 +83,21 @@ describe('deep folders no entry lists, and many copies of a package', () => {
       removed: 0,
       changed: 0,
     });
+  });
+
+  it('diff --html lists 1,500 files added beside one 2,000 folders deep', { timeout: 5_000 }, () => {
+    // Each path's row was found by looking up every folder above it, each a new string hashed
+    // whole: 4 MB of hashing per path, 10 s for the page.
+    const deep = 'a/'.repeat(1999);
+    const added = Array.from({ length: 1500 }, (_, i) => file(`${deep}f${i}`));
+    const diff = compareImages(
+      imageReport([layerReport(0, [file(`${deep}keep`)])]),
+      imageReport([layerReport(0, [file(`${deep}keep`), ...added])]),
+    );
+    const html = renderDiffHtml({ comparisons: [diff], unpaired: [] }, 'deep');
+    expect(html).toContain(`<code>${deep}</code>: 1500 added, 0 removed, 0 changed`);
+    expect(html).toContain(`<li><code>+ ${deep}f0 (1 B)</code></li>`);
+    expect(html).toContain('<li>and 1000 more (see --json)</li>');
   });
 
   it('pairs 100,000 copies of one npm name without a quadratic search', { timeout: 10_000 }, () => {
