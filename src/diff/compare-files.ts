@@ -45,14 +45,98 @@ export interface FileDiff {
 const isDirectory = (record: FileRecord): boolean => record.type === 'directory';
 const sizeOf = (record: FileRecord): number => contentBytesOf(record.type, record.size, record.linkTarget);
 
-/** Every folder that holds something in `tree`, whether or not the layer tar listed it. */
-function foldersOf(tree: Overlay['tree']): Set<string> {
-  const folders = new Set<string>();
-  for (const [path, entry] of tree) {
-    if (isDirectory(entry.record)) folders.add(path);
-    for (let dir = parentPath(path); dir !== '' && !folders.has(dir); dir = parentPath(dir)) folders.add(dir);
+/** FolderTrie's id of the root folder (`''`). */
+const ROOT = '0';
+
+/**
+ * The folders of a tree (each directory, and each folder above an entry, listed or not) as a trie:
+ * a folder is found from its parent's id and its own name, so looking up all the folders above a
+ * path hashes each name once. Keyed by whole paths, every folder above every path was hashed from
+ * the root: a path 2,000 folders deep is 4 MB to hash, and 500 new files, each under its own chain
+ * of 2,000 folders, took compareTrees 8 to 13 s (now about 1 s).
+ */
+class FolderTrie {
+  /** `<parent id>/<name>` -> the folder's id; the root is `0`. Ids are strings, made once each. */
+  private readonly ids = new Map<string, string>();
+  /** Folders by path, for those looked up whole: each entry's parent, and the folder above it. */
+  private readonly byPath = new Map<string, string>();
+  /** outermostMissing's answer by the parent folder's path, on which alone it depends. */
+  private readonly answers = new Map<string, string | null>();
+
+  constructor(tree: Overlay['tree']) {
+    for (const [path, ref] of tree.refs) {
+      const slash = path.lastIndexOf('/');
+      const parent = slash === -1 ? ROOT : this.parentOf(path.slice(0, slash));
+      if (tree.isDirectory(ref)) this.child(parent, path.slice(slash + 1));
+    }
   }
-  return folders;
+
+  /**
+   * For a path, the outermost of the folders above it that this tree lacks; null when it has the
+   * path's parent. Names are looked up from the root down: the first folder missing is the answer.
+   */
+  outermostMissing(path: string): string | null {
+    const slash = path.lastIndexOf('/');
+    if (slash === -1) return null;
+    const folder = path.slice(0, slash);
+    let answer = this.answers.get(folder);
+    if (answer === undefined) {
+      answer = this.firstMissing(folder);
+      this.answers.set(folder, answer);
+    }
+    return answer;
+  }
+
+  /** The first folder from the root down to `folder` (included) that the tree lacks; null if none. */
+  private firstMissing(folder: string): string | null {
+    let id: string | undefined = ROOT;
+    let start = 0;
+    for (let end = folder.indexOf('/'); ; end = folder.indexOf('/', start)) {
+      const last = end === -1;
+      const at = last ? folder.length : end;
+      if (id !== undefined) id = this.ids.get(`${id}/${folder.slice(start, at)}`);
+      // '' (a path that starts with `/`) is the root, never missing.
+      if (id === undefined && at > 0) return folder.slice(0, at);
+      if (last) return null;
+      start = end + 1;
+    }
+  }
+
+  /**
+   * The id of `folder` (the parent of an entry), made with the folders above it if new: a child of
+   * the folder above when that one is known (most new folders), else walked to from the root.
+   */
+  private parentOf(folder: string): string {
+    let id = this.byPath.get(folder);
+    if (id !== undefined) return id;
+    const slash = folder.lastIndexOf('/');
+    const above = slash === -1 ? '' : folder.slice(0, slash);
+    let aboveId = slash === -1 ? ROOT : this.byPath.get(above);
+    if (aboveId === undefined) {
+      aboveId = ROOT;
+      let start = 0;
+      for (let end = above.indexOf('/'); end !== -1; end = above.indexOf('/', start)) {
+        aboveId = this.child(aboveId, above.slice(start, end));
+        start = end + 1;
+      }
+      aboveId = this.child(aboveId, above.slice(start));
+      this.byPath.set(above, aboveId);
+    }
+    id = this.child(aboveId, folder.slice(slash + 1));
+    this.byPath.set(folder, id);
+    return id;
+  }
+
+  /** The id of the folder `name` in the folder `parent`, made if new. */
+  private child(parent: string, name: string): string {
+    const key = `${parent}/${name}`;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = String(this.ids.size + 1);
+      this.ids.set(key, id);
+    }
+    return id;
+  }
 }
 
 /**
@@ -100,7 +184,7 @@ export function compareTrees(from: Overlay, to: Overlay): FileDiff {
     added,
     removed,
     changed,
-    folders: foldFolders(added, removed, changed, foldersOf(from.tree), foldersOf(to.tree)),
+    folders: foldFolders(added, removed, changed, new FolderTrie(from.tree), new FolderTrie(to.tree)),
     comparedBy: unhashedCount === 0 ? 'sha256' : 'size',
     sizeDelta,
   };
@@ -115,8 +199,8 @@ function foldFolders(
   added: readonly FileEntry[],
   removed: readonly FileEntry[],
   changed: readonly FileChange[],
-  fromFolders: ReadonlySet<string>,
-  toFolders: ReadonlySet<string>,
+  fromFolders: FolderTrie,
+  toFolders: FolderTrie,
 ): FolderDelta[] {
   interface Row {
     status: FolderDelta['status'];
@@ -134,16 +218,14 @@ function foldFolders(
     }
     return row;
   };
-  const freshIn = outermostMissing(fromFolders);
-  const goneFrom = outermostMissing(toFolders);
   for (const f of added) {
-    const fresh = freshIn(f.path);
+    const fresh = fromFolders.outermostMissing(f.path);
     const row = fresh === null ? rowOf(parentPath(f.path), 'changed') : rowOf(fresh, 'added');
     row.added++;
     row.sizeDelta += f.size;
   }
   for (const f of removed) {
-    const gone = goneFrom(f.path);
+    const gone = toFolders.outermostMissing(f.path);
     const row = gone === null ? rowOf(parentPath(f.path), 'changed') : rowOf(gone, 'removed');
     row.removed++;
     row.sizeDelta -= f.size;
@@ -156,29 +238,4 @@ function foldFolders(
   return [...rows]
     .map(([folder, row]) => ({ folder: folder === '' ? '/' : `${folder}/`, ...row }))
     .sort((a, b) => Math.abs(b.sizeDelta) - Math.abs(a.sizeDelta) || compareText(a.folder, b.folder));
-}
-
-/**
- * For a path, the outermost of the folders above it that `other` lacks, climbing from its
- * parent while they are missing; null when its parent exists there. Each missing folder's answer
- * is kept, so the climb from a path stops at the first folder already answered: linear in
- * folders, not in files times depth (4,000 files 4,000 folders deep took over two minutes).
- */
-function outermostMissing(other: ReadonlySet<string>): (path: string) => string | null {
-  const known = new Map<string, string>();
-  return (path) => {
-    const climbed: string[] = [];
-    let top: string | null = null;
-    for (let dir = parentPath(path); dir !== '' && !other.has(dir); dir = parentPath(dir)) {
-      const answer = known.get(dir);
-      if (answer !== undefined) {
-        top = answer;
-        break;
-      }
-      climbed.push(dir);
-    }
-    top ??= climbed[climbed.length - 1] ?? null;
-    if (top !== null) for (const dir of climbed) known.set(dir, top);
-    return top;
-  };
 }

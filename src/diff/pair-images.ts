@@ -1,14 +1,21 @@
 import { terminalText } from '../report/display-text.js';
 import { UsageError } from '../model/errors.js';
 import type { ImageReport } from '../model/image.js';
+import { textKey } from '../model/text-key.js';
 
 export interface ImagePairs {
   readonly pairs: readonly { readonly from: ImageReport; readonly to: ImageReport }[];
   readonly unpaired: readonly { readonly side: 'from' | 'to'; readonly image: ImageReport }[];
 }
 
+/**
+ * A platform as a map key (see textKey): platforms come from configs, of any length; 2,000 images
+ * of 16,411-character platforms took 11.8 s to pair.
+ */
+const platformKey = (image: ImageReport): string | null => (image.platform === null ? null : textKey(image.platform));
+
 const isPlatformSet = (images: readonly ImageReport[]): boolean =>
-  images.every((i) => i.platform !== null) && new Set(images.map((i) => i.platform)).size === images.length;
+  images.every((i) => i.platform !== null) && new Set(images.map(platformKey)).size === images.length;
 
 /**
  * Which images of OLD to compare with which of NEW: one image each, or (when a side holds
@@ -43,12 +50,12 @@ export function pairImages(
     }
     return { pairs: [{ from: onlyFrom, to: onlyTo }], unpaired: [] };
   }
-  const toByPlatform = new Map(to.map((i) => [i.platform, i]));
+  const toByPlatform = new Map(to.map((i) => [platformKey(i), i]));
   const pairs: { from: ImageReport; to: ImageReport }[] = [];
   const unpaired: { side: 'from' | 'to'; image: ImageReport }[] = [];
   const paired = new Set<ImageReport>();
   for (const image of from) {
-    const match = toByPlatform.get(image.platform);
+    const match = toByPlatform.get(platformKey(image));
     if (match) {
       pairs.push({ from: image, to: match });
       paired.add(match);

@@ -1,4 +1,6 @@
+import type { FolderDelta } from '../diff/compare-files.js';
 import type { ImageDiff } from '../diff/compare-images.js';
+import { compareText } from '../model/compare-text.js';
 import { shortDigest } from '../model/digest.js';
 import { describeStep } from '../model/history-step.js';
 import { diffNotes, summaryRows, type DiffResult } from './diff-report.js';
@@ -22,23 +24,32 @@ function folderDetails(diff: ImageDiff): string {
   if (!files || files.folders.length === 0) return '';
   // Each path under the folder row it was counted in, so a folder expands to its own paths.
   const byFolder = new Map<string, string[]>();
-  const status = new Map(files.folders.map((f) => [f.folder, f.status]));
-  /**
-   * The row a path was counted in (as compare-files folds): the outermost new/gone folder, else its
-   * parent. One walk from slash to slash, each folder a slice of the path: rebuilding every prefix
-   * from the parts was quadratic in the depth (51 s for a path 40,000 folders deep).
-   */
+  // The new (gone) folders, sorted: as compare-files folds, each is the outermost folder OLD (NEW)
+  // lacks above its paths, so none is inside another, and the one above a path, if any, is the
+  // last that sorts at or before it. Looking up each folder above the path instead hashed every
+  // one whole, from the root: 1,500 files added beside one 2,000 folders deep took 10 s.
+  const rowsOf = (status: FolderDelta['status']): string[] =>
+    files.folders
+      .filter((f) => f.status === status)
+      .map((f) => f.folder)
+      .sort(compareText);
+  const freshRows = rowsOf('added');
+  const goneRows = rowsOf('removed');
+  /** The row a path was counted in (as compare-files folds): the new/gone folder above it, else its parent. */
   const place = (path: string, kind: 'added' | 'removed' | 'changed', text: string): void => {
     const parent = path.lastIndexOf('/');
     let row = parent >= 0 ? path.slice(0, parent + 1) : '/';
     if (kind !== 'changed') {
-      for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
-        const folder = path.slice(0, slash + 1);
-        if (status.get(folder) === kind) {
-          row = folder;
-          break;
-        }
+      const rows = kind === 'added' ? freshRows : goneRows;
+      let low = 0;
+      let high = rows.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (compareText(rows[middle] ?? '', path) <= 0) low = middle + 1;
+        else high = middle;
       }
+      const above = rows[low - 1];
+      if (above !== undefined && path.startsWith(above)) row = above;
     }
     const list = byFolder.get(row) ?? [];
     if (list.length < MAX_PATHS_PER_FOLDER) list.push(text);

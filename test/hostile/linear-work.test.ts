@@ -8,10 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { compareTrees } from '../../src/diff/compare-files.js';
 import { comparePackages, type PackageLike } from '../../src/diff/compare-packages.js';
 import { FileList, type FileRecord } from '../../src/layer/file-list.js';
-import { applyLayers } from '../../src/layer/overlay.js';
+import { applyLayers, OverlayTree, type Overlay } from '../../src/layer/overlay.js';
 import { InputErrorCode } from '../../src/model/errors.js';
 import { MAX_NEW_FOLDER_CHARACTERS, MAX_REPEATED_ENTRIES } from '../../src/model/limits.js';
 import { compareImages } from '../../src/diff/compare-images.js';
+import { pairImages } from '../../src/diff/pair-images.js';
+import { renderDiffHtml } from '../../src/report/diff-html.js';
 import { auditImages } from '../../src/audit/audit-images.js';
 import { FindingCode, findLayeringIssues } from '../../src/audit/findings.js';
 import { parseAuditConfig } from '../../src/audit/config.js';
@@ -87,6 +89,46 @@ describe('deep folders no entry lists, and many copies of a package', () => {
       { folder: `${deep}g/`, status: 'removed', sizeDelta: -3000, added: 0, removed: 3000, changed: 0 },
       { folder: deep, status: 'changed', sizeDelta: 1, added: 1, removed: 0, changed: 0 },
     ]);
+  });
+
+  it('folds 400 new files, each under its own chain of 2,000 folders', { timeout: 5_000 }, () => {
+    // Every folder of every path was hashed as a whole path, 4 MB of hashing per path: 400 took
+    // 7 to 11 s.
+    // The trees are built by hand: applyLayers itself climbs each new chain the same way.
+    const treeOf = (paths: readonly string[]): Overlay => {
+      const tree = new OverlayTree();
+      const start = tree.addLayer(FileList.fromRecords(paths.map(file)));
+      paths.forEach((path, i) => tree.refs.set(path, start + i));
+      return { tree, hidden: [], totalSize: 0, visibleSize: 0, wastedSize: 0, efficiency: 1 };
+    };
+    const chain = 'a/'.repeat(1999);
+    const paths = Array.from({ length: 400 }, (_, i) => `x${String(i).padStart(3, '0')}/${chain}f`);
+    const diff = compareTrees(treeOf(['f']), treeOf(['f', ...paths]));
+    expect(diff.added).toHaveLength(400);
+    expect(diff.folders).toHaveLength(400);
+    expect(diff.folders[399]).toEqual({
+      folder: 'x399/',
+      status: 'added',
+      sizeDelta: 1,
+      added: 1,
+      removed: 0,
+      changed: 0,
+    });
+  });
+
+  it('diff --html lists 1,500 files added beside one 2,000 folders deep', { timeout: 5_000 }, () => {
+    // Each path's row was found by looking up every folder above it, each a new string hashed
+    // whole: 4 MB of hashing per path, 10 s for the page.
+    const deep = 'a/'.repeat(1999);
+    const added = Array.from({ length: 1500 }, (_, i) => file(`${deep}f${i}`));
+    const diff = compareImages(
+      imageReport([layerReport(0, [file(`${deep}keep`)])]),
+      imageReport([layerReport(0, [file(`${deep}keep`), ...added])]),
+    );
+    const html = renderDiffHtml({ comparisons: [diff], unpaired: [] }, 'deep');
+    expect(html).toContain(`<code>${deep}</code>: 1500 added, 0 removed, 0 changed`);
+    expect(html).toContain(`<li><code>+ ${deep}f0 (1 B)</code></li>`);
+    expect(html).toContain('<li>and 1000 more (see --json)</li>');
   });
 
   it('pairs 100,000 copies of one npm name without a quadratic search', { timeout: 10_000 }, () => {
@@ -271,5 +313,92 @@ describe('archives that name one manifest or config many times', () => {
     const [first] = report.images;
     expect(first?.history).toHaveLength(100_000);
     expect(report.images.every((image) => image.history === first?.history)).toBe(true);
+  });
+});
+
+describe('saved reports', () => {
+  /** A one-line `inspect --json --files --hash` report of one image of one layer holding `paths`. */
+  const savedReport = (paths: readonly string[]): string =>
+    JSON.stringify({
+      schemaVersion: 1,
+      archives: [
+        {
+          path: 'x.tar',
+          images: [
+            {
+              tags: ['x:1'],
+              layers: [
+                {
+                  diffId: `sha256:${'1'.repeat(64)}`,
+                  contentSize: paths.length,
+                  files: paths.map((path) => ({ path, type: 'file', size: 1, sha256: '0'.repeat(64) })),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+
+  it('turns away a report whose paths are longer than PATH_MAX, as a layer would be', { timeout: 5_000 }, async () => {
+    // Paths of 16,400 characters collided in every map keyed by path (V8 hashes such strings by
+    // length alone): diffing two reports of 1,000 of them took 2.6 s, of 2,000 16 s.
+    const long = 'a'.repeat(16_400);
+    const paths = Array.from({ length: 1000 }, (_, i) => `app/${long}${String(i).padStart(7, '0')}`);
+    const report = tempFile('long-paths.json', savedReport(paths));
+    // PATH_MAX itself is a path like any other.
+    const longest = tempFile('longest-path.json', savedReport([`a/${'b'.repeat(4094)}`]));
+    expect((await runCli(['diff', longest, longest])).code).toBe(0);
+    const run = await runCli(['diff', longest, report]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(
+      `layerlens: ${report} is not a layerlens inspect --json report: ${report} archives[0].images[0].layers[0].files[0].path is 16411 characters long, over Linux's PATH_MAX (4096): no layer can hold it\n`,
+    );
+  });
+});
+
+describe('texts of one length past 16,383 characters (V8 hashes them by length alone)', () => {
+  /** `count` distinct texts of 16,411 characters: a shared run of `a`, then a number. */
+  const longTexts = (count: number, head = ''): string[] =>
+    Array.from({ length: count }, (_, i) => `${head}${'a'.repeat(16_400)}${String(i).padStart(7, '0')}`);
+
+  it('diff pairs 2,000 packages by name and 2,000 copies of one name by version', { timeout: 5_000 }, () => {
+    // Each name (then each version) was a map key colliding with all the others, and each lookup
+    // compared 16 KB strings: 1,000 names took 8 s, 2,000 45 s; 2,000 versions 12 s.
+    const names = longTexts(2000);
+    const byName = comparePackages(
+      names.map((name) => ({ ecosystem: 'npm', name, version: '1', size: 1 })),
+      names.map((name) => ({ ecosystem: 'npm', name, version: '2', size: 1 })),
+    );
+    expect(byName.changed).toHaveLength(2000);
+    expect(byName.added).toEqual([]);
+    const copies = comparePackages(
+      names.map((version) => ({ ecosystem: 'npm', name: 'ms', version, size: 1 })),
+      names.map((version) => ({ ecosystem: 'npm', name: 'ms', version, size: 2 })),
+    );
+    expect(copies.changed).toHaveLength(2000);
+    expect(copies.changed.every((change) => change.fromVersion === change.toVersion)).toBe(true);
+  });
+
+  it('diff pairs 2,000 layers each made by its own step', { timeout: 5_000 }, () => {
+    // Step texts keyed the pairing: 2,000 layers took 8.4 s, 4,000 39 s.
+    const steps = longTexts(2000, 'RUN ');
+    const layers = (tag: string) =>
+      steps.map((step, i) =>
+        layerReport(i, [], step, { diffId: `sha256:${tag}${String(i).padStart(63, '0')}` as Digest, contentSize: 1 }),
+      );
+    const diff = compareImages(imageReport(layers('a')), imageReport(layers('b')));
+    expect(diff.steps).toHaveLength(2000);
+    expect(diff.steps.every((step) => step.index !== null && step.sizeDelta === 0)).toBe(true);
+  });
+
+  it('diff pairs 2,000 images by platform', { timeout: 5_000 }, () => {
+    // Platforms keyed the pairing: 1,000 images took 3.9 s, 2,000 11.8 s.
+    const platforms = longTexts(2000, 'linux/');
+    const images = platforms.map((platform) => imageReport([], { platform }));
+    const { pairs, unpaired } = pairImages(images, [...images].reverse(), { from: 'old', to: 'new' });
+    expect(pairs).toHaveLength(2000);
+    expect(pairs.every((pair) => pair.from === pair.to)).toBe(true);
+    expect(unpaired).toEqual([]);
   });
 });
