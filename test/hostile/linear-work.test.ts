@@ -4,6 +4,7 @@
  * copies of one package, many layers made by the same step, many images against a baseline.
  * Each test has a deadline far above the fixed time and far below the old one.
  */
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { compareTrees } from '../../src/diff/compare-files.js';
 import { comparePackages, type PackageLike } from '../../src/diff/compare-packages.js';
@@ -18,10 +19,16 @@ import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
 import { runCli } from '../helpers/cli.js';
 import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../../src/packages/npm.js';
 import { MetadataTexts } from '../../src/packages/metadata-texts.js';
-import { readArchive } from '../../src/index.js';
+import { InputErrorCode, readArchive } from '../../src/index.js';
 import { joinOciImages } from '../../src/read-archive.js';
 import type { Problem } from '../../src/model/problem.js';
-import { legacyManyImagesArchive, repeatedManifestArchive, sharedConfigArchive, tempFile } from './generators.js';
+import {
+  legacyManyImagesArchive,
+  longOuterPathsArchive,
+  repeatedManifestArchive,
+  sharedConfigArchive,
+  tempFile,
+} from './generators.js';
 
 const file = (path: string): FileRecord => fileRecord(path, { size: 1 });
 
@@ -202,4 +209,24 @@ describe('archives that name one manifest or config many times', () => {
     expect(first?.history).toHaveLength(100_000);
     expect(report.images.every((image) => image.history === first?.history)).toBe(true);
   });
+});
+
+describe('outer archive entry paths', () => {
+  it(
+    '3,000 outer entries with 16,400-character paths: the archive is refused at the first',
+    { timeout: 10_000 },
+    async () => {
+      // Every map keyed by entry path collided on them (V8 hashes such strings by length): 11 s.
+      const bytes = await longOuterPathsArchive(3_000, 16_400);
+      const path = tempFile('long-outer-paths.tar', bytes);
+      const started = Date.now();
+      const error: unknown = await readArchive(path, { workers: 0 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: InputErrorCode.notAnArchive });
+      const why = /: an entry's path is 16400 characters long, over Linux's PATH_MAX \(4096\) at byte 0 /;
+      expect((error as Error).message).toMatch(why);
+      // The same from a stream (stdin, a whole-file gzip).
+      await expect(readArchive(Readable.from([bytes]), { workers: 0 })).rejects.toThrow(why);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    },
+  );
 });
