@@ -25,6 +25,7 @@ import type { Problem } from '../../src/model/problem.js';
 import {
   legacyManyImagesArchive,
   longOuterPathsArchive,
+  repeatedIndexArchive,
   repeatedManifestArchive,
   sharedConfigArchive,
   tempFile,
@@ -175,6 +176,32 @@ describe('archives that name one manifest or config many times', () => {
     expect(report.images).toHaveLength(1);
     expect(report.images[0]?.tags).toEqual(Array.from({ length: 20_000 }, (_, i) => `t${i}`));
   });
+
+  it('an OCI index listing one manifest of 5,000 layers 2,000 times', { timeout: 10_000 }, async () => {
+    // Each listing parsed the manifest again (10 million layer descriptors): 6.7 s.
+    const path = tempFile('repeated-big-manifest.tar', await repeatedManifestArchive(2_000, 5_000));
+    const started = Date.now();
+    const report = await readArchive(path, { workers: 0 });
+    expect(report.images).toHaveLength(1);
+    expect(report.images[0]?.layers).toHaveLength(5_000);
+    expect(report.images[0]?.tags).toEqual(Array.from({ length: 2_000 }, (_, i) => `t${i}`));
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it(
+    'an OCI index listed 2,000 times with a tag each, listing one manifest 2,000 times',
+    { timeout: 10_000 },
+    async () => {
+      // Each tag walked the whole nested index again, parsing each listing of the manifest: 9.2 s.
+      const path = tempFile('repeated-index.tar', await repeatedIndexArchive(2_000, 2_000));
+      const started = Date.now();
+      const report = await readArchive(path, { workers: 0 });
+      expect(report.images).toHaveLength(1);
+      expect(report.images[0]?.tags).toEqual(Array.from({ length: 2_000 }, (_, i) => `t${i}`));
+      expect(report.problems).toEqual([]);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    },
+  );
 
   it('joins 40,000 docker save images against 40,000 OCI manifests of another config', { timeout: 5_000 }, () => {
     // Each manifest.json image searched every OCI manifest for its twin: 1.6 billion comparisons.
