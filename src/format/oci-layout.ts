@@ -10,8 +10,8 @@ import {
   isManifestMediaType,
 } from '../model/media-type.js';
 import { formatPlatform, platformOf } from '../model/platform.js';
-import { problem, ProblemCode } from '../model/problem.js';
-import { assembleImage, buildLayer, checkHistory, createdByOf } from './build-image.js';
+import { problem, ProblemCode, type Problem } from '../model/problem.js';
+import { assembleImage, buildLayer, checkHistory, createdByOf, overlongTags, tagsWithinLength } from './build-image.js';
 import type { Lookup } from './blob-store.js';
 import { readJson, type FormatContext } from './context.js';
 import { readImageConfig } from './image-config.js';
@@ -102,7 +102,7 @@ class OciWalker {
       this.context.problems.push(problem(ProblemCode.invalidManifest, 'error', `${where} is not an OCI index`, where));
       return;
     }
-    this.walk(listingsOf(value), tags, ancestors, where, true);
+    this.walk(listingsOf(value, where, this.context.problems), tags, ancestors, where, true);
   }
 
   /**
@@ -212,7 +212,12 @@ class OciWalker {
     let read = this.blobs.get(digest);
     if (read === undefined) {
       const value = readJson(this.context, lookup, 'manifest or index');
-      read = isObject(value) ? { value, listings: Array.isArray(value['manifests']) ? listingsOf(value) : null } : null;
+      read = isObject(value)
+        ? {
+            value,
+            listings: Array.isArray(value['manifests']) ? listingsOf(value, digest, this.context.problems) : null,
+          }
+        : null;
       this.blobs.set(digest, read);
     }
     return read;
@@ -347,11 +352,13 @@ interface Listings {
 
 const NO_LISTINGS: Listings = { all: [], untagged: [] };
 
-function listingsOf(index: JsonObject): Listings {
+/** The listings of an index (`where`), parsed; tags past MAX_TAG_LENGTH are left out, with an error. */
+function listingsOf(index: JsonObject, where: string, problems: Problem[]): Listings {
   const all: Listings['all'][number][] = [];
   const untagged: Descriptor[] = [];
   // Walked as an index or a manifest is all a media type decides once the blob is read.
   const seen = new Map<Digest, number>();
+  let overlongCount = 0;
   // Docker 25 writes `"manifests": null` when saving an image by ID.
   for (const child of arrayField(index, 'manifests') ?? []) {
     const descriptor = parseDescriptor(child);
@@ -359,7 +366,8 @@ function listingsOf(index: JsonObject): Listings {
       all.push(null);
       continue;
     }
-    const tags = tagsOf(descriptor.annotations);
+    const { tags, overlong } = tagsWithinLength(tagsOf(descriptor.annotations));
+    overlongCount += overlong;
     all.push({ descriptor, tags });
     if (tags.length > 0) continue;
     const mediaType = descriptor.mediaType ?? undefined;
@@ -369,6 +377,7 @@ function listingsOf(index: JsonObject): Listings {
     seen.set(descriptor.digest, kinds | kind);
     untagged.push(descriptor);
   }
+  if (overlongCount > 0) problems.push(overlongTags(where, overlongCount));
   return { all, untagged };
 }
 

@@ -304,6 +304,26 @@ export async function repeatedIndexArchive(listings: number, children: number): 
   ]);
 }
 
+/**
+ * An OCI layout whose index.json lists `indexes` nested indexes, each listing one manifest `count`
+ * times with its own tag of 16,400 characters: all one length, differing only at their end.
+ */
+export async function longTagsArchive(indexes: number, count: number): Promise<Buffer> {
+  const { manifest, entries } = await tinyOciImage();
+  const top = [];
+  for (let k = 0; k < indexes; k++) {
+    const descriptors = taggedDescriptors(manifest, OCI_MANIFEST, count, `${'t'.repeat(16_390)}${k}-`);
+    const nested = json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: descriptors });
+    entries.push({ path: `blobs/sha256/${sha256(nested)}`, content: nested });
+    top.push({ mediaType: OCI_INDEX, digest: `sha256:${sha256(nested)}`, size: nested.length });
+  }
+  return writeTar([
+    ...entries,
+    { path: 'index.json', content: json({ schemaVersion: 2, manifests: top }) },
+    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
+  ]);
+}
+
 /** A docker save whose manifest.json lists `count` images naming one config of `steps` history steps. */
 export async function sharedConfigArchive(count: number, steps: number): Promise<Buffer> {
   const { tar, diffId } = await tinyLayer();

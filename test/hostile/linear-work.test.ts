@@ -25,6 +25,7 @@ import type { Problem } from '../../src/model/problem.js';
 import {
   legacyManyImagesArchive,
   longOuterPathsArchive,
+  longTagsArchive,
   repeatedIndexArchive,
   repeatedManifestArchive,
   sharedConfigArchive,
@@ -202,6 +203,21 @@ describe('archives that name one manifest or config many times', () => {
       expect(Date.now() - started).toBeLessThan(3_000);
     },
   );
+
+  it('2,000 tags of 16,400 characters on one manifest are left out, with an error', { timeout: 10_000 }, async () => {
+    // V8 hashes strings past 16,383 characters by length: the manifest's set of tags collided, 15 s.
+    const path = tempFile('long-tags.tar', await longTagsArchive(2, 1_000));
+    const started = Date.now();
+    const report = await readArchive(path, { workers: 0 });
+    expect(report.images).toHaveLength(1);
+    expect(report.images[0]?.tags).toEqual([]);
+    expect(report.problems.map((p) => [p.code, p.severity])).toEqual([
+      ['INVALID_MANIFEST', 'error'],
+      ['INVALID_MANIFEST', 'error'],
+    ]);
+    expect(report.problems[0]?.message).toMatch(/names 1000 tags longer than 4096 characters/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
 
   it('joins 40,000 docker save images against 40,000 OCI manifests of another config', { timeout: 5_000 }, () => {
     // Each manifest.json image searched every OCI manifest for its twin: 1.6 billion comparisons.
