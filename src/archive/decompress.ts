@@ -11,6 +11,17 @@ import { ZstdChecksums, type Xxh64 } from './zstd-checksum.js';
 export interface Decoder {
   write(chunk: Buffer): Promise<void> | undefined;
   end(): Promise<void>;
+  /**
+   * Stop and restart decoding (zlib's decoders, which decode a chunk bit by bit on libuv's pool):
+   * while paused, a write holds its chunk. Absent where a write decodes all of its chunk at once.
+   */
+  pause?(): void;
+  resume?(): void;
+  /**
+   * For a decoder without pause, which decodes a whole write at once: the largest write that
+   * keeps the bytes one write makes bounded (zstd makes up to 32,768 times its input).
+   */
+  readonly maxWrite?: number;
 }
 
 type ZlibFactory = (options?: zlib.ZlibOptions) => zlib.Gunzip;
@@ -68,6 +79,8 @@ function zstdFrames(make: ZlibFactory, onData: (chunk: Buffer) => void): Decoder
       tail = tail.then(() => decoder.end());
       return tail;
     },
+    pause: () => decoder.pause?.(),
+    resume: () => decoder.resume?.(),
   };
 }
 
@@ -113,6 +126,8 @@ function zlibPush(stream: zlib.Gzip | zlib.Gunzip, onData: (chunk: Buffer) => vo
       if (!failure) stream.end();
       return finished;
     },
+    pause: () => stream.pause(),
+    resume: () => stream.resume(),
   };
 }
 
@@ -196,6 +211,8 @@ function fzstdDecoder(onData: (chunk: Buffer) => void): Decoder {
         }) ?? Promise.resolve()
       );
     },
+    // 1 KiB holds at most 256 RLE blocks of 128 KiB: 32 MiB out.
+    maxWrite: 1024,
   };
 }
 
@@ -203,7 +220,15 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** Decodes a whole stream (the outer archive), pulling from `source` only as fast as it is read. */
+/** Decoded bytes waiting to be read past which decodeStream pauses a decoder that can pause. */
+const QUEUE_HIGH = 4 * 1024 * 1024;
+
+/**
+ * Decodes a whole stream (the outer archive), pulling from `source` only as fast as it is read,
+ * and handing decoded bytes on as they are made: zlib's decoders are paused while 4 MiB wait, and
+ * fzstd is given 1 KiB at a time. Before, all that one read chunk (1 MiB) decodes to waited at
+ * once: a 1 MB gzip of 1 GiB of zeros took 1.1 GB of memory, a 33 KB zstd likewise (issue 12).
+ */
 export async function* decodeStream(
   source: AsyncIterable<Buffer>,
   format: 'gzip' | 'zstd' | 'xz',
@@ -213,18 +238,60 @@ export async function* decodeStream(
     return;
   }
   const queue: Buffer[] = [];
-  const decoder = createDecoder(format, (chunk) => queue.push(chunk));
-  for await (const chunk of source) {
-    const wait = decoder.write(chunk);
-    if (wait) {
-      // Drain what is decoded so far while the decoder catches up.
-      while (queue.length > 0) yield queue.shift() as Buffer;
-      await wait;
+  let queued = 0;
+  let wake: (() => void) | null = null;
+  let paused = false;
+  const decoder = createDecoder(format, (chunk) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued >= QUEUE_HIGH && !paused && decoder.pause) {
+      paused = true;
+      decoder.pause();
     }
-    while (queue.length > 0) yield queue.shift() as Buffer;
+    wake?.();
+  });
+  const maxWrite = decoder.maxWrite ?? Infinity;
+  // Yields what is decoded until `work` (a write, or the end) is done, resuming the decoder
+  // whenever all of it has been read.
+  async function* until(work: Promise<void>): AsyncGenerator<Buffer> {
+    const state = { done: false };
+    const settle = (): void => {
+      state.done = true;
+      wake?.();
+    };
+    work.then(settle, settle);
+    for (;;) {
+      while (queue.length > 0) {
+        const chunk = queue.shift() as Buffer;
+        queued -= chunk.length;
+        yield chunk;
+      }
+      if (state.done) break;
+      if (paused) {
+        paused = false;
+        decoder.resume?.();
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = null;
+    }
+    await work;
   }
-  await decoder.end();
-  while (queue.length > 0) yield queue.shift() as Buffer;
+  for await (const chunk of source) {
+    for (let start = 0; start < chunk.length; start += maxWrite) {
+      const wait = decoder.write(
+        start === 0 && chunk.length <= maxWrite ? chunk : chunk.subarray(start, start + maxWrite),
+      );
+      if (wait) yield* until(wait);
+      while (queue.length > 0) {
+        const decoded = queue.shift() as Buffer;
+        queued -= decoded.length;
+        yield decoded;
+      }
+    }
+  }
+  yield* until(decoder.end());
 }
 
 /**

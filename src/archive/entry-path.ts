@@ -1,3 +1,6 @@
+import { MAX_PATH_LENGTH } from '../model/limits.js';
+import { TarFormatError } from './tar-parser.js';
+
 /**
  * Entry names as tar writers spell them (`./a`, `a/`, `/a`, `a//b`) reduced to one form, so that
  * `./blobs/sha256/x` from `tar -C dir .` and `blobs/sha256/x` from skopeo name the same entry.
@@ -61,4 +64,17 @@ export function joinRelative(base: string, path: string): string | null {
 export function parentPath(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash === -1 ? '' : path.slice(0, slash);
+}
+
+/**
+ * Why an entry path longer than Linux's PATH_MAX (MAX_PATH_LENGTH) is refused, in a layer or in the
+ * outer archive: no tool writes one and no runtime extracts it (`docker load` fails with "file name
+ * too long"), and thousands of paths of one length past 16,383 characters would collide in every
+ * map keyed by path (V8 hashes such strings by their length alone).
+ */
+export function overlongPath(length: number, offset: number): TarFormatError {
+  return new TarFormatError(
+    `an entry's path is ${length} characters long, over Linux's PATH_MAX (${MAX_PATH_LENGTH})`,
+    offset,
+  );
 }

@@ -4,7 +4,15 @@ import { parseDigest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
 import { arrayField, isObject, objectField, stringArray, stringField, type JsonObject } from '../model/json.js';
 import { problem, ProblemCode } from '../model/problem.js';
-import { assembleImage, buildLayer, checkHistory, createdByOf, type LayerDescriptor } from './build-image.js';
+import {
+  assembleImage,
+  buildLayer,
+  checkHistory,
+  createdByOf,
+  overlongTags,
+  tagsWithinLength,
+  type LayerDescriptor,
+} from './build-image.js';
 import type { FormatContext } from './context.js';
 import { readImageConfig } from './image-config.js';
 
@@ -96,8 +104,10 @@ function readOne(context: FormatContext, item: JsonObject, where: string): Image
     );
   });
   checkHistory(config, layers.length, terminalText(configPath), problems);
+  const { tags, overlong } = tagsWithinLength(stringArray(item['RepoTags'] ?? item['repoTags']));
+  if (overlong > 0) problems.push(overlongTags(where, overlong));
   return assembleImage({
-    tags: stringArray(item['RepoTags'] ?? item['repoTags']),
+    tags,
     configDigest: configLookup.entry.blob.digest,
     manifestDigest: null,
     config,

@@ -5,7 +5,7 @@ import type { ImageReport, LayerReport } from '../model/image.js';
 import { isObject, stringField } from '../model/json.js';
 import { problem, ProblemCode } from '../model/problem.js';
 import { parseJsonEntry } from './blob-store.js';
-import { assembleImage, buildLayer, createdByOf } from './build-image.js';
+import { assembleImage, buildLayer, createdByOf, MAX_TAG_LENGTH, overlongTags } from './build-image.js';
 import { readJson, type FormatContext } from './context.js';
 
 const MAX_CHAIN = 256;
@@ -24,15 +24,21 @@ export function readLegacyRepositories(context: FormatContext, repositories: unk
     return [];
   }
   const tagsById = new Map<string, string[]>();
+  let overlong = 0;
   for (const [repo, tags] of Object.entries(repositories)) {
     if (!isObject(tags)) continue;
     for (const [tag, id] of Object.entries(tags)) {
       if (typeof id !== 'string') continue;
+      if (repo.length + 1 + tag.length > MAX_TAG_LENGTH) {
+        overlong++;
+        continue;
+      }
       const list = tagsById.get(id) ?? [];
       list.push(`${repo}:${tag}`);
       tagsById.set(id, list);
     }
   }
+  if (overlong > 0) problems.push(overlongTags('repositories', overlong));
   const images: ImageReport[] = [];
   const parents = new Map<string, V1Parent>();
   let configs: ReadonlyMap<string, { digest: Digest; config: ImageConfig }> | null = null;

@@ -65,6 +65,20 @@ export function zstdRleFrame(byte: number, size: number, options: { checksum?: b
   return Buffer.concat(parts);
 }
 
+/**
+ * A frame of `blocks` RLE blocks of 128 KiB of `byte` each, 4 bytes apiece: 32,768 times as many
+ * bytes out as in (a zstd bomb). No content size; a 128 KiB window.
+ */
+export function zstdRleBlocksFrame(byte: number, blocks: number): Buffer {
+  const header = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0b0000_0000, 7 << 3]); // Window_Descriptor: 2^(10+7)
+  const body = Buffer.alloc(blocks * 4);
+  for (let i = 0; i < blocks; i++) {
+    body.writeUIntLE(((128 * 1024) << 3) | (1 << 1) | (i === blocks - 1 ? 1 : 0), i * 4, 3); // Block_Type 1 = RLE
+    body[i * 4 + 3] = byte;
+  }
+  return Buffer.concat([header, body]);
+}
+
 // XXH64 written from the specification with BigInt: slow, but independent of the xxhash-wasm
 // build the decoder uses, so a test frame's checksum is not the code under test checking itself.
 const P1 = 11400714785074694791n;

@@ -201,6 +201,25 @@ export async function longPathArchive(length: number): Promise<Buffer> {
 }
 
 /**
+ * A docker save preceded by `count` outer entries whose pax paths all have `length` characters and
+ * differ only in their last 7 (V8 hashes strings past 16,383 characters by their length alone).
+ * tar-stream writes the first; the others are copies of it with those digits changed, which only
+ * the pax record holds (tar-stream took 2.4 s for 4,000 such entries).
+ */
+export async function longOuterPathsArchive(count: number, length: number): Promise<Buffer> {
+  const image = await buildImage({ tags: ['long:outer'], layers: [{ files: [{ path: 'f', content: 'x' }] }] });
+  const path = `junk/${'a'.repeat(length - 'junk/'.length - 7)}${'0'.repeat(7)}`;
+  const first = await writeTar([{ path, content: Buffer.from('x') }], { endBlocks: false });
+  const digits = first.indexOf(`${path.slice(-16)}\n`) + 16 - 7;
+  const junk = Buffer.alloc(first.length * count);
+  for (let i = 0; i < count; i++) {
+    first.copy(junk, i * first.length);
+    junk.write(String(i).padStart(7, '0'), i * first.length + digits, 'latin1');
+  }
+  return Buffer.concat([junk, await writeTar(archiveEntries('docker-classic', [image]))]);
+}
+
+/**
  * A legacy (pre-1.10) docker save: `repositories` naming `count` images, each one v1 layer of its
  * own, and a top-level config per image whose diff ids match only that layer. Read naively, each
  * image parses every config until its own: count² / 2 parses.
@@ -229,9 +248,10 @@ export async function legacyManyImagesArchive(count: number): Promise<Buffer> {
 }
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
-/** An OCI image manifest naming `config` and the tiny layer, with `annotations` to make it unique. */
-function ociManifest(config: Buffer, layer: Buffer, annotations: Record<string, string> = {}): Buffer {
+/** An OCI image manifest naming `config` and the tiny layer `layers` times, with `annotations` to make it unique. */
+function ociManifest(config: Buffer, layer: Buffer, annotations: Record<string, string> = {}, layers = 1): Buffer {
   return json({
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
@@ -240,29 +260,87 @@ function ociManifest(config: Buffer, layer: Buffer, annotations: Record<string, 
       digest: `sha256:${sha256(config)}`,
       size: config.length,
     },
-    layers: [
-      { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length },
-    ],
+    layers: Array.from({ length: layers }, () => ({
+      mediaType: 'application/vnd.oci.image.layer.v1.tar',
+      digest: `sha256:${sha256(layer)}`,
+      size: layer.length,
+    })),
     annotations,
   });
 }
 
-/** An OCI layout whose index.json lists one image manifest `count` times, each with its own tag. */
-export async function repeatedManifestArchive(count: number): Promise<Buffer> {
+/** The tiny image as OCI blobs: its layer `layers` times, config and manifest. */
+async function tinyOciImage(layers = 1): Promise<{ manifest: Buffer; entries: EntrySpec[] }> {
   const { tar, diffId } = await tinyLayer();
-  const config = json({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] } });
-  const manifest = ociManifest(config, tar);
-  const manifests = Array.from({ length: count }, (_, i) => ({
-    mediaType: OCI_MANIFEST,
-    digest: `sha256:${sha256(manifest)}`,
-    size: manifest.length,
-    annotations: { 'org.opencontainers.image.ref.name': `t${i}` },
+  const diffIds = Array.from({ length: layers }, () => diffId);
+  const config = json({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds } });
+  const manifest = ociManifest(config, tar, {}, layers);
+  const entries = [tar, config, manifest].map((content) => ({ path: `blobs/sha256/${sha256(content)}`, content }));
+  return { manifest, entries };
+}
+
+/** `count` descriptors of `blob`, each tagged `${tag}${i}`. */
+function taggedDescriptors(blob: Buffer, mediaType: string, count: number, tag: string): object[] {
+  return Array.from({ length: count }, (_, i) => ({
+    mediaType,
+    digest: `sha256:${sha256(blob)}`,
+    size: blob.length,
+    annotations: { 'org.opencontainers.image.ref.name': `${tag}${i}` },
   }));
+}
+
+/** An OCI layout whose index.json lists one image manifest (of `layers` layers) `count` times, each with its own tag. */
+export async function repeatedManifestArchive(count: number, layers = 1): Promise<Buffer> {
+  const { manifest, entries } = await tinyOciImage(layers);
   return writeTar([
-    { path: `blobs/sha256/${sha256(tar)}`, content: tar },
-    { path: `blobs/sha256/${sha256(config)}`, content: config },
-    { path: `blobs/sha256/${sha256(manifest)}`, content: manifest },
-    { path: 'index.json', content: json({ schemaVersion: 2, manifests }) },
+    ...entries,
+    {
+      path: 'index.json',
+      content: json({ schemaVersion: 2, manifests: taggedDescriptors(manifest, OCI_MANIFEST, count, 't') }),
+    },
+    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
+  ]);
+}
+
+/**
+ * An OCI layout whose index.json lists one nested index `listings` times, each with its own tag,
+ * and that index lists one image manifest `children` times, untagged (each inherits the tags).
+ */
+export async function repeatedIndexArchive(listings: number, children: number): Promise<Buffer> {
+  const { manifest, entries } = await tinyOciImage();
+  const child = { mediaType: OCI_MANIFEST, digest: `sha256:${sha256(manifest)}`, size: manifest.length };
+  const nested = json({
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: Array.from({ length: children }, () => child),
+  });
+  return writeTar([
+    ...entries,
+    { path: `blobs/sha256/${sha256(nested)}`, content: nested },
+    {
+      path: 'index.json',
+      content: json({ schemaVersion: 2, manifests: taggedDescriptors(nested, OCI_INDEX, listings, 't') }),
+    },
+    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
+  ]);
+}
+
+/**
+ * An OCI layout whose index.json lists `indexes` nested indexes, each listing one manifest `count`
+ * times with its own tag of 16,400 characters: all one length, differing only at their end.
+ */
+export async function longTagsArchive(indexes: number, count: number): Promise<Buffer> {
+  const { manifest, entries } = await tinyOciImage();
+  const top = [];
+  for (let k = 0; k < indexes; k++) {
+    const descriptors = taggedDescriptors(manifest, OCI_MANIFEST, count, `${'t'.repeat(16_390)}${k}-`);
+    const nested = json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: descriptors });
+    entries.push({ path: `blobs/sha256/${sha256(nested)}`, content: nested });
+    top.push({ mediaType: OCI_INDEX, digest: `sha256:${sha256(nested)}`, size: nested.length });
+  }
+  return writeTar([
+    ...entries,
+    { path: 'index.json', content: json({ schemaVersion: 2, manifests: top }) },
     { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
   ]);
 }
