@@ -10,7 +10,6 @@ import { compareTrees } from '../../src/diff/compare-files.js';
 import { comparePackages, type PackageLike } from '../../src/diff/compare-packages.js';
 import { FileList, type FileRecord } from '../../src/layer/file-list.js';
 import { applyLayers, OverlayTree, type Overlay } from '../../src/layer/overlay.js';
-import { InputErrorCode } from '../../src/model/errors.js';
 import { MAX_NEW_FOLDER_CHARACTERS, MAX_REPEATED_ENTRIES } from '../../src/model/limits.js';
 import { compareImages } from '../../src/diff/compare-images.js';
 import { pairImages } from '../../src/diff/pair-images.js';
