@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { TarFormatError, TarParser, type TarHandlers, type TarHeader } from '../archive/tar-parser.js';
-import { normalizeEntryPath } from '../archive/entry-path.js';
+import { normalizeEntryPath, overlongPath } from '../archive/entry-path.js';
 import { MAX_PATH_LENGTH } from '../model/limits.js';
 import { contentBytesOf, FileBatchWriter, FileList, FileListBuilder, type FileBatch } from './file-list.js';
 import { metadataKindOf, type MetadataKind } from '../packages/metadata-paths.js';
@@ -254,18 +254,6 @@ export class LayerWalker implements TarHandlers {
     }
     return this.fileHash !== null;
   }
-}
-
-/**
- * No runtime extracts such an entry (`docker load` fails with "file name too long"), and paths of
- * one length past 16,383 characters would collide in every map keyed by path (V8 hashes them by
- * length alone).
- */
-function overlongPath(length: number, offset: number): TarFormatError {
-  return new TarFormatError(
-    `an entry's path is ${length} characters long, over Linux's PATH_MAX (${MAX_PATH_LENGTH})`,
-    offset,
-  );
 }
 
 function describe(error: unknown): string {
