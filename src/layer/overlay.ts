@@ -262,8 +262,8 @@ export class OverlayBuilder {
           if (above !== undefined && tree.isDirectory(above)) break;
           if (above !== undefined) this.remove(ancestor, 'replace', layerIndex);
           implied.add(ancestor);
-          // Each new folder was hashed in full: its length, unless V8 hashes it by its length.
-          if (ancestor.length <= LONGEST_HASHED) this.folderCharacters += ancestor.length;
+          // Each new folder is a key hashed in full.
+          this.folderCharacters += ancestor.length;
           ancestor = parentPath(ancestor);
         }
         if (this.folderCharacters > MAX_NEW_FOLDER_CHARACTERS) throw tooManyFolders(path, layerIndex);
@@ -411,14 +411,13 @@ export class OverlayBuilder {
   }
 }
 
-/** The longest string V8 hashes by its characters: longer ones are hashed by their length. */
-const LONGEST_HASHED = 16_383;
+/** An archive's text in an error line: its first 100 characters. */
+const shown = (text: string): string => (text.length > 100 ? `${text.slice(0, 100)}…` : text);
 
 function tooManyFolders(path: string, layerIndex: number): InputError {
-  const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path;
   return new InputError(
     InputErrorCode.overlayTooLarge,
-    `layer ${layerIndex}: the folders of ${shown} (${path.length} characters) bring the image's new folders over ${MAX_NEW_FOLDER_CHARACTERS} characters together (thousands of paths, each thousands of folders deep?)`,
+    `layer ${layerIndex}: the folders of ${shown(path)} (${path.length} characters) bring the image's new folders over ${MAX_NEW_FOLDER_CHARACTERS} characters together (thousands of paths, each thousands of folders deep?)`,
   );
 }
 
@@ -443,8 +442,15 @@ function link(children: Map<string, Set<string>>, path: string): void {
 
 /** An image's final tree and waste: its layers' file lists in order, keyed by diff id. */
 export function overlayOfImage(image: ImageReport): Overlay {
-  return applyLayers(
-    image.layers.map((l) => l.files),
-    image.layers.map((l) => l.diffId),
-  );
+  try {
+    return applyLayers(
+      image.layers.map((l) => l.files),
+      image.layers.map((l) => l.diffId),
+    );
+  } catch (error) {
+    // Which image, when an archive (or several) holds many.
+    if (!(error instanceof InputError)) throw error;
+    const name = image.tags[0] ?? image.configDigest ?? 'an untagged image';
+    throw new InputError(error.code, `image ${shown(name)}: ${error.message}`, error.entry);
+  }
 }
