@@ -275,9 +275,7 @@ export function analyzeSharing(
     images,
     layers: sharedLayers,
     bases: findBases(inputs, rowsById),
-    matrix: withMatrix
-      ? images.map((a) => images.map((b) => sharedBetween(rowsById.get(a.id) ?? [], rowsById.get(b.id) ?? [])))
-      : null,
+    matrix: withMatrix ? sharedMatrix(images, rowsById) : null,
     pairs,
     pairsExact: exact,
     transfer: pullCosts(inputs, options.have ?? []),
@@ -294,9 +292,38 @@ function distinctRows(rows: readonly LayerRow[]): LayerRow[] {
   });
 }
 
-function sharedBetween(a: readonly LayerRow[], b: readonly LayerRow[]): number {
-  const keys = new Set(b.map((row) => row.key));
-  return distinctRows(a).reduce((sum, row) => sum + (keys.has(row.key) ? (row.layer.contentSize ?? 0) : 0), 0);
+/**
+ * Content bytes each pair of images has in common: row a, column b sums a's own sizes of the
+ * layers b has too. Summed through an index of who has each layer, so the work is the pairs that
+ * really share a layer, not every pair times every row: 400 images each listing one layer 2,000
+ * times took 26 s (a set of one image's rows built per cell), now well under a second.
+ */
+function sharedMatrix(images: readonly ImageShare[], rowsById: ReadonlyMap<string, LayerRow[]>): number[][] {
+  // Ids are counted once: a caller may pass one image twice, and both then read its last rows.
+  const ids = [...rowsById.keys()];
+  const column = new Map<string, number>(ids.map((id, i) => [id, i]));
+  const distinct = ids.map((id) => distinctRows(rowsById.get(id) ?? []));
+  const holders = new Map<string, number[]>();
+  distinct.forEach((rows, i) => {
+    for (const { key } of rows) {
+      const list = holders.get(key);
+      if (list) list.push(i);
+      else holders.set(key, [i]);
+    }
+  });
+  const byId = distinct.map((rows) => {
+    const row = new Float64Array(ids.length);
+    for (const { key, layer } of rows) {
+      const size = layer.contentSize ?? 0;
+      for (const j of holders.get(key) ?? []) row[j] = (row[j] ?? 0) + size;
+    }
+    return row;
+  });
+  const at = images.map((image) => column.get(image.id) ?? -1);
+  return at.map((i) => {
+    const row = byId[i];
+    return at.map((j) => row?.[j] ?? 0);
+  });
 }
 
 function totalsOf(
