@@ -295,8 +295,8 @@ function distinctRows(rows: readonly LayerRow[]): LayerRow[] {
 /**
  * Content bytes each pair of images has in common: row a, column b sums a's own sizes of the
  * layers b has too. Summed through an index of who has each layer, so the work is the pairs that
- * really share a layer, not every pair times every row: 400 images each listing one layer 2,000
- * times took 26 s (a set of one image's rows built per cell), now well under a second.
+ * really share a layer, not every pair times every row (issue 12: a set of one image's rows built
+ * per cell took 8.7 s for 500 images each listing one layer 1,000 times; now 0.76 s).
  */
 function sharedMatrix(images: readonly ImageShare[], rowsById: ReadonlyMap<string, LayerRow[]>): number[][] {
   // Ids are counted once: a caller may pass one image twice, and both then read its last rows.
