@@ -1,4 +1,4 @@
-import { chainIds, type Digest } from '../model/digest.js';
+import { chainIds, digestOf, type Digest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
 import { MATRIX_MAX_IMAGES } from '../model/limits.js';
 
@@ -123,9 +123,20 @@ export interface SharingReport {
   readonly totals: SharingTotals;
 }
 
+/**
+ * The longest tag or platform an image id spells out; a longer one (no registry or runtime makes
+ * one: Docker caps a tag at 128 characters) stands in the id as its sha256. Ids key every map of
+ * the index and each unknown layer's key holds one: V8 hashes a string of more than 16,383
+ * characters by its length alone, so 1,000 such ids of one length took 9.1 s, and an image of
+ * 1,000 layers without digests on a 20,000-character platform 18 s (issue 12).
+ */
+const ID_PART_MAX = 1024;
+
+const idPart = (text: string): string => (text.length > ID_PART_MAX ? digestOf(text) : text);
+
 /** `<configDigest>|<platform>`: one image, whatever tags or archives it came in. */
 export function imageId(image: ImageReport): string {
-  return `${image.configDigest ?? `untagged:${image.tags[0] ?? '?'}`}|${image.platform ?? 'unknown'}`;
+  return `${image.configDigest ?? `untagged:${idPart(image.tags[0] ?? '?')}`}|${idPart(image.platform ?? 'unknown')}`;
 }
 
 /**
@@ -153,6 +164,14 @@ export function mergeImages(inputs: Iterable<{ image: ImageReport; source: strin
   return merged;
 }
 
+/** An input with its id, made once. */
+interface IdentifiedImage extends ShareInputImage {
+  readonly id: string;
+}
+
+const withIds = (inputs: readonly ShareInputImage[]): IdentifiedImage[] =>
+  inputs.map((input) => ({ ...input, id: imageId(input.image) }));
+
 interface LayerRow {
   key: string;
   layer: LayerReport;
@@ -160,13 +179,13 @@ interface LayerRow {
   chainId: Digest | null;
 }
 
-function layerRows(image: ImageReport, key: ShareKey): LayerRow[] {
+function layerRows(image: ImageReport, id: string, key: ShareKey): LayerRow[] {
   const diffIds = image.layers.map((l) => l.diffId);
   const known = diffIds.every((d): d is Digest => d !== null);
   const chains = known ? chainIds(diffIds) : [];
   return image.layers.map((layer, i) => {
     const chainId = chains[i] ?? null;
-    const fallback = layer.digest ?? `unknown:${imageId(image)}:${i}`;
+    const fallback = layer.digest ?? `unknown:${id}:${i}`;
     return {
       key: key === 'chainId' ? (chainId ?? fallback) : (layer.diffId ?? fallback),
       layer,
@@ -193,11 +212,12 @@ export function analyzeSharing(
   options: { key?: ShareKey; have?: readonly ShareInputImage[]; matrix?: boolean } = {},
 ): SharingReport {
   const key = options.key ?? 'diffId';
+  // Each id made once: a long tag or platform in one is hashed.
+  const identified = withIds(inputs);
   const rowsById = new Map<string, LayerRow[]>();
   const layers = new Map<string, { row: LayerRow; images: string[]; digests: Map<Digest, number | null> }>();
-  for (const { image } of inputs) {
-    const id = imageId(image);
-    const rows = layerRows(image, key);
+  for (const { image, id } of identified) {
+    const rows = layerRows(image, id, key);
     rowsById.set(id, rows);
     for (const row of rows) {
       let entry = layers.get(row.key);
@@ -213,8 +233,7 @@ export function analyzeSharing(
     }
   }
 
-  const images: ImageShare[] = inputs.map(({ image, sources }) => {
-    const id = imageId(image);
+  const images: ImageShare[] = identified.map(({ image, sources, id }) => {
     const rows = rowsById.get(id) ?? [];
     const distinct = distinctRows(rows);
     let size = 0;
@@ -274,11 +293,11 @@ export function analyzeSharing(
     key,
     images,
     layers: sharedLayers,
-    bases: findBases(inputs, rowsById),
+    bases: findBases(identified, rowsById),
     matrix: withMatrix ? sharedMatrix(images, rowsById) : null,
     pairs,
     pairsExact: exact,
-    transfer: pullCosts(inputs, options.have ?? []),
+    transfer: pullCosts(identified, withIds(options.have ?? [])),
     totals: totalsOf(images, sharedLayers, inputs),
   };
 }
@@ -373,7 +392,7 @@ function totalsOf(
  * Shared bases: the longest layer prefixes that two or more images have in common. A prefix is
  * reported where its group of images stops growing together (some end there, or they split).
  */
-function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<string, LayerRow[]>): SharedBase[] {
+function findBases(inputs: readonly IdentifiedImage[], rowsById: ReadonlyMap<string, LayerRow[]>): SharedBase[] {
   // A fleet's trie has a node per layer of every image (a million for 100,000 images), most of
   // them on one image's own tail: children maps and image lists are made only when needed.
   interface Node {
@@ -386,8 +405,7 @@ function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<str
   const root: Node = { children: null, images: [], depth: 0, row: null, parent: null };
   const fullLength = new Map<string, number>();
   const tagsById = new Map<string, readonly string[]>();
-  for (const { image } of inputs) {
-    const id = imageId(image);
+  for (const { image, id } of inputs) {
     tagsById.set(id, image.tags);
     const rows = rowsById.get(id) ?? [];
     fullLength.set(id, rows.length);
@@ -532,7 +550,7 @@ function mostSharedPairs(
   return { pairs, exact };
 }
 
-function pullCosts(inputs: readonly ShareInputImage[], have: readonly ShareInputImage[]): SharingReport['transfer'] {
+function pullCosts(inputs: readonly IdentifiedImage[], have: readonly IdentifiedImage[]): SharingReport['transfer'] {
   const onWire = new Set<string>();
   const onDisk = new Set<string>();
   for (const { image } of have) {
@@ -544,7 +562,7 @@ function pullCosts(inputs: readonly ShareInputImage[], have: readonly ShareInput
   let total: number | null = 0;
   let diskTotal = 0;
   let anyEstimated = false;
-  const images = inputs.map(({ image }): PullCost => {
+  const images = inputs.map(({ image, id }): PullCost => {
     let pullSize: number | null = 0;
     let pullLayers = 0;
     let diskSize = 0;
@@ -566,10 +584,10 @@ function pullCosts(inputs: readonly ShareInputImage[], have: readonly ShareInput
     total = total === null || pullSize === null ? null : total + pullSize;
     diskTotal += diskSize;
     anyEstimated ||= estimated;
-    return { id: imageId(image), pullSize, pullLayers, diskSize, estimated };
+    return { id, pullSize, pullLayers, diskSize, estimated };
   });
   return {
-    have: have.map(({ image }) => imageId(image)),
+    have: have.map(({ id }) => id),
     images,
     pullSize: total,
     diskSize: diskTotal,

@@ -220,4 +220,29 @@ describe('share', () => {
     expect(report.matrix).toHaveLength(500);
     expect(report.matrix?.every((row) => row.length === 500 && row.every((cell) => cell === 7))).toBe(true);
   });
+
+  it('an image of 1,000 layers without diff id or digest, on a 20,000-character platform', { timeout: 3_000 }, () => {
+    // Each layer's key was `unknown:<image id>:<i>`: 1,000 keys of one length past 16,383
+    // characters, which V8 hashes by length alone, colliding in every map of the index (18 s).
+    const layers = Array.from({ length: 1000 }, (_, i) => layerReport(i, [], null, { contentSize: 1 }));
+    const image = imageReport(layers, {
+      configDigest: `sha256:${'a'.repeat(64)}` as Digest,
+      platform: `linux/${'x'.repeat(20_000)}`,
+    });
+    const report = analyzeSharing(mergeImages([{ image, source: 'test' }]));
+    expect(report.layers).toHaveLength(1000);
+    expect(report.images[0]?.size).toBe(1000);
+  });
+
+  it('1,000 images without a config digest, each first tag 20,000 characters long', { timeout: 3_000 }, () => {
+    // Their ids `untagged:<tag>|<platform>` collided in every map keyed by image id (9.1 s).
+    const layer = layerReport(0, [], null, { diffId: `sha256:${'b'.repeat(64)}` as Digest, contentSize: 1 });
+    const prefix = `r:${'t'.repeat(20_000)}`;
+    const images = Array.from({ length: 1000 }, (_, i) =>
+      imageReport([layer], { tags: [`${prefix}${String(i).padStart(7, '0')}`], configDigest: null }),
+    );
+    const report = analyzeSharing(mergeImages(images.map((image) => ({ image, source: 'test' }))));
+    expect(report.images).toHaveLength(1000);
+    expect(report.layers[0]?.images).toHaveLength(1000);
+  });
 });

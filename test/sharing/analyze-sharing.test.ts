@@ -5,7 +5,7 @@ import { buildArchive, type ImageSpec, type LayerSpec } from '../helpers/fixture
 import { pseudoText } from '../helpers/sample-fixtures.js';
 import { chunked } from '../helpers/streams.js';
 import { imageReport, layerReport } from '../helpers/reports.js';
-import type { Digest } from '../../src/model/digest.js';
+import { digestOf, type Digest } from '../../src/model/digest.js';
 
 const layer = (seed: number, bytes: number, compression: LayerSpec['compression'] = 'gzip'): LayerSpec => ({
   compression,
@@ -161,6 +161,21 @@ describe('analyzeSharing', () => {
     expect(totals.compressedSizeEstimated).toBe(true);
     expect(totals.compressedSize).toBeGreaterThan(100);
     expect(totals.compressedSize).toBeLessThan(20_000);
+  });
+});
+
+describe('imageId', () => {
+  it('spells out a tag or platform up to 1,024 characters, and stands for a longer one by its sha256', () => {
+    const config = `sha256:${'a'.repeat(64)}` as Digest;
+    expect(imageId(imageReport([], { configDigest: config, platform: 'linux/arm/v7' }))).toBe(`${config}|linux/arm/v7`);
+    const platform = `linux/${'x'.repeat(1018)}`;
+    expect(imageId(imageReport([], { configDigest: config, platform }))).toBe(`${config}|${platform}`);
+    expect(imageId(imageReport([], { configDigest: config, platform: `${platform}y` }))).toBe(
+      `${config}|${digestOf(`${platform}y`)}`,
+    );
+    const tag = `r:${'t'.repeat(5000)}`;
+    expect(imageId(imageReport([], { tags: [tag], platform: null }))).toBe(`untagged:${digestOf(tag)}|unknown`);
+    expect(imageId(imageReport([], { tags: ['r:1'], platform: null }))).toBe('untagged:r:1|unknown');
   });
 });
 
