@@ -499,21 +499,33 @@ function mostSharedPairs(
     classes[index]?.images.push(share.id);
     classOfImage.set(share.id, index);
   }
-  const candidates: { a: number; b: number; size: number }[] = [];
+  // Only the first TOP_PAIRS candidates in this order are ever expanded: each gives a pair at least.
+  const best: ClassPair[] = [];
+  const offer = (a: number, b: number, size: number): void => {
+    let at = best.length;
+    while (at > 0 && precedes(a, b, size, best[at - 1] as ClassPair)) at--;
+    if (at >= TOP_PAIRS) return;
+    best.splice(at, 0, { a, b, size });
+    if (best.length > TOP_PAIRS) best.pop();
+  };
   classes.forEach((c, i) => {
-    if (c.images.length > 1) candidates.push({ a: i, b: i, size: c.size });
+    if (c.images.length > 1) offer(i, i, c.size);
   });
-  const across = new Map<number, number>();
+  // The layers that hold two classes or more, in index order, until the work limit.
+  const held: { classes: number[]; size: number }[] = [];
+  const layersOfClass: number[][] = classes.map(() => []);
+  const lastLayer = new Int32Array(classes.length).fill(-1);
+  let visited = 0;
   let work = 0;
   let exact = true;
   for (const [key, entry] of layers) {
     if (entry.images.length < 2) continue;
+    visited++;
     const inClasses: number[] = [];
-    const seen = new Set<number>();
     for (const id of entry.images) {
       const c = classOfImage.get(id);
-      if (c !== undefined && !seen.has(c)) {
-        seen.add(c);
+      if (c !== undefined && lastLayer[c] !== visited) {
+        lastLayer[c] = visited;
         inClasses.push(c);
       }
     }
@@ -523,21 +535,34 @@ function mostSharedPairs(
       exact = false;
       break;
     }
-    const size = sizeOf(key);
     inClasses.sort((x, y) => x - y);
-    for (let i = 0; i < inClasses.length; i++) {
-      for (let j = i + 1; j < inClasses.length; j++) {
-        const pair = (inClasses[i] ?? 0) * classes.length + (inClasses[j] ?? 0);
-        across.set(pair, (across.get(pair) ?? 0) + size);
+    for (const c of inClasses) layersOfClass[c]?.push(held.length);
+    held.push({ classes: inClasses, size: sizeOf(key) });
+  }
+  // Pairs across classes, summed one class at a time into an array, each in layer order: a Map of
+  // every pair overflowed at 16.7 million (6,000 classes holding one layer: exit 70 after 15 s).
+  const sums = new Float64Array(classes.length);
+  const lastClass = new Int32Array(classes.length).fill(-1);
+  const touched: number[] = [];
+  layersOfClass.forEach((own, a) => {
+    for (const index of own) {
+      const layer = held[index];
+      if (!layer) continue;
+      for (let j = above(layer.classes, a); j < layer.classes.length; j++) {
+        const b = layer.classes[j] ?? 0;
+        if (lastClass[b] !== a) {
+          lastClass[b] = a;
+          sums[b] = 0;
+          touched.push(b);
+        }
+        sums[b] = (sums[b] ?? 0) + layer.size;
       }
     }
-  }
-  for (const [pair, size] of across) {
-    candidates.push({ a: Math.floor(pair / classes.length), b: pair % classes.length, size });
-  }
-  candidates.sort((x, y) => y.size - x.size || x.a - y.a || x.b - y.b);
+    for (const b of touched) offer(a, b, sums[b] ?? 0);
+    touched.length = 0;
+  });
   const pairs: SharedPair[] = [];
-  for (const { a, b, size } of candidates) {
+  for (const { a, b, size } of best) {
     const left = classes[a]?.images ?? [];
     const right = classes[b]?.images ?? [];
     for (let i = 0; i < left.length && pairs.length < TOP_PAIRS; i++) {
@@ -548,6 +573,30 @@ function mostSharedPairs(
     if (pairs.length >= TOP_PAIRS) break;
   }
   return { pairs, exact };
+}
+
+/** Two classes of images (the same one twice for pairs inside it) and the bytes they share. */
+interface ClassPair {
+  readonly a: number;
+  readonly b: number;
+  readonly size: number;
+}
+
+/** Whether pair (a, b) of `size` shared bytes comes before `pair`: larger first, then by class. */
+function precedes(a: number, b: number, size: number, pair: ClassPair): boolean {
+  return size > pair.size || (size === pair.size && (a < pair.a || (a === pair.a && b < pair.b)));
+}
+
+/** The index of the first number above `value` in an ascending list. */
+function above(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] ?? 0) <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function pullCosts(inputs: readonly IdentifiedImage[], have: readonly IdentifiedImage[]): SharingReport['transfer'] {

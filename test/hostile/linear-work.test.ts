@@ -221,6 +221,30 @@ describe('share', () => {
     expect(report.matrix?.every((row) => row.length === 500 && row.every((cell) => cell === 7))).toBe(true);
   });
 
+  /** Images on `base` shared layers, image i also holding link layers i and i + 1: each its own class of one. */
+  const linkedImages = (count: number, base: number) => {
+    const digest = (first: string, i: number) => `sha256:${first}${String(i).padStart(63, '0')}` as Digest;
+    const layer = (d: Digest) => layerReport(0, [], null, { digest: d, compression: 'gzip', contentSize: 1 });
+    const bases = Array.from({ length: base }, (_, i) => layer(digest('0', i)));
+    const link = (i: number) => layer(digest('f', i));
+    return Array.from({ length: count }, (_, i) =>
+      imageReport([...bases, link(i), link(i + 1)], {
+        tags: [`i${i}:1`],
+        configDigest: digest('c', i),
+      }),
+    );
+  };
+
+  it('the most-shared pairs of 6,000 images that each form a class of their own', { timeout: 5_000 }, () => {
+    // 6,000 classes hold one layer: 18 million class pairs, each summed in a Map, which overflowed
+    // ("Map maximum size exceeded", exit 70) after 15 s and 1 GB.
+    const images = linkedImages(6000, 1);
+    const report = analyzeSharing(mergeImages(images.map((image) => ({ image, source: 'test' }))));
+    expect(report.pairsExact).toBe(true);
+    const id = (i: number) => report.images[i]?.id;
+    expect(report.pairs).toEqual(Array.from({ length: 20 }, (_, j) => ({ images: [id(j), id(j + 1)], sharedSize: 2 })));
+  });
+
   it('an image of 1,000 layers without diff id or digest, on a 20,000-character platform', { timeout: 3_000 }, () => {
     // Each layer's key was `unknown:<image id>:<i>`: 1,000 keys of one length past 16,383
     // characters, which V8 hashes by length alone, colliding in every map of the index (18 s).
