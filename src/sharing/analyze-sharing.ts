@@ -92,6 +92,8 @@ export interface SharedPair {
 export { MATRIX_MAX_IMAGES };
 /** How many most-shared pairs the report keeps. */
 export const TOP_PAIRS = 20;
+/** The longest string V8 hashes by its characters; a longer one is hashed by its length. */
+const V8_HASHED_LENGTH = 16_383;
 /**
  * Pair updates allowed when images with different shared layers are compared through the layer
  * index; past it `pairsExact` is false (only a fleet where thousands of distinct layer mixes
@@ -484,16 +486,22 @@ function mostSharedPairs(
 ): { pairs: SharedPair[]; exact: boolean } {
   const sizeOf = (key: string): number => layers.get(key)?.row.layer.contentSize ?? 0;
   const classes: { images: string[]; keys: string[]; size: number }[] = [];
+  // V8 hashes a string of more than 16,383 characters by its length alone: 228 keys or more make
+  // such a signature, and 2,000 classes of one length took 13 s (issue 12). A long signature is
+  // looked up by its sha256, in a map of its own, so it never meets a short one.
   const classBySignature = new Map<string, number>();
+  const classByLongSignature = new Map<string, number>();
   const classOfImage = new Map<string, number>();
   for (const share of images) {
     const keys = [...new Set(share.layerKeys)].filter((k) => (layers.get(k)?.images.length ?? 0) > 1).sort();
     if (keys.length === 0) continue;
-    const signature = keys.join(' ');
-    let index = classBySignature.get(signature);
+    const joined = keys.join(' ');
+    const [byKey, signature] =
+      joined.length > V8_HASHED_LENGTH ? [classByLongSignature, digestOf(joined)] : [classBySignature, joined];
+    let index = byKey.get(signature);
     if (index === undefined) {
       index = classes.length;
-      classBySignature.set(signature, index);
+      byKey.set(signature, index);
       classes.push({ images: [], keys, size: keys.reduce((sum, k) => sum + sizeOf(k), 0) });
     }
     classes[index]?.images.push(share.id);

@@ -245,6 +245,22 @@ describe('share', () => {
     expect(report.pairs).toEqual(Array.from({ length: 20 }, (_, j) => ({ images: [id(j), id(j + 1)], sharedSize: 2 })));
   });
 
+  it(
+    'the most-shared pairs of 2,000 classes whose 230 shared layers each spell 16,500 characters',
+    { timeout: 4_000 },
+    () => {
+      // A class was found by its shared keys joined: 2,000 strings of one length past 16,383
+      // characters, which V8 hashes by length alone, differing only in their last keys.
+      const images = linkedImages(2000, 230);
+      const report = analyzeSharing(mergeImages(images.map((image) => ({ image, source: 'test' }))));
+      expect(report.pairsExact).toBe(false);
+      const id = (i: number) => report.images[i]?.id;
+      expect(report.pairs).toEqual(
+        Array.from({ length: 20 }, (_, j) => ({ images: [id(0), id(j + 1)], sharedSize: 10 })),
+      );
+    },
+  );
+
   it('an image of 1,000 layers without diff id or digest, on a 20,000-character platform', { timeout: 3_000 }, () => {
     // Each layer's key was `unknown:<image id>:<i>`: 1,000 keys of one length past 16,383
     // characters, which V8 hashes by length alone, colliding in every map of the index (18 s).
