@@ -94,6 +94,26 @@ export { MATRIX_MAX_IMAGES };
 export const TOP_PAIRS = 20;
 /** The longest string V8 hashes by its characters; a longer one is hashed by its length. */
 const V8_HASHED_LENGTH = 16_383;
+
+/**
+ * A map keyed by text of any length: V8 hashes a string of more than 16,383 characters by its
+ * length alone, so many such keys of one length fall into one chain, each lookup comparing them
+ * all (issue 12). A longer key is looked up by its sha256, in a map of its own, so it never meets
+ * a short one.
+ */
+class TextMap<V> {
+  private readonly short = new Map<string, V>();
+  private readonly long = new Map<string, V>();
+
+  get(text: string): V | undefined {
+    return text.length > V8_HASHED_LENGTH ? this.long.get(digestOf(text)) : this.short.get(text);
+  }
+
+  set(text: string, value: V): void {
+    if (text.length > V8_HASHED_LENGTH) this.long.set(digestOf(text), value);
+    else this.short.set(text, value);
+  }
+}
 /**
  * Pair updates allowed when images with different shared layers are compared through the layer
  * index; past it `pairsExact` is false (only a fleet where thousands of distinct layer mixes
@@ -147,7 +167,19 @@ export function imageId(image: ImageReport): string {
  */
 export function mergeImages(inputs: Iterable<{ image: ImageReport; source: string }>): ShareInputImage[] {
   // Sets, not arrays searched in a loop: a fleet sees one image under thousands of tags or inputs.
-  const byId = new Map<string, { image: ImageReport; tags: Set<string> | null; sources: Set<string> }>();
+  // Tags are archive text of any length: a TextMap (3 inputs of 1,000 tags of 18,000 characters
+  // took 18.5 s in a Set).
+  interface Merged {
+    image: ImageReport;
+    tags: { list: string[]; seen: TextMap<true> } | null;
+    sources: Set<string>;
+  }
+  const byId = new Map<string, Merged>();
+  const add = (tags: NonNullable<Merged['tags']>, tag: string): void => {
+    if (tags.seen.get(tag)) return;
+    tags.seen.set(tag, true);
+    tags.list.push(tag);
+  };
   for (const { image, source } of inputs) {
     const id = imageId(image);
     const known = byId.get(id);
@@ -155,13 +187,16 @@ export function mergeImages(inputs: Iterable<{ image: ImageReport; source: strin
       byId.set(id, { image, tags: null, sources: new Set([source]) });
       continue;
     }
-    known.tags ??= new Set(known.image.tags);
-    for (const tag of image.tags) known.tags.add(tag);
+    if (known.tags === null) {
+      known.tags = { list: [], seen: new TextMap() };
+      for (const tag of known.image.tags) add(known.tags, tag);
+    }
+    for (const tag of image.tags) add(known.tags, tag);
     known.sources.add(source);
   }
   const merged: ShareInputImage[] = [];
   for (const { image, tags, sources } of byId.values()) {
-    merged.push({ image: tags === null ? image : { ...image, tags: [...tags] }, sources: [...sources] });
+    merged.push({ image: tags === null ? image : { ...image, tags: tags.list }, sources: [...sources] });
   }
   return merged;
 }
@@ -486,22 +521,18 @@ function mostSharedPairs(
 ): { pairs: SharedPair[]; exact: boolean } {
   const sizeOf = (key: string): number => layers.get(key)?.row.layer.contentSize ?? 0;
   const classes: { images: string[]; keys: string[]; size: number }[] = [];
-  // V8 hashes a string of more than 16,383 characters by its length alone: 228 keys or more make
-  // such a signature, and 2,000 classes of one length took 13 s (issue 12). A long signature is
-  // looked up by its sha256, in a map of its own, so it never meets a short one.
-  const classBySignature = new Map<string, number>();
-  const classByLongSignature = new Map<string, number>();
+  // 228 shared keys or more make a signature V8 hashes by its length alone: 2,000 classes of one
+  // length took 13 s in a Map (issue 12).
+  const classBySignature = new TextMap<number>();
   const classOfImage = new Map<string, number>();
   for (const share of images) {
     const keys = [...new Set(share.layerKeys)].filter((k) => (layers.get(k)?.images.length ?? 0) > 1).sort();
     if (keys.length === 0) continue;
-    const joined = keys.join(' ');
-    const [byKey, signature] =
-      joined.length > V8_HASHED_LENGTH ? [classByLongSignature, digestOf(joined)] : [classBySignature, joined];
-    let index = byKey.get(signature);
+    const signature = keys.join(' ');
+    let index = classBySignature.get(signature);
     if (index === undefined) {
       index = classes.length;
-      byKey.set(signature, index);
+      classBySignature.set(signature, index);
       classes.push({ images: [], keys, size: keys.reduce((sum, k) => sum + sizeOf(k), 0) });
     }
     classes[index]?.images.push(share.id);

@@ -261,6 +261,21 @@ describe('share', () => {
     },
   );
 
+  it('merges one image seen in 3 inputs under 1,000 tags of 18,000 characters each', { timeout: 3_000 }, () => {
+    // The merged tags were a Set: 3,000 strings of one length past 16,383 characters, which V8
+    // hashes by length alone, differing only at their end.
+    const prefix = `r:${'t'.repeat(18_000)}`;
+    const layer = layerReport(0, [], null, { diffId: `sha256:${'b'.repeat(64)}` as Digest, contentSize: 1 });
+    const seen = (input: number) =>
+      imageReport([layer], {
+        tags: Array.from({ length: 1000 }, (_, i) => `${prefix}${String(input * 1000 + i).padStart(7, '0')}`),
+        configDigest: `sha256:${'c'.repeat(64)}` as Digest,
+      });
+    const [merged] = mergeImages([0, 1, 2, 1].map((input) => ({ image: seen(input), source: `s${input}` })));
+    expect(merged?.image.tags).toEqual([0, 1, 2].flatMap((input) => seen(input).tags));
+    expect(merged?.sources).toEqual(['s0', 's1', 's2']);
+  });
+
   it('an image of 1,000 layers without diff id or digest, on a 20,000-character platform', { timeout: 3_000 }, () => {
     // Each layer's key was `unknown:<image id>:<i>`: 1,000 keys of one length past 16,383
     // characters, which V8 hashes by length alone, colliding in every map of the index (18 s).
