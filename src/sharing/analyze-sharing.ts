@@ -98,22 +98,25 @@ const V8_HASHED_LENGTH = 16_383;
 /**
  * A map keyed by text of any length: V8 hashes a string of more than 16,383 characters by its
  * length alone, so many such keys of one length fall into one chain, each lookup comparing them
- * all (issue 12). A longer key is looked up by its sha256, in a map of its own, so it never meets
- * a short one.
+ * all (issue 12). A longer key is looked up by the sha256 of its UTF-16 code units (UTF-8 would
+ * make every lone surrogate U+FFFD), in a map of its own, so it never meets a short one.
  */
 class TextMap<V> {
   private readonly short = new Map<string, V>();
   private readonly long = new Map<string, V>();
 
   get(text: string): V | undefined {
-    return text.length > V8_HASHED_LENGTH ? this.long.get(digestOf(text)) : this.short.get(text);
+    return text.length > V8_HASHED_LENGTH ? this.long.get(longKey(text)) : this.short.get(text);
   }
 
   set(text: string, value: V): void {
-    if (text.length > V8_HASHED_LENGTH) this.long.set(digestOf(text), value);
+    if (text.length > V8_HASHED_LENGTH) this.long.set(longKey(text), value);
     else this.short.set(text, value);
   }
 }
+
+const longKey = (text: string): string => digestOf(Buffer.from(text, 'utf16le'));
+
 /**
  * Pair updates allowed when images with different shared layers are compared through the layer
  * index; past it `pairsExact` is false (only a fleet where thousands of distinct layer mixes

@@ -179,6 +179,21 @@ describe('imageId', () => {
   });
 });
 
+describe('mergeImages', () => {
+  it('keeps long tags apart that differ only in a lone surrogate, and drops a repeated one', () => {
+    const long = 'r:'.padEnd(20_000, 't');
+    const tags = [`${long}\ud800`, `${long}\udc00`, 'short:1'];
+    const config = `sha256:${'c'.repeat(64)}` as Digest;
+    const [merged] = mergeImages(
+      [tags.slice(0, 1), tags, tags.slice(1)].map((seen, i) => ({
+        image: imageReport([], { tags: seen, configDigest: config }),
+        source: `s${i}`,
+      })),
+    );
+    expect(merged?.image.tags).toEqual(tags);
+  });
+});
+
 describe('the pairwise matrix', () => {
   // The definition the matrix is summed by: a's own sizes of its distinct layers that b has too.
   const expected = (rows: readonly (readonly [string, number])[][]): number[][] =>
