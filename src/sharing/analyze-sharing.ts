@@ -371,13 +371,16 @@ function sharedMatrix(images: readonly ImageShare[], rowsById: ReadonlyMap<strin
     }
   });
   const byId = distinct.map((rows) => {
-    const row = new Float64Array(ids.length);
+    const row = new Array<number>(ids.length).fill(0);
     for (const { key, layer } of rows) {
       const size = layer.contentSize ?? 0;
       for (const j of holders.get(key) ?? []) row[j] = (row[j] ?? 0) + size;
     }
     return row;
   });
+  // Each image once (as mergeImages gives them): the rows are the matrix, not copied (--matrix of
+  // 20,000 images is 400 million numbers).
+  if (ids.length === images.length) return byId;
   const at = images.map((image) => column.get(image.id) ?? -1);
   return at.map((i) => {
     const row = byId[i];
