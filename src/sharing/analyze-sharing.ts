@@ -1,4 +1,4 @@
-import { chainIds, type Digest } from '../model/digest.js';
+import { chainIds, digestOf, type Digest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
 import { MATRIX_MAX_IMAGES } from '../model/limits.js';
 
@@ -92,6 +92,31 @@ export interface SharedPair {
 export { MATRIX_MAX_IMAGES };
 /** How many most-shared pairs the report keeps. */
 export const TOP_PAIRS = 20;
+/** The longest string V8 hashes by its characters; a longer one is hashed by its length. */
+const V8_HASHED_LENGTH = 16_383;
+
+/**
+ * A map keyed by text of any length: V8 hashes a string of more than 16,383 characters by its
+ * length alone, so many such keys of one length fall into one chain, each lookup comparing them
+ * all (issue 12). A longer key is looked up by the sha256 of its UTF-16 code units (UTF-8 would
+ * make every lone surrogate U+FFFD), in a map of its own, so it never meets a short one.
+ */
+class TextMap<V> {
+  private readonly short = new Map<string, V>();
+  private readonly long = new Map<string, V>();
+
+  get(text: string): V | undefined {
+    return text.length > V8_HASHED_LENGTH ? this.long.get(longKey(text)) : this.short.get(text);
+  }
+
+  set(text: string, value: V): void {
+    if (text.length > V8_HASHED_LENGTH) this.long.set(longKey(text), value);
+    else this.short.set(text, value);
+  }
+}
+
+const longKey = (text: string): string => digestOf(Buffer.from(text, 'utf16le'));
+
 /**
  * Pair updates allowed when images with different shared layers are compared through the layer
  * index; past it `pairsExact` is false (only a fleet where thousands of distinct layer mixes
@@ -123,9 +148,20 @@ export interface SharingReport {
   readonly totals: SharingTotals;
 }
 
+/**
+ * The longest tag or platform an image id spells out; a longer one (no registry or runtime makes
+ * one: Docker caps a tag at 128 characters) stands in the id as its sha256. Ids key every map of
+ * the index and each unknown layer's key holds one: V8 hashes a string of more than 16,383
+ * characters by its length alone, so 1,000 such ids of one length took 9.1 s, and an image of
+ * 1,000 layers without digests on a 20,000-character platform 18 s (issue 12).
+ */
+const ID_PART_MAX = 1024;
+
+const idPart = (text: string): string => (text.length > ID_PART_MAX ? digestOf(text) : text);
+
 /** `<configDigest>|<platform>`: one image, whatever tags or archives it came in. */
 export function imageId(image: ImageReport): string {
-  return `${image.configDigest ?? `untagged:${image.tags[0] ?? '?'}`}|${image.platform ?? 'unknown'}`;
+  return `${image.configDigest ?? `untagged:${idPart(image.tags[0] ?? '?')}`}|${idPart(image.platform ?? 'unknown')}`;
 }
 
 /**
@@ -134,7 +170,19 @@ export function imageId(image: ImageReport): string {
  */
 export function mergeImages(inputs: Iterable<{ image: ImageReport; source: string }>): ShareInputImage[] {
   // Sets, not arrays searched in a loop: a fleet sees one image under thousands of tags or inputs.
-  const byId = new Map<string, { image: ImageReport; tags: Set<string> | null; sources: Set<string> }>();
+  // Tags are archive text of any length: a TextMap (3 inputs of 1,000 tags of 18,000 characters
+  // took 18.5 s in a Set).
+  interface Merged {
+    image: ImageReport;
+    tags: { list: string[]; seen: TextMap<true> } | null;
+    sources: Set<string>;
+  }
+  const byId = new Map<string, Merged>();
+  const add = (tags: NonNullable<Merged['tags']>, tag: string): void => {
+    if (tags.seen.get(tag)) return;
+    tags.seen.set(tag, true);
+    tags.list.push(tag);
+  };
   for (const { image, source } of inputs) {
     const id = imageId(image);
     const known = byId.get(id);
@@ -142,16 +190,27 @@ export function mergeImages(inputs: Iterable<{ image: ImageReport; source: strin
       byId.set(id, { image, tags: null, sources: new Set([source]) });
       continue;
     }
-    known.tags ??= new Set(known.image.tags);
-    for (const tag of image.tags) known.tags.add(tag);
+    if (known.tags === null) {
+      known.tags = { list: [], seen: new TextMap() };
+      for (const tag of known.image.tags) add(known.tags, tag);
+    }
+    for (const tag of image.tags) add(known.tags, tag);
     known.sources.add(source);
   }
   const merged: ShareInputImage[] = [];
   for (const { image, tags, sources } of byId.values()) {
-    merged.push({ image: tags === null ? image : { ...image, tags: [...tags] }, sources: [...sources] });
+    merged.push({ image: tags === null ? image : { ...image, tags: tags.list }, sources: [...sources] });
   }
   return merged;
 }
+
+/** An input with its id, made once. */
+interface IdentifiedImage extends ShareInputImage {
+  readonly id: string;
+}
+
+const withIds = (inputs: readonly ShareInputImage[]): IdentifiedImage[] =>
+  inputs.map((input) => ({ ...input, id: imageId(input.image) }));
 
 interface LayerRow {
   key: string;
@@ -160,13 +219,13 @@ interface LayerRow {
   chainId: Digest | null;
 }
 
-function layerRows(image: ImageReport, key: ShareKey): LayerRow[] {
+function layerRows(image: ImageReport, id: string, key: ShareKey): LayerRow[] {
   const diffIds = image.layers.map((l) => l.diffId);
   const known = diffIds.every((d): d is Digest => d !== null);
   const chains = known ? chainIds(diffIds) : [];
   return image.layers.map((layer, i) => {
     const chainId = chains[i] ?? null;
-    const fallback = layer.digest ?? `unknown:${imageId(image)}:${i}`;
+    const fallback = layer.digest ?? `unknown:${id}:${i}`;
     return {
       key: key === 'chainId' ? (chainId ?? fallback) : (layer.diffId ?? fallback),
       layer,
@@ -193,11 +252,12 @@ export function analyzeSharing(
   options: { key?: ShareKey; have?: readonly ShareInputImage[]; matrix?: boolean } = {},
 ): SharingReport {
   const key = options.key ?? 'diffId';
+  // Each id made once: a long tag or platform in one is hashed.
+  const identified = withIds(inputs);
   const rowsById = new Map<string, LayerRow[]>();
   const layers = new Map<string, { row: LayerRow; images: string[]; digests: Map<Digest, number | null> }>();
-  for (const { image } of inputs) {
-    const id = imageId(image);
-    const rows = layerRows(image, key);
+  for (const { image, id } of identified) {
+    const rows = layerRows(image, id, key);
     rowsById.set(id, rows);
     for (const row of rows) {
       let entry = layers.get(row.key);
@@ -213,8 +273,7 @@ export function analyzeSharing(
     }
   }
 
-  const images: ImageShare[] = inputs.map(({ image, sources }) => {
-    const id = imageId(image);
+  const images: ImageShare[] = identified.map(({ image, sources, id }) => {
     const rows = rowsById.get(id) ?? [];
     const distinct = distinctRows(rows);
     let size = 0;
@@ -274,13 +333,11 @@ export function analyzeSharing(
     key,
     images,
     layers: sharedLayers,
-    bases: findBases(inputs, rowsById),
-    matrix: withMatrix
-      ? images.map((a) => images.map((b) => sharedBetween(rowsById.get(a.id) ?? [], rowsById.get(b.id) ?? [])))
-      : null,
+    bases: findBases(identified, rowsById),
+    matrix: withMatrix ? sharedMatrix(images, rowsById) : null,
     pairs,
     pairsExact: exact,
-    transfer: pullCosts(inputs, options.have ?? []),
+    transfer: pullCosts(identified, withIds(options.have ?? [])),
     totals: totalsOf(images, sharedLayers, inputs),
   };
 }
@@ -294,9 +351,41 @@ function distinctRows(rows: readonly LayerRow[]): LayerRow[] {
   });
 }
 
-function sharedBetween(a: readonly LayerRow[], b: readonly LayerRow[]): number {
-  const keys = new Set(b.map((row) => row.key));
-  return distinctRows(a).reduce((sum, row) => sum + (keys.has(row.key) ? (row.layer.contentSize ?? 0) : 0), 0);
+/**
+ * Content bytes each pair of images has in common: row a, column b sums a's own sizes of the
+ * layers b has too. Summed through an index of who has each layer, so the work is the pairs that
+ * really share a layer, not every pair times every row (issue 12: a set of one image's rows built
+ * per cell took 8.7 s for 500 images each listing one layer 1,000 times; now 0.76 s).
+ */
+function sharedMatrix(images: readonly ImageShare[], rowsById: ReadonlyMap<string, LayerRow[]>): number[][] {
+  // Ids are counted once: a caller may pass one image twice, and both then read its last rows.
+  const ids = [...rowsById.keys()];
+  const column = new Map<string, number>(ids.map((id, i) => [id, i]));
+  const distinct = ids.map((id) => distinctRows(rowsById.get(id) ?? []));
+  const holders = new Map<string, number[]>();
+  distinct.forEach((rows, i) => {
+    for (const { key } of rows) {
+      const list = holders.get(key);
+      if (list) list.push(i);
+      else holders.set(key, [i]);
+    }
+  });
+  const byId = distinct.map((rows) => {
+    const row = new Array<number>(ids.length).fill(0);
+    for (const { key, layer } of rows) {
+      const size = layer.contentSize ?? 0;
+      for (const j of holders.get(key) ?? []) row[j] = (row[j] ?? 0) + size;
+    }
+    return row;
+  });
+  // Each image once (as mergeImages gives them): the rows are the matrix, not copied (--matrix of
+  // 20,000 images is 400 million numbers).
+  if (ids.length === images.length) return byId;
+  const at = images.map((image) => column.get(image.id) ?? -1);
+  return at.map((i) => {
+    const row = byId[i];
+    return at.map((j) => row?.[j] ?? 0);
+  });
 }
 
 function totalsOf(
@@ -346,7 +435,7 @@ function totalsOf(
  * Shared bases: the longest layer prefixes that two or more images have in common. A prefix is
  * reported where its group of images stops growing together (some end there, or they split).
  */
-function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<string, LayerRow[]>): SharedBase[] {
+function findBases(inputs: readonly IdentifiedImage[], rowsById: ReadonlyMap<string, LayerRow[]>): SharedBase[] {
   // A fleet's trie has a node per layer of every image (a million for 100,000 images), most of
   // them on one image's own tail: children maps and image lists are made only when needed.
   interface Node {
@@ -359,8 +448,7 @@ function findBases(inputs: readonly ShareInputImage[], rowsById: ReadonlyMap<str
   const root: Node = { children: null, images: [], depth: 0, row: null, parent: null };
   const fullLength = new Map<string, number>();
   const tagsById = new Map<string, readonly string[]>();
-  for (const { image } of inputs) {
-    const id = imageId(image);
+  for (const { image, id } of inputs) {
     tagsById.set(id, image.tags);
     const rows = rowsById.get(id) ?? [];
     fullLength.set(id, rows.length);
@@ -439,7 +527,9 @@ function mostSharedPairs(
 ): { pairs: SharedPair[]; exact: boolean } {
   const sizeOf = (key: string): number => layers.get(key)?.row.layer.contentSize ?? 0;
   const classes: { images: string[]; keys: string[]; size: number }[] = [];
-  const classBySignature = new Map<string, number>();
+  // 228 shared keys or more make a signature V8 hashes by its length alone: 2,000 classes of one
+  // length took 13 s in a Map (issue 12).
+  const classBySignature = new TextMap<number>();
   const classOfImage = new Map<string, number>();
   for (const share of images) {
     const keys = [...new Set(share.layerKeys)].filter((k) => (layers.get(k)?.images.length ?? 0) > 1).sort();
@@ -454,21 +544,33 @@ function mostSharedPairs(
     classes[index]?.images.push(share.id);
     classOfImage.set(share.id, index);
   }
-  const candidates: { a: number; b: number; size: number }[] = [];
+  // Only the first TOP_PAIRS candidates in this order are ever expanded: each gives a pair at least.
+  const best: ClassPair[] = [];
+  const offer = (a: number, b: number, size: number): void => {
+    let at = best.length;
+    while (at > 0 && precedes(a, b, size, best[at - 1] as ClassPair)) at--;
+    if (at >= TOP_PAIRS) return;
+    best.splice(at, 0, { a, b, size });
+    if (best.length > TOP_PAIRS) best.pop();
+  };
   classes.forEach((c, i) => {
-    if (c.images.length > 1) candidates.push({ a: i, b: i, size: c.size });
+    if (c.images.length > 1) offer(i, i, c.size);
   });
-  const across = new Map<number, number>();
+  // The layers that hold two classes or more, in index order, until the work limit.
+  const held: { classes: number[]; size: number }[] = [];
+  const layersOfClass: number[][] = classes.map(() => []);
+  const lastLayer = new Int32Array(classes.length).fill(-1);
+  let visited = 0;
   let work = 0;
   let exact = true;
   for (const [key, entry] of layers) {
     if (entry.images.length < 2) continue;
+    visited++;
     const inClasses: number[] = [];
-    const seen = new Set<number>();
     for (const id of entry.images) {
       const c = classOfImage.get(id);
-      if (c !== undefined && !seen.has(c)) {
-        seen.add(c);
+      if (c !== undefined && lastLayer[c] !== visited) {
+        lastLayer[c] = visited;
         inClasses.push(c);
       }
     }
@@ -478,21 +580,34 @@ function mostSharedPairs(
       exact = false;
       break;
     }
-    const size = sizeOf(key);
     inClasses.sort((x, y) => x - y);
-    for (let i = 0; i < inClasses.length; i++) {
-      for (let j = i + 1; j < inClasses.length; j++) {
-        const pair = (inClasses[i] ?? 0) * classes.length + (inClasses[j] ?? 0);
-        across.set(pair, (across.get(pair) ?? 0) + size);
+    for (const c of inClasses) layersOfClass[c]?.push(held.length);
+    held.push({ classes: inClasses, size: sizeOf(key) });
+  }
+  // Pairs across classes, summed one class at a time into an array, each in layer order: a Map of
+  // every pair overflowed at 16.7 million (6,000 classes holding one layer: exit 70 after 15 s).
+  const sums = new Float64Array(classes.length);
+  const lastClass = new Int32Array(classes.length).fill(-1);
+  const touched: number[] = [];
+  layersOfClass.forEach((own, a) => {
+    for (const index of own) {
+      const layer = held[index];
+      if (!layer) continue;
+      for (let j = above(layer.classes, a); j < layer.classes.length; j++) {
+        const b = layer.classes[j] ?? 0;
+        if (lastClass[b] !== a) {
+          lastClass[b] = a;
+          sums[b] = 0;
+          touched.push(b);
+        }
+        sums[b] = (sums[b] ?? 0) + layer.size;
       }
     }
-  }
-  for (const [pair, size] of across) {
-    candidates.push({ a: Math.floor(pair / classes.length), b: pair % classes.length, size });
-  }
-  candidates.sort((x, y) => y.size - x.size || x.a - y.a || x.b - y.b);
+    for (const b of touched) offer(a, b, sums[b] ?? 0);
+    touched.length = 0;
+  });
   const pairs: SharedPair[] = [];
-  for (const { a, b, size } of candidates) {
+  for (const { a, b, size } of best) {
     const left = classes[a]?.images ?? [];
     const right = classes[b]?.images ?? [];
     for (let i = 0; i < left.length && pairs.length < TOP_PAIRS; i++) {
@@ -505,7 +620,31 @@ function mostSharedPairs(
   return { pairs, exact };
 }
 
-function pullCosts(inputs: readonly ShareInputImage[], have: readonly ShareInputImage[]): SharingReport['transfer'] {
+/** Two classes of images (the same one twice for pairs inside it) and the bytes they share. */
+interface ClassPair {
+  readonly a: number;
+  readonly b: number;
+  readonly size: number;
+}
+
+/** Whether pair (a, b) of `size` shared bytes comes before `pair`: larger first, then by class. */
+function precedes(a: number, b: number, size: number, pair: ClassPair): boolean {
+  return size > pair.size || (size === pair.size && (a < pair.a || (a === pair.a && b < pair.b)));
+}
+
+/** The index of the first number above `value` in an ascending list. */
+function above(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] ?? 0) <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function pullCosts(inputs: readonly IdentifiedImage[], have: readonly IdentifiedImage[]): SharingReport['transfer'] {
   const onWire = new Set<string>();
   const onDisk = new Set<string>();
   for (const { image } of have) {
@@ -517,7 +656,7 @@ function pullCosts(inputs: readonly ShareInputImage[], have: readonly ShareInput
   let total: number | null = 0;
   let diskTotal = 0;
   let anyEstimated = false;
-  const images = inputs.map(({ image }): PullCost => {
+  const images = inputs.map(({ image, id }): PullCost => {
     let pullSize: number | null = 0;
     let pullLayers = 0;
     let diskSize = 0;
@@ -539,10 +678,10 @@ function pullCosts(inputs: readonly ShareInputImage[], have: readonly ShareInput
     total = total === null || pullSize === null ? null : total + pullSize;
     diskTotal += diskSize;
     anyEstimated ||= estimated;
-    return { id: imageId(image), pullSize, pullLayers, diskSize, estimated };
+    return { id, pullSize, pullLayers, diskSize, estimated };
   });
   return {
-    have: have.map(({ image }) => imageId(image)),
+    have: have.map(({ id }) => id),
     images,
     pullSize: total,
     diskSize: diskTotal,

@@ -364,3 +364,28 @@ export async function sharedConfigArchive(count: number, steps: number): Promise
     { path: 'manifest.json', content: json(images) },
   ]);
 }
+
+/**
+ * A docker-save archive of `count` images on one base layer of `files` files, each image with a
+ * layer of one file of its own (distinct configs, so each image is read on its own).
+ */
+export async function sharedBaseArchive(count: number, files: number): Promise<Buffer> {
+  const base = await writeTar(
+    Array.from({ length: files }, (_, i) => ({ path: `usr/share/f${i}`, content: Buffer.from('x') })),
+  );
+  const entries: EntrySpec[] = [{ path: 'base.tar', content: base }];
+  const manifest = [];
+  for (let i = 0; i < count; i++) {
+    const own = await writeTar([{ path: `app/f${i}`, content: Buffer.from('y') }]);
+    const config = json({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(base)}`, `sha256:${sha256(own)}`] },
+      history: [{ created_by: 'COPY base /' }, { created_by: `COPY app${i} /app` }],
+    });
+    entries.push({ path: `own${i}.tar`, content: own }, { path: `config${i}.json`, content: config });
+    manifest.push({ Config: `config${i}.json`, RepoTags: [`app${i}:1`], Layers: ['base.tar', `own${i}.tar`] });
+  }
+  entries.push({ path: 'manifest.json', content: json(manifest) });
+  return writeTar(entries);
+}

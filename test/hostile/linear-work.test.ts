@@ -26,6 +26,8 @@ import { MetadataTexts } from '../../src/packages/metadata-texts.js';
 import { InputErrorCode, readArchive } from '../../src/index.js';
 import { joinOciImages } from '../../src/read-archive.js';
 import type { Problem } from '../../src/model/problem.js';
+import type { LayerReport } from '../../src/model/image.js';
+import { analyzeSharing, mergeImages } from '../../src/sharing/analyze-sharing.js';
 import {
   legacyManyImagesArchive,
   longOuterPathsArchive,
@@ -484,4 +486,100 @@ describe('outer archive entry paths', () => {
       expect(Date.now() - started).toBeLessThan(5_000);
     },
   );
+});
+
+describe('share', () => {
+  it('the pairwise matrix of 500 images, each listing one layer 1,000 times', { timeout: 5_000 }, () => {
+    // Each of the 250,000 cells built a set of one image's 1,000 rows and walked the other's (8.7 s).
+    const layer = layerReport(0, [], 'RUN x', { digest: `sha256:${'a'.repeat(64)}` as Digest, contentSize: 7 });
+    const images = Array.from({ length: 500 }, (_, i) =>
+      imageReport(Array<LayerReport>(1000).fill(layer), {
+        tags: [`i${i}:latest`],
+        configDigest: `sha256:${String(i).padStart(64, '0')}` as Digest,
+      }),
+    );
+    const report = analyzeSharing(mergeImages(images.map((image) => ({ image, source: 'test' }))));
+    expect(report.matrix).toHaveLength(500);
+    expect(report.matrix?.every((row) => row.length === 500 && row.every((cell) => cell === 7))).toBe(true);
+  });
+
+  /** Images on `base` shared layers, image i also holding link layers i and i + 1: each its own class of one. */
+  const linkedImages = (count: number, base: number) => {
+    const digest = (first: string, i: number) => `sha256:${first}${String(i).padStart(63, '0')}` as Digest;
+    const layer = (d: Digest) => layerReport(0, [], null, { digest: d, compression: 'gzip', contentSize: 1 });
+    const bases = Array.from({ length: base }, (_, i) => layer(digest('0', i)));
+    const link = (i: number) => layer(digest('f', i));
+    return Array.from({ length: count }, (_, i) =>
+      imageReport([...bases, link(i), link(i + 1)], {
+        tags: [`i${i}:1`],
+        configDigest: digest('c', i),
+      }),
+    );
+  };
+
+  it('the most-shared pairs of 6,000 images that each form a class of their own', { timeout: 5_000 }, () => {
+    // 6,000 classes hold one layer: 18 million class pairs, each summed in a Map, which overflowed
+    // ("Map maximum size exceeded", exit 70) after 15 s and 1 GB.
+    const images = linkedImages(6000, 1);
+    const report = analyzeSharing(mergeImages(images.map((image) => ({ image, source: 'test' }))));
+    expect(report.pairsExact).toBe(true);
+    const id = (i: number) => report.images[i]?.id;
+    expect(report.pairs).toEqual(Array.from({ length: 20 }, (_, j) => ({ images: [id(j), id(j + 1)], sharedSize: 2 })));
+  });
+
+  it(
+    'the most-shared pairs of 2,000 classes whose 230 shared layers each spell 16,500 characters',
+    { timeout: 4_000 },
+    () => {
+      // A class was found by its shared keys joined: 2,000 strings of one length past 16,383
+      // characters, which V8 hashes by length alone, differing only in their last keys.
+      const images = linkedImages(2000, 230);
+      const report = analyzeSharing(mergeImages(images.map((image) => ({ image, source: 'test' }))));
+      expect(report.pairsExact).toBe(false);
+      const id = (i: number) => report.images[i]?.id;
+      expect(report.pairs).toEqual(
+        Array.from({ length: 20 }, (_, j) => ({ images: [id(0), id(j + 1)], sharedSize: 10 })),
+      );
+    },
+  );
+
+  it('merges one image seen in 3 inputs under 1,000 tags of 18,000 characters each', { timeout: 3_000 }, () => {
+    // The merged tags were a Set: 3,000 strings of one length past 16,383 characters, which V8
+    // hashes by length alone, differing only at their end.
+    const prefix = `r:${'t'.repeat(18_000)}`;
+    const layer = layerReport(0, [], null, { diffId: `sha256:${'b'.repeat(64)}` as Digest, contentSize: 1 });
+    const seen = (input: number) =>
+      imageReport([layer], {
+        tags: Array.from({ length: 1000 }, (_, i) => `${prefix}${String(input * 1000 + i).padStart(7, '0')}`),
+        configDigest: `sha256:${'c'.repeat(64)}` as Digest,
+      });
+    const [merged] = mergeImages([0, 1, 2, 1].map((input) => ({ image: seen(input), source: `s${input}` })));
+    expect(merged?.image.tags).toEqual([0, 1, 2].flatMap((input) => seen(input).tags));
+    expect(merged?.sources).toEqual(['s0', 's1', 's2']);
+  });
+
+  it('an image of 1,000 layers without diff id or digest, on a 20,000-character platform', { timeout: 3_000 }, () => {
+    // Each layer's key was `unknown:<image id>:<i>`: 1,000 keys of one length past 16,383
+    // characters, which V8 hashes by length alone, colliding in every map of the index (18 s).
+    const layers = Array.from({ length: 1000 }, (_, i) => layerReport(i, [], null, { contentSize: 1 }));
+    const image = imageReport(layers, {
+      configDigest: `sha256:${'a'.repeat(64)}` as Digest,
+      platform: `linux/${'x'.repeat(20_000)}`,
+    });
+    const report = analyzeSharing(mergeImages([{ image, source: 'test' }]));
+    expect(report.layers).toHaveLength(1000);
+    expect(report.images[0]?.size).toBe(1000);
+  });
+
+  it('1,000 images without a config digest, each first tag 20,000 characters long', { timeout: 3_000 }, () => {
+    // Their ids `untagged:<tag>|<platform>` collided in every map keyed by image id (9.1 s).
+    const layer = layerReport(0, [], null, { diffId: `sha256:${'b'.repeat(64)}` as Digest, contentSize: 1 });
+    const prefix = `r:${'t'.repeat(20_000)}`;
+    const images = Array.from({ length: 1000 }, (_, i) =>
+      imageReport([layer], { tags: [`${prefix}${String(i).padStart(7, '0')}`], configDigest: null }),
+    );
+    const report = analyzeSharing(mergeImages(images.map((image) => ({ image, source: 'test' }))));
+    expect(report.images).toHaveLength(1000);
+    expect(report.layers[0]?.images).toHaveLength(1000);
+  });
 });

@@ -4,6 +4,8 @@ import { analyzeSharing, imageId, mergeImages } from '../../src/sharing/analyze-
 import { buildArchive, type ImageSpec, type LayerSpec } from '../helpers/fixture-builder.js';
 import { pseudoText } from '../helpers/sample-fixtures.js';
 import { chunked } from '../helpers/streams.js';
+import { imageReport, layerReport } from '../helpers/reports.js';
+import { digestOf, type Digest } from '../../src/model/digest.js';
 
 const layer = (seed: number, bytes: number, compression: LayerSpec['compression'] = 'gzip'): LayerSpec => ({
   compression,
@@ -159,6 +161,88 @@ describe('analyzeSharing', () => {
     expect(totals.compressedSizeEstimated).toBe(true);
     expect(totals.compressedSize).toBeGreaterThan(100);
     expect(totals.compressedSize).toBeLessThan(20_000);
+  });
+});
+
+describe('imageId', () => {
+  it('spells out a tag or platform up to 1,024 characters, and stands for a longer one by its sha256', () => {
+    const config = `sha256:${'a'.repeat(64)}` as Digest;
+    expect(imageId(imageReport([], { configDigest: config, platform: 'linux/arm/v7' }))).toBe(`${config}|linux/arm/v7`);
+    const platform = `linux/${'x'.repeat(1018)}`;
+    expect(imageId(imageReport([], { configDigest: config, platform }))).toBe(`${config}|${platform}`);
+    expect(imageId(imageReport([], { configDigest: config, platform: `${platform}y` }))).toBe(
+      `${config}|${digestOf(`${platform}y`)}`,
+    );
+    const tag = `r:${'t'.repeat(5000)}`;
+    expect(imageId(imageReport([], { tags: [tag], platform: null }))).toBe(`untagged:${digestOf(tag)}|unknown`);
+    expect(imageId(imageReport([], { tags: ['r:1'], platform: null }))).toBe('untagged:r:1|unknown');
+  });
+});
+
+describe('mergeImages', () => {
+  it('keeps long tags apart that differ only in a lone surrogate, and drops a repeated one', () => {
+    const long = 'r:'.padEnd(20_000, 't');
+    const tags = [`${long}\ud800`, `${long}\udc00`, 'short:1'];
+    const config = `sha256:${'c'.repeat(64)}` as Digest;
+    const [merged] = mergeImages(
+      [tags.slice(0, 1), tags, tags.slice(1)].map((seen, i) => ({
+        image: imageReport([], { tags: seen, configDigest: config }),
+        source: `s${i}`,
+      })),
+    );
+    expect(merged?.image.tags).toEqual(tags);
+  });
+});
+
+describe('the pairwise matrix', () => {
+  // The definition the matrix is summed by: a's own sizes of its distinct layers that b has too.
+  const expected = (rows: readonly (readonly [string, number])[][]): number[][] =>
+    rows.map((a) =>
+      rows.map((b) => {
+        const keys = new Set(b.map(([key]) => key));
+        const seen = new Set<string>();
+        let sum = 0;
+        for (const [key, size] of a) {
+          if (seen.has(key)) continue;
+          seen.add(key);
+          if (keys.has(key)) sum += size;
+        }
+        return sum;
+      }),
+    );
+
+  it('sums each cell from the layer index as the pairwise definition does', () => {
+    // Repeats within an image, a diff id two images give different sizes, no layers at all.
+    const spec: (readonly [string, number])[][] = [
+      [
+        ['a', 10],
+        ['b', 20],
+        ['a', 10],
+      ],
+      [
+        ['a', 11],
+        ['c', 30],
+      ],
+      [],
+      [
+        ['b', 20],
+        ['c', 31],
+        ['d', 40],
+      ],
+      [['d', 40]],
+    ];
+    const images = spec.map((layers, i) =>
+      imageReport(
+        layers.map(([key, size], index) =>
+          layerReport(index, [], null, { diffId: `sha256:${key.repeat(64)}` as Digest, contentSize: size }),
+        ),
+        { tags: [`i${i}:1`], configDigest: `sha256:${String(i).padStart(64, '0')}` as Digest },
+      ),
+    );
+    expect(analyzeSharing(inputs(images)).matrix).toEqual(expected(spec));
+    // An image passed twice (not merged) reads its rows once for both.
+    const twice = [...inputs(images), ...inputs(images.slice(0, 2))];
+    expect(analyzeSharing(twice).matrix).toEqual(expected([...spec, ...spec.slice(0, 2)]));
   });
 });
 
