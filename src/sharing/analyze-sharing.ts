@@ -1,4 +1,5 @@
-import { chainIds, digestOf, type Digest } from '../model/digest.js';
+import { chainIds, type Digest } from '../model/digest.js';
+import { textDigest, textKey } from '../model/text-key.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
 import { MATRIX_MAX_IMAGES } from '../model/limits.js';
 
@@ -92,31 +93,6 @@ export interface SharedPair {
 export { MATRIX_MAX_IMAGES };
 /** How many most-shared pairs the report keeps. */
 export const TOP_PAIRS = 20;
-/** The longest string V8 hashes by its characters; a longer one is hashed by its length. */
-const V8_HASHED_LENGTH = 16_383;
-
-/**
- * A map keyed by text of any length: V8 hashes a string of more than 16,383 characters by its
- * length alone, so many such keys of one length fall into one chain, each lookup comparing them
- * all (issue 12). A longer key is looked up by the sha256 of its UTF-16 code units (UTF-8 would
- * make every lone surrogate U+FFFD), in a map of its own, so it never meets a short one.
- */
-class TextMap<V> {
-  private readonly short = new Map<string, V>();
-  private readonly long = new Map<string, V>();
-
-  get(text: string): V | undefined {
-    return text.length > V8_HASHED_LENGTH ? this.long.get(longKey(text)) : this.short.get(text);
-  }
-
-  set(text: string, value: V): void {
-    if (text.length > V8_HASHED_LENGTH) this.long.set(longKey(text), value);
-    else this.short.set(text, value);
-  }
-}
-
-const longKey = (text: string): string => digestOf(Buffer.from(text, 'utf16le'));
-
 /**
  * Pair updates allowed when images with different shared layers are compared through the layer
  * index; past it `pairsExact` is false (only a fleet where thousands of distinct layer mixes
@@ -157,7 +133,7 @@ export interface SharingReport {
  */
 const ID_PART_MAX = 1024;
 
-const idPart = (text: string): string => (text.length > ID_PART_MAX ? digestOf(text) : text);
+const idPart = (text: string): string => (text.length > ID_PART_MAX ? `sha256:${textDigest(text)}` : text);
 
 /** `<configDigest>|<platform>`: one image, whatever tags or archives it came in. */
 export function imageId(image: ImageReport): string {
@@ -170,17 +146,18 @@ export function imageId(image: ImageReport): string {
  */
 export function mergeImages(inputs: Iterable<{ image: ImageReport; source: string }>): ShareInputImage[] {
   // Sets, not arrays searched in a loop: a fleet sees one image under thousands of tags or inputs.
-  // Tags are archive text of any length: a TextMap (3 inputs of 1,000 tags of 18,000 characters
-  // took 18.5 s in a Set).
+  // Tags are archive text of any length: seen by textKey (3 inputs of 1,000 tags of 18,000
+  // characters took 18.5 s in a Set of the tags themselves).
   interface Merged {
     image: ImageReport;
-    tags: { list: string[]; seen: TextMap<true> } | null;
+    tags: { list: string[]; seen: Set<string> } | null;
     sources: Set<string>;
   }
   const byId = new Map<string, Merged>();
   const add = (tags: NonNullable<Merged['tags']>, tag: string): void => {
-    if (tags.seen.get(tag)) return;
-    tags.seen.set(tag, true);
+    const key = textKey(tag);
+    if (tags.seen.has(key)) return;
+    tags.seen.add(key);
     tags.list.push(tag);
   };
   for (const { image, source } of inputs) {
@@ -191,7 +168,7 @@ export function mergeImages(inputs: Iterable<{ image: ImageReport; source: strin
       continue;
     }
     if (known.tags === null) {
-      known.tags = { list: [], seen: new TextMap() };
+      known.tags = { list: [], seen: new Set() };
       for (const tag of known.image.tags) add(known.tags, tag);
     }
     for (const tag of image.tags) add(known.tags, tag);
@@ -529,12 +506,12 @@ function mostSharedPairs(
   const classes: { images: string[]; keys: string[]; size: number }[] = [];
   // 228 shared keys or more make a signature V8 hashes by its length alone: 2,000 classes of one
   // length took 13 s in a Map (issue 12).
-  const classBySignature = new TextMap<number>();
+  const classBySignature = new Map<string, number>();
   const classOfImage = new Map<string, number>();
   for (const share of images) {
     const keys = [...new Set(share.layerKeys)].filter((k) => (layers.get(k)?.images.length ?? 0) > 1).sort();
     if (keys.length === 0) continue;
-    const signature = keys.join(' ');
+    const signature = textKey(keys.join(' '));
     let index = classBySignature.get(signature);
     if (index === undefined) {
       index = classes.length;

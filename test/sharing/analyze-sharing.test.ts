@@ -5,7 +5,8 @@ import { buildArchive, type ImageSpec, type LayerSpec } from '../helpers/fixture
 import { pseudoText } from '../helpers/sample-fixtures.js';
 import { chunked } from '../helpers/streams.js';
 import { imageReport, layerReport } from '../helpers/reports.js';
-import { digestOf, type Digest } from '../../src/model/digest.js';
+import type { Digest } from '../../src/model/digest.js';
+import { textDigest } from '../../src/model/text-key.js';
 
 const layer = (seed: number, bytes: number, compression: LayerSpec['compression'] = 'gzip'): LayerSpec => ({
   compression,
@@ -171,10 +172,12 @@ describe('imageId', () => {
     const platform = `linux/${'x'.repeat(1018)}`;
     expect(imageId(imageReport([], { configDigest: config, platform }))).toBe(`${config}|${platform}`);
     expect(imageId(imageReport([], { configDigest: config, platform: `${platform}y` }))).toBe(
-      `${config}|${digestOf(`${platform}y`)}`,
+      `${config}|sha256:${textDigest(`${platform}y`)}`,
     );
     const tag = `r:${'t'.repeat(5000)}`;
-    expect(imageId(imageReport([], { tags: [tag], platform: null }))).toBe(`untagged:${digestOf(tag)}|unknown`);
+    expect(imageId(imageReport([], { tags: [tag], platform: null }))).toBe(
+      `untagged:sha256:${textDigest(tag)}|unknown`,
+    );
     expect(imageId(imageReport([], { tags: ['r:1'], platform: null }))).toBe('untagged:r:1|unknown');
   });
 });
