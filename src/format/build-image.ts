@@ -1,5 +1,6 @@
 import { terminalText } from '../report/display-text.js';
 import { plural } from '../model/plural.js';
+import { MAX_TAG_LENGTH } from '../model/limits.js';
 import type { ArchiveEntry } from '../archive/walk-archive.js';
 import type { ImageConfig } from '../model/config.js';
 import type { Digest } from '../model/digest.js';
@@ -213,14 +214,6 @@ function checkLayerBlob(entry: ArchiveEntry, index: number, problems: Problem[])
     );
   }
 }
-
-/**
- * The longest tag read from an archive, in characters. A docker reference is at most 255
- * characters of name and 128 of tag (`docker load` refuses longer ones); past 16,383 characters V8
- * hashes a string by its length alone, so tags of one such length collided in every set of tags
- * (2,000 of 16,400 characters on one OCI manifest: 15 s, 4,000: 52 s; issue 12).
- */
-export const MAX_TAG_LENGTH = 4096;
 
 /** `tags` without those longer than MAX_TAG_LENGTH, and how many those were. */
 export function tagsWithinLength(tags: readonly string[]): { tags: readonly string[]; overlong: number } {

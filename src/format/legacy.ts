@@ -5,7 +5,8 @@ import type { ImageReport, LayerReport } from '../model/image.js';
 import { isObject, stringField } from '../model/json.js';
 import { problem, ProblemCode } from '../model/problem.js';
 import { parseJsonEntry } from './blob-store.js';
-import { assembleImage, buildLayer, createdByOf, MAX_TAG_LENGTH, overlongTags } from './build-image.js';
+import { assembleImage, buildLayer, createdByOf, overlongTags } from './build-image.js';
+import { MAX_TAG_LENGTH } from '../model/limits.js';
 import { readJson, type FormatContext } from './context.js';
 
 const MAX_CHAIN = 256;
