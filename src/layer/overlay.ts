@@ -5,6 +5,7 @@ import { whiteoutTarget } from './whiteout.js';
 import type { ImageReport } from '../model/image.js';
 import { InputError, InputErrorCode } from '../model/errors.js';
 import { MAX_NEW_FOLDER_CHARACTERS, MAX_REPEATED_ENTRIES } from '../model/limits.js';
+import { V8_HASHED_LENGTH } from '../model/text-key.js';
 
 /** A path in the image's final file tree, and the layer its visible copy comes from. */
 export interface TreeEntry {
@@ -262,8 +263,8 @@ export class OverlayBuilder {
           if (above !== undefined && tree.isDirectory(above)) break;
           if (above !== undefined) this.remove(ancestor, 'replace', layerIndex);
           implied.add(ancestor);
-          // Each new folder is a key hashed in full.
-          this.folderCharacters += ancestor.length;
+          // Each new folder is a key hashed in full, unless V8 hashes it by its length alone.
+          if (ancestor.length <= V8_HASHED_LENGTH) this.folderCharacters += ancestor.length;
           ancestor = parentPath(ancestor);
         }
         if (this.folderCharacters > MAX_NEW_FOLDER_CHARACTERS) throw tooManyFolders(path, layerIndex);
