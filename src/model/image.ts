@@ -87,3 +87,11 @@ export interface ArchiveReport {
   readonly absent: readonly AbsentReport[];
   readonly problems: readonly Problem[];
 }
+
+/**
+ * Something per image, looked up (or built) when asked: a Map, or what builds each image's final
+ * tree when that image's output is written, so that only one is held at a time.
+ */
+export interface ImageLookup<T> {
+  get(image: ImageReport): T | undefined;
+}

@@ -1,4 +1,4 @@
-import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
+import type { ArchiveReport, ImageLookup, ImageReport, LayerReport } from '../model/image.js';
 import type { Overlay } from '../layer/overlay.js';
 import type { ImagePackages } from '../packages/types.js';
 
@@ -10,7 +10,7 @@ export interface InspectJsonOptions {
   /** Include each layer's file list. */
   readonly files?: boolean;
   /** Final trees (flat, by path) with waste figures, by image. */
-  readonly trees?: ReadonlyMap<ImageReport, { readonly overlay: Overlay }>;
+  readonly trees?: ImageLookup<{ readonly overlay: Overlay }>;
   /** Size by package, by image (`--packages`). */
   readonly packages?: ReadonlyMap<ImageReport, ImagePackages>;
 }

@@ -1,6 +1,6 @@
 import { terminalText } from './display-text.js';
 import { plural } from '../model/plural.js';
-import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
+import type { ArchiveReport, ImageLookup, ImageReport, LayerReport } from '../model/image.js';
 import { shortDigest } from '../model/digest.js';
 import type { FileRecord } from '../layer/file-list.js';
 import { describeStep } from '../model/history-step.js';
@@ -17,12 +17,12 @@ import { renderPackagesText } from './packages-text.js';
 export interface InspectTextOptions {
   readonly files?: boolean;
   /** Final file trees to print, by image, with the depth to print them to. */
-  readonly trees?: ReadonlyMap<ImageReport, { readonly tree: TreeNode; readonly overlay: Overlay }>;
+  readonly trees?: ImageLookup<{ readonly tree: TreeNode; readonly overlay: Overlay }>;
   readonly treeDepth?: number;
   /** Terminal width (default 80): the layer table and long lines fit it; 0 means no limit. */
   readonly width?: number;
   /** Size by package, by image (`--packages`), with the overlay it was measured on. */
-  readonly packages?: ReadonlyMap<ImageReport, { readonly result: ImagePackages; readonly overlay: Overlay }>;
+  readonly packages?: ReadonlyMap<ImageReport, { readonly result: ImagePackages; readonly finalSize: number }>;
 }
 
 const bytes = (n: number | null): string => formatSize(n, false, '-');
@@ -164,7 +164,7 @@ function* imageBlock(image: ImageReport, options: InspectTextOptions): Generator
     yield* treeLines(view.tree, options.treeDepth ?? 3);
   }
   const packages = options.packages?.get(image);
-  if (packages) yield* renderPackagesText(image, packages.result, packages.overlay);
+  if (packages) yield* renderPackagesText(image, packages.result, packages.finalSize);
 }
 
 /**

@@ -1,5 +1,4 @@
 import { terminalText } from './display-text.js';
-import type { Overlay } from '../layer/overlay.js';
 import type { ImageReport } from '../model/image.js';
 import { ECOSYSTEMS, type ImagePackages, type PackageRecord } from '../packages/types.js';
 import { formatSize } from './format.js';
@@ -19,10 +18,10 @@ const PROBLEMS_SHOWN = 10;
  * totals per ecosystem, unowned bytes by top folder, and the sum that ties them to the image's
  * content size. Pure.
  */
-export function renderPackagesText(image: ImageReport, result: ImagePackages, overlay: Overlay): string[] {
+export function renderPackagesText(image: ImageReport, result: ImagePackages, finalSize: number): string[] {
   const size = (n: number): string => formatSize(n);
   const measured = result.packages.filter((p) => p.declared !== true);
-  const ownedSize = overlay.visibleSize - result.unownedSize;
+  const ownedSize = finalSize - result.unownedSize;
   const none = result.packages.length === 0;
   const lines: string[] = ['', none ? `    packages: ${NO_PACKAGES}` : `    packages (${result.packages.length}):`];
   if (!none) {
@@ -73,10 +72,10 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, ov
       ),
     );
   }
-  const hidden = image.contentSize - overlay.visibleSize;
+  const hidden = image.contentSize - finalSize;
   lines.push(
     '',
-    `    final tree ${size(overlay.visibleSize)} = ${size(ownedSize)} owned + ${size(result.unownedSize)} unowned`,
+    `    final tree ${size(finalSize)} = ${size(ownedSize)} owned + ${size(result.unownedSize)} unowned`,
     `    content ${size(image.contentSize)} = final tree + ${size(hidden)} hidden by later layers`,
   );
   for (const p of result.problems.slice(0, PROBLEMS_SHOWN)) lines.push(`    ${p.severity} ${p.code}: ${p.message}`);
