@@ -6,8 +6,7 @@ import { packagesOfImage, parseInspectJson, readArchive, type ImageReport } from
 import { runCli } from '../helpers/cli.js';
 import { buildArchive } from '../helpers/fixture-builder.js';
 import { alpine, debianApp, distroless } from '../helpers/package-specs.js';
-import { setFlagsFromString, getHeapStatistics } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { usedHeapAfterGc } from '../helpers/heap.js';
 import { PackageHeadStart } from '../../src/packages/head-start.js';
 import { sharedBaseArchive, tempFile } from '../hostile/generators.js';
 
@@ -135,8 +134,6 @@ describe('layerlens inspect --packages --json over many images', () => {
   it('keeps no image overlay once its packages are found', async () => {
     // Every image's overlay (its final tree) was kept to the end, though JSON shows only the
     // package list: 200 images on one base of 20,000 files held 434 MB.
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const path = tempFile('shared-base.tar', await sharedBaseArchive(30, 5000));
     const used: number[] = [];
     let calls = 0;
@@ -147,8 +144,7 @@ describe('layerlens inspect --packages --json over many images', () => {
       value(this: PackageHeadStart, image: ImageReport) {
         calls++;
         if (calls === 2 || calls === 30) {
-          gc();
-          used.push(getHeapStatistics().used_heap_size);
+          used.push(usedHeapAfterGc());
         }
         return (packagesOf?.value as PackageHeadStart['packagesOf']).call(this, image);
       },

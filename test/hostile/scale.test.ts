@@ -33,8 +33,7 @@ import {
   sharedBaseArchive,
   tempFile,
 } from './generators.js';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { usedHeapAfterGc } from '../helpers/heap.js';
 import { main } from '../../src/cli/index.js';
 
 const file = fileRecord;
@@ -280,22 +279,16 @@ describe('inspect --tree over many images', () => {
   it('builds each image final tree as its output is written, not all of them first', async () => {
     // Every image's overlay and tree were built before the first line and kept to the end: 100
     // images on one 100,000-entry layer took 129 s and 2.9 GB.
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const path = tempFile('tree-shared-base.tar', await sharedBaseArchive(30, 5000));
     const used: number[] = [];
     let trees = 0;
-    const heap = (): number => {
-      gc();
-      return getHeapStatistics().used_heap_size;
-    };
     const code = await main(['inspect', '--tree', '-q', path], {
       stdout: {
         write: (text: string) => {
           // The heap when the first output is written, and most while the trees are.
-          if (used.length === 0) used.push(heap());
+          if (used.length === 0) used.push(usedHeapAfterGc());
           trees += text.split('final tree:').length - 1;
-          if (trees > 0 && trees < 30) used.push(heap());
+          if (trees > 0 && trees < 30) used.push(usedHeapAfterGc());
           return true;
         },
       },
@@ -304,7 +297,7 @@ describe('inspect --tree over many images', () => {
       env: { NO_COLOR: '1' },
       cwd: process.cwd(),
     });
-    const after = heap();
+    const after = usedHeapAfterGc();
     expect(code).toBe(0);
     expect(trees).toBe(30);
     // 30 overlays and trees of 5,000 entries each held 35 MB above what is left after the run;
