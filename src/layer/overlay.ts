@@ -4,6 +4,8 @@ import { FileList, type FileRecord } from './file-list.js';
 import { whiteoutTarget } from './whiteout.js';
 import type { ImageReport } from '../model/image.js';
 import { InputError, InputErrorCode } from '../model/errors.js';
+import { imageName } from '../report/format.js';
+import { clip } from '../report/table.js';
 import { MAX_NEW_FOLDER_CHARACTERS, MAX_REPEATED_ENTRIES } from '../model/limits.js';
 import { V8_HASHED_LENGTH } from '../model/text-key.js';
 
@@ -412,13 +414,10 @@ export class OverlayBuilder {
   }
 }
 
-/** An archive's text in an error line: its first 100 characters. */
-const shown = (text: string): string => (text.length > 100 ? `${text.slice(0, 100)}…` : text);
-
 function tooManyFolders(path: string, layerIndex: number): InputError {
   return new InputError(
     InputErrorCode.overlayTooLarge,
-    `layer ${layerIndex}: the folders of ${shown(path)} (${path.length} characters) bring the image's new folders over ${MAX_NEW_FOLDER_CHARACTERS} characters together (thousands of paths, each thousands of folders deep?)`,
+    `layer ${layerIndex}: the folders of ${clip(path, 100)} (${path.length} characters) bring the image's new folders over ${MAX_NEW_FOLDER_CHARACTERS} characters together (thousands of paths, each thousands of folders deep?)`,
   );
 }
 
@@ -443,15 +442,25 @@ function link(children: Map<string, Set<string>>, path: string): void {
 
 /** An image's final tree and waste: its layers' file lists in order, keyed by diff id. */
 export function overlayOfImage(image: ImageReport): Overlay {
-  try {
-    return applyLayers(
+  return namingImage(image, () =>
+    applyLayers(
       image.layers.map((l) => l.files),
       image.layers.map((l) => l.diffId),
-    );
+    ),
+  );
+}
+
+/**
+ * Runs `build` (what applies an image's layers), and names the image in the error it may throw
+ * (OVERLAY_TOO_LARGE): an archive, or several, may hold many images, and the platforms of one
+ * tag share its name.
+ */
+export function namingImage<T>(image: ImageReport, build: () => T): T {
+  try {
+    return build();
   } catch (error) {
-    // Which image, when an archive (or several) holds many.
     if (!(error instanceof InputError)) throw error;
-    const name = image.tags[0] ?? image.configDigest ?? 'an untagged image';
-    throw new InputError(error.code, `image ${shown(name)}: ${error.message}`, error.entry);
+    const platform = image.platform === null ? '' : ` (${clip(image.platform, 100)})`;
+    throw new InputError(error.code, `image ${clip(imageName(image), 100)}${platform}: ${error.message}`, error.entry);
   }
 }

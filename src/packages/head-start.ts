@@ -1,4 +1,4 @@
-import { overlayOfImage, OverlayBuilder, type Overlay } from '../layer/overlay.js';
+import { namingImage, overlayOfImage, OverlayBuilder, type Overlay } from '../layer/overlay.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
 import type { ProvisionalReport } from '../read-archive.js';
 import { changesDatabases, PackageAttribution, packagesOfImage } from './packages-of-image.js';
@@ -87,7 +87,7 @@ export class PackageHeadStart {
       const at = guesses.findIndex((guess) => startsWith(image, guess));
       if (at === -1) continue;
       const [guess] = guesses.splice(at, 1) as [Guess];
-      const { guess: done, patched } = advance(guess, image, image.layers.length, true);
+      const { guess: done, patched } = namingImage(image, () => advance(guess, image, image.layers.length, true));
       this.counts[patched ? 'patched' : 'afresh']++;
       return { result: attributed(done).result().result, overlay: done.builder.finish() };
     }

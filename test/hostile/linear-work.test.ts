@@ -273,7 +273,7 @@ describe('archives that name one manifest or config many times', () => {
     const run = await runCli(['audit', '-q', path]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(
-      /^layerlens: image \S+: layer 477 \(sha256:[0-9a-f]{64}\) is listed again: .* over 1000000 entries/,
+      /^layerlens: image repeated:layer \(linux\/amd64\): layer 477 \(sha256:[0-9a-f]{64}\) is listed again: .* over 1000000 entries/,
     );
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
