@@ -236,7 +236,8 @@ function readTopLevelJson(context: FormatContext, path: string): unknown {
 
 /**
  * Joins manifest.json's images with the OCI manifests for the same config: the OCI side adds the
- * manifest digest and its tags, and must list the same blobs in the same order.
+ * manifest digest (and its tags, to the first image of that config and platform only: Docker
+ * lists an image once), and must list the same blobs in the same order.
  */
 export function joinOciImages(problems: Problem[], docker: ImageReport[], oci: readonly ImageReport[]): ImageReport[] {
   const unmatched = new Set(oci);

@@ -73,8 +73,10 @@ export function parentPath(path: string): string {
  * map keyed by path (V8 hashes such strings by their length alone).
  */
 export function overlongPath(length: number, offset: number): TarFormatError {
-  return new TarFormatError(
-    `an entry's path is ${length} characters long, over Linux's PATH_MAX (${MAX_PATH_LENGTH})`,
-    offset,
-  );
+  return new TarFormatError(`an entry's path is ${overPathMax(length)}`, offset);
+}
+
+/** How a path past PATH_MAX is told, wherever it comes from (a tar entry, a saved report). */
+export function overPathMax(length: number): string {
+  return `${length} characters long, over Linux's PATH_MAX (${MAX_PATH_LENGTH})`;
 }

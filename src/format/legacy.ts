@@ -7,6 +7,7 @@ import { problem, ProblemCode } from '../model/problem.js';
 import { parseJsonEntry } from './blob-store.js';
 import { assembleImage, buildLayer, createdByOf, overlongTags } from './build-image.js';
 import { MAX_TAG_LENGTH } from '../model/limits.js';
+import { textKey } from '../model/text-key.js';
 import { readJson, type FormatContext } from './context.js';
 
 const MAX_CHAIN = 256;
@@ -24,7 +25,7 @@ export function readLegacyRepositories(context: FormatContext, repositories: unk
     problems.push(problem(ProblemCode.invalidManifest, 'error', 'repositories is not a JSON object', 'repositories'));
     return [];
   }
-  const tagsById = new Map<string, string[]>();
+  const tagsById = new Map<string, { id: string; tags: string[] }>();
   let overlong = 0;
   for (const [repo, tags] of Object.entries(repositories)) {
     if (!isObject(tags)) continue;
@@ -34,16 +35,18 @@ export function readLegacyRepositories(context: FormatContext, repositories: unk
         overlong++;
         continue;
       }
-      const list = tagsById.get(id) ?? [];
-      list.push(`${repo}:${tag}`);
-      tagsById.set(id, list);
+      // Ids are archive text of any length (a real one is 64 hex digits): keyed by textKey.
+      const key = textKey(id);
+      const known = tagsById.get(key);
+      if (known) known.tags.push(`${repo}:${tag}`);
+      else tagsById.set(key, { id, tags: [`${repo}:${tag}`] });
     }
   }
   if (overlong > 0) problems.push(overlongTags('repositories', overlong));
   const images: ImageReport[] = [];
   const parents = new Map<string, V1Parent>();
   let configs: ReadonlyMap<string, { digest: Digest; config: ImageConfig }> | null = null;
-  for (const [topId, tags] of tagsById) {
+  for (const { id: topId, tags } of tagsById.values()) {
     const chain = v1Chain(context, topId, parents);
     if (chain === null) continue;
     const lookups = chain.map((id) => ({ id, lookup: context.store.resolve(`${id}/layer.tar`) }));
@@ -119,7 +122,8 @@ function v1Chain(context: FormatContext, topId: string, parents: Map<string, V1P
   return chain.reverse();
 }
 
-const diffIdsKey = (diffIds: readonly (Digest | null)[]): string => diffIds.map((d) => d ?? '-').join(' ');
+/** A config's diff ids as one key: past 228 of them the text is one V8 hashes by length (textKey). */
+const diffIdsKey = (diffIds: readonly (Digest | null)[]): string => textKey(diffIds.map((d) => d ?? '-').join(' '));
 
 /**
  * The top-level `*.json` configs by their diff ids, each parsed once per archive: the first one

@@ -66,7 +66,8 @@ class OciWalker {
   private readonly absent = new Map<Digest, AbsentReport>();
   /**
    * Indexes already walked, with the tags they were walked with: an index that lists the same
-   * child twice, nested 30 deep, is 2^30 paths but 30 blobs (issue 12). Each is visited once.
+   * child twice, nested 30 deep, is 2^30 paths but 30 blobs (issue 12). Each is visited once per
+   * set of tags it is reached with (see walk).
    */
   private readonly walked = new Map<Digest, Set<string>>();
   /**
@@ -108,7 +109,7 @@ class OciWalker {
   /**
    * Walks an index's listings with the tags it was reached with. `first`: its first walk, which
    * visits every listing; a later walk, with other tags, visits only the untagged ones (once per
-   * blob), since tagged listings and repeats would change nothing.
+   * blob and kind of media type), since tagged listings and repeats would change nothing.
    */
   private walk(
     listings: Listings,

@@ -16,8 +16,10 @@ export const JSON_ARCHIVE_CAPS = 16;
 export const MATRIX_MAX_IMAGES = 500;
 
 /**
- * The longest path, in characters, that a package database may name: Linux's PATH_MAX (4,096
- * bytes with its NUL), so no runtime can create a longer one. Past it a path is a lying line.
+ * The longest path, in characters, that a layer entry, an outer archive entry, a saved report's
+ * file or a package database may name: Linux's PATH_MAX (4,096 bytes with its NUL), so no runtime
+ * can create a longer one. Past it a layer or an archive is invalid, a report too, and a
+ * database's line is a lying line.
  * Longer paths would also defeat every map keyed by path: V8 hashes a string of more than 16,383
  * characters by its length alone (4,000 database paths of one such length took 35 s).
  */
@@ -37,8 +39,8 @@ export const MAX_REPEATED_ENTRIES = 1_000_000;
  * key of its own (so that a file over it hides what is below, and the climb above the next entry
  * stops there), and hashing it costs its length: a path whose folders are all new costs its
  * length times its depth, 4 million characters at PATH_MAX. 2,000 such paths, a 10 MB archive,
- * took `audit` 27.6 s. Folders over V8_HASHED_LENGTH cost nothing to hash (V8 hashes them by
- * length) and count for nothing. The bench's packages image has 88,860 characters of them; an
+ * took `audit` 27.6 s. Folders over V8_HASHED_LENGTH count for nothing: V8 hashes them by their
+ * length alone, and the library applies such paths (no archive or report brings them now). The bench's packages image has 88,860 characters of them; an
  * image of 500,000 unlisted folders of 120 characters would have 60 million. At the cap (64 such
  * paths) `audit` takes 1.6 s on a busy machine.
  */
@@ -51,3 +53,12 @@ export const MAX_NEW_FOLDER_CHARACTERS = 1 << 28;
  * (2,000 of 16,400 characters on one OCI manifest: 15 s, 4,000: 52 s; issue 12).
  */
 export const MAX_TAG_LENGTH = 4096;
+
+/**
+ * The longest tag or platform an image id spells out; a longer one (no registry or runtime makes
+ * one: Docker caps a tag at 128 characters) stands in the id as its sha256. Ids key every map of
+ * the index and each unknown layer's key holds one: V8 hashes a string of more than 16,383
+ * characters by its length alone, so 1,000 such ids of one length took 9.1 s, and an image of
+ * 1,000 layers without digests on a 20,000-character platform 18 s (issue 12).
+ */
+export const ID_PART_MAX = 1024;

@@ -19,9 +19,10 @@ export function textDigest(text: string): string {
  * The key that stands for `text` from an archive or a report in a Map or Set: `text` itself,
  * else (past V8_HASHED_LENGTH characters) a NUL and its textDigest, so that V8 hashes what tells
  * texts apart. One text, one key: a short text that starts with a NUL gets another one in front,
- * which no long text's key has (a hex digit follows its NUL).
+ * which no long text's key has (a hex digit follows its NUL), when the key stays one V8 hashes.
  */
 export function textKey(text: string): string {
-  if (text.length <= V8_HASHED_LENGTH) return text.charCodeAt(0) === 0 ? `\u0000${text}` : text;
+  const nul = text.charCodeAt(0) === 0;
+  if (text.length + (nul ? 1 : 0) <= V8_HASHED_LENGTH) return nul ? `\u0000${text}` : text;
   return `\u0000${textDigest(text)}`;
 }

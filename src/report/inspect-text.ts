@@ -21,7 +21,7 @@ export interface InspectTextOptions {
   readonly treeDepth?: number;
   /** Terminal width (default 80): the layer table and long lines fit it; 0 means no limit. */
   readonly width?: number;
-  /** Size by package, by image (`--packages`), with the overlay it was measured on. */
+  /** Size by package, by image (`--packages`), with the size of the final tree it was measured on. */
   readonly packages?: ReadonlyMap<ImageReport, { readonly result: ImagePackages; readonly finalSize: number }>;
 }
 

@@ -1,3 +1,4 @@
+import { overPathMax } from '../archive/entry-path.js';
 import { InputError, InputErrorCode } from '../model/errors.js';
 import { parseDigest } from '../model/digest.js';
 import type { ArchiveReport, ImageReport, LayerReport } from '../model/image.js';
@@ -199,9 +200,7 @@ function readFileJson(value: unknown, where: string, fail: (why: string) => neve
   // paths of one length past 16,383 characters collide in every map keyed by path (V8 hashes them
   // by length alone): diffing two reports of 2,000 such paths took 16 s, 4,000 about a minute.
   if (path.length > MAX_PATH_LENGTH) {
-    fail(
-      `${where}.path is ${path.length} characters long, over Linux's PATH_MAX (${MAX_PATH_LENGTH}): no layer can hold it`,
-    );
+    fail(`${where}.path is ${overPathMax(path.length)}: no layer can hold it`);
   }
   const whiteout = stringField(value, 'whiteout');
   return {

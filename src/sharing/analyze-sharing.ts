@@ -1,7 +1,7 @@
 import { chainIds, type Digest } from '../model/digest.js';
 import { textDigest, textKey } from '../model/text-key.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
-import { MATRIX_MAX_IMAGES } from '../model/limits.js';
+import { ID_PART_MAX, MATRIX_MAX_IMAGES } from '../model/limits.js';
 
 /** What makes two layers "the same": the diff id (content), or the ChainID (content and everything below, Docker's store). */
 export type ShareKey = 'diffId' | 'chainId';
@@ -123,15 +123,6 @@ export interface SharingReport {
   };
   readonly totals: SharingTotals;
 }
-
-/**
- * The longest tag or platform an image id spells out; a longer one (no registry or runtime makes
- * one: Docker caps a tag at 128 characters) stands in the id as its sha256. Ids key every map of
- * the index and each unknown layer's key holds one: V8 hashes a string of more than 16,383
- * characters by its length alone, so 1,000 such ids of one length took 9.1 s, and an image of
- * 1,000 layers without digests on a 20,000-character platform 18 s (issue 12).
- */
-const ID_PART_MAX = 1024;
 
 const idPart = (text: string): string => (text.length > ID_PART_MAX ? `sha256:${textDigest(text)}` : text);
 

@@ -19,6 +19,10 @@ describe('textKey', () => {
     expect(textKey('\u0000')).toBe('\u0000\u0000');
     // and is still hashed by V8 over all of it.
     expect(textKey(`\u0000${long.slice(3)}`)).toHaveLength(16_383);
+    // One character longer, it would not be: its digest stands for it.
+    const key = textKey(`\u0000${long.slice(2)}`);
+    expect(key.charCodeAt(0)).toBe(0);
+    expect(key.slice(1)).toMatch(/^[0-9a-f]{64}$/);
     // Lone surrogates are hashed as they are, not as U+FFFD.
     expect(textKey(`${long}\ud800`)).not.toBe(textKey(`${long}\udc00`));
   });
