@@ -8,6 +8,9 @@ import { readArchive } from '../../src/index.js';
 import { FileList } from '../../src/layer/file-list.js';
 import { applyLayers, OverlayBuilder } from '../../src/layer/overlay.js';
 import type { ImageReport } from '../../src/model/image.js';
+import type { Digest } from '../../src/model/digest.js';
+import { InputErrorCode } from '../../src/model/errors.js';
+import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
 import { PackageHeadStart } from '../../src/packages/head-start.js';
 import { packagesOfImage } from '../../src/packages/packages-of-image.js';
 import { buildArchive, type ImageSpec } from '../helpers/fixture-builder.js';
@@ -232,6 +235,36 @@ describe('PackageHeadStart', () => {
     headStart.onProvisional({ read: {}, images: [early], pending });
     expect(headStart.packagesOf(image).result).toEqual(packagesOfImage(image));
     expect(headStart.counts).toEqual({ patched: 0, afresh: 0, cold: 1 });
+  });
+});
+
+describe('PackageHeadStart on an image past the overlay caps', () => {
+  it('names the image when the patch of its guess applies a repeated layer past the cap', () => {
+    // The patch applied the remaining layers outside overlayOfImage, so its OVERLAY_TOO_LARGE
+    // said only "layer 101 ...", whatever image of the archive it was.
+    const files = FileList.fromRecords(Array.from({ length: 10_000 }, (_, i) => fileRecord(`d${i % 100}/f${i}`)));
+    const diffId = `sha256:${'1'.repeat(64)}` as Digest;
+    const layers = Array.from({ length: 150 }, (_, index) =>
+      layerReport(index, [], null, { diffId, entry: 'blobs/sha256/one', files }),
+    );
+    const image = imageReport(layers, { tags: ['example.com/repeat:1'], platform: 'linux/arm64' });
+    // The lower 60 listings are known (590,000 entries applied again, under the cap).
+    const early = image.layers.map((layer, index) =>
+      index < 60 ? { ...layer, entry: `known-${index}` } : { ...layer, entry: 'reading', files: FileList.empty },
+    );
+    const headStart = new PackageHeadStart();
+    headStart.onProvisional({ read: {}, images: [{ ...image, layers: early }], pending: new Set(['reading']) });
+    let error: unknown = null;
+    try {
+      headStart.packagesOf(image);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toMatchObject({ code: InputErrorCode.overlayTooLarge });
+    expect((error as Error).message).toMatch(
+      /^image example\.com\/repeat:1 \(linux\/arm64\): layer 101 \(sha256:1{64}\) is listed again/,
+    );
+    expect(headStart.counts).toEqual({ patched: 0, afresh: 0, cold: 0 });
   });
 });
 
