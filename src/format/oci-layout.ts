@@ -11,6 +11,7 @@ import {
 } from '../model/media-type.js';
 import { formatPlatform, platformOf } from '../model/platform.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
+import { MAX_TAG_HAND_DOWNS } from '../model/limits.js';
 import { assembleImage, buildLayer, checkHistory, createdByOf, overlongTags, tagsWithinLength } from './build-image.js';
 import type { Lookup } from './blob-store.js';
 import { readJson, type FormatContext } from './context.js';
@@ -82,6 +83,8 @@ class OciWalker {
    * number of times, each with its own tag, and merging each into a new list was quadratic.
    */
   private readonly repeatedTags = new Map<Digest, Set<string>>();
+  /** Listings later walks have handed tags down to (see MAX_TAG_HAND_DOWNS). */
+  private handDowns = 0;
 
   constructor(private readonly context: FormatContext) {}
 
@@ -119,6 +122,7 @@ class OciWalker {
     first: boolean,
   ): void {
     if (!first) {
+      if (!this.mayHandDown(listings.untagged.length)) return;
       for (const descriptor of listings.untagged) this.descriptor(descriptor, tags, ancestors);
       return;
     }
@@ -136,6 +140,25 @@ class OciWalker {
       }
       this.descriptor(listing.descriptor, listing.tags.length > 0 ? listing.tags : tags, ancestors);
     }
+  }
+
+  /**
+   * Whether a later walk may hand tags down `count` more listings (see MAX_TAG_HAND_DOWNS); the
+   * first time it may not, says so.
+   */
+  private mayHandDown(count: number): boolean {
+    if (this.handDowns > MAX_TAG_HAND_DOWNS) return false;
+    this.handDowns += count;
+    if (this.handDowns <= MAX_TAG_HAND_DOWNS) return true;
+    this.context.problems.push(
+      problem(
+        ProblemCode.invalidManifest,
+        'error',
+        `indexes hand their tags down more than ${MAX_TAG_HAND_DOWNS} times (an index listed with many tags over many untagged indexes: a hostile layout?); the rest of those tags are left out`,
+        null,
+      ),
+    );
+    return false;
   }
 
   private descriptor(descriptor: Descriptor, tags: readonly string[], ancestors: readonly Digest[]): void {

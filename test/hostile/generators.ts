@@ -326,6 +326,32 @@ export async function repeatedIndexArchive(listings: number, children: number): 
 }
 
 /**
+ * An OCI layout whose index.json lists one nested index `listings` times, each with its own tag,
+ * and that index lists `children` distinct untagged indexes, each listing the one image manifest:
+ * one image, `listings` tags, handed down `listings` x `children` times.
+ */
+export async function taggedFanoutArchive(listings: number, children: number): Promise<Buffer> {
+  const { manifest, entries } = await tinyOciImage();
+  const child = { mediaType: OCI_MANIFEST, digest: `sha256:${sha256(manifest)}`, size: manifest.length };
+  const middle = [];
+  for (let i = 0; i < children; i++) {
+    const nested = json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [child], annotations: { n: `${i}` } });
+    entries.push({ path: `blobs/sha256/${sha256(nested)}`, content: nested });
+    middle.push({ mediaType: OCI_INDEX, digest: `sha256:${sha256(nested)}`, size: nested.length });
+  }
+  const top = json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: middle });
+  return writeTar([
+    ...entries,
+    { path: `blobs/sha256/${sha256(top)}`, content: top },
+    {
+      path: 'index.json',
+      content: json({ schemaVersion: 2, manifests: taggedDescriptors(top, OCI_INDEX, listings, 't') }),
+    },
+    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
+  ]);
+}
+
+/**
  * An OCI layout whose index.json lists `indexes` nested indexes, each listing one manifest `count`
  * times with its own tag of 16,400 characters: all one length, differing only at their end.
  */
