@@ -279,27 +279,38 @@ async function tinyOciImage(layers = 1): Promise<{ manifest: Buffer; entries: En
   return { manifest, entries };
 }
 
+/** A descriptor of `blob`, with `annotations` when given. */
+function descriptorOf(blob: Buffer, mediaType: string, annotations?: Record<string, string>): object {
+  return { mediaType, digest: `sha256:${sha256(blob)}`, size: blob.length, ...(annotations ? { annotations } : {}) };
+}
+
 /** `count` descriptors of `blob`, each tagged `${tag}${i}`. */
 function taggedDescriptors(blob: Buffer, mediaType: string, count: number, tag: string): object[] {
-  return Array.from({ length: count }, (_, i) => ({
-    mediaType,
-    digest: `sha256:${sha256(blob)}`,
-    size: blob.length,
-    annotations: { 'org.opencontainers.image.ref.name': `${tag}${i}` },
-  }));
+  return Array.from({ length: count }, (_, i) =>
+    descriptorOf(blob, mediaType, { 'org.opencontainers.image.ref.name': `${tag}${i}` }),
+  );
+}
+
+/** An OCI index listing `manifests`, stored as a blob among `entries`; its bytes. */
+function storedIndex(entries: EntrySpec[], manifests: readonly object[], annotations?: object): Buffer {
+  const index = json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests, ...(annotations ? { annotations } : {}) });
+  entries.push({ path: `blobs/sha256/${sha256(index)}`, content: index });
+  return index;
+}
+
+/** An OCI layout of `entries` (blobs) whose index.json lists `manifests`. */
+function ociLayoutTar(entries: readonly EntrySpec[], manifests: readonly object[]): Promise<Buffer> {
+  return writeTar([
+    ...entries,
+    { path: 'index.json', content: json({ schemaVersion: 2, manifests }) },
+    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
+  ]);
 }
 
 /** An OCI layout whose index.json lists one image manifest (of `layers` layers) `count` times, each with its own tag. */
 export async function repeatedManifestArchive(count: number, layers = 1): Promise<Buffer> {
   const { manifest, entries } = await tinyOciImage(layers);
-  return writeTar([
-    ...entries,
-    {
-      path: 'index.json',
-      content: json({ schemaVersion: 2, manifests: taggedDescriptors(manifest, OCI_MANIFEST, count, 't') }),
-    },
-    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
-  ]);
+  return ociLayoutTar(entries, taggedDescriptors(manifest, OCI_MANIFEST, count, 't'));
 }
 
 /**
@@ -308,21 +319,12 @@ export async function repeatedManifestArchive(count: number, layers = 1): Promis
  */
 export async function repeatedIndexArchive(listings: number, children: number): Promise<Buffer> {
   const { manifest, entries } = await tinyOciImage();
-  const child = { mediaType: OCI_MANIFEST, digest: `sha256:${sha256(manifest)}`, size: manifest.length };
-  const nested = json({
-    schemaVersion: 2,
-    mediaType: OCI_INDEX,
-    manifests: Array.from({ length: children }, () => child),
-  });
-  return writeTar([
-    ...entries,
-    { path: `blobs/sha256/${sha256(nested)}`, content: nested },
-    {
-      path: 'index.json',
-      content: json({ schemaVersion: 2, manifests: taggedDescriptors(nested, OCI_INDEX, listings, 't') }),
-    },
-    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
-  ]);
+  const child = descriptorOf(manifest, OCI_MANIFEST);
+  const nested = storedIndex(
+    entries,
+    Array.from({ length: children }, () => child),
+  );
+  return ociLayoutTar(entries, taggedDescriptors(nested, OCI_INDEX, listings, 't'));
 }
 
 /**
@@ -332,23 +334,12 @@ export async function repeatedIndexArchive(listings: number, children: number): 
  */
 export async function taggedFanoutArchive(listings: number, children: number): Promise<Buffer> {
   const { manifest, entries } = await tinyOciImage();
-  const child = { mediaType: OCI_MANIFEST, digest: `sha256:${sha256(manifest)}`, size: manifest.length };
-  const middle = [];
-  for (let i = 0; i < children; i++) {
-    const nested = json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [child], annotations: { n: `${i}` } });
-    entries.push({ path: `blobs/sha256/${sha256(nested)}`, content: nested });
-    middle.push({ mediaType: OCI_INDEX, digest: `sha256:${sha256(nested)}`, size: nested.length });
-  }
-  const top = json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: middle });
-  return writeTar([
-    ...entries,
-    { path: `blobs/sha256/${sha256(top)}`, content: top },
-    {
-      path: 'index.json',
-      content: json({ schemaVersion: 2, manifests: taggedDescriptors(top, OCI_INDEX, listings, 't') }),
-    },
-    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
-  ]);
+  const child = descriptorOf(manifest, OCI_MANIFEST);
+  const middle = Array.from({ length: children }, (_, i) =>
+    descriptorOf(storedIndex(entries, [child], { n: `${i}` }), OCI_INDEX),
+  );
+  const top = storedIndex(entries, middle);
+  return ociLayoutTar(entries, taggedDescriptors(top, OCI_INDEX, listings, 't'));
 }
 
 /**
@@ -357,18 +348,13 @@ export async function taggedFanoutArchive(listings: number, children: number): P
  */
 export async function longTagsArchive(indexes: number, count: number): Promise<Buffer> {
   const { manifest, entries } = await tinyOciImage();
-  const top = [];
-  for (let k = 0; k < indexes; k++) {
-    const descriptors = taggedDescriptors(manifest, OCI_MANIFEST, count, `${'t'.repeat(16_390)}${k}-`);
-    const nested = json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: descriptors });
-    entries.push({ path: `blobs/sha256/${sha256(nested)}`, content: nested });
-    top.push({ mediaType: OCI_INDEX, digest: `sha256:${sha256(nested)}`, size: nested.length });
-  }
-  return writeTar([
-    ...entries,
-    { path: 'index.json', content: json({ schemaVersion: 2, manifests: top }) },
-    { path: 'oci-layout', content: json({ imageLayoutVersion: '1.0.0' }) },
-  ]);
+  const top = Array.from({ length: indexes }, (_, k) =>
+    descriptorOf(
+      storedIndex(entries, taggedDescriptors(manifest, OCI_MANIFEST, count, `${'t'.repeat(16_390)}${k}-`)),
+      OCI_INDEX,
+    ),
+  );
+  return ociLayoutTar(entries, top);
 }
 
 /** A docker save whose manifest.json lists `count` images naming one config of `steps` history steps. */
