@@ -1,6 +1,7 @@
 import type { TarEntryType, TarHeader } from '../archive/tar-parser.js';
 import { WHITEOUT_PREFIX, whiteoutKindOf, type WhiteoutKind } from './whiteout.js';
 import { column, pushAll } from '../model/column.js';
+import { firstPast } from '../model/search.js';
 
 /** One entry of a layer tar: its header (path normalized), never its contents. */
 export interface FileRecord extends Pick<TarHeader, 'path' | 'type' | 'size' | 'mode' | 'uid' | 'gid' | 'linkTarget'> {
@@ -70,14 +71,8 @@ function markWhiteouts(paths: readonly string[], names: string, ends: Uint32Arra
 
 /** The first of `count` entries whose path ends after character `at` of the joined names. */
 function entryEndingAfter(ends: Uint32Array, count: number, at: number): number {
-  let low = 0;
-  let high = count - 1;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((ends[middle] as number) > at) high = middle;
-    else low = middle + 1;
-  }
-  return low;
+  // `at` lies inside the names, so some entry ends after it.
+  return firstPast(count, (i) => (ends[i] as number) > at);
 }
 /** Numbers kept per entry in `numbers`: size, mode, uid, gid. */
 const NUMBERS = 4;

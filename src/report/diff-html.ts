@@ -1,6 +1,7 @@
 import type { FolderDelta } from '../diff/compare-files.js';
 import type { ImageDiff } from '../diff/compare-images.js';
 import { compareText } from '../model/compare-text.js';
+import { firstPast } from '../model/search.js';
 import { shortDigest } from '../model/digest.js';
 import { describeStep } from '../model/history-step.js';
 import { diffNotes, summaryRows, type DiffResult } from './diff-report.js';
@@ -41,14 +42,7 @@ function folderDetails(diff: ImageDiff): string {
     let row = parent >= 0 ? path.slice(0, parent + 1) : '/';
     if (kind !== 'changed') {
       const rows = kind === 'added' ? freshRows : goneRows;
-      let low = 0;
-      let high = rows.length;
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (compareText(rows[middle] ?? '', path) <= 0) low = middle + 1;
-        else high = middle;
-      }
-      const above = rows[low - 1];
+      const above = rows[firstPast(rows.length, (i) => compareText(rows[i] ?? '', path) > 0) - 1];
       if (above !== undefined && path.startsWith(above)) row = above;
     }
     const list = byFolder.get(row) ?? [];

@@ -1,5 +1,6 @@
 import { chainIds, type Digest } from '../model/digest.js';
 import { textDigest, textKey } from '../model/text-key.js';
+import { firstPast } from '../model/search.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
 import { ID_PART_MAX, MATRIX_MAX_IMAGES } from '../model/limits.js';
 
@@ -601,16 +602,8 @@ function precedes(a: number, b: number, size: number, pair: ClassPair): boolean 
 }
 
 /** The index of the first number above `value` in an ascending list. */
-function above(sorted: readonly number[], value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((sorted[mid] ?? 0) <= value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
+const above = (sorted: readonly number[], value: number): number =>
+  firstPast(sorted.length, (i) => (sorted[i] ?? 0) > value);
 
 function pullCosts(inputs: readonly IdentifiedImage[], have: readonly IdentifiedImage[]): SharingReport['transfer'] {
   const onWire = new Set<string>();
