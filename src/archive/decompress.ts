@@ -251,6 +251,14 @@ export async function* decodeStream(
     wake?.();
   });
   const maxWrite = decoder.maxWrite ?? Infinity;
+  // Yields what is decoded so far.
+  function* drain(): Generator<Buffer> {
+    while (queue.length > 0) {
+      const chunk = queue.shift() as Buffer;
+      queued -= chunk.length;
+      yield chunk;
+    }
+  }
   // Yields what is decoded until `work` (a write, or the end) is done, resuming the decoder
   // whenever all of it has been read.
   async function* until(work: Promise<void>): AsyncGenerator<Buffer> {
@@ -261,11 +269,7 @@ export async function* decodeStream(
     };
     work.then(settle, settle);
     for (;;) {
-      while (queue.length > 0) {
-        const chunk = queue.shift() as Buffer;
-        queued -= chunk.length;
-        yield chunk;
-      }
+      yield* drain();
       if (state.done) break;
       if (paused) {
         paused = false;
@@ -284,11 +288,7 @@ export async function* decodeStream(
         start === 0 && chunk.length <= maxWrite ? chunk : chunk.subarray(start, start + maxWrite),
       );
       if (wait) yield* until(wait);
-      while (queue.length > 0) {
-        const decoded = queue.shift() as Buffer;
-        queued -= decoded.length;
-        yield decoded;
-      }
+      yield* drain();
     }
   }
   yield* until(decoder.end());
