@@ -12,6 +12,7 @@ import { readSingleManifest, walkOciIndex, type OciWalk } from './format/oci-lay
 import { InputError, InputErrorCode } from './model/errors.js';
 import { DEFAULT_JSON_CAP } from './model/limits.js';
 import type { Digest } from './model/digest.js';
+import { textKey } from './model/text-key.js';
 import type { ArchiveFormat, ArchiveReport, ImageReport } from './model/image.js';
 import { isObject } from './model/json.js';
 import { problem, ProblemCode, type Problem } from './model/problem.js';
@@ -241,7 +242,8 @@ function readTopLevelJson(context: FormatContext, path: string): unknown {
  */
 export function joinOciImages(problems: Problem[], docker: ImageReport[], oci: readonly ImageReport[]): ImageReport[] {
   const unmatched = new Set(oci);
-  // The first OCI image of each config and platform, found once: a search per image was quadratic.
+  // The first OCI image of each config and platform (archive text of any length: by textKey),
+  // found once: a search per image was quadratic.
   const twins = new Map<Digest | null, Map<string | null, ImageReport>>();
   for (const o of oci) {
     let byPlatform = twins.get(o.configDigest);
@@ -249,10 +251,11 @@ export function joinOciImages(problems: Problem[], docker: ImageReport[], oci: r
       byPlatform = new Map();
       twins.set(o.configDigest, byPlatform);
     }
-    if (!byPlatform.has(o.platform)) byPlatform.set(o.platform, o);
+    const platform = o.platform === null ? null : textKey(o.platform);
+    if (!byPlatform.has(platform)) byPlatform.set(platform, o);
   }
   const joined = docker.map((image) => {
-    const twin = twins.get(image.configDigest)?.get(image.platform);
+    const twin = twins.get(image.configDigest)?.get(image.platform === null ? null : textKey(image.platform));
     if (!twin) return image;
     // The twin's tags go to the first image of its config and platform only: manifest.json
     // listing one config D times beside an OCI manifest of T tags made D × T tags (8,000 of each,
