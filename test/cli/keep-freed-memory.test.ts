@@ -63,11 +63,18 @@ describe('keepFreedMemory', () => {
   });
 
   it.skipIf(!glibc || !existsSync(built))('makes freed blocks come back without page faults (glibc)', () => {
-    // About 2,000 against 400 on the machines this was measured on: without it, the blocks go back
-    // to the kernel after each round.
-    const plain = churnFaults(false);
-    const kept = churnFaults(true);
-    expect(plain).toBeGreaterThan(1000);
-    expect(kept).toBeLessThan(plain / 2);
+    // About 1,900 against 400 on the machines this was measured on: without it, the blocks go back
+    // to the kernel after each round. The fewest of three runs each: in CI on Node 24 a kept run
+    // has counted as many faults as a plain one (1,534 against 2,675 on 5 December 2026, after the
+    // two collections above), which 90 runs here under load on both cores never did. When the
+    // call does nothing, every kept run counts as many as a plain one, so this still fails.
+    const plain: number[] = [];
+    const kept: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      plain.push(churnFaults(false));
+      kept.push(churnFaults(true));
+    }
+    expect(Math.min(...plain)).toBeGreaterThan(1000);
+    expect(Math.min(...kept)).toBeLessThan(Math.min(...plain) / 2);
   });
 });
