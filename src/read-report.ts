@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { InputError, InputErrorCode } from './model/errors.js';
 import type { ArchiveReport } from './model/image.js';
 import { isObject, MAX_JSON_DEPTH, parseUntrustedJson } from './model/json.js';
-import { parseImageLine, parseInspectJson } from './report/parse-inspect-json.js';
+import { parseImageLine, parseInspectJson, type ParseReportOptions } from './report/parse-inspect-json.js';
 
 /**
  * A single `inspect --json` document above this size is refused: it would be one string and one
@@ -13,7 +13,7 @@ import { parseImageLine, parseInspectJson } from './report/parse-inspect-json.js
  */
 export const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 
-export interface ReportReadOptions {
+export interface ReportReadOptions extends ParseReportOptions {
   /** Name used in messages (the path as given). */
   readonly label: string;
   /**
@@ -42,7 +42,7 @@ export async function readReport(input: string | Readable, options: ReportReadOp
     if (newline >= 0 && text.slice(0, newline).trim() === '{') {
       const cap = options.maxReportBytes ?? MAX_REPORT_BYTES;
       if (size > cap) throw reportTooLarge(terminalText(options.label), cap);
-      return parseDocument(text, terminalText(options.label));
+      return parseDocument(text, terminalText(options.label), options);
     }
     return readReportLines(linesOf(text), size, options);
   }
@@ -145,13 +145,13 @@ async function readReportLines(
       }
       if (mode === 'first' && isObject(value) && 'archives' in value) {
         // A whole report on one line (JSON.stringify without indentation).
-        for (const report of parseInspectJson(value, label)) reports.push(report);
+        for (const report of parseInspectJson(value, label, options)) reports.push(report);
         mode = 'done';
         continue;
       }
       mode = 'ndjson';
       try {
-        reports.push(parseImageLine(value, where));
+        reports.push(parseImageLine(value, where, options));
       } catch (error) {
         if (!(error instanceof InputError) || !options.onBadLine) throw error;
         options.onBadLine(error);
@@ -160,13 +160,15 @@ async function readReportLines(
   } finally {
     if ('close' in lines && typeof lines.close === 'function') lines.close();
   }
-  if (mode === 'document') for (const report of parseDocument(documentLines.join('\n'), label)) reports.push(report);
+  if (mode === 'document') {
+    for (const report of parseDocument(documentLines.join('\n'), label, options)) reports.push(report);
+  }
   if (mode === 'first') throw new InputError(InputErrorCode.invalidReport, `${label} is an empty report`);
   return reports;
 }
 
-function parseDocument(text: string, label: string): ArchiveReport[] {
-  return parseInspectJson(parseReportJson(text, label, 'a truncated report?'), label);
+function parseDocument(text: string, label: string, options: ParseReportOptions): ArchiveReport[] {
+  return parseInspectJson(parseReportJson(text, label, 'a truncated report?'), label, options);
 }
 
 /** JSON.parse for a report's text, with one safe line for what it cannot read. */

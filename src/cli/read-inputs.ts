@@ -5,7 +5,7 @@ import { terminalText } from '../report/display-text.js';
 import { InputError, InputErrorCode } from '../model/errors.js';
 import type { ArchiveReport } from '../model/image.js';
 import { hasErrors } from '../model/problem.js';
-import { readInput } from '../read-input.js';
+import { readInput, reportReadOptions } from '../read-input.js';
 import { readReport } from '../read-report.js';
 import { readArchive, type ReadOptions } from '../read-archive.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -74,7 +74,8 @@ async function readFolderReport(
 ): Promise<ArchiveReport[] | InputError> {
   const onBadLine = options.keepGoing ? (error: InputError) => failures.push({ path, error }) : undefined;
   try {
-    return await readReport(absolute(path, io), { label: path, ...(onBadLine ? { onBadLine } : {}) });
+    const read = { ...options.read, ...(onBadLine ? { onBadLine } : {}) };
+    return await readReport(absolute(path, io), reportReadOptions(read, path));
   } catch (error) {
     if (error instanceof InputError) return error;
     if (isFsError(error)) {

@@ -1,0 +1,135 @@
+/**
+ * `share` at fleet scale: what it keeps of each saved report while every report is read. It needs
+ * each layer's identity and sizes, never the file lists and packages that `inspect --json --files
+ * --packages` reports also carry (issue 9).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { fleetImages } from '../../bench/generate-fleet.mjs';
+import { FileList } from '../../src/layer/file-list.js';
+import { readInputs } from '../../src/cli/read-inputs.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'layerlens-fleet-share-'));
+
+const io: CliIo = {
+  stdout: { write: () => true },
+  stderr: { write: () => true },
+  stdin: Readable.from([]),
+  env: {},
+  cwd: dir,
+};
+
+/** `inspect --format ndjson --files --packages` lines of a generated fleet: `files` records per layer. */
+function fleetWithFiles(images: number, files: number): string[] {
+  const lines: string[] = [];
+  let n = 0;
+  for (const image of fleetImages({ images })) {
+    const layers = (image['layers'] as { index: number }[]).map((layer) => ({
+      ...layer,
+      files: Array.from({ length: files }, (_, k) => ({
+        path: `srv/app-${n}/layer-${layer.index}/file-${k}`,
+        type: 'file',
+        size: 100 + k,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        linkTarget: null,
+        whiteout: null,
+        sha256: null,
+      })),
+    }));
+    const packages = Array.from({ length: 50 }, (_, k) => ({
+      ecosystem: 'dpkg',
+      name: `lib-${k}`,
+      version: '1.0',
+      size: 1000,
+      fileCount: 3,
+      layerIndex: 0,
+    }));
+    const archive = {
+      path: `image-${n}.tar`,
+      format: 'oci-layout',
+      compression: 'none',
+      verified: true,
+      entryCount: 9,
+    };
+    lines.push(JSON.stringify({ schemaVersion: 1, archive, ...image, layers, packages, unownedSize: 0 }));
+    n++;
+  }
+  return lines;
+}
+
+describe('share over saved reports with --files and --packages', () => {
+  it('keeps no file records or packages of them while it reads the fleet', { timeout: 10_000 }, async () => {
+    const lines = fleetWithFiles(60, 40);
+    const ndjson = join(dir, 'fleet.ndjson');
+    writeFileSync(ndjson, `${lines.join('\n')}\n`);
+    const folder = join(dir, 'reports');
+    mkdirSync(folder);
+    lines.slice(0, 10).forEach((line, i) => {
+      const { schemaVersion, archive, ...image } = JSON.parse(line) as Record<string, unknown>;
+      const report = { schemaVersion, archives: [{ ...(archive as object), images: [image], problems: [] }] };
+      writeFileSync(join(folder, `image-${i}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    });
+    const read = await readInputs([ndjson, folder], io, {
+      quiet: true,
+      read: { keepFiles: false, verify: false },
+      reportsAllowed: true,
+    });
+    expect(read.failures).toEqual([]);
+    const images = read.reports.flatMap((r) => r.images);
+    expect(images).toHaveLength(70);
+    for (const image of images) {
+      expect(image.packages).toBeUndefined();
+      for (const layer of image.layers) expect(layer.files).toBe(FileList.empty);
+    }
+    // audit reads the same reports with their files.
+    const kept = await readInputs([ndjson], io, { quiet: true, read: { keepFiles: true }, reportsAllowed: true });
+    expect(kept.reports[0]?.images[0]?.layers[0]?.files.length).toBe(40);
+    expect(kept.reports[0]?.images[0]?.packages?.packages).toHaveLength(50);
+  });
+
+  it('gives the same figures with or without the files, and the same verdict on a bad file record', async () => {
+    const lines = fleetWithFiles(40, 3);
+    const withFiles = join(dir, 'with-files.ndjson');
+    writeFileSync(withFiles, `${lines.join('\n')}\n`);
+    const without = join(dir, 'without-files.ndjson');
+    const bare = lines.map((line) => {
+      const {
+        packages: _packages,
+        unownedSize: _unowned,
+        layers,
+        ...rest
+      } = JSON.parse(line) as {
+        layers: Record<string, unknown>[];
+        packages: unknown;
+        unownedSize: unknown;
+      };
+      return JSON.stringify({ ...rest, layers: layers.map(({ files: _files, ...layer }) => layer) });
+    });
+    writeFileSync(without, `${bare.join('\n')}\n`);
+    const a = await runCli(['share', '--json', withFiles]);
+    const b = await runCli(['share', '--json', without]);
+    expect(a.code).toBe(0);
+    const sourcesOut = (text: string): unknown => {
+      const doc = JSON.parse(text) as { images: { sources: unknown }[] };
+      for (const image of doc.images) image.sources = [];
+      return doc;
+    };
+    expect(sourcesOut(a.stdout)).toEqual(sourcesOut(b.stdout));
+    // A file record past PATH_MAX still makes the report invalid, as it does for audit.
+    const bad = JSON.parse(lines[0] ?? '') as { layers: { files: { path: string }[] }[] };
+    const record = bad.layers[0]?.files[0];
+    if (record) record.path = 'x'.repeat(5000);
+    const badFile = join(dir, 'bad.ndjson');
+    writeFileSync(badFile, `${JSON.stringify(bad)}\n`);
+    const run = await runCli(['share', badFile]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/files\[0\]\.path is/);
+  });
+});
