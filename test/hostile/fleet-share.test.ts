@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { fleetImages } from '../../bench/generate-fleet.mjs';
 import { FileList } from '../../src/layer/file-list.js';
 import { readInputs } from '../../src/cli/read-inputs.js';
+import { readReport } from '../../src/read-report.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -131,5 +132,42 @@ describe('share over saved reports with --files and --packages', () => {
     const run = await runCli(['share', badFile]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/files\[0\]\.path is/);
+  });
+});
+
+describe('a saved report read as a stream (NDJSON past 4 MiB, stdin)', () => {
+  /** One line of `chunks` x 64 KiB that never ends, counting the chunks read from it. */
+  function endlessLine(chunks: number): { stream: Readable; pulled: () => number } {
+    let pulled = 0;
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    function* lines(): Generator<Buffer> {
+      yield Buffer.from('{"schemaVersion":1,"archive":{},"x":"');
+      for (let i = 0; i < chunks; i++) {
+        pulled++;
+        yield chunk;
+      }
+    }
+    return { stream: Readable.from(lines()), pulled: () => pulled };
+  }
+
+  it('gives up a line as soon as it passes the one-document limit', { timeout: 10_000 }, async () => {
+    // readline held a line whole, however long: a 600 MB one threw "Invalid string length" from
+    // inside it (a stack trace, exit 1), and one under that was read to its end to be refused.
+    const { stream, pulled } = endlessLine(4_096);
+    await expect(readReport(stream, { label: 'one-line.ndjson', maxReportBytes: 1024 * 1024 })).rejects.toThrow(
+      /^one-line\.ndjson is a JSON report over the 1048576-byte limit for one document/,
+    );
+    expect(pulled()).toBeLessThan(64);
+  });
+
+  it('reads lines split across chunks, CRLF endings and a last line without a newline', async () => {
+    const lines = fleetWithFiles(3, 1).map((line) => line.replaceAll('registry.example', 'régistry.exämple'));
+    const text = `${lines[0]}\r\n${lines[1]}\n\n${lines[2]}`;
+    const bytes = Buffer.from(text);
+    // Chunks of 7 bytes split lines, CRLF pairs and UTF-8 sequences alike.
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 7) }, (_, i) => bytes.subarray(i * 7, i * 7 + 7));
+    const reports = await readReport(Readable.from(chunks), { label: 'split.ndjson' });
+    expect(reports.map((r) => r.path)).toEqual(['image-0.tar', 'image-1.tar', 'image-2.tar']);
+    expect(reports[2]?.images[0]?.tags[0]).toBe('régistry.exämple/base/base-2:1');
   });
 });
