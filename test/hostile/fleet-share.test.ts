@@ -14,6 +14,7 @@ import { readInputs } from '../../src/cli/read-inputs.js';
 import { readReport } from '../../src/read-report.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../helpers/cli.js';
+import { usedHeapAfterGc } from '../helpers/heap.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'layerlens-fleet-share-'));
 
@@ -169,5 +170,24 @@ describe('a saved report read as a stream (NDJSON past 4 MiB, stdin)', () => {
     const reports = await readReport(Readable.from(chunks), { label: 'split.ndjson' });
     expect(reports.map((r) => r.path)).toEqual(['image-0.tar', 'image-1.tar', 'image-2.tar']);
     expect(reports[2]?.images[0]?.tags[0]).toBe('régistry.exämple/base/base-2:1');
+  });
+});
+
+describe('share --keep-going over NDJSON of junk lines', () => {
+  it('keeps each skipped line as its message, not as an error object', { timeout: 10_000 }, async () => {
+    // Each skipped line kept its InputError, stack trace and all: 1,000,000 junk lines of 3 bytes
+    // (a 3 MB file) took share --keep-going 1 GB.
+    const lines = 30_000;
+    const file = join(dir, 'junk.ndjson');
+    writeFileSync(file, `${fleetWithFiles(1, 0)[0] ?? ''}\n${'{x\n'.repeat(lines)}`);
+    const before = usedHeapAfterGc();
+    const read = await readInputs([file], io, { quiet: true, read: {}, reportsAllowed: true, keepGoing: true });
+    const perLine = (usedHeapAfterGc() - before) / lines;
+    expect(read.failures).toHaveLength(lines);
+    expect(read.failures[lines - 1]?.error).toMatchObject({
+      code: 'INVALID_REPORT',
+      message: `${file} line ${lines + 1} is not valid JSON (a truncated line?)`,
+    });
+    expect(perLine).toBeLessThan(300);
   });
 });
