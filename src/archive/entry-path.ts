@@ -81,7 +81,7 @@ export class OverlongPathError extends TarFormatError {
 
 export function overlongPath(path: string, offset: number): OverlongPathError {
   return new OverlongPathError(
-    `entry ${terminalText(clip(path, SHOWN_PATH))}: its path is ${overPathMax(path.length)},`,
+    `entry ${terminalText(clip(path, SHOWN_PATH))}: its path is ${overPathMax(path.length)}`,
     offset,
   );
 }

@@ -45,7 +45,7 @@ describe('an outer entry past PATH_MAX', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
       new RegExp(
-        `^layerlens: .*outer-long-path\\.tar: entry blobs/\\\\x1b\\]0;owned\\\\x07a{80,100}…: its path is ${long.length} characters long, over Linux's PATH_MAX \\(4096\\), at byte 0 \\(no tar tool writes such a path and docker load refuses it: a hand-made or hostile archive\\?\\)$`,
+        `^layerlens: .*outer-long-path\\.tar: entry blobs/\\\\x1b\\]0;owned\\\\x07a{80,100}…: its path is ${long.length} characters long, over Linux's PATH_MAX \\(4096\\) at byte 0 \\(no tar tool writes such a path and docker load refuses it: a hand-made or hostile archive\\?\\)$`,
       ),
     );
     expect(lines[0]?.length).toBeLessThan(400);
