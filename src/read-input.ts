@@ -15,11 +15,7 @@ export async function readInput(
   input: ArchiveInput,
   options: ReadOptions & Pick<ReportReadOptions, 'onBadLine' | 'maxReportBytes'> = {},
 ): Promise<ArchiveReport[]> {
-  const reportOptions = {
-    label: options.label ?? (typeof input === 'string' ? input : '-'),
-    ...(options.onBadLine ? { onBadLine: options.onBadLine } : {}),
-    ...(options.maxReportBytes !== undefined ? { maxReportBytes: options.maxReportBytes } : {}),
-  };
+  const reportOptions = reportReadOptions(options, typeof input === 'string' ? input : '-');
   if (typeof input === 'string') {
     if (await isSavedReport(input)) return readReport(input, reportOptions);
     return [await readArchive(input, options)];
@@ -29,6 +25,21 @@ export async function readInput(
   const replay = Readable.from(rest);
   if (head.toString('utf8').trimStart().startsWith('{')) return readReport(replay, reportOptions);
   return [await readArchive(replay, options)];
+}
+
+/** The options a saved report is read with, from those an archive would be read with. */
+export function reportReadOptions(
+  options: ReadOptions & Pick<ReportReadOptions, 'onBadLine' | 'maxReportBytes'>,
+  label: string,
+): ReportReadOptions {
+  return {
+    label: options.label ?? label,
+    ...(options.onBadLine ? { onBadLine: options.onBadLine } : {}),
+    ...(options.maxReportBytes !== undefined ? { maxReportBytes: options.maxReportBytes } : {}),
+    // What a reader without files (share) leaves out of an archive, it leaves out of a report;
+    // package databases are files (keepMetadata keeps them).
+    ...(options.keepFiles === false && options.keepMetadata !== true ? { keepFiles: false } : {}),
+  };
 }
 
 /** Whether `path` holds a saved JSON report rather than an archive: its first non-space byte is `{`. */

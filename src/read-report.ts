@@ -1,11 +1,11 @@
 import { terminalText } from './report/display-text.js';
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { InputError, InputErrorCode } from './model/errors.js';
 import type { ArchiveReport } from './model/image.js';
 import { isObject, MAX_JSON_DEPTH, parseUntrustedJson } from './model/json.js';
-import { parseImageLine, parseInspectJson } from './report/parse-inspect-json.js';
+import { parseImageLine, parseInspectJson, type ParseReportOptions } from './report/parse-inspect-json.js';
 
 /**
  * A single `inspect --json` document above this size is refused: it would be one string and one
@@ -13,7 +13,7 @@ import { parseImageLine, parseInspectJson } from './report/parse-inspect-json.js
  */
 export const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 
-export interface ReportReadOptions {
+export interface ReportReadOptions extends ParseReportOptions {
   /** Name used in messages (the path as given). */
   readonly label: string;
   /**
@@ -42,7 +42,7 @@ export async function readReport(input: string | Readable, options: ReportReadOp
     if (newline >= 0 && text.slice(0, newline).trim() === '{') {
       const cap = options.maxReportBytes ?? MAX_REPORT_BYTES;
       if (size > cap) throw reportTooLarge(terminalText(options.label), cap);
-      return parseDocument(text, terminalText(options.label));
+      return parseDocument(text, terminalText(options.label), options);
     }
     return readReportLines(linesOf(text), size, options);
   }
@@ -82,6 +82,45 @@ function* linesOf(text: string): Generator<string> {
   if (start < text.length) yield text.slice(start);
 }
 
+/**
+ * The lines of a stream, as linesOf gives those of a string, each given up as soon as it passes
+ * `cap` characters. readline held a line whole however long it grew: a 600 MB file of one line
+ * threw "Invalid string length" from inside it (a stack trace, exit 1), and a line under that
+ * was read to its end, hundreds of MB, before it was refused (issue 9).
+ */
+async function* streamLines(input: Readable, cap: number, tooLarge: () => InputError): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  // The line so far, in pieces: joined once when it ends, never searched again.
+  const pieces: string[] = [];
+  let length = 0;
+  const take = (end: string): string => {
+    pieces.push(end);
+    const line = pieces.join('');
+    pieces.length = 0;
+    length = 0;
+    return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+  };
+  for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      yield take(text.slice(start, end));
+      start = end + 1;
+    }
+    if (start < text.length) {
+      pieces.push(text.slice(start));
+      length += text.length - start;
+      if (length > cap) throw tooLarge();
+    }
+  }
+  const rest = decoder.end();
+  if (rest !== '') {
+    pieces.push(rest);
+    length += rest.length;
+  }
+  if (length > 0) yield take('');
+}
+
 async function readReportLines(
   input: Readable | Iterable<string>,
   size: number | null,
@@ -89,84 +128,81 @@ async function readReportLines(
 ): Promise<ArchiveReport[]> {
   const label = terminalText(options.label);
   const cap = options.maxReportBytes ?? MAX_REPORT_BYTES;
-  const lines: Iterable<string> | (AsyncIterable<string> & { close?: () => void }) =
-    Symbol.iterator in input ? input : createInterface({ input, crlfDelay: Infinity });
+  const tooLarge = (): InputError => reportTooLarge(label, cap);
+  const lines = Symbol.iterator in input ? input : streamLines(input, cap, tooLarge);
   const reports: ArchiveReport[] = [];
   let mode: 'first' | 'document' | 'ndjson' | 'done' = 'first';
   const documentLines: string[] = [];
   let documentBytes = 0;
   let lineNumber = 0;
-  const tooLarge = (): InputError => reportTooLarge(label, cap);
-  try {
-    for await (const line of lines) {
-      lineNumber++;
-      // One image per line is kilobytes; a line past the document cap is not a report line.
-      if (line.length > cap) throw tooLarge();
-      if (mode === 'document') {
-        documentBytes += line.length + 1;
-        if (documentBytes > cap) throw tooLarge();
+  for await (const line of lines) {
+    lineNumber++;
+    // One image per line is kilobytes; a line past the document cap is not a report line.
+    if (line.length > cap) throw tooLarge();
+    if (mode === 'document') {
+      documentBytes += line.length + 1;
+      if (documentBytes > cap) throw tooLarge();
+      documentLines.push(line);
+      continue;
+    }
+    const text = line.trim();
+    if (text === '') continue;
+    if (mode === 'done') {
+      throw new InputError(
+        InputErrorCode.invalidReport,
+        `${label} line ${lineNumber}: more text after the report (NDJSON lines are one image each, from inspect --format ndjson)`,
+      );
+    }
+    if (mode === 'first') {
+      if (!text.startsWith('{')) {
+        throw new InputError(
+          InputErrorCode.invalidReport,
+          `${label} is not a layerlens report (inspect --json or --format ndjson output)`,
+        );
+      }
+      if (text === '{') {
+        if (size !== null && size > cap) throw tooLarge();
+        mode = 'document';
+        documentBytes = line.length + 1;
         documentLines.push(line);
         continue;
       }
-      const text = line.trim();
-      if (text === '') continue;
-      if (mode === 'done') {
-        throw new InputError(
-          InputErrorCode.invalidReport,
-          `${label} line ${lineNumber}: more text after the report (NDJSON lines are one image each, from inspect --format ndjson)`,
-        );
-      }
-      if (mode === 'first') {
-        if (!text.startsWith('{')) {
-          throw new InputError(
-            InputErrorCode.invalidReport,
-            `${label} is not a layerlens report (inspect --json or --format ndjson output)`,
-          );
-        }
-        if (text === '{') {
-          if (size !== null && size > cap) throw tooLarge();
-          mode = 'document';
-          documentBytes = line.length + 1;
-          documentLines.push(line);
-          continue;
-        }
-      }
-      const where = `${label} line ${lineNumber}`;
-      let value: unknown;
-      try {
-        value = parseReportJson(text, where, 'a truncated line?');
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        if (mode === 'ndjson' && options.onBadLine) {
-          options.onBadLine(error);
-          continue;
-        }
-        throw error;
-      }
-      if (mode === 'first' && isObject(value) && 'archives' in value) {
-        // A whole report on one line (JSON.stringify without indentation).
-        for (const report of parseInspectJson(value, label)) reports.push(report);
-        mode = 'done';
+    }
+    const where = `${label} line ${lineNumber}`;
+    let value: unknown;
+    try {
+      value = parseReportJson(text, where, 'a truncated line?');
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      if (mode === 'ndjson' && options.onBadLine) {
+        options.onBadLine(error);
         continue;
       }
-      mode = 'ndjson';
-      try {
-        reports.push(parseImageLine(value, where));
-      } catch (error) {
-        if (!(error instanceof InputError) || !options.onBadLine) throw error;
-        options.onBadLine(error);
-      }
+      throw error;
     }
-  } finally {
-    if ('close' in lines && typeof lines.close === 'function') lines.close();
+    if (mode === 'first' && isObject(value) && 'archives' in value) {
+      // A whole report on one line (JSON.stringify without indentation).
+      for (const report of parseInspectJson(value, label, options)) reports.push(report);
+      mode = 'done';
+      continue;
+    }
+    mode = 'ndjson';
+    try {
+      reports.push(parseImageLine(value, where, options));
+    } catch (error) {
+      if (!(error instanceof InputError) || !options.onBadLine) throw error;
+      options.onBadLine(error);
+    }
   }
-  if (mode === 'document') for (const report of parseDocument(documentLines.join('\n'), label)) reports.push(report);
+  if (mode === 'document') {
+    for (const report of parseDocument(documentLines.join('\n'), label, options)) reports.push(report);
+  }
   if (mode === 'first') throw new InputError(InputErrorCode.invalidReport, `${label} is an empty report`);
   return reports;
 }
 
-function parseDocument(text: string, label: string): ArchiveReport[] {
-  return parseInspectJson(parseReportJson(text, label, 'a truncated report?'), label);
+function parseDocument(text: string, label: string, options: ParseReportOptions): ArchiveReport[] {
+  return parseInspectJson(parseReportJson(text, label, 'a truncated report?'), label, options);
 }
 
 /** JSON.parse for a report's text, with one safe line for what it cannot read. */

@@ -3,7 +3,7 @@ import { InputError, InputErrorCode } from '../model/errors.js';
 import { keptBytesOf, overArchiveCap } from '../layer/metadata-capture.js';
 import { METADATA_ARCHIVE_CAP } from '../packages/metadata-paths.js';
 import { JSON_ARCHIVE_CAPS, MAX_PATH_LENGTH } from '../model/limits.js';
-import { normalizeEntryPath, overlongPath } from './entry-path.js';
+import { normalizeEntryPath, OverlongPathError, overlongPath } from './entry-path.js';
 import { ArchiveBudget } from './archive-budget.js';
 import { TarFormatError, type TarHeader } from './tar-parser.js';
 import type { ArchiveEntry, ArchiveWalk } from './walk-archive.js';
@@ -39,7 +39,7 @@ export class EntryCollector {
     const path = normalizeEntryPath(header.path);
     const position = this.count++;
     this.lastEntry = header.path;
-    if (path.length > MAX_PATH_LENGTH) throw overlongPath(path.length, header.headerOffset);
+    if (path.length > MAX_PATH_LENGTH) throw overlongPath(path, header.headerOffset);
     const isFile = header.type === 'file';
     if (!isFile && path !== '')
       this.record({ path, type: header.type, linkTarget: header.linkTarget, blob: null, position });
@@ -142,7 +142,7 @@ export const WalkError = {
       InputErrorCode.notAnArchive,
       atStart
         ? `${label} is not a tar archive: no valid tar header at byte 0 (not an image archive, or compressed with something other than gzip, zstd or xz?)`
-        : `${label}: ${error.message} at byte ${error.offset} (corrupted archive?)`,
+        : `${label}: ${error.message} at byte ${error.offset} (${error instanceof OverlongPathError ? error.likely : 'corrupted archive?'})`,
     );
   },
 

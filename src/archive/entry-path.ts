@@ -1,4 +1,6 @@
 import { MAX_PATH_LENGTH } from '../model/limits.js';
+import { terminalText } from '../report/display-text.js';
+import { clip } from '../report/table.js';
 import { TarFormatError } from './tar-parser.js';
 
 /**
@@ -70,11 +72,22 @@ export function parentPath(path: string): string {
  * Why an entry path longer than Linux's PATH_MAX (MAX_PATH_LENGTH) is refused, in a layer or in the
  * outer archive: no tool writes one and no runtime extracts it (`docker load` fails with "file name
  * too long"), and thousands of paths of one length past 16,383 characters would collide in every
- * map keyed by path (V8 hashes such strings by their length alone).
+ * map keyed by path (V8 hashes such strings by their length alone). Its header parsed: the archive
+ * was made so, not damaged, and the message names the entry by the first 100 characters of its path.
  */
-export function overlongPath(length: number, offset: number): TarFormatError {
-  return new TarFormatError(`an entry's path is ${overPathMax(length)}`, offset);
+export class OverlongPathError extends TarFormatError {
+  readonly likely = 'no tar tool writes such a path and docker load refuses it: a hand-made or hostile archive?';
 }
+
+export function overlongPath(path: string, offset: number): OverlongPathError {
+  return new OverlongPathError(
+    `entry ${terminalText(clip(path, SHOWN_PATH))}: its path is ${overPathMax(path.length)}`,
+    offset,
+  );
+}
+
+/** Characters of an overlong path a message shows. */
+const SHOWN_PATH = 100;
 
 /** How a path past PATH_MAX is told, wherever it comes from (a tar entry, a saved report). */
 export function overPathMax(length: number): string {

@@ -5,7 +5,7 @@ import { terminalText } from '../report/display-text.js';
 import { InputError, InputErrorCode } from '../model/errors.js';
 import type { ArchiveReport } from '../model/image.js';
 import { hasErrors } from '../model/problem.js';
-import { readInput } from '../read-input.js';
+import { readInput, reportReadOptions } from '../read-input.js';
 import { readReport } from '../read-report.js';
 import { readArchive, type ReadOptions } from '../read-archive.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -17,8 +17,18 @@ const MAX_PROBLEM_LINES = 10;
 
 export interface ReadFailure {
   readonly path: string;
-  readonly error: InputError;
+  /**
+   * What went wrong, without the InputError's stack: --keep-going keeps one per skipped NDJSON
+   * line, and an error object each took 1,000,000 junk lines of 3 bytes to 1 GB (issue 9).
+   */
+  readonly error: Pick<InputError, 'code' | 'message' | 'entry'>;
 }
+
+/** A failure as kept: its words only. */
+const failureOf = (path: string, { code, message, entry }: InputError): ReadFailure => ({
+  path,
+  error: { code, message, entry },
+});
 
 export interface ReadResult {
   readonly reports: ArchiveReport[];
@@ -52,7 +62,7 @@ export async function readInputs(paths: readonly string[], io: CliIo, options: R
       ? await readFolderReport(path, io, options, failures)
       : await readOne(path, io, options, failures);
     if (got instanceof InputError) {
-      failures.push({ path, error: got });
+      failures.push(failureOf(path, got));
     } else {
       for (const report of got) {
         reports.push(report);
@@ -72,9 +82,10 @@ async function readFolderReport(
   options: ReadInputsOptions,
   failures: ReadFailure[],
 ): Promise<ArchiveReport[] | InputError> {
-  const onBadLine = options.keepGoing ? (error: InputError) => failures.push({ path, error }) : undefined;
+  const onBadLine = options.keepGoing ? (error: InputError) => failures.push(failureOf(path, error)) : undefined;
   try {
-    return await readReport(absolute(path, io), { label: path, ...(onBadLine ? { onBadLine } : {}) });
+    const read = { ...options.read, ...(onBadLine ? { onBadLine } : {}) };
+    return await readReport(absolute(path, io), reportReadOptions(read, path));
   } catch (error) {
     if (error instanceof InputError) return error;
     if (isFsError(error)) {
@@ -97,7 +108,7 @@ async function readOne(
 ): Promise<ArchiveReport[] | InputError> {
   const progress = createProgress(io, terminalText(path), !options.quiet);
   const input = path === '-' ? stdinInput(io) : absolute(path, io);
-  const onBadLine = options.keepGoing ? (error: InputError) => failures.push({ path, error }) : undefined;
+  const onBadLine = options.keepGoing ? (error: InputError) => failures.push(failureOf(path, error)) : undefined;
   try {
     const read = { ...options.read, label: path, onProgress: progress.update, ...(onBadLine ? { onBadLine } : {}) };
     return options.reportsAllowed ? await readInput(input, read) : [await readArchive(input, read)];

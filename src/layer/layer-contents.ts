@@ -237,7 +237,7 @@ export class LayerWalker implements TarHandlers {
   onEntry(header: TarHeader): boolean {
     const path = normalizeEntryPath(header.path);
     if (path === '') return false;
-    if (path.length > MAX_PATH_LENGTH) throw overlongPath(path.length, header.headerOffset);
+    if (path.length > MAX_PATH_LENGTH) throw overlongPath(path, header.headerOffset);
     this.fileCount++;
     this.contentSize += contentBytesOf(header.type, header.size, header.linkTarget);
     if (path === 'stargz.index.json') this.estargz = true;

@@ -10,12 +10,22 @@ import { ECOSYSTEMS, type Ecosystem, type ImagePackages, type PackageRecord } fr
 import { ProblemCode, type Problem } from '../model/problem.js';
 import { MAX_PATH_LENGTH } from '../model/limits.js';
 
+/** What a reader keeps of a saved report. */
+export interface ParseReportOptions {
+  /**
+   * Keep each layer's `files` and the image's `packages` (default true). `share` needs neither:
+   * they are still checked, so a report gets the same verdict, and then dropped (issue 9: a fleet
+   * of 2,000 `--files --packages` reports of 74 kB each held 200 MB while `share` read it).
+   */
+  readonly keepFiles?: boolean;
+}
+
 /**
  * Reads a saved `inspect --json` report back into archive reports, so CI jobs on different
  * machines can each inspect their image and one job merges them. Validates what sharing and
  * auditing rely on; a report that lies about its shape is an INVALID_REPORT error.
  */
-export function parseInspectJson(value: unknown, label: string): ArchiveReport[] {
+export function parseInspectJson(value: unknown, label: string, options: ParseReportOptions = {}): ArchiveReport[] {
   const fail = (why: string): never => {
     throw new InputError(InputErrorCode.invalidReport, `${label} is not a layerlens inspect --json report: ${why}`);
   };
@@ -24,8 +34,10 @@ export function parseInspectJson(value: unknown, label: string): ArchiveReport[]
   const archives = arrayField(value, 'archives') ?? fail('no archives list');
   return archives
     .filter((a) => isObject(a) && !('error' in a))
-    .map((archive, i) => readArchiveJson(archive as JsonObject, `${label} archives[${i}]`, fail));
+    .map((archive, i) => readArchiveJson(archive as JsonObject, `${label} archives[${i}]`, fail, keeps(options)));
 }
+
+const keeps = (options: ParseReportOptions): boolean => options.keepFiles ?? true;
 
 function checkSchemaVersion(value: JsonObject, fail: (why: string) => never): void {
   const version = value['schemaVersion'];
@@ -45,7 +57,7 @@ function checkSchemaVersion(value: JsonObject, fail: (why: string) => never): vo
  * Reads one line of `inspect --format ndjson` (one image with its archive) into an archive
  * report holding that image.
  */
-export function parseImageLine(value: unknown, label: string): ArchiveReport {
+export function parseImageLine(value: unknown, label: string, options: ParseReportOptions = {}): ArchiveReport {
   const fail = (why: string): never => {
     throw new InputError(
       InputErrorCode.invalidReport,
@@ -55,12 +67,17 @@ export function parseImageLine(value: unknown, label: string): ArchiveReport {
   if (!isObject(value)) return fail('not a JSON object');
   checkSchemaVersion(value, fail);
   const archive = isObject(value['archive']) ? value['archive'] : fail('no archive object');
-  return archiveReport(archive, label, [readImageJson(value, 'the image', fail)]);
+  return archiveReport(archive, label, [readImageJson(value, 'the image', fail, keeps(options))]);
 }
 
-function readArchiveJson(archive: JsonObject, where: string, fail: (why: string) => never): ArchiveReport {
+function readArchiveJson(
+  archive: JsonObject,
+  where: string,
+  fail: (why: string) => never,
+  keepFiles: boolean,
+): ArchiveReport {
   const images = (arrayField(archive, 'images') ?? fail(`${where} has no images list`)).map((image, i) =>
-    readImageJson(image, `${where}.images[${i}]`, fail),
+    readImageJson(image, `${where}.images[${i}]`, fail, keepFiles),
   );
   return archiveReport(archive, where, images);
 }
@@ -80,11 +97,12 @@ function archiveReport(archive: JsonObject, where: string, images: ImageReport[]
   };
 }
 
-function readImageJson(value: unknown, where: string, fail: (why: string) => never): ImageReport {
+function readImageJson(value: unknown, where: string, fail: (why: string) => never, keepFiles: boolean): ImageReport {
   if (!isObject(value)) return fail(`${where} is not an object`);
   const layers = (arrayField(value, 'layers') ?? fail(`${where} has no layers`)).map((layer, i) =>
-    readLayerJson(layer, i, `${where}.layers[${i}]`, fail),
+    readLayerJson(layer, i, `${where}.layers[${i}]`, fail, keepFiles),
   );
+  const packages = readPackagesJson(value, where, fail);
   return {
     tags: stringArray(value['tags']),
     configDigest: parseDigest(value['configDigest']),
@@ -96,7 +114,7 @@ function readImageJson(value: unknown, where: string, fail: (why: string) => nev
     compressedSize: numberOrNull(value['compressedSize']),
     layers,
     history: [],
-    ...readPackagesJson(value, where, fail),
+    ...(keepFiles ? packages : {}),
   };
 }
 
@@ -147,7 +165,13 @@ function isEcosystem(value: string | null): value is Ecosystem {
   return (ECOSYSTEMS as readonly (string | null)[]).includes(value);
 }
 
-function readLayerJson(value: unknown, index: number, where: string, fail: (why: string) => never): LayerReport {
+function readLayerJson(
+  value: unknown,
+  index: number,
+  where: string,
+  fail: (why: string) => never,
+  keepFiles: boolean,
+): LayerReport {
   if (!isObject(value)) return fail(`${where} is not an object`);
   const diffId = parseDigest(value['diffId']);
   if (value['diffId'] !== null && diffId === null) fail(`${where}.diffId is not a sha256 digest`);
@@ -169,13 +193,25 @@ function readLayerJson(value: unknown, index: number, where: string, fail: (why:
     entry: stringField(value, 'entry'),
     compressedSize: numberOrNull(value['compressedSize']),
     compressedSizeEstimated: value['compressedSizeEstimated'] === true,
-    files: readFiles(arrayField(value, 'files'), where, fail),
+    files: readFiles(arrayField(value, 'files'), where, fail, keepFiles),
   };
 }
 
-/** One empty list for every layer without files (FileList.empty): a fleet has a million layers. */
-function readFiles(list: readonly unknown[] | null, where: string, fail: (why: string) => never): FileList {
+/**
+ * One empty list for every layer without files (FileList.empty): a fleet has a million layers.
+ * Without keepFiles each record is checked and dropped.
+ */
+function readFiles(
+  list: readonly unknown[] | null,
+  where: string,
+  fail: (why: string) => never,
+  keepFiles: boolean,
+): FileList {
   if (list === null || list.length === 0) return FileList.empty;
+  if (!keepFiles) {
+    list.forEach((file, i) => readFileJson(file, `${where}.files[${i}]`, fail));
+    return FileList.empty;
+  }
   return FileList.fromRecords(list.map((file, i) => readFileJson(file, `${where}.files[${i}]`, fail)));
 }
 
