@@ -81,8 +81,14 @@ export class PackageHeadStart {
     return guess;
   }
 
-  /** The image's packages and overlay, from a guess when one fits; each guess is used once. */
-  packagesOf(image: ImageReport): { result: ImagePackages; overlay: Overlay } {
+  /**
+   * The image's packages and overlay, from a guess when one fits; each guess is used once. Without
+   * one, the overlay comes from `overlayOf` (SharedOverlays' when many images share a base).
+   */
+  packagesOf(
+    image: ImageReport,
+    overlayOf: (image: ImageReport) => Overlay = overlayOfImage,
+  ): { result: ImagePackages; overlay: Overlay } {
     for (const guesses of this.guesses.values()) {
       const at = guesses.findIndex((guess) => startsWith(image, guess));
       if (at === -1) continue;
@@ -92,7 +98,7 @@ export class PackageHeadStart {
       return { result: attributed(done).result().result, overlay: done.builder.finish() };
     }
     this.counts.cold++;
-    const overlay = overlayOfImage(image);
+    const overlay = overlayOf(image);
     return { result: packagesOfImage(image, overlay), overlay };
   }
 }
