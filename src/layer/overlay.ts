@@ -64,6 +64,13 @@ export class OverlayTree {
     this.refTotal = from === undefined ? 0 : from.refTotal;
   }
 
+  /** Back to its first `layers` layers (OverlayBuilder.rewind: their refs are all below `refTotal`). */
+  truncate(layers: number, refTotal: number): void {
+    this.lists.length = layers;
+    this.starts.length = layers;
+    this.refTotal = refTotal;
+  }
+
   /** Refs handed out so far: every ref is below it. */
   get refCount(): number {
     return this.refTotal;
@@ -196,6 +203,8 @@ export class OverlayBuilder {
   private changes: Map<string, number | undefined> | null = null;
   /** Whether a layer (by diff id) was listed again: its copies may be hidden more than once. */
   private listedAgain: boolean;
+  /** What rewind goes back to, and what changed since (with `changes`); null when not marked. */
+  private marked: Mark | null = null;
 
   /**
    * A builder with no layers applied, or one in the state of `from` (see `fork`), budgets and
@@ -232,13 +241,71 @@ export class OverlayBuilder {
 
   /** From now on, remember every changed path's ref from before its first change (undefined: absent). */
   trackChanges(): ReadonlyMap<string, number | undefined> {
+    this.marked = null;
     this.changes = new Map();
     return this.changes;
   }
 
   /** From now on, remember no changes (a string and a map entry per path applied, for nothing). */
   stopTrackingChanges(): void {
+    this.marked = null;
     this.changes = null;
+  }
+
+  /**
+   * Marks the state that `rewind` goes back to, for a builder that applies the layers of one image
+   * after another above the same lower ones (SharedOverlays). False (nothing marked) when the
+   * builder tracks changes already, or has its folder index (something was removed): going back
+   * would have to undo the index too.
+   */
+  mark(): boolean {
+    if (this.changes !== null || this.children !== null) return false;
+    this.changes = new Map();
+    this.marked = {
+      layers: this.keys.length,
+      hidden: this.hidden.length,
+      refTotal: this.tree.refCount,
+      repeatedEntries: this.repeatedEntries,
+      folderCharacters: this.folderCharacters,
+      totalSize: this.totalSize,
+      visibleSize: this.visibleSize,
+      listedAgain: this.listedAgain,
+      implied: [],
+      counted: [],
+      applied: [],
+      removed: false,
+    };
+    return true;
+  }
+
+  /**
+   * Back to the state at `mark`, in the work of what changed since (not of the tree), and marks it
+   * again; false (nothing done) when something was removed since. Paths stay in their order only
+   * when none was removed: a path put back goes to the end of a Map, and readers see the order
+   * (`inspect --tree --json` lists the paths in it).
+   */
+  rewind(): boolean {
+    const { marked, changes } = this;
+    if (marked === null || changes === null || marked.removed) return false;
+    const { refs } = this.tree;
+    changes.forEach((before, path) => {
+      if (before === undefined) refs.delete(path);
+      else refs.set(path, before);
+    });
+    changes.clear();
+    for (const folder of marked.implied) this.implied.delete(folder);
+    for (const key of marked.counted) this.counted.delete(key);
+    for (const list of marked.applied) this.applied.delete(list);
+    marked.implied.length = marked.counted.length = marked.applied.length = 0;
+    this.keys.length = marked.layers;
+    this.hidden.length = marked.hidden;
+    this.tree.truncate(marked.layers, marked.refTotal);
+    this.repeatedEntries = marked.repeatedEntries;
+    this.folderCharacters = marked.folderCharacters;
+    this.totalSize = marked.totalSize;
+    this.visibleSize = marked.visibleSize;
+    this.listedAgain = marked.listedAgain;
+    return true;
   }
 
   /**
@@ -251,8 +318,10 @@ export class OverlayBuilder {
     const list = files instanceof FileList ? files : FileList.fromRecords(files);
     const layerIndex = this.keys.length;
     // A list listed again is applied again, at the cost of its entries, not of its bytes.
-    if (!this.applied.has(list)) this.applied.add(list);
-    else if ((this.repeatedEntries += list.length) > MAX_REPEATED_ENTRIES) {
+    if (!this.applied.has(list)) {
+      this.applied.add(list);
+      this.marked?.applied.push(list);
+    } else if ((this.repeatedEntries += list.length) > MAX_REPEATED_ENTRIES) {
       throw new InputError(
         InputErrorCode.overlayTooLarge,
         `layer ${layerIndex} (${key ?? 'no diff id'}) is listed again: the image's layers listed more than once apply over ${MAX_REPEATED_ENTRIES} entries again (a manifest that repeats a large layer many times?)`,
@@ -261,7 +330,10 @@ export class OverlayBuilder {
     this.keys.push(key);
     const start = this.tree.addLayer(list);
     const counts = key === null || !this.counted.has(key);
-    if (key !== null) this.counted.add(key);
+    if (key !== null && counts) {
+      this.counted.add(key);
+      this.marked?.counted.push(key);
+    }
     if (!counts) this.listedAgain = true;
     // Whiteouts first: they describe the lower layers, whatever their position in this tar. Most
     // layers have none: no pass over their entries for it.
@@ -304,6 +376,7 @@ export class OverlayBuilder {
           if (above !== undefined && tree.isDirectory(above)) break;
           if (above !== undefined) this.remove(ancestor, 'replace', layerIndex);
           implied.add(ancestor);
+          this.marked?.implied.push(ancestor);
           // Each new folder is a key hashed in full, unless V8 hashes it by its length alone.
           if (ancestor.length <= V8_HASHED_LENGTH) this.folderCharacters += ancestor.length;
           ancestor = parentPath(ancestor);
@@ -346,7 +419,8 @@ export class OverlayBuilder {
 
   /** The overlay of the layers applied so far. */
   finish(): Overlay {
-    const hidden = this.listedAgain ? this.storedOnce() : this.hidden;
+    // A marked builder goes back: its overlay keeps its own list.
+    const hidden = this.listedAgain ? this.storedOnce() : this.marked !== null ? this.hidden.slice() : this.hidden;
     const wastedSize = hidden.reduce((sum, h) => sum + h.size, 0);
     const { totalSize, visibleSize } = this;
     return {
@@ -420,6 +494,7 @@ export class OverlayBuilder {
    * copies from layers below `byLayer`. An explicit stack: folders nest as deep as the input.
    */
   private remove(path: string, hiddenBy: HiddenBy, byLayer: number): void {
+    if (this.marked !== null) this.marked.removed = true;
     const children = this.indexed();
     const stack: { path: string; expanded: boolean }[] = [{ path, expanded: false }];
     for (let item = stack.pop(); item; item = stack.pop()) {
@@ -438,6 +513,7 @@ export class OverlayBuilder {
 
   /** Only what lower layers put in `dir` goes: entries of this layer already applied stay. */
   private removeLower(top: string, byLayer: number): void {
+    if (this.marked !== null) this.marked.removed = true;
     const children = this.indexed();
     const dirs = [top];
     for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
@@ -504,6 +580,24 @@ export function namingImage<T>(image: ImageReport, build: () => T): T {
   }
 }
 
+/** The state OverlayBuilder.rewind goes back to, and what was added since that a map of changes does not tell. */
+interface Mark {
+  readonly layers: number;
+  readonly hidden: number;
+  readonly refTotal: number;
+  readonly repeatedEntries: number;
+  readonly folderCharacters: number;
+  readonly totalSize: number;
+  readonly visibleSize: number;
+  readonly listedAgain: boolean;
+  /** Folders implied, diff ids counted and file lists applied for the first time since. */
+  readonly implied: string[];
+  readonly counted: string[];
+  readonly applied: FileList[];
+  /** Whether anything was removed since: then the state cannot be gone back to (see rewind). */
+  removed: boolean;
+}
+
 /** A deep copy of an overlay's folder index: the copy's folders change apart from the original's. */
 function copyChildren(children: ReadonlyMap<string, ReadonlySet<string>>): Map<string, Set<string>> {
   const copy = new Map<string, Set<string>>();
@@ -532,6 +626,8 @@ interface Chain {
   waiting: number;
   /** The chain applied, kept while images still to come start from it. */
   builder: OverlayBuilder | null;
+  /** A copy of `builder` that the last image applied its own layers to, marked at the chain. */
+  working: OverlayBuilder | null;
 }
 
 /**
@@ -574,7 +670,11 @@ export class SharedOverlays {
     }
   }
 
-  /** The image's overlay, from the chain it shares with others when there is one. */
+  /**
+   * The image's overlay, from the chain it shares with others when there is one. Its tree is valid
+   * until the next call: the copy of a chain goes back to it for the next image (see
+   * OverlayBuilder.rewind), so what the caller needs of it is taken before that.
+   */
   of(image: ImageReport): Overlay {
     const start = this.shared.get(image);
     if (start === undefined) return overlayOfImage(image);
@@ -585,6 +685,10 @@ export class SharedOverlays {
         for (const layer of image.layers.slice(start.depth)) builder.apply(layer.files, layer.diffId);
         return builder.finish();
       });
+    } catch (error) {
+      // Half applied: the copy is not gone back from.
+      start.working = null;
+      throw error;
     } finally {
       // Chains no image still to come starts from are let go.
       for (let up: Chain | null = start; up !== null; up = up.parent) if (up.waiting === 0) this.release(up);
@@ -592,29 +696,43 @@ export class SharedOverlays {
   }
 
   /**
-   * A builder of the image's first `start.depth` layers, the caller's own: from the longest kept
-   * chain below them (itself when no image still to come needs it, else a copy). Kept too when
+   * A builder of the image's first `start.depth` layers: the chain's copy gone back to it when the
+   * image before removed nothing, else a new copy of the longest kept chain below them, applied up
+   * to them (the kept builder itself when no image still to come needs it). The chain is kept when
    * images still to come start from it.
    */
   private builderOf(start: Chain, image: ImageReport): OverlayBuilder {
+    if (start.waiting > 0 && start.working?.rewind() === true) return start.working;
+    start.working = null;
     let from: Chain | null = start;
     while (from !== null && from.builder === null) from = from.parent;
+    if (from === start && start.waiting > 0) return this.working(start);
     const kept = from === null ? null : from.waiting === 0 ? this.release(from) : (from.builder?.fork() ?? null);
     const builder = kept ?? new OverlayBuilder();
-    if (from === start) return builder;
     for (const layer of image.layers.slice(from?.depth ?? 0, start.depth)) builder.apply(layer.files, layer.diffId);
-    if (start.waiting === 0 || this.kept + builder.tree.refCount > MAX_SHARED_ENTRIES) return builder;
+    // The chain and the copy that goes back to it count together.
+    const entries = 2 * builder.tree.refCount;
+    if (start.waiting === 0 || this.kept + entries > MAX_SHARED_ENTRIES) return builder;
     start.builder = builder;
-    this.kept += builder.tree.refCount;
-    return builder.fork();
+    this.kept += entries;
+    return this.working(start);
   }
 
-  /** The chain's kept builder, let go; null when it keeps none. */
+  /** A new copy of the chain's kept builder, kept to go back to the chain for the next image when it can. */
+  private working(start: Chain): OverlayBuilder {
+    if (start.builder === null) throw new Error('internal: a copy of a chain not kept');
+    const working = start.builder.fork();
+    if (working.mark()) start.working = working;
+    return working;
+  }
+
+  /** The chain's kept builder, let go (with its copy); null when it keeps none. */
   private release(at: Chain): OverlayBuilder | null {
     const { builder } = at;
+    at.working = null;
     if (builder === null) return null;
     at.builder = null;
-    this.kept -= builder.tree.refCount;
+    this.kept -= 2 * builder.tree.refCount;
     return builder;
   }
 
@@ -634,5 +752,13 @@ export class SharedOverlays {
 }
 
 function chain(parent: Chain | null): Chain {
-  return { parent, depth: parent === null ? 0 : parent.depth + 1, next: null, images: 0, waiting: 0, builder: null };
+  return {
+    parent,
+    depth: parent === null ? 0 : parent.depth + 1,
+    next: null,
+    images: 0,
+    waiting: 0,
+    builder: null,
+    working: null,
+  };
 }

@@ -90,12 +90,30 @@ describe('overlays of many images on one base', () => {
     const reversed = new SharedOverlays(images);
     const order = [...images.keys()].reverse().concat([1, 3, 0]);
     expect(order.map((i) => facts(reversed.of(images[i] as ImageReport)))).toEqual(order.map((i) => afresh[i]));
-    // Each overlay is its caller's own: one made later changes none made before.
+  });
+
+  it('goes back to the base for the next image instead of copying it, when the image removed nothing', () => {
+    const baseFiles = Array.from({ length: 2000 }, (_, i) => file(`usr/share/d${i % 50}/f${i}`));
+    const base = shared(0, baseFiles, 'sha256:base');
+    // Images that add, replace, or remove (every fifth) paths of the base, asked in their order.
+    const images = Array.from({ length: 40 }, (_, n) =>
+      imageReport([
+        base,
+        layerReport(1, [
+          file(`app/${n}/f`, n),
+          file(`usr/share/d${n}/f${n}`, n),
+          file(`usr/share/new${n % 3}/f`, 1),
+          ...(n % 5 === 4 ? [deleted(`usr/share/d7/.wh.f${n}`)] : []),
+        ]),
+      ]),
+    );
+    const afresh = images.map((image) => facts(overlayOfImage(image)));
+    const fork = vi.spyOn(OverlayBuilder.prototype, 'fork');
     const overlays = new SharedOverlays(images);
-    const first = overlays.of(images[1] as ImageReport);
-    const before = facts(first);
-    overlays.of(images[3] as ImageReport);
-    expect(facts(first)).toEqual(before);
+    expect(images.map((image) => facts(overlays.of(image)))).toEqual(afresh);
+    // One copy to begin with, and one after each image that removed a path of the base but the
+    // last (the last image takes the base itself).
+    expect(fork).toHaveBeenCalledTimes(1 + 7);
   });
 
   it('keeps the OVERLAY_TOO_LARGE budget of each image on a shared chain, naming the image', () => {
