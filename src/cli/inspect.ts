@@ -11,7 +11,7 @@ import type { ExitCode } from './exit-codes.js';
 import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, readInputs } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
-import { PackageHeadStart } from '../packages/head-start.js';
+import { PackageHeadStart, sharedPackageOverlays } from '../packages/head-start.js';
 import type { ImagePackages } from '../packages/types.js';
 
 export interface InspectArgs {
@@ -79,9 +79,9 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
   const packages = new Map<ImageReport, { result: ImagePackages; finalSize: number }>();
   const packageResults = new Map<ImageReport, ImagePackages>();
   if (headStart) {
-    const shared = new SharedOverlays(images);
+    const shared = sharedPackageOverlays(images);
     for (const image of images) {
-      const found = headStart.packagesOf(image, (cold) => shared.of(cold));
+      const found = headStart.packagesOf(image, shared);
       packageResults.set(image, found.result);
       packages.set(image, { result: found.result, finalSize: found.overlay.visibleSize });
     }

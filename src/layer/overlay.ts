@@ -278,6 +278,11 @@ export class OverlayBuilder {
     return true;
   }
 
+  /** Each path changed since `mark`, with its ref then (undefined: absent); null when not marked. Cleared by rewind. */
+  get changedSinceMark(): ReadonlyMap<string, number | undefined> | null {
+    return this.marked === null ? null : this.changes;
+  }
+
   /**
    * Back to the state at `mark`, in the work of what changed since (not of the tree), and marks it
    * again; false (nothing done) when something was removed since. Paths stay in their order only
@@ -628,6 +633,18 @@ interface Chain {
   builder: OverlayBuilder | null;
   /** A copy of `builder` that the last image applied its own layers to, marked at the chain. */
   working: OverlayBuilder | null;
+  /** What SharedOverlays' `perChain` made of the chain (undefined: not made yet), let go with it. */
+  value: unknown;
+}
+
+/** The chain an image's own layers were applied above, and what they changed (see SharedOverlays.ofChained). */
+export interface AboveChain<T> {
+  /** What `perChain` made of the chain's tree. */
+  readonly value: T;
+  /** Layers in the chain: the image's first ones. */
+  readonly depth: number;
+  /** Each path the image's layers above the chain changed, with its ref in the chain's tree (undefined: absent). */
+  readonly changes: ReadonlyMap<string, number | undefined>;
 }
 
 /**
@@ -640,15 +657,22 @@ interface Chain {
  * A chain is kept while images still to come (in the order given) start from it, up to
  * MAX_SHARED_ENTRIES; each overlay returned is the caller's own.
  */
-export class SharedOverlays {
+export class SharedOverlays<T = never> {
   private readonly root: Chain = chain(null);
   /** Each image's longest chain shared with another image. */
   private readonly shared = new Map<ImageReport, Chain>();
   /** Entries of the kept builders, together. */
   private kept = 0;
 
-  /** `images`: the images whose overlays will be asked for, in the order they will be. */
-  constructor(images: readonly ImageReport[]) {
+  /**
+   * `images`: the images whose overlays will be asked for, in the order they will be. `perChain`
+   * makes something of a kept chain's tree (the image of its layers, the tree) that ofChained
+   * hands out with each image applied above it (`inspect --packages` attributes the chain once).
+   */
+  constructor(
+    images: readonly ImageReport[],
+    private readonly perChain: ((lower: ImageReport, tree: OverlayTree) => T) | null = null,
+  ) {
     if (images.length < 2) return;
     for (const image of images) {
       let at = this.root;
@@ -676,14 +700,20 @@ export class SharedOverlays {
    * OverlayBuilder.rewind), so what the caller needs of it is taken before that.
    */
   of(image: ImageReport): Overlay {
+    return this.ofChained(image).overlay;
+  }
+
+  /** `of`, and the chain the image's own layers were applied above when it was kept (else null). */
+  ofChained(image: ImageReport): { overlay: Overlay; above: AboveChain<T> | null } {
     const start = this.shared.get(image);
-    if (start === undefined) return overlayOfImage(image);
+    if (start === undefined) return { overlay: overlayOfImage(image), above: null };
     for (let up: Chain | null = start; up !== null; up = up.parent) if (up.waiting > 0) up.waiting--;
     try {
       return namingImage(image, () => {
         const builder = this.builderOf(start, image);
+        const above = builder === start.working ? this.above(start, image) : null;
         for (const layer of image.layers.slice(start.depth)) builder.apply(layer.files, layer.diffId);
-        return builder.finish();
+        return { overlay: builder.finish(), above };
       });
     } catch (error) {
       // Half applied: the copy is not gone back from.
@@ -693,6 +723,17 @@ export class SharedOverlays {
       // Chains no image still to come starts from are let go.
       for (let up: Chain | null = start; up !== null; up = up.parent) if (up.waiting === 0) this.release(up);
     }
+  }
+
+  /** The kept chain `start` as the image sees it, its `perChain` value made once; null without `perChain`. */
+  private above(start: Chain, image: ImageReport): AboveChain<T> | null {
+    const { perChain } = this;
+    const changes = start.working?.changedSinceMark;
+    if (perChain === null || start.builder === null || changes == null) return null;
+    if (start.value === undefined) {
+      start.value = perChain({ ...image, layers: image.layers.slice(0, start.depth) }, start.builder.tree);
+    }
+    return { value: start.value as T, depth: start.depth, changes };
   }
 
   /**
@@ -730,6 +771,7 @@ export class SharedOverlays {
   private release(at: Chain): OverlayBuilder | null {
     const { builder } = at;
     at.working = null;
+    at.value = undefined;
     if (builder === null) return null;
     at.builder = null;
     this.kept -= 2 * builder.tree.refCount;
@@ -760,5 +802,6 @@ function chain(parent: Chain | null): Chain {
     waiting: 0,
     builder: null,
     working: null,
+    value: undefined,
   };
 }
