@@ -611,10 +611,11 @@ function copyChildren(children: ReadonlyMap<string, ReadonlySet<string>>): Map<s
 }
 
 /**
- * Entries that the lower layers SharedOverlays keeps applied may hold together, at most: past it a
- * chain is applied for each image again, as without sharing. A kept entry costs about 100 bytes
- * (its key in the copy's map, its folder index and its layer), so this is about 200 MB: twenty
- * bases of 100,000 files, more than a fleet of 200 services on a handful of distros needs.
+ * Entries that the chains SharedOverlays keeps may hold together, each counted twice (the chain
+ * and the copy that goes back to it), at most: past it a chain is applied for each image again,
+ * as without sharing. A chain applied costs 69 bytes an entry, a copy 37 (100,000 entries, heap
+ * measured), so this is about 110 MB: ten bases of 100,000 files asked for in turn, more than a
+ * fleet of 200 services on a handful of distros keeps at once.
  */
 const MAX_SHARED_ENTRIES = 2_000_000;
 
@@ -649,13 +650,14 @@ export interface AboveChain<T> {
 
 /**
  * The overlays of many images that share lower layers (a `docker save` of 100 services on one
- * base): the chain of lower layers an image shares with another is applied once and copied for
- * each image (OverlayBuilder.fork), not applied again for each. Layers are shared when they are
- * the same file list (a blob read once) under the same diff id, in the same order from the first:
- * then refs, waste, and the OVERLAY_TOO_LARGE budgets of the copy are exactly those of the image
- * applied afresh. 100 images on a 100,000-entry base took `audit` 12.4 s of applying layers (issue 9).
- * A chain is kept while images still to come (in the order given) start from it, up to
- * MAX_SHARED_ENTRIES; each overlay returned is the caller's own.
+ * base): the chain of lower layers an image shares with another is applied once, copied
+ * (OverlayBuilder.fork), and the copy goes back to the chain after each image that removed nothing
+ * from it (OverlayBuilder.rewind), so that an image costs its own layers. Layers are shared when
+ * they are the same file list (a blob read once) under the same diff id, in the same order from
+ * the first: then refs, their order, waste, and the OVERLAY_TOO_LARGE budgets are exactly those
+ * of the image applied afresh. 100 images on a 100,000-entry base took `audit` 12.4 s of applying
+ * layers (issue 9). A chain is kept while images still to come (in the order given) start from
+ * it, up to MAX_SHARED_ENTRIES.
  */
 export class SharedOverlays<T = never> {
   private readonly root: Chain = chain(null);
