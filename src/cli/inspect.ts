@@ -1,6 +1,6 @@
 import { UsageError } from '../model/errors.js';
 import { SharedOverlays, type Overlay } from '../layer/overlay.js';
-import { treeOf, type TreeNode } from '../layer/tree-view.js';
+import { chainTreeOf, treeAbove, treeOf, type TreeNode } from '../layer/tree-view.js';
 import type { ArchiveReport, ImageLookup, ImageReport } from '../model/image.js';
 import { platformMatches } from '../model/platform.js';
 import { buildInspectJson, buildInspectNdjsonLines, PACKAGE_LIST_INDENT } from '../report/inspect-json.js';
@@ -86,7 +86,8 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       packages.set(image, { result: found.result, finalSize: found.overlay.visibleSize });
     }
   }
-  const treeOverlays = new SharedOverlays(args.tree ? images : []);
+  // The text's trees are made from the tree of the chain below each image's own layers (treeAbove).
+  const treeOverlays = new SharedOverlays(args.tree ? images : [], (_, tree) => chainTreeOf(tree));
   const overlayFor = (image: ImageReport): Overlay => treeOverlays.of(image);
   const overlays: ImageLookup<{ overlay: Overlay }> = {
     get: (image) => (args.tree ? { overlay: overlayFor(image) } : undefined),
@@ -117,8 +118,8 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
     const trees: ImageLookup<{ overlay: Overlay; tree: TreeNode }> = {
       get: (image) => {
         if (!args.tree) return undefined;
-        const overlay = overlayFor(image);
-        return { overlay, tree: treeOf(overlay) };
+        const { overlay, above } = treeOverlays.ofChained(image);
+        return { overlay, tree: above ? treeAbove(above.value, above.changes, overlay.tree) : treeOf(overlay) };
       },
     };
     const options = { files: args.files, width, trees, treeDepth: args.treeDepth, packages };

@@ -702,18 +702,22 @@ export class SharedOverlays<T = never> {
    * OverlayBuilder.rewind), so what the caller needs of it is taken before that.
    */
   of(image: ImageReport): Overlay {
-    return this.ofChained(image).overlay;
+    return this.make(image, false).overlay;
   }
 
   /** `of`, and the chain the image's own layers were applied above when it was kept (else null). */
   ofChained(image: ImageReport): { overlay: Overlay; above: AboveChain<T> | null } {
+    return this.make(image, true);
+  }
+
+  private make(image: ImageReport, chained: boolean): { overlay: Overlay; above: AboveChain<T> | null } {
     const start = this.shared.get(image);
     if (start === undefined) return { overlay: overlayOfImage(image), above: null };
     for (let up: Chain | null = start; up !== null; up = up.parent) if (up.waiting > 0) up.waiting--;
     try {
       return namingImage(image, () => {
         const builder = this.builderOf(start, image);
-        const above = builder === start.working ? this.above(start, image) : null;
+        const above = chained && builder === start.working ? this.above(start, image) : null;
         for (const layer of image.layers.slice(start.depth)) builder.apply(layer.files, layer.diffId);
         return { overlay: builder.finish(), above };
       });

@@ -9,6 +9,7 @@ import { auditImages } from '../../src/audit/audit-images.js';
 import type { FileRecord } from '../../src/layer/file-list.js';
 import { OverlayBuilder, overlayOfImage, SharedOverlays, type Overlay } from '../../src/layer/overlay.js';
 import { MAX_REPEATED_ENTRIES } from '../../src/model/limits.js';
+import { chainTreeOf, treeAbove, treeOf } from '../../src/layer/tree-view.js';
 import type { ImageReport, LayerReport } from '../../src/model/image.js';
 import { InputErrorCode } from '../../src/index.js';
 import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
@@ -90,6 +91,47 @@ describe('overlays of many images on one base', () => {
     const reversed = new SharedOverlays(images);
     const order = [...images.keys()].reverse().concat([1, 3, 0]);
     expect(order.map((i) => facts(reversed.of(images[i] as ImageReport)))).toEqual(order.map((i) => afresh[i]));
+  });
+
+  it('makes each tree from the base tree, exactly as treeOf makes it afresh', () => {
+    const base = shared(
+      0,
+      [
+        dir('etc'),
+        file('etc/a', 10),
+        file('etc/b', 20),
+        file('usr/lib/x', 30),
+        file('usr/lib/y', 40),
+        dir('var'),
+        file('var/log/z', 50),
+        fileRecord('bin', { type: 'symlink', linkTarget: 'usr/bin', size: 0 }),
+      ],
+      'sha256:base',
+    );
+    const tops: FileRecord[][] = [
+      [file('app/a', 3)],
+      [file('etc/b', 1), file('usr/lib/w', 45)],
+      [deleted('usr/.wh.lib'), file('var/log', 4)],
+      [opaque('usr/lib/.wh..wh..opq'), file('usr/lib/n', 2)],
+      [deleted('etc/.wh.a'), deleted('etc/.wh.b')],
+      [deleted('.wh.etc'), file('etc/new/deep/f', 9)],
+      [dir('usr'), dir('usr/lib'), file('usr/lib/x/inner', 5)],
+      [file('bin/sh', 7)],
+      [],
+    ];
+    const images = tops.map((top, n) => imageReport([base, layerReport(1, top)], { tags: [`svc${n}:1`] }));
+    const afresh = images.map((image) => treeOf(overlayOfImage(image)));
+    const overlays = new SharedOverlays(images, (_, tree) => chainTreeOf(tree));
+    let above = 0;
+    const trees = images.map((image) => {
+      const made = overlays.ofChained(image);
+      if (made.above === null) return treeOf(made.overlay);
+      above++;
+      return treeAbove(made.above.value, made.above.changes, made.overlay.tree);
+    });
+    expect(trees).toEqual(afresh);
+    // All but the last image, which takes the base's own builder.
+    expect(above).toBe(images.length - 1);
   });
 
   it('goes back to the base for the next image instead of copying it, when the image removed nothing', () => {
