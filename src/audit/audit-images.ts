@@ -1,7 +1,7 @@
 import { terminalText } from '../report/display-text.js';
 import type { ImageReport } from '../model/image.js';
 import { plural } from '../model/plural.js';
-import { overlayOfImage, type HiddenCopy } from '../layer/overlay.js';
+import { SharedOverlays, type HiddenCopy, type Overlay } from '../layer/overlay.js';
 import {
   NUMERIC_RULES,
   type AuditConfig,
@@ -185,17 +185,24 @@ export function baselineFinder(
  */
 export function auditImages(images: readonly ImageReport[], context: AuditContext): AuditResult {
   const baselineOf = baselineFinder(context.baseline, images.length);
-  const audits = images.map((image) => auditImage(image, context, baselineOf(image)));
+  // Images on one base apply it once between them (SharedOverlays).
+  const overlays = new SharedOverlays(images);
+  const audits = images.map((image) => auditImage(image, context, baselineOf(image), overlays));
   const summary = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const audit of audits) for (const rule of audit.rules) summary[rule.status]++;
   return { images: audits, summary };
 }
 
-function auditImage(image: ImageReport, context: AuditContext, baseline: ImageReport | null): ImageAudit {
+function auditImage(
+  image: ImageReport,
+  context: AuditContext,
+  baseline: ImageReport | null,
+  overlays: SharedOverlays,
+): ImageAudit {
   const budget = mergeBudgets(budgetsFor(image, context.config.budgets));
   const ignore = [...context.config.ignore, ...budget.ignore].map((g) => compileGlob(g, 'path'));
   const filesKnown = image.layers.every((l) => l.files.length > 0 || l.fileCount === 0 || !l.present);
-  const overlay = overlayOfImage(image);
+  const overlay = overlays.of(image);
   // Waste counts, and lists, only hidden copies outside the ignore globs.
   const wasted = overlay.hidden.filter((h) => h.size > 0 && !matchesAny(h.path, ignore));
   const wastedSize = wasted.reduce((sum, h) => sum + h.size, 0);
@@ -254,7 +261,7 @@ function auditImage(image: ImageReport, context: AuditContext, baseline: ImageRe
 }
 
 /** Packages of an archive read with keepMetadata (with their sources), or a report's saved list; null if unknown. */
-function packageFactsOf(image: ImageReport, overlay: ReturnType<typeof overlayOfImage> | null): PackageFacts | null {
+function packageFactsOf(image: ImageReport, overlay: Overlay | null): PackageFacts | null {
   if (!hasPackageData(image)) return null;
   if (image.packages) return { packages: image.packages.packages, attributed: null, texts: null };
   if (overlay === null) return null;

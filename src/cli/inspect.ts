@@ -1,6 +1,6 @@
 import { UsageError } from '../model/errors.js';
-import { overlayOfImage, type Overlay } from '../layer/overlay.js';
-import { treeOf, type TreeNode } from '../layer/tree-view.js';
+import { SharedOverlays, type Overlay } from '../layer/overlay.js';
+import { chainTreeOf, treeAbove, treeOf, type TreeNode } from '../layer/tree-view.js';
 import type { ArchiveReport, ImageLookup, ImageReport } from '../model/image.js';
 import { platformMatches } from '../model/platform.js';
 import { buildInspectJson, buildInspectNdjsonLines, PACKAGE_LIST_INDENT } from '../report/inspect-json.js';
@@ -11,7 +11,7 @@ import type { ExitCode } from './exit-codes.js';
 import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, readInputs } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
-import { PackageHeadStart } from '../packages/head-start.js';
+import { PackageHeadStart, sharedPackageOverlays } from '../packages/head-start.js';
 import type { ImagePackages } from '../packages/types.js';
 
 export interface InspectArgs {
@@ -69,27 +69,26 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
       `no image matches${args.platform ? ` --platform ${args.platform}` : ''}${args.image ? ` --image ${args.image}` : ''}`,
     );
   }
-  // Each image's final tree is built when its output is (with --packages too, the overlay it was
-  // measured on is kept until then): kept for all images until the end, 100 images on one
-  // 100,000-entry layer took `inspect --tree` 129 s and 2.9 GB. The text shows the
-  // final tree's size beside the packages; JSON needs the package list alone.
+  // Each image's final tree is built when its output is, not kept for all images until the end:
+  // 100 images on one 100,000-entry layer took `inspect --tree` 129 s and 2.9 GB, and with
+  // --packages the overlays the packages were measured on, kept for the trees, 2.6 GB (issue 9).
+  // Images on one base apply it once between them (SharedOverlays), for the packages and again
+  // for the trees. The text shows the final tree's size beside the packages; JSON needs the
+  // package list alone.
+  const images = reports.flatMap((r) => r.images);
   const packages = new Map<ImageReport, { result: ImagePackages; finalSize: number }>();
   const packageResults = new Map<ImageReport, ImagePackages>();
-  const packageOverlays = new Map<ImageReport, Overlay>();
   if (headStart) {
-    for (const image of reports.flatMap((r) => r.images)) {
-      const found = headStart.packagesOf(image);
+    const shared = sharedPackageOverlays(images);
+    for (const image of images) {
+      const found = headStart.packagesOf(image, shared);
       packageResults.set(image, found.result);
       packages.set(image, { result: found.result, finalSize: found.overlay.visibleSize });
-      // With --tree, the overlay the packages were measured on is the one the tree shows.
-      if (args.tree) packageOverlays.set(image, found.overlay);
     }
   }
-  const overlayFor = (image: ImageReport): Overlay => {
-    const overlay = packageOverlays.get(image) ?? overlayOfImage(image);
-    packageOverlays.delete(image);
-    return overlay;
-  };
+  // The text's trees are made from the tree of the chain below each image's own layers (treeAbove).
+  const treeOverlays = new SharedOverlays(args.tree ? images : [], (_, tree) => chainTreeOf(tree));
+  const overlayFor = (image: ImageReport): Overlay => treeOverlays.of(image);
   const overlays: ImageLookup<{ overlay: Overlay }> = {
     get: (image) => (args.tree ? { overlay: overlayFor(image) } : undefined),
   };
@@ -119,8 +118,8 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
     const trees: ImageLookup<{ overlay: Overlay; tree: TreeNode }> = {
       get: (image) => {
         if (!args.tree) return undefined;
-        const overlay = overlayFor(image);
-        return { overlay, tree: treeOf(overlay) };
+        const { overlay, above } = treeOverlays.ofChained(image);
+        return { overlay, tree: above ? treeAbove(above.value, above.changes, overlay.tree) : treeOf(overlay) };
       },
     };
     const options = { files: args.files, width, trees, treeDepth: args.treeDepth, packages };

@@ -1,4 +1,12 @@
-import { namingImage, overlayOfImage, OverlayBuilder, type Overlay } from '../layer/overlay.js';
+import {
+  namingImage,
+  overlayOfImage,
+  OverlayBuilder,
+  SharedOverlays,
+  type AboveChain,
+  type Overlay,
+  type OverlayTree,
+} from '../layer/overlay.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
 import type { ProvisionalReport } from '../read-archive.js';
 import { changesDatabases, PackageAttribution, packagesOfImage } from './packages-of-image.js';
@@ -81,8 +89,11 @@ export class PackageHeadStart {
     return guess;
   }
 
-  /** The image's packages and overlay, from a guess when one fits; each guess is used once. */
-  packagesOf(image: ImageReport): { result: ImagePackages; overlay: Overlay } {
+  /**
+   * The image's packages and overlay, from a guess when one fits; each guess is used once. Without
+   * one, from `shared` (sharedPackageOverlays of the images asked for) when given.
+   */
+  packagesOf(image: ImageReport, shared?: SharedOverlays<ChainPackages>): { result: ImagePackages; overlay: Overlay } {
     for (const guesses of this.guesses.values()) {
       const at = guesses.findIndex((guess) => startsWith(image, guess));
       if (at === -1) continue;
@@ -92,9 +103,57 @@ export class PackageHeadStart {
       return { result: attributed(done).result().result, overlay: done.builder.finish() };
     }
     this.counts.cold++;
-    const overlay = overlayOfImage(image);
-    return { result: packagesOfImage(image, overlay), overlay };
+    if (shared === undefined) {
+      const overlay = overlayOfImage(image);
+      return { result: packagesOfImage(image, overlay), overlay };
+    }
+    const { overlay, above } = shared.ofChained(image);
+    return { result: (above && patchedAbove(image, above, overlay.tree)) ?? packagesOfImage(image, overlay), overlay };
   }
+}
+
+/** A chain of lower layers that images share, attributed once (see sharedPackageOverlays). */
+interface ChainPackages {
+  /** The image of the chain's layers that it was attributed for. */
+  readonly lower: ImageReport;
+  readonly attribution: PackageAttribution;
+}
+
+/**
+ * SharedOverlays of the images whose packages are asked for, in that order: a chain of lower
+ * layers they share is attributed once, and each image above it patches a copy of that for the
+ * paths its own layers change, as the head start patches a guess (100 images on one 100,000-entry
+ * base: measuring every package of every image was 3.6 of inspect --packages' 6.3 s, issue 9).
+ */
+export function sharedPackageOverlays(images: readonly ImageReport[]): SharedOverlays<ChainPackages> {
+  return new SharedOverlays(images, (lower, tree) => {
+    const attribution = PackageAttribution.of(lower, tree);
+    // Sorted once here: a copy whose patch changes no package keeps the order.
+    attribution.sortedPackages();
+    return { lower, attribution };
+  });
+}
+
+/**
+ * The image's packages from the attribution of the chain below its own layers, patched; null when
+ * it must be made afresh: the chain's layers keep other databases (another read), or the image's
+ * own layers bring or change databases.
+ */
+function patchedAbove(image: ImageReport, above: AboveChain<ChainPackages>, tree: OverlayTree): ImagePackages | null {
+  const { lower, attribution } = above.value;
+  if (image.packages) return null;
+  for (let i = 0; i < above.depth; i++) {
+    if (image.layers[i]?.metadataFiles !== lower.layers[i]?.metadataFiles) return null;
+  }
+  if (bringsDatabases(image.layers.slice(above.depth)) || changesDatabases(above.changes)) return null;
+  const patched = attribution.copy();
+  patched.patch(above.changes, tree);
+  return patched.result().result;
+}
+
+/** Whether any of the layers keeps package database files: a patch cannot follow them. */
+function bringsDatabases(layers: readonly LayerReport[]): boolean {
+  return layers.some((layer) => (layer.metadataFiles?.length ?? 0) > 0);
 }
 
 /**
@@ -110,8 +169,7 @@ function advance(
 ): { guess: Guess; patched: boolean } {
   const { builder, attribution } = guess;
   const added = image.layers.slice(builder.layerCount, known);
-  const bringsDatabases = added.some((layer) => (layer.metadataFiles?.length ?? 0) > 0);
-  const patchable = attribute && attribution !== null && !bringsDatabases;
+  const patchable = attribute && attribution !== null && !bringsDatabases(added);
   let changes: ReadonlyMap<string, number | undefined> = new Map();
   if (patchable) changes = builder.trackChanges();
   else builder.stopTrackingChanges();

@@ -110,18 +110,18 @@ export function attributePackages(
  * layer changes). A path can be owned by several packages: see `firstOwner`.
  */
 export class PackageAttribution {
-  private readonly records: PackageRecord[] = [];
-  private readonly claimProblems: (Problem | null)[] = [];
+  private records: PackageRecord[] = [];
+  private claimProblems: (Problem | null)[] = [];
   /**
    * Who owns what, by tree ref: each ref's first owning claim (-1: none), and the rest for a path
    * several packages list. A typed array, not a map by path: 55k map entries cost the head start
    * more than the lookups themselves (issue 9).
    */
   private firstOwner: Int32Array;
-  private readonly moreOwners = new Map<number, number[]>();
+  private moreOwners = new Map<number, number[]>();
   /** Owners of listed paths that are not in the tree (a lying database, or removed upstairs). */
-  private readonly absentOwners = new Map<string, number[]>();
-  private readonly byFolder = new Map<string, number>();
+  private absentOwners = new Map<string, number[]>();
+  private byFolder = new Map<string, number>();
   private sorted: SortedPackages | null = null;
 
   private constructor(
@@ -129,13 +129,32 @@ export class PackageAttribution {
     private readonly baseProblems: readonly Problem[],
     private readonly texts: MetadataTexts,
     private readonly layers: ReadonlyMap<string, number>,
-    tree: OverlayTree,
+    tree: OverlayTree | null,
   ) {
-    this.firstOwner = new Int32Array(tree.refCount).fill(-1);
+    this.firstOwner = new Int32Array(tree === null ? 0 : tree.refCount).fill(-1);
+    if (tree === null) return;
     // One method per loop: as one, the JIT compiled the first on the stack and bailed out where
     // the second began (issue 9).
     this.measureAll(tree);
     this.addAllUnowned(tree);
+  }
+
+  /**
+   * A copy to patch apart from this one: images above one attributed chain of lower layers each
+   * patch a copy of its attribution (SharedOverlays), in the work of the tree's refs copied and of
+   * what the image changes, not of measuring every package again (issue 9).
+   */
+  copy(): PackageAttribution {
+    const copy = new PackageAttribution(this.claims, this.baseProblems, this.texts, this.layers, null);
+    copy.records = this.records.slice();
+    copy.claimProblems = this.claimProblems.slice();
+    copy.firstOwner = this.firstOwner.slice();
+    this.moreOwners.forEach((owners, ref) => copy.moreOwners.set(ref, owners.slice()));
+    this.absentOwners.forEach((owners, path) => copy.absentOwners.set(path, owners.slice()));
+    copy.byFolder = new Map(this.byFolder);
+    // Sorted lists are never changed, only made again when a package is measured again.
+    copy.sorted = this.sorted;
+    return copy;
   }
 
   private measureAll(tree: OverlayTree): void {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readArchive } from '../../src/index.js';
 import { FileList } from '../../src/layer/file-list.js';
 import { applyLayers, OverlayBuilder } from '../../src/layer/overlay.js';
@@ -11,11 +11,11 @@ import type { ImageReport } from '../../src/model/image.js';
 import type { Digest } from '../../src/model/digest.js';
 import { InputErrorCode } from '../../src/model/errors.js';
 import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
-import { PackageHeadStart } from '../../src/packages/head-start.js';
-import { packagesOfImage } from '../../src/packages/packages-of-image.js';
-import { buildArchive, type ImageSpec } from '../helpers/fixture-builder.js';
+import { PackageHeadStart, sharedPackageOverlays } from '../../src/packages/head-start.js';
+import { PackageAttribution, packagesOfImage } from '../../src/packages/packages-of-image.js';
+import { buildArchive, type ImageSpec, type LayerSpec } from '../helpers/fixture-builder.js';
 import { dpkgLayer, npmPackageFiles } from '../helpers/package-metadata.js';
-import { alpine, bytes, coreutils, debianApp, debug, express, libc, pipFiles } from '../helpers/package-specs.js';
+import { alpine, bytes, coreutils, debianApp, debug, express, gcc, libc, pipFiles } from '../helpers/package-specs.js';
 
 async function imageOf(spec: ImageSpec): Promise<ImageReport> {
   const { bytes: archive } = await buildArchive('docker-classic', [spec]);
@@ -327,4 +327,31 @@ describe.skipIf(!existsSync(dist))('head start on worker threads (built dist/)',
       expect(JSON.parse(run.stdout)).toEqual({ same: true, calls: 1, counts: { patched: 1, afresh: 0, cold: 0 } });
     },
   );
+});
+
+describe('sharedPackageOverlays', () => {
+  it('attributes a base that images share once, and gives each image what packagesOfImage gives', async () => {
+    const [base, ...uppers] = patchedUpstairs.layers as [LayerSpec, ...LayerSpec[]];
+    const tops: LayerSpec[] = [
+      ...uppers,
+      { files: [{ path: 'srv/data.bin', content: bytes(64) }] },
+      { files: [{ path: 'usr/bin/.wh.cat', content: '' }] },
+      { files: dpkgLayer([libc, coreutils, gcc]) },
+    ];
+    const specs: ImageSpec[] = tops.map((top, i) => ({ tags: [`example.com/svc${i}:1`], layers: [base, top] }));
+    const { bytes: archive } = await buildArchive('docker-classic', [
+      ...specs,
+      { tags: ['example.com/base:1'], layers: [base] },
+    ]);
+    const { images } = await readArchive(Readable.from([archive]), { keepMetadata: true });
+    expect(new Set(images.map((image) => image.layers[0]?.files)).size).toBe(1);
+    const expected = images.map((image) => packagesOfImage(image));
+    const attributed = vi.spyOn(PackageAttribution, 'of');
+    const headStart = new PackageHeadStart();
+    const shared = sharedPackageOverlays(images);
+    expect(images.map((image) => headStart.packagesOf(image, shared).result)).toEqual(expected);
+    // The base once; afresh, the images whose own layer brings databases (npm packages, a dpkg
+    // status) and the last, which takes the base's own builder.
+    expect(attributed).toHaveBeenCalledTimes(1 + 2 + 1);
+  });
 });
