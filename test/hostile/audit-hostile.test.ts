@@ -2,7 +2,10 @@
  * `audit`, its reports and its config over hostile input (hunt 3): archive text shaped as CI
  * workflow commands, hostile budgets files, report formats fed characters they cannot hold.
  */
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ConfigError, parseBudget } from '../../src/audit/config.js';
+import { parseDiveCi } from '../../src/audit/dive-ci.js';
 import { runCli } from '../helpers/cli.js';
 import { workflowCommands } from '../helpers/workflow-commands.js';
 import { tempFile } from './generators.js';
@@ -27,5 +30,63 @@ describe('archive text never becomes a CI workflow command', () => {
       expect(workflowCommands(run.stderr)).toEqual([]);
     }
     expect(COMMAND_TEXTS.spacedTag).toMatch(/^\s+::/);
+  });
+});
+
+/** Milliseconds `work` takes. */
+function timed(work: () => void): number {
+  const start = performance.now();
+  work();
+  return performance.now() - start;
+}
+
+describe('a hostile budgets file', () => {
+  const fixture = join(import.meta.dirname, '..', '..', 'fixtures', 'app-v1.docker-save.tar');
+  const audit = async (config: string): Promise<{ code: number; stderr: string }> => {
+    const path = tempFile('layerlens.config.json', config);
+    return runCli(['audit', fixture, '--quiet'], { cwd: dirname(path) });
+  };
+
+  it('reads sizes and percentages padded with spaces in linear time', () => {
+    // `^\s*(\d+)\s*([a-z]*)\s*$` tried every split of the spaces between its two \s*: 160,000
+    // spaces took 18.3 s, dive's 64 KiB file 3.5 s.
+    const padded = `1${' '.repeat(200_000)}!`;
+    const errors: string[] = [];
+    const took = timed(() => {
+      parseBudget({ maxSize: padded, maxWastedPercent: padded, maxGrowth: padded }, 'b', errors);
+      expect(() => parseDiveCi(`rules:\n  highestWastedBytes: 1${' '.repeat(60_000)}!\n`, '.dive-ci')).toThrow(
+        ConfigError,
+      );
+    });
+    expect(errors).toHaveLength(3);
+    expect(took).toBeLessThan(1500);
+  });
+
+  it('gets one bounded line per error, a usage error (exit 2), never a trace', async () => {
+    const nines = '9'.repeat(400);
+    const runs = [
+      // 400 nines are Infinity: pretty-bytes threw on the limit (exit 70).
+      await audit(JSON.stringify({ budgets: [{ maxSize: nines, maxWastedPercent: `${nines}%` }] })),
+      // JSON.stringify of the value for the message overflowed the stack (exit 70).
+      await audit(`{"budgets":[{"maxSize":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}`),
+      // A key with newlines forged lines of its own.
+      await audit(JSON.stringify({ budgets: [], 'a\nlayerlens: all budgets passed': 1 })),
+      // 100,000 unknown keys and a 1 MB value: 5.6 MB of message before.
+      await audit(
+        JSON.stringify({
+          budgets: [{ maxSize: 'x'.repeat(1_000_000) }],
+          ...Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, 1])),
+        }),
+      ),
+    ];
+    for (const run of runs) {
+      expect(run.code).toBe(2);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stderr.length).toBeLessThan(4000);
+      expect(run.stderr).not.toMatch(/^layerlens: all budgets passed/m);
+    }
+    expect(runs[0]?.stderr).toMatch(/maxSize: "9{20}.*… is not a size/);
+    expect(runs[1]?.stderr).toMatch(/maxSize: \[\[\[.*… is not a size/);
+    expect(runs[3]?.stderr).toMatch(/and 99,9\d\d more/);
   });
 });
