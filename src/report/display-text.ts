@@ -129,6 +129,26 @@ export function htmlText(text: string): string {
   );
 }
 
+/**
+ * What XML 1.0 cannot hold that `terminalText` leaves: U+FFFE, U+FFFF and lone surrogates (a
+ * surrogate pair is one character, and fine). One such character in a tag made the whole JUnit
+ * report unreadable to every XML parser (hunt 3).
+ */
+const NOT_XML = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const XML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/**
+ * XML-safe text for element content and double-quoted attributes (the JUnit report):
+ * `terminalText`, then `& < > "` as entities (so `]]>` cannot appear), then what XML cannot hold
+ * shown as `\u{fffe}`.
+ */
+export function xmlText(text: string): string {
+  return terminalText(text)
+    .replace(/[&<>"]/g, (c) => XML_ESCAPES[c] ?? c)
+    .replace(NOT_XML, visible);
+}
+
 /** Longest excerpt of a parser's own message kept in an error line. */
 const PARSER_MESSAGE_MAX = 120;
 

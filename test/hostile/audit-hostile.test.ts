@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseBudget } from '../../src/audit/config.js';
 import { parseDiveCi } from '../../src/audit/dive-ci.js';
 import { runCli } from '../helpers/cli.js';
+import { archiveEntries, buildImage, writeTar } from '../helpers/fixture-builder.js';
 import { workflowCommands } from '../helpers/workflow-commands.js';
 import { tempFile } from './generators.js';
 import { COMMAND_TEXTS, workflowCommandArchive } from './generators-audit.js';
@@ -88,5 +89,24 @@ describe('a hostile budgets file', () => {
     expect(runs[0]?.stderr).toMatch(/maxSize: "9{20}.*… is not a size/);
     expect(runs[1]?.stderr).toMatch(/maxSize: \[\[\[.*… is not a size/);
     expect(runs[3]?.stderr).toMatch(/and 99,9\d\d more/);
+  });
+});
+
+/** XML 1.0's Char production: tab, newline, carriage return, and U+0020 up, less surrogates, U+FFFE and U+FFFF. */
+const NOT_XML = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+
+describe('the JUnit report over hostile text', () => {
+  it('holds only characters XML allows, escapes markup, and shows what it replaced', async () => {
+    const tag = `x:\u0000\u0008\u001b\ufffe\uffff\ud800]]><a b="c" d='e'>&amp;\u202e`;
+    const image = await buildImage({ tags: [tag], layers: [{ files: [{ path: 'f', content: 'x' }] }] });
+    const path = tempFile('junit.tar', await writeTar(archiveEntries('docker-classic', [image])));
+    const run = await runCli(['audit', '--format', 'junit', '--max-layers', '0', path]);
+    expect(run.code).toBe(1);
+    // A lone surrogate written as UTF-8 becomes U+FFFD; U+FFFE and U+FFFF stay and break every parser.
+    expect(run.stdout).not.toMatch(NOT_XML);
+    expect(run.stdout).not.toContain(']]>');
+    expect(run.stdout).toContain(
+      'classname="x:\\x00\\x08\\x1b\\u{fffe}\\u{ffff}\\u{d800}]]&gt;&lt;a b=&quot;c&quot; d=\'e\'&gt;&amp;amp;\\u{202e}"',
+    );
   });
 });
