@@ -4,9 +4,13 @@
  */
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { baselineFinder } from '../../src/audit/audit-images.js';
 import { ConfigError, parseBudget } from '../../src/audit/config.js';
+import type { Digest } from '../../src/model/digest.js';
+import type { ImageReport } from '../../src/model/image.js';
 import { parseDiveCi } from '../../src/audit/dive-ci.js';
 import { runCli } from '../helpers/cli.js';
+import { imageReport } from '../helpers/reports.js';
 import { archiveEntries, buildImage, writeTar } from '../helpers/fixture-builder.js';
 import { workflowCommands } from '../helpers/workflow-commands.js';
 import { tempFile } from './generators.js';
@@ -108,5 +112,29 @@ describe('the JUnit report over hostile text', () => {
     expect(run.stdout).toContain(
       'classname="x:\\x00\\x08\\x1b\\u{fffe}\\u{ffff}\\u{d800}]]&gt;&lt;a b=&quot;c&quot; d=\'e\'&gt;&amp;amp;\\u{202e}"',
     );
+  });
+});
+
+describe('baselines at scale', () => {
+  it('finds baselines among 2,000 images on one platform of 16,400 characters', () => {
+    // Keys of platform and config (or repository) past 16,383 characters, one length each: V8
+    // hashed them by length alone. A baseline report of 4,000 such images took `audit` 96 s.
+    const platform = `linux/${'a'.repeat(16_400)}`;
+    const baseline = Array.from({ length: 2_000 }, (_, i) =>
+      imageReport([], {
+        platform,
+        tags: [`t${String(i).padStart(7, '0')}:1`],
+        configDigest: `sha256:${String(i).padStart(64, '0')}` as Digest,
+      }),
+    );
+    const image = imageReport([], { platform, tags: ['t0001999:2'], configDigest: null });
+    let found: ImageReport | null = null;
+    const took = timed(() => {
+      const find = baselineFinder(baseline, 2);
+      found = find(image);
+      expect(find({ ...image, tags: [], configDigest: baseline[17]?.configDigest ?? null })).toBe(baseline[17]);
+    });
+    expect(found).toBe(baseline[1_999]);
+    expect(took).toBeLessThan(1500);
   });
 });
