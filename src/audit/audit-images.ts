@@ -112,8 +112,24 @@ export interface AuditResult {
 export interface AuditContext {
   readonly config: AuditConfig;
   readonly baseline: readonly ImageReport[];
-  /** Images a `mustShareBase` may name, by tag (inputs, baseline and loaded base files). */
+  /** Images a `mustShareBase` may name (inputs, baseline and loaded base files), from basesByTag. */
   readonly bases: ReadonlyMap<string, ImageReport>;
+}
+
+/**
+ * The images a `mustShareBase` may name: each image by each of its tags (a later one wins), then
+ * each base file by the reference the config gives it. Keyed through textKey: a saved report's
+ * tags have no length cap, and thousands past 16,383 characters of one length were hashed by
+ * length alone (2,000 images: `audit` spent 5.4 s of 8.7 here; hunt 3).
+ */
+export function basesByTag(
+  images: readonly ImageReport[],
+  files: readonly { readonly ref: string; readonly image: ImageReport }[] = [],
+): ReadonlyMap<string, ImageReport> {
+  const bases = new Map<string, ImageReport>();
+  for (const image of images) for (const tag of image.tags) bases.set(textKey(tag), image);
+  for (const { ref, image } of files) bases.set(textKey(ref), image);
+  return bases;
 }
 
 const TOP_WASTED = 20;
@@ -371,7 +387,7 @@ function growthResult(image: ImageReport, baseline: ImageReport | null, limit: L
 function baseResult(image: ImageReport, limit: Levels<string>, bases: ReadonlyMap<string, ImageReport>): RuleResult {
   const ref = limit.fail ?? limit.warn ?? '';
   const level: RuleStatus = limit.fail !== null ? 'fail' : 'warn';
-  const base = bases.get(ref);
+  const base = bases.get(textKey(ref));
   if (!base) {
     return {
       rule: 'mustShareBase',

@@ -4,8 +4,8 @@
  */
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baselineFinder } from '../../src/audit/audit-images.js';
-import { ConfigError, parseBudget } from '../../src/audit/config.js';
+import { auditImages, baselineFinder, basesByTag } from '../../src/audit/audit-images.js';
+import { ConfigError, parseBudget, type Budget } from '../../src/audit/config.js';
 import type { Digest } from '../../src/model/digest.js';
 import type { ImageReport } from '../../src/model/image.js';
 import { parseDiveCi } from '../../src/audit/dive-ci.js';
@@ -37,6 +37,14 @@ describe('archive text never becomes a CI workflow command', () => {
     expect(COMMAND_TEXTS.spacedTag).toMatch(/^\s+::/);
   });
 });
+
+/** A budget of the given rules, read as the config file's. */
+function budget(rules: Record<string, unknown>): Budget {
+  const errors: string[] = [];
+  const parsed = parseBudget({ images: '*', ...rules }, 'test', errors);
+  if (parsed === null || errors.length > 0) throw new Error(errors.join('; '));
+  return parsed;
+}
 
 /** Milliseconds `work` takes. */
 function timed(work: () => void): number {
@@ -136,5 +144,26 @@ describe('baselines at scale', () => {
     });
     expect(found).toBe(baseline[1_999]);
     expect(took).toBeLessThan(1500);
+  });
+});
+
+describe('mustShareBase candidates at scale', () => {
+  it('indexes 4,000 images by tags of 16,400 characters', () => {
+    // A saved report's tags have no length cap; each was a key hashed by its length alone.
+    const tag = (i: number): string => `${'t'.repeat(16_400)}${String(i).padStart(7, '0')}:1`;
+    const images = Array.from({ length: 4_000 }, (_, i) => imageReport([], { tags: [tag(i)] }));
+    let bases: ReadonlyMap<string, ImageReport> = new Map();
+    const took = timed(() => {
+      bases = basesByTag(images, [{ ref: 'base.tar', image: images[5] as ImageReport }]);
+    });
+    expect(bases.size).toBe(4_001);
+    expect(took).toBeLessThan(1500);
+    const rule = (ref: string): string | null =>
+      auditImages([images[5] as ImageReport], {
+        config: { budgets: [budget({ mustShareBase: ref })], ignore: [] },
+        baseline: [],
+        bases,
+      }).images[0]?.rules[0]?.status ?? null;
+    expect([rule(tag(3_999)), rule('base.tar'), rule(tag(4_000))]).toEqual(['pass', 'pass', 'skip']);
   });
 });
