@@ -13,7 +13,7 @@ import {
 } from './config.js';
 import { findLayeringIssues, type Finding } from './findings.js';
 import { compareImages } from '../diff/compare-images.js';
-import { compileGlob, matchesAny, matchesGlob } from './glob.js';
+import { globSet, matchesAny, type GlobSet } from './glob.js';
 import { findPackageIssues, type PackageFacts } from './package-findings.js';
 import { attributePackages, hasPackageData, packagesOfImage } from '../packages/packages-of-image.js';
 import type { PackageRecord } from '../packages/types.js';
@@ -137,10 +137,19 @@ const TOP_WASTED = 20;
 /** The budgets that apply to an image: every budget whose glob matches one of its tags (untagged: `*` only). */
 export function budgetsFor(image: ImageReport, budgets: readonly Budget[]): Budget[] {
   return budgets.filter((budget) => {
-    const globs = budget.images.map((g) => compileGlob(g, 'tag'));
     if (budget.images.includes('*')) return true;
+    const globs = imageGlobs(budget);
     return image.tags.some((tag) => matchesAny(tag, globs));
   });
+}
+
+/** Each budget's `images` globs, compiled once for all the images audited (not once per image). */
+const IMAGE_GLOBS = new WeakMap<Budget, GlobSet>();
+
+function imageGlobs(budget: Budget): GlobSet {
+  let globs = IMAGE_GLOBS.get(budget);
+  if (globs === undefined) IMAGE_GLOBS.set(budget, (globs = globSet(budget.images, 'tag')));
+  return globs;
 }
 
 /** Later budgets override earlier ones rule by rule. */
@@ -212,7 +221,7 @@ export function auditImages(images: readonly ImageReport[], context: AuditContex
 
 function auditImage(image: ImageReport, context: AuditContext, baseline: ImageReport | null): ImageAudit {
   const budget = mergeBudgets(budgetsFor(image, context.config.budgets));
-  const ignore = [...context.config.ignore, ...budget.ignore].map((g) => compileGlob(g, 'path'));
+  const ignore = globSet([...context.config.ignore, ...budget.ignore], 'path');
   const filesKnown = image.layers.every((l) => l.files.length > 0 || l.fileCount === 0 || !l.present);
   const overlay = overlayOfImage(image);
   // Waste counts, and lists, only hidden copies outside the ignore globs.
@@ -281,12 +290,22 @@ function packageFactsOf(image: ImageReport, overlay: ReturnType<typeof overlayOf
   return { packages: result.packages, attributed, texts };
 }
 
-/** `dpkg:gcc*` matches dpkg packages named gcc…; a bare glob or `*:` matches every ecosystem. */
-function packageGlob(glob: string): (record: PackageRecord) => boolean {
-  const colon = glob.indexOf(':');
-  const ecosystem = colon === -1 ? '*' : glob.slice(0, colon);
-  const name = compileGlob(glob.slice(colon + 1), 'tag');
-  return (record) => (ecosystem === '*' || ecosystem === record.ecosystem) && matchesGlob(name, record.name);
+/**
+ * Package globs by the ecosystem they name (`*` for a bare glob or `*:`): `dpkg:gcc*` matches
+ * dpkg packages named gcc…. Each package meets its ecosystem's set and the `*` set.
+ */
+function packageGlobs(globs: readonly string[]): (record: PackageRecord) => boolean {
+  const names = new Map<string, string[]>();
+  for (const glob of globs) {
+    const colon = glob.indexOf(':');
+    const ecosystem = colon === -1 ? '*' : glob.slice(0, colon);
+    const list = names.get(ecosystem);
+    if (list === undefined) names.set(ecosystem, [glob.slice(colon + 1)]);
+    else list.push(glob.slice(colon + 1));
+  }
+  const sets = new Map([...names].map(([ecosystem, list]) => [ecosystem, globSet(list, 'tag')]));
+  const any = sets.get('*');
+  return (record) => any?.matches(record.name) === true || sets.get(record.ecosystem)?.matches(record.name) === true;
 }
 
 function forbidResult(packages: readonly PackageRecord[] | null, limit: Levels<readonly string[]>): RuleResult {
@@ -307,8 +326,8 @@ function forbidResult(packages: readonly PackageRecord[] | null, limit: Levels<r
     };
   }
   const hits = (level: readonly string[] | null): PackageRecord[] => {
-    const matchers = (level ?? []).map(packageGlob);
-    return packages.filter((p) => matchers.some((matches) => matches(p)));
+    const matches = packageGlobs(level ?? []);
+    return packages.filter(matches);
   };
   const failing = hits(limit.fail);
   const failed = new Set(failing);
