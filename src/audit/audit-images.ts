@@ -1,4 +1,5 @@
 import { terminalText } from '../report/display-text.js';
+import { clip } from '../report/table.js';
 import type { ImageReport } from '../model/image.js';
 import { plural } from '../model/plural.js';
 import { overlayOfImage, type HiddenCopy } from '../layer/overlay.js';
@@ -213,15 +214,38 @@ export function baselineFinder(
  */
 export function auditImages(images: readonly ImageReport[], context: AuditContext): AuditResult {
   const baselineOf = baselineFinder(context.baseline, images.length);
-  const audits = images.map((image) => auditImage(image, context, baselineOf(image)));
+  const ignoreOf = ignoreFinder(context.config);
+  const audits = images.map((image) => auditImage(image, context, baselineOf(image), ignoreOf));
   const summary = { pass: 0, warn: 0, fail: 0, skip: 0 };
   for (const audit of audits) for (const rule of audit.rules) summary[rule.status]++;
   return { images: audits, summary };
 }
 
-function auditImage(image: ImageReport, context: AuditContext, baseline: ImageReport | null): ImageAudit {
-  const budget = mergeBudgets(budgetsFor(image, context.config.budgets));
-  const ignore = globSet([...context.config.ignore, ...budget.ignore], 'path');
+/**
+ * The ignore globs of the config and of the budgets that apply to an image, compiled once per set
+ * of budgets: compiling them per image cost images x globs (1,000 images of a 10,000-glob config).
+ */
+function ignoreFinder(config: AuditConfig): (budgets: readonly Budget[]) => GlobSet {
+  const order = new Map(config.budgets.map((budget, index) => [budget, index]));
+  const sets = new Map<string, GlobSet>();
+  return (budgets) => {
+    const key = textKey(budgets.map((budget) => order.get(budget) ?? -1).join(','));
+    let set = sets.get(key);
+    if (set === undefined)
+      sets.set(key, (set = globSet([...config.ignore, ...budgets.flatMap((budget) => budget.ignore)], 'path')));
+    return set;
+  };
+}
+
+function auditImage(
+  image: ImageReport,
+  context: AuditContext,
+  baseline: ImageReport | null,
+  ignoreOf: (budgets: readonly Budget[]) => GlobSet,
+): ImageAudit {
+  const budgets = budgetsFor(image, context.config.budgets);
+  const budget = mergeBudgets(budgets);
+  const ignore = ignoreOf(budgets);
   const filesKnown = image.layers.every((l) => l.files.length > 0 || l.fileCount === 0 || !l.present);
   const overlay = overlayOfImage(image);
   // Waste counts, and lists, only hidden copies outside the ignore globs.
@@ -294,7 +318,16 @@ function packageFactsOf(image: ImageReport, overlay: ReturnType<typeof overlayOf
  * Package globs by the ecosystem they name (`*` for a bare glob or `*:`): `dpkg:gcc*` matches
  * dpkg packages named gcc…. Each package meets its ecosystem's set and the `*` set.
  */
+/** Each level's package matcher, made once for all the images audited (the lists are the config's). */
+const PACKAGE_GLOBS = new WeakMap<readonly string[], (record: PackageRecord) => boolean>();
+
 function packageGlobs(globs: readonly string[]): (record: PackageRecord) => boolean {
+  let matcher = PACKAGE_GLOBS.get(globs);
+  if (matcher === undefined) PACKAGE_GLOBS.set(globs, (matcher = packageMatcher(globs)));
+  return matcher;
+}
+
+function packageMatcher(globs: readonly string[]): (record: PackageRecord) => boolean {
   const names = new Map<string, string[]>();
   for (const glob of globs) {
     const colon = glob.indexOf(':');
@@ -308,6 +341,25 @@ function packageGlobs(globs: readonly string[]): (record: PackageRecord) => bool
   return (record) => any?.matches(record.name) === true || sets.get(record.ecosystem)?.matches(record.name) === true;
 }
 
+/** Longest list of globs a rule's limit names; the rest are counted. */
+const GLOB_LIST_MAX = 200;
+
+/**
+ * `dpkg:gcc* npm:typescript`, or as many as fit in GLOB_LIST_MAX characters and `and N more`:
+ * the limit is printed on every row of the rule, and the text table pads every row to the widest,
+ * so 10,000 globs over 1,000 images made `audit` print 447 MB (13 s, 1.7 GB; hunt 3).
+ */
+function globList(globs: readonly string[]): string {
+  let text = '';
+  let shown = 0;
+  for (const glob of globs) {
+    if (shown > 0 && text.length + 1 + glob.length > GLOB_LIST_MAX) break;
+    text += shown === 0 ? clip(glob, GLOB_LIST_MAX) : ` ${glob}`;
+    shown++;
+  }
+  return shown < globs.length ? `${text} and ${(globs.length - shown).toLocaleString('en-US')} more` : text;
+}
+
 function forbidResult(packages: readonly PackageRecord[] | null, limit: Levels<readonly string[]>): RuleResult {
   const globs = [...(limit.fail ?? []), ...(limit.warn ?? [])];
   const base = {
@@ -315,7 +367,7 @@ function forbidResult(packages: readonly PackageRecord[] | null, limit: Levels<r
     unit: 'packages' as const,
     warn: null,
     fail: null,
-    limitText: globs.join(' '),
+    limitText: globList(globs),
   };
   if (packages === null) {
     return {
