@@ -3,7 +3,8 @@
 // audit` from the action's checkout, prints the text report to the log, appends the Markdown
 // report to $GITHUB_STEP_SUMMARY, sets the outputs, and exits with the audit's exit code.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const env = process.env;
@@ -32,8 +33,17 @@ argv.push(
     .filter((arg) => arg !== ''),
 );
 
-// Progress bars are for terminals; the log gets the report and the one-line errors.
-const run = spawnSync(process.execPath, [...argv, '--quiet'], { stdio: 'inherit' });
+// Progress bars are for terminals; the log gets the report and the one-line errors. The runner
+// acts on a log line that is a workflow command (`::error::`, `::add-mask::`, `##[group]` anywhere),
+// and the report quotes tags, paths and steps: layerlens makes such text inert, and the runner is
+// told to act on no command until a token no archive can know (`::stop-commands::`, as GitHub
+// documents for untrusted output). The report's stderr goes to the same pipe as its stdout: the
+// runner reads the two pipes apart, so a stderr line could be read before the stop or after the
+// resume. The markers are written synchronously, so they come before and after all of it.
+const token = randomBytes(16).toString('hex');
+writeSync(1, `::stop-commands::${token}\n`);
+const run = spawnSync(process.execPath, [...argv, '--quiet'], { stdio: ['inherit', 'inherit', 1] });
+writeSync(1, `::${token}::\n`);
 const code = run.status ?? 70;
 
 const WHAT = {
@@ -42,13 +52,37 @@ const WHAT = {
   2: 'usage error: see the job log',
   3: 'an input could not be read: see the job log',
 };
+/**
+ * GitHub takes at most 1 MiB of job summary from one step, and shows none of a larger one (an
+ * error annotation instead). A longer report is cut at the last line that fits, with a note.
+ */
+const SUMMARY_MAX = 1024 * 1024;
+
+function summaryOf(report) {
+  const bytes = Buffer.from(report);
+  if (bytes.length <= SUMMARY_MAX) return report;
+  const note =
+    `\n> The report is ${bytes.length.toLocaleString('en-US')} bytes, over the 1 MiB a job summary holds: ` +
+    'it is cut here. The whole report is the file named by the `markdown` output.\n';
+  const end = bytes.lastIndexOf(0x0a, SUMMARY_MAX - Buffer.byteLength(note) - 1);
+  return `${bytes.subarray(0, end + 1).toString()}${note}`;
+}
+
 if (env.GITHUB_STEP_SUMMARY && input('SUMMARY') !== 'false') {
   // layerlens wrote the Markdown with its own escaping; nothing from an archive is added here.
   const report = code <= 1 && existsSync(markdown) ? readFileSync(markdown, 'utf8') : '';
   appendFileSync(
     env.GITHUB_STEP_SUMMARY,
-    report || `## layerlens audit\n\nExit code ${code}: ${WHAT[code] ?? 'a bug in layerlens; see the job log'}.\n`,
+    report
+      ? summaryOf(report)
+      : `## layerlens audit\n\nExit code ${code}: ${WHAT[code] ?? 'a bug in layerlens; see the job log'}.\n`,
   );
 }
-if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, `exit-code=${code}\nmarkdown=${resolve(markdown)}\n`);
+if (env.GITHUB_OUTPUT) {
+  // A value on a `name<<DELIMITER` line of its own, as @actions/core writes it: a path holding a
+  // newline cannot add an output line (`markdown=a` then `exit-code=0`).
+  const delimiter = `ghadelimiter_${randomBytes(16).toString('hex')}`;
+  const output = (name, value) => `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+  appendFileSync(env.GITHUB_OUTPUT, output('exit-code', code) + output('markdown', resolve(markdown)));
+}
 process.exit(code);

@@ -10,6 +10,9 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowCommands } from './helpers/workflow-commands.js';
+import { workflowCommandArchive } from './hostile/generators-audit.js';
+import { archiveEntries, buildImage, writeTar } from './helpers/fixture-builder.js';
 
 const root = resolve(import.meta.dirname, '..');
 const NOT_COPIED = new Set(['node_modules', 'dist', '.git', 'test-output', 'test', 'bench']);
@@ -155,13 +158,30 @@ function runAction(inputs: Record<string, string>): ActionRun {
     code = ran.status ?? -1;
     if (code !== 0) break;
   }
-  const outputs = Object.fromEntries(
-    readFileSync(output, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-  return { code, log, summary: readFileSync(summary, 'utf8'), outputs };
+  return { code, log, summary: readFileSync(summary, 'utf8'), outputs: readOutputs(readFileSync(output, 'utf8')) };
+}
+
+/**
+ * $GITHUB_OUTPUT read as the runner reads it (SetOutputFileCommand): `name=value` lines, and
+ * `name<<DELIMITER` followed by the value's lines up to a line that is DELIMITER.
+ */
+function readOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const equals = line.indexOf('=');
+    const heredoc = line.indexOf('<<');
+    if (equals > 0 && (heredoc < 0 || equals < heredoc)) outputs[line.slice(0, equals)] = line.slice(equals + 1);
+    else if (heredoc > 0) {
+      const delimiter = line.slice(heredoc + 2);
+      const end = lines.indexOf(delimiter, i + 1);
+      if (end < 0) throw new Error(`$GITHUB_OUTPUT: no ${delimiter} closes ${line}`);
+      outputs[line.slice(0, heredoc)] = lines.slice(i + 1, end).join('\n');
+      i = end;
+    } else if (line !== '') throw new Error(`$GITHUB_OUTPUT: invalid line ${line}`);
+  }
+  return outputs;
 }
 
 beforeAll(() => {
@@ -235,5 +255,57 @@ describe('action.yml', () => {
     expect(run.log).not.toMatch(/\n\s+at /);
     expect(run.summary).toContain('Exit code 3: an input could not be read');
     expect(run.outputs['exit-code']).toBe('3');
+  }, 60_000);
+
+  it('stops workflow commands around the audit, so that nothing an archive says is acted on, stderr included', async () => {
+    writeFileSync(join(workspace, 'images', 'commands.tar'), await workflowCommandArchive());
+    const tokens = [0, 1].map(() => {
+      const run = runAction({ archive: 'images/commands.tar\nimages/missing.tar', args: '--max-size 1 --keep-going' });
+      expect(run.code).toBe(1);
+      // The report and the warning about the missing file, on stdout and stderr, come between the two.
+      const commands = workflowCommands(run.log).filter((c) => c.name !== 'group' && c.name !== 'endgroup');
+      expect(commands.map((c) => c.name)).toEqual(['stop-commands', commands[0]?.data.toLowerCase()]);
+      const [stop, resume] = commands.map((c) => run.log.indexOf(`${c.line}\n`));
+      expect(stop).toBeLessThan(run.log.indexOf('maxSize'));
+      expect(stop).toBeLessThan(run.log.indexOf('missing.tar'));
+      expect(resume).toBeGreaterThan(run.log.indexOf('FAILED: '));
+      expect(resume).toBeGreaterThan(run.log.indexOf('missing.tar'));
+      return commands[0]?.data ?? '';
+    });
+    // A token an archive cannot guess: another each run.
+    expect(tokens[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(tokens[1]).not.toBe(tokens[0]);
+  }, 60_000);
+
+  it('writes each output so that no path or value can add another', () => {
+    const run = runAction({
+      archive: 'images/app-v1.docker-save.tar',
+      markdown: 'odd\nexit-code=0.md',
+      args: '--max-size 1',
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs['exit-code']).toBe('1');
+    expect(run.outputs['markdown']).toBe(join(workspace, 'odd\nexit-code=0.md'));
+  }, 60_000);
+
+  it('keeps the job summary under the 1 MiB GitHub takes from one step, and says where the whole report is', async () => {
+    // 40 images with 4,000-character tags, each named in 8 rule rows, an overview row and a title.
+    const images = [];
+    for (let i = 0; i < 40; i++)
+      images.push(
+        await buildImage({ tags: [`big/${i}:${'t'.repeat(4000)}`], layers: [{ files: [{ path: `f${i}` }] }] }),
+      );
+    writeFileSync(join(workspace, 'images', 'big.tar'), await writeTar(archiveEntries('docker-classic', images)));
+    const run = runAction({
+      archive: 'images/big.tar',
+      args: '--max-size 1 --max-layers 0 --max-layer-size 1 --max-wasted-size 1 --min-efficiency 100% --max-wasted-percent 1',
+    });
+    expect(run.code).toBe(1);
+    const whole = readFileSync(run.outputs['markdown'] ?? '', 'utf8');
+    expect(Buffer.byteLength(whole)).toBeGreaterThan(1024 * 1024);
+    expect(Buffer.byteLength(run.summary)).toBeLessThanOrEqual(1024 * 1024);
+    const note = run.summary.lastIndexOf('\n\n> ');
+    expect(whole.startsWith(run.summary.slice(0, note + 1))).toBe(true);
+    expect(run.summary.slice(note)).toMatch(/over the 1 MiB/);
   }, 60_000);
 });

@@ -1,5 +1,7 @@
 import { isObject } from '../model/json.js';
 import { ECOSYSTEMS } from '../packages/types.js';
+import { terminalText } from '../report/display-text.js';
+import { clip } from '../report/table.js';
 
 /** Where budgets live, found from the working directory up. */
 export const CONFIG_FILE = 'layerlens.config.json';
@@ -68,23 +70,53 @@ const UNITS: Record<string, number> = {
   tib: 1024 ** 4,
 };
 
+/*
+ * Numbers in a budgets file are matched on the trimmed text: `^\s*(\d+)\s*([a-z]*)\s*$` tried
+ * every split of a run of spaces between its last two `\s*`, quadratic in the run (160,000 spaces
+ * took 18.3 s; hunt 3). A number too large for a double (400 nines) is no limit: pretty-bytes
+ * threw on Infinity when the report printed it (exit 70).
+ */
+
 /** `600 MB` (decimal, as docker and pretty-bytes print), `1.5GiB`, `2048`, or a number of bytes. */
 export function parseSize(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
   if (typeof value !== 'string') return null;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
   if (!match) return null;
   const unit = (match[2] ?? '').toLowerCase() || 'b';
   const factor = UNITS[unit];
-  return factor === undefined ? null : Math.round(Number(match[1]) * factor);
+  const bytes = factor === undefined ? NaN : Math.round(Number(match[1]) * factor);
+  return Number.isFinite(bytes) ? bytes : null;
 }
 
 function parsePercent(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
   if (typeof value !== 'string') return null;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(value);
-  return match ? Number(match[1]) : null;
+  const match = /^(\d+(?:\.\d+)?)\s*%?$/.exec(value.trim());
+  const percent = match ? Number(match[1]) : NaN;
+  return Number.isFinite(percent) ? percent : null;
 }
+
+/** Longest excerpt of a budgets file's key or value an error quotes. */
+const QUOTED_MAX = 100;
+
+/**
+ * A value of the budgets file as an error quotes it: its JSON, cut to QUOTED_MAX characters and
+ * made terminal-safe. A value nested deeper than the stack (`[[[…]]]`, 100,000 deep) overflowed
+ * JSON.stringify (exit 70), and a 50 MB string made a 50 MB message.
+ */
+export function quoted(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'number' ? String(value) : JSON.stringify(value);
+  } catch {
+    text = Array.isArray(value) ? '[[[…' : '{…';
+  }
+  return terminalText(clip(text, QUOTED_MAX));
+}
+
+/** A key of the budgets file as an error names it: one line, cut (a key may hold newlines). */
+const keyText = (key: string): string => terminalText(clip(key, QUOTED_MAX));
 
 function parseRatio(value: unknown): number | null {
   if (typeof value === 'string' && value.trim().endsWith('%')) {
@@ -126,12 +158,13 @@ function levels<T>(
 ): Levels<T> | null {
   if (isObject(value)) {
     for (const key of Object.keys(value)) {
-      if (key !== 'warn' && key !== 'fail') errors.push(`${where}.${key}: unknown level (use "warn" and "fail")`);
+      if (key !== 'warn' && key !== 'fail')
+        errors.push(`${where}.${keyText(key)}: unknown level (use "warn" and "fail")`);
     }
     const read = (level: 'warn' | 'fail'): T | null => {
       if (!(level in value)) return null;
       const parsed = parse(value[level]);
-      if (parsed === null) errors.push(`${where}.${level}: ${JSON.stringify(value[level])} is not ${expected}`);
+      if (parsed === null) errors.push(`${where}.${level}: ${quoted(value[level])} is not ${expected}`);
       return parsed;
     };
     const warn = read('warn');
@@ -142,7 +175,7 @@ function levels<T>(
   }
   const parsed = parse(value);
   if (parsed === null) {
-    errors.push(`${where}: ${JSON.stringify(value)} is not ${expected}`);
+    errors.push(`${where}: ${quoted(value)} is not ${expected}`);
     return null;
   }
   return { warn: null, fail: parsed };
@@ -165,7 +198,7 @@ export function parseBudget(value: unknown, where: string, errors: string[]): Bu
   }
   for (const key of Object.keys(value)) {
     if (!BUDGET_KEYS.has(key))
-      errors.push(`${where}.${key}: unknown rule (known: ${RULE_NAMES.join(', ')}, images, ignore)`);
+      errors.push(`${where}.${keyText(key)}: unknown rule (known: ${RULE_NAMES.join(', ')}, images, ignore)`);
   }
   const limits: Partial<Record<NumericRule, Levels<number>>> = {};
   for (const [rule, unit] of Object.entries(NUMERIC_RULES) as [NumericRule, (typeof NUMERIC_RULES)[NumericRule]][]) {
@@ -222,13 +255,19 @@ export function parsePackageGlobs(value: unknown): readonly string[] | null {
   return list as string[];
 }
 
+/** Errors a ConfigError's message lists; the rest are counted (100,000 unknown keys made 5.6 MB of it). */
+const ERRORS_SHOWN = 20;
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(
     readonly source: string,
     readonly errors: readonly string[],
   ) {
-    super(`${source} is not a valid layerlens config:\n${errors.map((e) => `  ${e}`).join('\n')}`);
+    const shown = errors.slice(0, ERRORS_SHOWN).map((e) => `  ${e}`);
+    if (errors.length > ERRORS_SHOWN)
+      shown.push(`  and ${(errors.length - ERRORS_SHOWN).toLocaleString('en-US')} more`);
+    super(`${source} is not a valid layerlens config:\n${shown.join('\n')}`);
   }
 }
 
@@ -237,7 +276,7 @@ export function parseAuditConfig(value: unknown, source: string): AuditConfig {
   const errors: string[] = [];
   if (!isObject(value)) throw new ConfigError(source, ['expected a JSON object with "budgets"']);
   for (const key of Object.keys(value)) {
-    if (!TOP_KEYS.has(key)) errors.push(`${key}: unknown key (known: budgets, ignore, diveCi)`);
+    if (!TOP_KEYS.has(key)) errors.push(`${keyText(key)}: unknown key (known: budgets, ignore, diveCi)`);
   }
   const raw = value['budgets'];
   const budgets: Budget[] = [];

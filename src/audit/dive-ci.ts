@@ -1,4 +1,4 @@
-import { ConfigError, parseBudget, type Budget } from './config.js';
+import { ConfigError, parseBudget, quoted, type Budget } from './config.js';
 
 /** dive's CI rules, in its spelling, with the layerlens rule each becomes. */
 export const DIVE_RULES = {
@@ -63,7 +63,7 @@ export function parseDiveCi(text: string, source: string): Budget {
     if (value.toLowerCase() === 'disabled') continue;
     const converted = convert(rule, value);
     if (converted === null) {
-      errors.push(`${rule}: ${JSON.stringify(value)} is not ${EXPECTED[rule]}`);
+      errors.push(`${rule}: ${quoted(value)} is not ${EXPECTED[rule]}`);
       continue;
     }
     rules[DIVE_RULES[rule]] = converted;
@@ -82,7 +82,8 @@ const EXPECTED: Readonly<Record<DiveRule, string>> = {
 function convert(rule: DiveRule, value: string): number | string | null {
   if (rule === 'highestWastedBytes') {
     // dive's sizes (go-humanize) also take a bare unit letter: 20M, 1.5G, 300k.
-    const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$/i.exec(value);
+    // On the trimmed text: a trailing `\s*` after the unit made a run of spaces quadratic (hunt 3).
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(value.trim());
     if (!match) return null;
     const unit = `${match[2] ?? ''}${match[3] ?? ''}`;
     return `${match[1] ?? ''}${unit === '' ? '' : /b$/i.test(unit) ? unit : `${unit}b`}`;

@@ -2,7 +2,7 @@ import { plural } from '../model/plural.js';
 import type { ImageReport } from '../model/image.js';
 import type { HiddenCopy, Overlay } from '../layer/overlay.js';
 import { layerLabels } from '../model/history-step.js';
-import { compileGlob, matchesAny, type Glob } from './glob.js';
+import { globSet, matchesAny, NO_GLOBS, type GlobSet } from './glob.js';
 
 /** Layering advice: data, worded here, rendered in report/. */
 export const FindingCode = {
@@ -38,7 +38,7 @@ const DUPLICATE_MIN = 1024;
 const DEPENDENCY_LAYER_MIN = 1024 * 1024;
 
 /** Package-manager caches that a final image never needs (each cleans up in its own RUN step). */
-const CACHES: readonly { label: string; globs: readonly Glob[] }[] = [
+const CACHES: readonly { label: string; globs: GlobSet }[] = [
   { label: 'apt lists', globs: ['var/lib/apt/lists/**'] },
   { label: 'apt archives', globs: ['var/cache/apt/**'] },
   { label: 'apk cache', globs: ['var/cache/apk/**', 'etc/apk/cache/**'] },
@@ -46,7 +46,7 @@ const CACHES: readonly { label: string; globs: readonly Glob[] }[] = [
   { label: 'npm cache', globs: ['root/.npm/**', 'home/*/.npm/**'] },
   { label: 'yarn cache', globs: ['usr/local/share/.cache/yarn/**', 'root/.cache/yarn/**', 'home/*/.cache/yarn/**'] },
   { label: 'pip cache', globs: ['root/.cache/pip/**', 'home/*/.cache/pip/**'] },
-].map((c) => ({ label: c.label, globs: c.globs.map((g) => compileGlob(g, 'path')) }));
+].map((c) => ({ label: c.label, globs: globSet(c.globs, 'path') }));
 
 const DEPENDENCY_STEP =
   /\b(npm (ci|install)|yarn( install)?\b|pnpm install|pip3? install|poetry install|bundle install|go mod download|mvn |gradle|composer install|cargo (build|fetch))/;
@@ -84,7 +84,7 @@ export function hasAptInstall(text: string): boolean {
  * by later layers, caches left behind, steps in an order that re-pushes dependencies, copies of
  * the same file, and many tiny layers. `ignore` path globs exempt paths from waste findings.
  */
-export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore: readonly Glob[] = []): Finding[] {
+export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore: GlobSet = NO_GLOBS): Finding[] {
   const findings: Finding[] = [];
   const step = (index: number): string | null => image.layers[index]?.createdBy ?? null;
   const where = layerLabels(image.layers);

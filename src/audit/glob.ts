@@ -10,6 +10,8 @@
  * anything (`example/app:*`, `*:latest`, `gcc*`).
  */
 
+import { textKey } from '../model/text-key.js';
+
 const enum Step {
   /** One given character. */
   Char,
@@ -135,6 +137,81 @@ function simulate({ steps, chars, prefix }: Glob, text: string): boolean {
   return current.includes(n);
 }
 
-export function matchesAny(value: string, globs: readonly Glob[]): boolean {
-  return globs.some((g) => matchesGlob(g, value));
+/** A node of a GlobSet's tries: the globs whose literal start (or end) is the path to it. */
+interface TrieNode {
+  readonly next: Map<string, TrieNode>;
+  readonly globs: Glob[];
+}
+
+const trieNode = (): TrieNode => ({ next: new Map(), globs: [] });
+
+function insert(root: TrieNode, key: string, glob: Glob, reversed: boolean): void {
+  let node = root;
+  for (let i = 0; i < key.length; i++) {
+    const c = key[reversed ? key.length - 1 - i : i] ?? '';
+    let child = node.next.get(c);
+    if (child === undefined) node.next.set(c, (child = trieNode()));
+    node = child;
+  }
+  node.globs.push(glob);
+}
+
+/**
+ * Globs matched together (`ignore` paths, `forbidPackages` names, budget `images` tags): each
+ * text meets only the globs whose literal characters before the first wildcard start it, found
+ * by walking a trie along the text, or, for a glob that starts with a wildcard, those whose
+ * characters after the last one end it (a trie of reversed ends); a glob with no wildcard is a
+ * set lookup. Trying every glob on every text made a budgets file of thousands of globs times
+ * an image of many names quadratic (hunt 3: 10,000 forbidPackages globs against 100,000
+ * packages took `audit` 19.4 s; 6,000 of each kind over 100,000 packages and 50,000 paths 545 s).
+ * Globs with neither a literal start nor a literal end (`*`, `*x*`) are still tried one by one.
+ */
+export class GlobSet {
+  private readonly exact = new Set<string>();
+  private readonly starts = trieNode();
+  private readonly ends = trieNode();
+  private readonly others: Glob[] = [];
+
+  constructor(globs: readonly Glob[]) {
+    for (const glob of globs) {
+      if (glob.steps.length === 0) {
+        this.exact.add(textKey(glob.prefix));
+        continue;
+      }
+      if (glob.prefix !== '') {
+        insert(this.starts, glob.prefix, glob, false);
+        continue;
+      }
+      let end = glob.steps.length;
+      while (end > 0 && glob.steps[end - 1] === Step.Char) end--;
+      if (end < glob.steps.length) insert(this.ends, glob.chars.slice(end), glob, true);
+      else this.others.push(glob);
+    }
+  }
+
+  /** Whether any glob of the set matches all of `text`. */
+  matches(text: string): boolean {
+    if (this.exact.size > 0 && this.exact.has(textKey(text))) return true;
+    for (let node: TrieNode | undefined = this.starts, i = 0; node !== undefined; i++) {
+      for (const glob of node.globs) if (matchesGlob(glob, text)) return true;
+      if (i >= text.length) break;
+      node = node.next.get(text[i] ?? '');
+    }
+    for (let node: TrieNode | undefined = this.ends, i = text.length - 1; node !== undefined; i--) {
+      for (const glob of node.globs) if (matchesGlob(glob, text)) return true;
+      if (i < 0) break;
+      node = node.next.get(text[i] ?? '');
+    }
+    return this.others.some((glob) => matchesGlob(glob, text));
+  }
+}
+
+/** The globs of `texts`, compiled for `kind`, as one set. */
+export const globSet = (texts: readonly string[], kind: 'path' | 'tag'): GlobSet =>
+  new GlobSet(texts.map((text) => compileGlob(text, kind)));
+
+export const NO_GLOBS = new GlobSet([]);
+
+export function matchesAny(value: string, globs: GlobSet): boolean {
+  return globs.matches(value);
 }

@@ -10,7 +10,7 @@ import { MODULES_FOLDER } from '../packages/metadata-paths.js';
 import type { MetadataTexts } from '../packages/metadata-texts.js';
 import type { Ecosystem, PackageRecord } from '../packages/types.js';
 import { FindingCode, type Finding } from './findings.js';
-import { compileGlob, matchesAny, matchesGlob, type Glob } from './glob.js';
+import { compileGlob, matchesAny, matchesGlob, NO_GLOBS, type GlobSet } from './glob.js';
 
 /** Compilers, build systems, headers and -dev packages: what a multi-stage build leaves behind. */
 const SYSTEM_BUILD_TOOLS: readonly string[] = [
@@ -161,7 +161,7 @@ export function findPackageIssues(
   image: ImageReport,
   overlay: Overlay | null,
   facts: PackageFacts | null,
-  ignore: readonly Glob[] = [],
+  ignore: GlobSet = NO_GLOBS,
 ): Finding[] {
   const findings: Finding[] = [];
   const step = (index: number | null): string | null =>

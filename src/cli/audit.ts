@@ -1,7 +1,7 @@
 import { jsonErrorText, terminalText } from '../report/display-text.js';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { auditImages } from '../audit/audit-images.js';
+import { auditImages, basesByTag } from '../audit/audit-images.js';
 import {
   CONFIG_FILE,
   ConfigError,
@@ -12,7 +12,6 @@ import {
 } from '../audit/config.js';
 import { MAX_DIVE_CI_BYTES, parseDiveCi } from '../audit/dive-ci.js';
 import { UsageError } from '../model/errors.js';
-import type { ImageReport } from '../model/image.js';
 import { buildAuditJson, buildAuditSections, renderAuditJunit } from '../report/audit-report.js';
 import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -148,15 +147,13 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
     }
     throw new UsageError('the inputs hold no images to audit');
   }
-  const bases = new Map<string, ImageReport>();
-  for (const image of [...images, ...baseline.reports.flatMap((r) => r.images)])
-    for (const tag of image.tags) bases.set(tag, image);
-  for (const { ref, path } of basePaths) {
-    const report = baseFiles.reports.find((r) => r.path === path);
-    const image = report?.images[0];
-    if (image) bases.set(ref, image);
-  }
-  const result = auditImages(images, { config, baseline: baseline.reports.flatMap((r) => r.images), bases });
+  const baseImages = basePaths.flatMap(({ ref, path }) => {
+    const image = baseFiles.reports.find((r) => r.path === path)?.images[0];
+    return image ? [{ ref, image }] : [];
+  });
+  const baselineImages = baseline.reports.flatMap((r) => r.images);
+  const bases = basesByTag([...images, ...baselineImages], baseImages);
+  const result = auditImages(images, { config, baseline: baselineImages, bases });
 
   const markdown = (): string =>
     renderSectionsMarkdown('layerlens audit', buildAuditSections(result, { markdown: true }));

@@ -1,3 +1,5 @@
+import { logLine } from '../report/display-text.js';
+
 /** Output in pieces of about FLUSH_AT characters: a large report is never held as one string. */
 const FLUSH_AT = 1 << 16;
 
@@ -30,11 +32,11 @@ export function chunkedWriter(write: (text: string) => unknown): ChunkedWriter {
   };
 }
 
-/** Writes each line followed by a newline, in chunks. */
+/** Writes each line followed by a newline, in chunks; a line that would be a CI log command is made inert. */
 export function writeLines(write: (text: string) => unknown, lines: Iterable<string>): void {
   const out = chunkedWriter(write);
   for (const line of lines) {
-    out.emit(line);
+    out.emit(logLine(line));
     out.emit('\n');
   }
   out.flush();

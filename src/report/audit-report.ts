@@ -1,4 +1,4 @@
-import { terminalText } from './display-text.js';
+import { terminalText, xmlText } from './display-text.js';
 import prettyBytes from 'pretty-bytes';
 import { plural } from '../model/plural.js';
 import type { AuditResult, ImageAudit, RuleResult } from '../audit/audit-images.js';
@@ -207,15 +207,6 @@ function overviewSection(result: AuditResult): Section {
   };
 }
 
-const xml = (text: string): string =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
-
 /** JUnit XML: one test case per rule and image; FAIL is a failure, SKIP skipped, WARN passes with a note. */
 export function renderAuditJunit(result: AuditResult): string {
   const cases = result.images.flatMap((audit: ImageAudit) =>
@@ -223,13 +214,13 @@ export function renderAuditJunit(result: AuditResult): string {
       const message = `${r.rule} = ${formatValue(r, r.value)} (${formatLimit(r)})${r.note ? `: ${r.note}` : ''}`;
       const body =
         r.status === 'fail'
-          ? `<failure message="${xml(message)}" type="${r.rule}"/>`
+          ? `<failure message="${xmlText(message)}" type="${r.rule}"/>`
           : r.status === 'skip'
-            ? `<skipped message="${xml(r.note ?? 'not measured')}"/>`
+            ? `<skipped message="${xmlText(r.note ?? 'not measured')}"/>`
             : r.status === 'warn'
-              ? `<system-out>${xml(`WARN ${message}`)}</system-out>`
+              ? `<system-out>${xmlText(`WARN ${message}`)}</system-out>`
               : '';
-      return `    <testcase classname="${xml(imageName(audit.image))}" name="${xml(r.rule)}">${body}</testcase>`;
+      return `    <testcase classname="${xmlText(imageName(audit.image))}" name="${xmlText(r.rule)}">${body}</testcase>`;
     }),
   );
   const { fail, skip } = result.summary;

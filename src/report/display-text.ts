@@ -14,9 +14,14 @@
  * (U+0080–009F, which include the 8-bit CSI), bidirectional overrides and isolates
  * (U+202A–202E, U+2066–2069, U+061C, U+200E/200F), zero-width characters (U+200B–200D), line and
  * paragraph separators (U+2028/2029), and the byte-order mark / zero-width no-break space U+FEFF.
+ * Also the `#` that opens a CI log command anywhere in a line: GitHub's runner acts on
+ * `##[error]…`, `##[add-mask]…` or `##[stop-commands]…` wherever a line of a step's output holds
+ * it (ActionCommand.TryParse), Azure Pipelines on `##vso[task.setvariable …]`; shown as `\x23`
+ * (hunt 3: a tag, path or history step of an archive could annotate, mask or group a job's log).
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+const UNSAFE =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]|#(?=#(?:[Vv][Ss][Oo])?\[)/g;
 
 function visible(c: string): string {
   if (c === '\n') return '\\n';
@@ -50,8 +55,28 @@ export function hasUnsafeCharacters(text: string, allowNewlines = false): boolea
  */
 export function terminalLines(text: string): string {
   UNSAFE.lastIndex = 0;
-  if (!UNSAFE.test(text)) return text;
-  return text.replace(UNSAFE, (c) => (c === '\n' ? c : visible(c)));
+  const safe = UNSAFE.test(text) ? text.replace(UNSAFE, (c) => (c === '\n' ? c : visible(c))) : text;
+  return safe.includes('::') ? safe.split('\n').map(logLine).join('\n') : safe;
+}
+
+/**
+ * What .NET's `string.TrimStart()` removes (`char.IsWhiteSpace`) that `terminalText` leaves:
+ * the space, the no-break spaces and the typographic spaces.
+ */
+const LEADING_SPACE = /^[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*/;
+
+/**
+ * One line of text output made safe for a CI log: GitHub's runner reads a line that starts with
+ * `::` after its leading white space as a workflow command (`::error::`, `::add-mask::`,
+ * `::stop-commands::`; ActionCommand.TryParseV2), so a line whose text starts that way shows its
+ * first `:` as `\x3a`. Only the text at hand can start a line: a section title is a tag, and a
+ * wrapped finding puts any path at a line start. `##[` anywhere is `terminalText`'s. Applied by
+ * the text renderers to each line they write, after wrapping; idempotent.
+ * @example logLine('  ::error::x') // '  \\x3a:error::x'
+ */
+export function logLine(line: string): string {
+  const lead = LEADING_SPACE.exec(line)?.[0].length ?? 0;
+  return line.startsWith('::', lead) ? `${line.slice(0, lead)}\\x3a${line.slice(lead + 1)}` : line;
 }
 
 const MARKDOWN_ESCAPES: Readonly<Record<string, string>> = {
@@ -102,6 +127,26 @@ export function htmlText(text: string): string {
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
+}
+
+/**
+ * What XML 1.0 cannot hold that `terminalText` leaves: U+FFFE, U+FFFF and lone surrogates (a
+ * surrogate pair is one character, and fine). One such character in a tag made the whole JUnit
+ * report unreadable to every XML parser (hunt 3).
+ */
+const NOT_XML = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const XML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/**
+ * XML-safe text for element content and double-quoted attributes (the JUnit report):
+ * `terminalText`, then `& < > "` as entities (so `]]>` cannot appear), then what XML cannot hold
+ * shown as `\u{fffe}`.
+ */
+export function xmlText(text: string): string {
+  return terminalText(text)
+    .replace(/[&<>"]/g, (c) => XML_ESCAPES[c] ?? c)
+    .replace(NOT_XML, visible);
 }
 
 /** Longest excerpt of a parser's own message kept in an error line. */

@@ -1,4 +1,4 @@
-import { markdownText, terminalText } from './display-text.js';
+import { logLine, markdownText, terminalText } from './display-text.js';
 import { renderTable, type Column } from './table.js';
 import { DEFAULT_TEXT_WIDTH, wrapLine } from './wrap.js';
 
@@ -35,7 +35,8 @@ export function renderSectionsText(sections: readonly Section[], width = DEFAULT
       else for (const text of renderTable(block.columns, block.rows.map(safeRow), indent, width)) out.push(text);
     }
   }
-  return `${out.join('\n')}\n`;
+  // After wrapping: any field can start a line, and one that starts `::` is a CI log command.
+  return `${out.map(logLine).join('\n')}\n`;
 }
 
 /**

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { htmlText, jsonErrorText, markdownText, terminalText, terminalLines } from '../../src/report/display-text.js';
+import {
+  htmlText,
+  jsonErrorText,
+  logLine,
+  markdownText,
+  terminalText,
+  terminalLines,
+} from '../../src/report/display-text.js';
 
 describe('terminalText', () => {
   it.each([
@@ -15,6 +22,10 @@ describe('terminalText', () => {
     ['alm\u061c bom\ufeff', 'alm\\u{61c} bom\\u{feff}'],
     ['ls\u2028ps\u2029', 'ls\\u{2028}ps\\u{2029}'],
     ['naïve 日本 🐳', 'naïve 日本 🐳'],
+    ['a ##[error]b', 'a \\x23#[error]b'],
+    ['###[x', '#\\x23#[x'],
+    ['##VSO[task.setvariable', '\\x23#VSO[task.setvariable'],
+    ['# [x] ## [y] #[z]', '# [x] ## [y] #[z]'],
   ])('%j shows as %j', (raw, shown) => {
     expect(terminalText(raw)).toBe(shown);
     expect(terminalText(terminalText(raw))).toBe(shown);
@@ -22,6 +33,14 @@ describe('terminalText', () => {
 
   it('terminalLines keeps the newlines a renderer wrote and escapes the rest', () => {
     expect(terminalLines('a\u001b\nb\u202e\n')).toBe('a\\x1b\nb\\u{202e}\n');
+  });
+
+  it('logLine keeps a line from starting a GitHub workflow command, past the spaces the runner trims', () => {
+    expect(logLine('::error::x')).toBe('\\x3a:error::x');
+    expect(logLine('  \u00a0\u3000::add-mask::x')).toBe('  \u00a0\u3000\\x3a:add-mask::x');
+    expect(logLine('a ::error::x')).toBe('a ::error::x');
+    expect(logLine(logLine('::x::'))).toBe('\\x3a:x::');
+    expect(terminalLines('bad:\n  ::error::key: unknown')).toBe('bad:\n  \\x3a:error::key: unknown');
   });
 });
 
