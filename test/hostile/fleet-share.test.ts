@@ -15,6 +15,7 @@ import { readReport } from '../../src/read-report.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../helpers/cli.js';
 import { usedHeapAfterGc } from '../helpers/heap.js';
+import { fileRecord } from '../helpers/reports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'layerlens-fleet-share-'));
 
@@ -33,17 +34,9 @@ function fleetWithFiles(images: number, files: number): string[] {
   for (const image of fleetImages({ images })) {
     const layers = (image['layers'] as { index: number }[]).map((layer) => ({
       ...layer,
-      files: Array.from({ length: files }, (_, k) => ({
-        path: `srv/app-${n}/layer-${layer.index}/file-${k}`,
-        type: 'file',
-        size: 100 + k,
-        mode: 0o644,
-        uid: 0,
-        gid: 0,
-        linkTarget: null,
-        whiteout: null,
-        sha256: null,
-      })),
+      files: Array.from({ length: files }, (_, k) =>
+        fileRecord(`srv/app-${n}/layer-${layer.index}/file-${k}`, { size: 100 + k }),
+      ),
     }));
     const packages = Array.from({ length: 50 }, (_, k) => ({
       ecosystem: 'dpkg',
