@@ -26,6 +26,11 @@ export interface HiddenCopy {
   readonly byLayer: number;
 }
 
+/**
+ * An image's final tree and waste. One from SharedOverlays (`of`, `ofChained`) shares its tree with
+ * the next image's: the tree is rewound for it, so a caller takes what it needs before asking for
+ * the next (nothing checks this; a kept tree would silently show the next image's paths).
+ */
 export interface Overlay {
   readonly tree: OverlayTree;
   readonly hidden: readonly HiddenCopy[];
