@@ -71,12 +71,15 @@ function startsWithBrace(path: string): boolean {
 /** Files up to this size are read in one call and split in memory. */
 const WHOLE_READ_BYTES = 4 * 1024 * 1024;
 
+/** A line as it was before its `\n`, without the `\r` a CRLF file puts before it. */
+const withoutCr = (line: string): string => (line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+
 function* linesOf(text: string): Generator<string> {
   let start = 0;
   for (;;) {
     const end = text.indexOf('\n', start);
     if (end < 0) break;
-    yield text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    yield withoutCr(text.slice(start, end));
     start = end + 1;
   }
   if (start < text.length) yield text.slice(start);
@@ -98,7 +101,7 @@ async function* streamLines(input: Readable, cap: number, tooLarge: () => InputE
     const line = pieces.join('');
     pieces.length = 0;
     length = 0;
-    return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+    return withoutCr(line);
   };
   for await (const chunk of input as AsyncIterable<Buffer | string>) {
     const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);

@@ -68,6 +68,11 @@ export function parentPath(path: string): string {
   return slash === -1 ? '' : path.slice(0, slash);
 }
 
+/** The last part of `path`: its name in the folder holding it. */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
 /**
  * Why an entry path longer than Linux's PATH_MAX (MAX_PATH_LENGTH) is refused, in a layer or in the
  * outer archive: no tool writes one and no runtime extracts it (`docker load` fails with "file name

@@ -1,5 +1,5 @@
 import type { Overlay, OverlayTree } from './overlay.js';
-import { parentPath } from '../archive/entry-path.js';
+import { baseName, parentPath } from '../archive/entry-path.js';
 import { compareText } from '../model/compare-text.js';
 
 /** A node of the final file tree with the bytes under it, for display. */
@@ -25,6 +25,9 @@ interface MutableNode {
   own: number;
   children: Map<string, MutableNode>;
 }
+
+/** A node's size: its own content bytes and its children's. */
+const sizeOver = (own: number, children: readonly TreeNode[]): number => children.reduce((sum, c) => sum + c.size, own);
 
 /** Children biggest first, then by name: the order of every node's children. */
 const bySize = (a: TreeNode, b: TreeNode): number => b.size - a.size || compareText(a.name, b.name);
@@ -88,7 +91,7 @@ function treeOfFiles(files: OverlayTree): TreeNode {
       name: node.name,
       path: node.path,
       type: node.type,
-      size: node.own + children.reduce((sum, c) => sum + c.size, 0),
+      size: sizeOver(node.own, children),
       layerIndex: node.layerIndex,
       linkTarget: node.linkTarget,
       children,
@@ -136,7 +139,7 @@ export function treeAbove(
     for (let child = path; ;) {
       const parent = parentPath(child);
       const names = touched.get(parent);
-      const name = nameOf(child);
+      const name = baseName(child);
       if (names !== undefined) {
         names.add(name);
         break;
@@ -160,7 +163,7 @@ export function treeAbove(
       else children.delete(name);
     }
     const sorted = [...children.values()].sort(bySize);
-    made.set(folder, folder === '' ? rootOf(sorted) : nodeOf(folder, nameOf(folder), sorted, files));
+    made.set(folder, folder === '' ? rootOf(sorted) : nodeOf(folder, baseName(folder), sorted, files));
   }
   return made.get('') ?? chain.root;
 }
@@ -171,7 +174,7 @@ function rootOf(children: readonly TreeNode[]): TreeNode {
     name: '/',
     path: '',
     type: 'directory',
-    size: children.reduce((sum, c) => sum + c.size, 0),
+    size: sizeOver(0, children),
     layerIndex: null,
     linkTarget: null,
     children,
@@ -187,14 +190,9 @@ function nodeOf(path: string, name: string, children: readonly TreeNode[], files
     name,
     path,
     type: ref === undefined ? 'directory' : files.type(ref),
-    size: own + children.reduce((sum, c) => sum + c.size, 0),
+    size: sizeOver(own, children),
     layerIndex: ref === undefined ? null : files.layerOf(ref),
     linkTarget: ref === undefined ? null : files.linkTarget(ref),
     children,
   };
-}
-
-/** The last part of a path: its node's name. */
-function nameOf(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
 }
