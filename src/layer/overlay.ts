@@ -159,7 +159,7 @@ export class OverlayTree {
  * Applies layers in order with overlayfs rules (OCI image spec, "Applying Changesets"): `.wh.x`
  * deletes x and all below it; `.wh..wh..opq` hides everything lower layers put in its directory;
  * a file replaces a directory (and all below it) and the other way round; an entry over a lower
- * one hides it. Whiteouts act on lower layers only, so their order inside a layer does not matter.
+ * one hides it. Entries and whiteouts apply in tar order, as Docker's applier has them.
  * Throws an OVERLAY_TOO_LARGE InputError past MAX_REPEATED_ENTRIES or MAX_NEW_FOLDER_CHARACTERS.
  */
 export function applyLayers(
@@ -345,23 +345,24 @@ export class OverlayBuilder {
       this.marked?.counted.push(key);
     }
     if (!counts) this.listedAgain = true;
-    // Whiteouts first: they describe the lower layers, whatever their position in this tar. Most
-    // layers have none: no pass over their entries for it.
-    if (list.whiteouts > 0) this.applyWhiteouts(list, layerIndex);
     // The entries' content bytes are what the layer adds to the total: summed as they are applied.
     const stored = this.applyEntries(list, start, layerIndex);
     if (counts) this.totalSize += stored;
   }
 
-  private applyWhiteouts(list: FileList, layerIndex: number): void {
-    for (let i = 0; i < list.length; i++) {
-      const whiteout = list.whiteout(i);
-      if (whiteout === 'opaque') this.removeLower(whiteoutTarget(list.path(i)), layerIndex);
-      else if (whiteout === 'delete') this.remove(whiteoutTarget(list.path(i)), 'delete', layerIndex);
-    }
+  /**
+   * Applies a whiteout where the layer's tar has it, as Docker's and containerd's appliers do: a
+   * delete removes what is there, this layer's entries before it too; an opaque marker keeps what
+   * this layer put there before it (docs/design.md, Whiteouts).
+   */
+  private applyWhiteout(path: string, opaque: boolean, layerIndex: number): void {
+    const target = whiteoutTarget(path);
+    if (target === null) return;
+    if (opaque) this.removeLower(target, layerIndex);
+    else this.remove(target, 'delete', layerIndex);
   }
 
-  /** Applies the layer's entries other than whiteouts; returns their content bytes. */
+  /** Applies the layer's entries and whiteouts in order; returns the entries' content bytes. */
   private applyEntries(list: FileList, start: number, layerIndex: number): number {
     const { tree, implied } = this;
     let stored = 0;
@@ -370,7 +371,13 @@ export class OverlayBuilder {
     /** The folder the last climb started from: it is a folder still, whatever the entries since. */
     let climbed = '';
     for (let i = 0; i < count; i++) {
-      if (list.whiteout(i) !== null) continue;
+      const whiteout = list.whiteout(i);
+      if (whiteout !== null) {
+        this.applyWhiteout(list.path(i), whiteout === 'opaque', layerIndex);
+        // What it removed may hold the folder climbed last.
+        climbed = '';
+        continue;
+      }
       const path = list.path(i);
       const isDirectory = list.isDirectory(i);
       // A path under something that is now a file: that file gives way to a directory. No entry
@@ -494,7 +501,8 @@ export class OverlayBuilder {
     const size = tree.contentSize(ref);
     this.visibleSize -= size;
     const layerIndex = tree.layerOf(ref);
-    if ((size > 0 || !tree.isDirectory(ref)) && !this.sameLayer(layerIndex, byLayer)) {
+    // A copy of the same layer (a whiteout after it, a file after its folder) is not a lower copy.
+    if ((size > 0 || !tree.isDirectory(ref)) && layerIndex !== byLayer && !this.sameLayer(layerIndex, byLayer)) {
       this.hidden.push({ path, layerIndex, size, hiddenBy, byLayer });
     }
   }
