@@ -41,6 +41,13 @@ const SYSTEM_BUILD_TOOLS: readonly string[] = [
 ];
 
 /**
+ * Runtime packages the globs above would take for build tools: Debian's and Ubuntu's
+ * `gcc-N-base` hold no compiler (copyright and changelog only), and libgcc-s1 and libstdc++6
+ * depend on them, so every Debian 12 image has gcc-12-base.
+ */
+const NOT_SYSTEM_BUILD_TOOLS: readonly string[] = ['gcc-*-base'];
+
+/**
  * npm and pip packages that only build, type-check, lint or test: never what a program imports at
  * run time. Kept short on purpose: bundlers and runners some servers do use (esbuild, tsx,
  * ts-node, vite) are left out, and so are pip, setuptools and wheel, in nearly every Python image.
@@ -66,6 +73,7 @@ const LANGUAGE_BUILD_TOOLS: { readonly [E in Ecosystem]?: readonly string[] } = 
 };
 
 const SYSTEM_BUILD_TOOL_GLOBS = SYSTEM_BUILD_TOOLS.map((g) => compileGlob(g, 'tag'));
+const NOT_SYSTEM_BUILD_TOOL_GLOBS = NOT_SYSTEM_BUILD_TOOLS.map((g) => compileGlob(g, 'tag'));
 const LANGUAGE_BUILD_TOOL_GLOBS = new Map(
   Object.entries(LANGUAGE_BUILD_TOOLS).map(([ecosystem, globs]) => [
     ecosystem,
@@ -76,7 +84,10 @@ const LANGUAGE_BUILD_TOOL_GLOBS = new Map(
 /** Whether a package is a build tool (see the lists above); pip names compared as PEP 503 normalizes them. */
 function isBuildTool(p: PackageRecord): boolean {
   if (p.ecosystem === 'dpkg' || p.ecosystem === 'apk')
-    return SYSTEM_BUILD_TOOL_GLOBS.some((g) => matchesGlob(g, p.name));
+    return (
+      SYSTEM_BUILD_TOOL_GLOBS.some((g) => matchesGlob(g, p.name)) &&
+      !NOT_SYSTEM_BUILD_TOOL_GLOBS.some((g) => matchesGlob(g, p.name))
+    );
   const name = p.ecosystem === 'pip' ? normalizePipName(p.name) : p.name;
   return (LANGUAGE_BUILD_TOOL_GLOBS.get(p.ecosystem) ?? []).some((g) => matchesGlob(g, name));
 }

@@ -9,7 +9,7 @@ import {
 } from '../layer/overlay.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
 import type { ProvisionalReport } from '../read-archive.js';
-import { changesDatabases, PackageAttribution, packagesOfImage } from './packages-of-image.js';
+import { PackageAttribution, packagesOfImage } from './packages-of-image.js';
 import type { ImagePackages, PackageRecord } from './types.js';
 
 /** Archives with more images than this get no head start: finding each image's guess stays cheap. */
@@ -32,7 +32,8 @@ interface Guess {
  * attributed to packages then, on a core that would otherwise be idle. Once the read is complete,
  * `packagesOf` checks that the image really starts with those layers (the same file lists, not
  * just the same names), applies the rest, and patches the attribution for the paths they change;
- * when they change a package database or an npm package folder it attributes afresh. Either way
+ * when they change a package database, an npm package folder or a symlink that listed paths lead
+ * through (PackageAttribution.canPatch), it attributes afresh. Either way
  * the result is exactly what `packagesOfImage(image, overlayOfImage(image))` gives.
  */
 export class PackageHeadStart {
@@ -145,7 +146,7 @@ function patchedAbove(image: ImageReport, above: AboveChain<ChainPackages>, tree
   for (let i = 0; i < above.depth; i++) {
     if (image.layers[i]?.metadataFiles !== lower.layers[i]?.metadataFiles) return null;
   }
-  if (bringsDatabases(image.layers.slice(above.depth)) || changesDatabases(above.changes)) return null;
+  if (bringsDatabases(image.layers.slice(above.depth)) || !attribution.canPatch(above.changes, tree)) return null;
   const patched = attribution.copy();
   patched.patch(above.changes, tree);
   return patched.result().result;
@@ -159,7 +160,8 @@ function bringsDatabases(layers: readonly LayerReport[]): boolean {
 /**
  * Applies the image's layers from the guess's last up to `known`, and (with `attribute`) brings
  * the attribution up to date: patched for the paths they change, or made afresh when they change
- * a database or there was none. Changes are tracked only when a patch may follow.
+ * a database or a link paths lead through, or there was none. Changes are tracked only when a patch
+ * may follow.
  */
 function advance(
   guess: Guess,
@@ -175,7 +177,7 @@ function advance(
   else builder.stopTrackingChanges();
   for (const layer of added) builder.apply(layer.files, layer.diffId);
   if (!attribute) return { guess: { ...guess, attribution: null }, patched: false };
-  if (!patchable || changesDatabases(changes)) {
+  if (!patchable || !attribution.canPatch(changes, builder.tree)) {
     const lower = known === image.layers.length ? image : { ...image, layers: image.layers.slice(0, known) };
     return { guess: { ...guess, attribution: PackageAttribution.of(lower, builder.tree) }, patched: false };
   }

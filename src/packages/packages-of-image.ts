@@ -2,6 +2,7 @@ import { terminalText } from '../report/display-text.js';
 import { plural } from '../model/plural.js';
 import { compareText } from '../model/compare-text.js';
 import { overlayOfImage, type Overlay, type OverlayTree } from '../layer/overlay.js';
+import { MAX_LINK_WORK, TreeLinks } from '../layer/tree-links.js';
 import type { ImageReport } from '../model/image.js';
 import { problem, ProblemCode, type Problem } from '../model/problem.js';
 import { readApk } from './apk.js';
@@ -123,6 +124,13 @@ export class PackageAttribution {
   private absentOwners = new Map<string, number[]>();
   private byFolder = new Map<string, number>();
   private sorted: SortedPackages | null = null;
+  /**
+   * Symlinks that listed paths were followed through (see TreeLinks), over every measure: a patch
+   * that changes one of them changes where paths lead, and cannot follow (canPatch).
+   */
+  private followed = new Set<string>();
+  /** Whether a measure gave up following links (MAX_LINK_WORK): warned once. */
+  private linksExhausted = false;
 
   private constructor(
     private readonly claims: readonly PackageClaim[],
@@ -152,16 +160,26 @@ export class PackageAttribution {
     this.moreOwners.forEach((owners, ref) => copy.moreOwners.set(ref, owners.slice()));
     this.absentOwners.forEach((owners, path) => copy.absentOwners.set(path, owners.slice()));
     copy.byFolder = new Map(this.byFolder);
+    copy.followed = new Set(this.followed);
+    copy.linksExhausted = this.linksExhausted;
     // Sorted lists are never changed, only made again when a package is measured again.
     copy.sorted = this.sorted;
     return copy;
   }
 
   private measureAll(tree: OverlayTree): void {
+    const links = new TreeLinks(tree);
     for (let index = 0; index < this.claims.length; index++) {
       // A path a claim lists twice counts once: when the claim first becomes its owner.
-      this.measure(index, tree, (path, ref) => this.own(index, path, ref));
+      this.measure(index, tree, links, (path, ref) => this.own(index, path, ref));
     }
+    this.keepFollowed(links);
+  }
+
+  /** Remembers the links `links` followed, and whether it gave up. */
+  private keepFollowed(links: TreeLinks): void {
+    links.followed.forEach((path) => this.followed.add(path));
+    this.linksExhausted ||= links.exhausted;
   }
 
   private addAllUnowned(tree: OverlayTree): void {
@@ -209,14 +227,45 @@ export class PackageAttribution {
         this.own(index, path, now);
       }
     }
+    const links = new TreeLinks(tree);
     for (const index of affected) {
       const seen = new Set<string>();
-      this.measure(index, tree, (path) => {
+      this.measure(index, tree, links, (path) => {
         if (seen.has(path)) return false;
         seen.add(path);
         return true;
       });
     }
+    this.keepFollowed(links);
+  }
+
+  /**
+   * Whether `patch` can follow these changes of the tree: no database or npm package folder
+   * changed (changesDatabases), and no symlink that could change where a listed path leads: one
+   * that paths were followed through, or a link now or before at a folder that a listed path lies
+   * under. Past a few changed links, no: checking each against every listed path would cost more
+   * than attributing afresh.
+   */
+  canPatch(changes: ReadonlyMap<string, number | undefined>, tree: OverlayTree): boolean {
+    if (changesDatabases(changes)) return false;
+    let links = 0;
+    for (const [path, before] of changes) {
+      const now = tree.refs.get(path);
+      const wasLink = before !== undefined && tree.type(before) === 'symlink';
+      if (!wasLink && (now === undefined || tree.type(now) !== 'symlink')) continue;
+      if (this.followed.size > 0 || ++links > MAX_CHANGED_LINKS || this.listsUnder(path)) return false;
+    }
+    return true;
+  }
+
+  /** Whether a claim lists a path inside the folder `folder`. */
+  private listsUnder(folder: string): boolean {
+    const prefix = `${folder}/`;
+    for (const claim of this.claims) {
+      const paths = claim.paths ?? [];
+      for (let i = 0; i < paths.length; i++) if ((paths[i] as string).startsWith(prefix)) return true;
+    }
+    return false;
   }
 
   /**
@@ -271,6 +320,16 @@ export class PackageAttribution {
     unownedByFolder.sort((a, b) => b.size - a.size || compareText(a.folder, b.folder));
     const problems = [...this.baseProblems];
     for (const found of this.claimProblems) if (found !== null) problems.push(found);
+    if (this.linksExhausted) {
+      problems.push(
+        problem(
+          ProblemCode.packageDatabase,
+          'warning',
+          `the package databases of this image name paths through more symlinked folders than layerlens follows (${MAX_LINK_WORK} characters of paths; huge or hostile?); the paths past it count as not in the image`,
+          null,
+        ),
+      );
+    }
     return {
       result: { packages: records, unownedSize, unownedByFolder, problems },
       attributed,
@@ -312,6 +371,7 @@ export class PackageAttribution {
   private measure(
     index: number,
     tree: OverlayTree,
+    links: TreeLinks,
     firstTime: (path: string, ref: number | undefined) => boolean,
   ): void {
     const claim = this.claims[index] as PackageClaim;
@@ -339,8 +399,18 @@ export class PackageAttribution {
     let listed = 0;
     let found = 0;
     for (let i = 0; i < paths.length; i++) {
-      const path = paths[i] as string;
-      const ref = tree.refs.get(path);
+      let path = paths[i] as string;
+      let ref = tree.refs.get(path);
+      if (ref === undefined) {
+        // Not in the tree as listed: maybe through a symlinked folder (a merged /usr), where the
+        // path leads is what the package owns. Paths found as listed have no link above them (a
+        // link over a folder hides what was below it).
+        const resolved = links.resolve(path);
+        if (resolved !== null && resolved !== path) {
+          path = resolved;
+          ref = tree.refs.get(path);
+        }
+      }
       if (!firstTime(path, ref)) continue;
       listed++;
       if (ref === undefined) continue;
@@ -362,6 +432,9 @@ export class PackageAttribution {
     }
   }
 }
+
+/** Changed symlinks canPatch checks against the listed paths before it gives up. */
+const MAX_CHANGED_LINKS = 16;
 
 /**
  * Whether a change of the tree can change what the databases say: a database file or an npm

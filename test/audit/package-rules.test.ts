@@ -150,6 +150,26 @@ describe('package findings', () => {
     );
   });
 
+  it('BUILD_TOOLS_IN_IMAGE leaves out the runtime packages every Debian and Ubuntu image has', async () => {
+    // gcc-12-base (Debian 12) and gcc-14-base (Ubuntu 24.04) hold no compiler: libgcc-s1 and
+    // libstdc++6 depend on them, so `debootstrap --variant=minbase bookworm` has one.
+    const runtime: DpkgPackage[] = ['gcc-12-base', 'gcc-14-base', 'libgcc-s1'].map((name) => ({
+      name,
+      version: '12.2.0-14',
+      files: [{ path: `usr/share/doc/${name}/copyright`, content: 'c'.repeat(100) }],
+    }));
+    const plain = await write('plain-debian.tar', [
+      { tags: ['example.com/plain:1'], layers: [{ files: dpkgLayer([bash, ...runtime]) }] },
+    ]);
+    expect((await audit([plain])).doc.images[0]?.findings.map((f) => f.code)).not.toContain('BUILD_TOOLS_IN_IMAGE');
+    // Beside a compiler, they are still not named.
+    const withGcc = await write('plain-gcc.tar', [
+      { tags: ['example.com/gcc:1'], layers: [{ files: dpkgLayer([bash, gcc, ...runtime]) }] },
+    ]);
+    const finding = (await audit([withGcc])).doc.images[0]?.findings.find((f) => f.code === 'BUILD_TOOLS_IN_IMAGE');
+    expect(finding?.message).toMatch(/1 build tool or -dev package ships .*: gcc-12 \(3 kB\)/);
+  });
+
   it('DEV_DEPENDENCIES names npm packages only the app devDependencies list', async () => {
     const run = await audit([await write('app.tar', [debianApp])]);
     const finding = run.doc.images[0]?.findings.find((f) => f.code === 'DEV_DEPENDENCIES');

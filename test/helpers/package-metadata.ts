@@ -84,6 +84,36 @@ export function dpkgLayer(packages: readonly DpkgPackage[], options: { status?: 
   ];
 }
 
+/**
+ * Debian 12, Ubuntu 22.04 and later have a merged /usr: `bin`, `sbin`, `lib` and `lib64` are
+ * symlinks into `usr`, while dpkg's `.list` files still name `/bin/bash` (dpkg writes through the
+ * file system, which follows the links).
+ */
+export const MERGED_USR = { bin: 'usr/bin', sbin: 'usr/sbin', lib: 'usr/lib', lib64: 'usr/lib64' } as const;
+
+export const mergedUsrLinks: FileSpec[] = Object.entries(MERGED_USR).map(([path, target]) => ({
+  path,
+  type: 'symlink' as const,
+  target,
+}));
+
+/** Where a merged-/usr system keeps a path that names `bin/...`, `lib/...`: under usr/. */
+export function onMergedUsr(path: string): string {
+  const slash = path.indexOf('/');
+  const head = slash === -1 ? path : path.slice(0, slash);
+  return Object.hasOwn(MERGED_USR, head)
+    ? `${MERGED_USR[head as keyof typeof MERGED_USR]}${slash === -1 ? '' : path.slice(slash)}`
+    : path;
+}
+
+/** dpkgLayer on a merged /usr: the lists and status name the paths as given, the files lie under usr/. */
+export function mergedUsrDpkgLayer(packages: readonly DpkgPackage[], options: { links?: boolean } = {}): FileSpec[] {
+  return [
+    ...(options.links === false ? [] : mergedUsrLinks),
+    ...dpkgLayer(packages).map((f) => ({ ...f, path: onMergedUsr(f.path) })),
+  ];
+}
+
 export interface ApkPackage {
   name: string;
   version: string;

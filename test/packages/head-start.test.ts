@@ -14,7 +14,7 @@ import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
 import { PackageHeadStart, sharedPackageOverlays } from '../../src/packages/head-start.js';
 import { PackageAttribution, packagesOfImage } from '../../src/packages/packages-of-image.js';
 import { buildArchive, type ImageSpec, type LayerSpec } from '../helpers/fixture-builder.js';
-import { dpkgLayer, npmPackageFiles } from '../helpers/package-metadata.js';
+import { dpkgLayer, mergedUsrDpkgLayer, npmPackageFiles, type DpkgPackage } from '../helpers/package-metadata.js';
 import { alpine, bytes, coreutils, debianApp, debug, express, gcc, libc, pipFiles } from '../helpers/package-specs.js';
 
 async function imageOf(spec: ImageSpec): Promise<ImageReport> {
@@ -44,6 +44,16 @@ function provisional(
   });
   return { image: { ...image, layers }, pending };
 }
+
+/** bash as Debian 12 lists it: `/bin/bash`, where a merged /usr keeps it under usr/bin. */
+const bashOnBin: DpkgPackage = {
+  name: 'bash',
+  version: '5.2.15-2+b2',
+  files: [
+    { path: 'bin/bash', content: bytes(900) },
+    { path: 'usr/share/doc/bash/copyright', content: bytes(100) },
+  ],
+};
 
 /** An image whose upper layers change what the lower ones' packages own, without touching a database. */
 const patchedUpstairs: ImageSpec = {
@@ -99,7 +109,43 @@ const npmUpstairs: ImageSpec = {
   ],
 };
 
+/** A merged /usr (see MERGED_USR): lists name paths through links, upper layers change both. */
+const mergedUsr: ImageSpec = {
+  tags: ['example.com/merged-usr:1'],
+  layers: [
+    { files: mergedUsrDpkgLayer([libc, coreutils, bashOnBin]) },
+    // A file reached through a link rewritten, one deleted: no link changes, a patch follows.
+    {
+      files: [
+        { path: 'usr/bin/bash', content: bytes(1300) },
+        { path: 'usr/bin/.wh.ls', content: '' },
+      ],
+    },
+    { files: [{ path: 'srv/data.bin', content: bytes(64) }] },
+    // A link that paths were followed through is replaced by a folder: where they lead changes.
+    {
+      files: [
+        { path: 'bin/', type: 'dir' },
+        { path: 'bin/bash', content: bytes(77) },
+      ],
+    },
+  ],
+};
+
+/** The merge's link arrives in an upper layer, over lists that named paths through it all along. */
+const linkUpstairs: ImageSpec = {
+  tags: ['example.com/link-upstairs:1'],
+  layers: [
+    { files: mergedUsrDpkgLayer([libc, coreutils, bashOnBin], { links: false }) },
+    { files: [{ path: 'srv/data.bin', content: bytes(64) }] },
+    { files: [{ path: 'usr/bin/bash', content: bytes(1500) }] },
+    { files: [{ path: 'bin', type: 'symlink', target: '/usr/bin' }] },
+  ],
+};
+
 const specs: [string, ImageSpec][] = [
+  ['merged /usr (links followed, then changed)', mergedUsr],
+  ['merged /usr link added upstairs', linkUpstairs],
   ['debian app (status rewritten upstairs, whiteouts, opaque folder)', debianApp],
   ['patched upstairs', patchedUpstairs],
   ['npm folder changed upstairs', npmUpstairs],
