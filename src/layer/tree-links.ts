@@ -26,8 +26,11 @@ export const MAX_LINK_WORK = 64 * 1024 * 1024;
 export class TreeLinks {
   /** Each folder asked for, resolved (null: a loop, too many links, or too long). */
   private readonly folders = new Map<string, string | null>();
-  /** Symlinks followed so far, by path. */
-  readonly followed = new Set<string>();
+  /**
+   * Every path looked up as a folder on the way, link or not: a tree that changes any of them (a
+   * link replaced, a folder made a link) may lead the same paths elsewhere.
+   */
+  readonly looked = new Set<string>();
   private work = 0;
 
   constructor(private readonly tree: OverlayTree) {}
@@ -85,12 +88,12 @@ export class TreeLinks {
   private follow(path: string, hops: { hops: number }): string | null {
     let current = path;
     for (;;) {
+      this.looked.add(current);
       const ref = this.tree.refs.get(current);
       if (ref === undefined || this.tree.type(ref) !== 'symlink') return current;
       const target = this.tree.linkTarget(ref) ?? '';
       hops.hops++;
       if (hops.hops > MAX_LINK_HOPS || target === '' || !this.spend(current.length + target.length)) return null;
-      this.followed.add(current);
       const next = climbed(target.startsWith('/') ? '' : parentPath(current), target);
       if (next.length > MAX_PATH_LENGTH) return null;
       const slash = next.lastIndexOf('/');

@@ -125,10 +125,10 @@ export class PackageAttribution {
   private byFolder = new Map<string, number>();
   private sorted: SortedPackages | null = null;
   /**
-   * Symlinks that listed paths were followed through (see TreeLinks), over every measure: a patch
+   * Paths looked up while following listed paths' folders (TreeLinks.looked), over every measure: a patch
    * that changes one of them changes where paths lead, and cannot follow (canPatch).
    */
-  private followed = new Set<string>();
+  private looked = new Set<string>();
   /** Whether a measure gave up following links (MAX_LINK_WORK): warned once. */
   private linksExhausted = false;
 
@@ -160,7 +160,7 @@ export class PackageAttribution {
     this.moreOwners.forEach((owners, ref) => copy.moreOwners.set(ref, owners.slice()));
     this.absentOwners.forEach((owners, path) => copy.absentOwners.set(path, owners.slice()));
     copy.byFolder = new Map(this.byFolder);
-    copy.followed = new Set(this.followed);
+    copy.looked = new Set(this.looked);
     copy.linksExhausted = this.linksExhausted;
     // Sorted lists are never changed, only made again when a package is measured again.
     copy.sorted = this.sorted;
@@ -173,12 +173,12 @@ export class PackageAttribution {
       // A path a claim lists twice counts once: when the claim first becomes its owner.
       this.measure(index, tree, links, (path, ref) => this.own(index, path, ref));
     }
-    this.keepFollowed(links);
+    this.keepLooked(links);
   }
 
-  /** Remembers the links `links` followed, and whether it gave up. */
-  private keepFollowed(links: TreeLinks): void {
-    links.followed.forEach((path) => this.followed.add(path));
+  /** Remembers the paths `links` looked up, and whether it gave up. */
+  private keepLooked(links: TreeLinks): void {
+    links.looked.forEach((path) => this.looked.add(path));
     this.linksExhausted ||= links.exhausted;
   }
 
@@ -236,15 +236,15 @@ export class PackageAttribution {
         return true;
       });
     }
-    this.keepFollowed(links);
+    this.keepLooked(links);
   }
 
   /**
    * Whether `patch` can follow these changes of the tree: no database or npm package folder
-   * changed (changesDatabases), and no symlink that could change where a listed path leads: one
-   * that paths were followed through, or a link now or before at a folder that a listed path lies
-   * under. Past a few changed links, no: checking each against every listed path would cost more
-   * than attributing afresh.
+   * changed (changesDatabases), and no symlink that could change where a listed path leads: a link
+   * now or before at a path that following listed paths looked up, or at a folder that a listed
+   * path lies under. A link elsewhere (an app's own) is patched like any file. Past a few changed
+   * links, no: checking each against every listed path would cost more than attributing afresh.
    */
   canPatch(changes: ReadonlyMap<string, number | undefined>, tree: OverlayTree): boolean {
     if (changesDatabases(changes)) return false;
@@ -253,7 +253,7 @@ export class PackageAttribution {
       const now = tree.refs.get(path);
       const wasLink = before !== undefined && tree.type(before) === 'symlink';
       if (!wasLink && (now === undefined || tree.type(now) !== 'symlink')) continue;
-      if (this.followed.size > 0 || ++links > MAX_CHANGED_LINKS || this.listsUnder(path)) return false;
+      if (this.looked.has(path) || ++links > MAX_CHANGED_LINKS || this.listsUnder(path)) return false;
     }
     return true;
   }

@@ -143,7 +143,26 @@ const linkUpstairs: ImageSpec = {
   ],
 };
 
+/**
+ * A merged /usr whose top layer makes a folder that paths were followed into a link (no list names
+ * a path under usr/bin as such: only following /bin/bash looked it up).
+ */
+const targetRelinked: ImageSpec = {
+  tags: ['example.com/target-relinked:1'],
+  layers: [
+    { files: mergedUsrDpkgLayer([libc, bashOnBin]) },
+    { files: [{ path: 'srv/data.bin', content: bytes(64) }] },
+    {
+      files: [
+        { path: 'opt/bin/bash', content: bytes(55) },
+        { path: 'usr/bin', type: 'symlink', target: '/opt/bin' },
+      ],
+    },
+  ],
+};
+
 const specs: [string, ImageSpec][] = [
+  ['merged /usr, a folder links led into made a link', targetRelinked],
   ['merged /usr (links followed, then changed)', mergedUsr],
   ['merged /usr link added upstairs', linkUpstairs],
   ['debian app (status rewritten upstairs, whiteouts, opaque folder)', debianApp],
@@ -176,6 +195,27 @@ describe('PackageHeadStart', () => {
         expect(headStart.counts.cold).toBe(0);
       }
     }
+  });
+
+  it('patches a merged /usr image when the top layer adds a link no listed path goes through', async () => {
+    const image = await imageOf({
+      tags: ['example.com/merged-app:1'],
+      layers: [
+        { files: mergedUsrDpkgLayer([libc, coreutils, bashOnBin]) },
+        { files: [{ path: 'srv/data.bin', content: bytes(64) }] },
+        {
+          files: [
+            { path: 'app/server.js', content: bytes(80) },
+            { path: 'usr/local/bin/server', type: 'symlink', target: '/app/server.js' },
+          ],
+        },
+      ],
+    });
+    const headStart = new PackageHeadStart();
+    const { image: early, pending } = provisional(image, 2, [2]);
+    headStart.onProvisional({ read: {}, images: [early], pending });
+    expect(headStart.packagesOf(image).result).toEqual(packagesOfImage(image));
+    expect(headStart.counts).toEqual({ patched: 1, afresh: 0, cold: 0 });
   });
 
   it('patches when the upper layers change no database, and starts afresh when they do', async () => {
