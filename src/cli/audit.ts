@@ -15,6 +15,7 @@ import { UsageError } from '../model/errors.js';
 import { MAX_JSON_DEPTH, parseUntrustedJson } from '../model/json.js';
 import { buildAuditJson, buildAuditSections, renderAuditJunit } from '../report/audit-report.js';
 import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.js';
+import { markdownOptions } from './markdown-options.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, printSkipped, readInputs, type ReadResult } from './read-inputs.js';
@@ -38,6 +39,8 @@ export interface AuditArgs {
   readonly quiet: boolean;
   /** Skip unreadable inputs with a warning each; budgets for the rest. */
   readonly keepGoing?: boolean;
+  /** Longest Markdown report, in characters (0: no limit; default DEFAULT_MARKDOWN_LIMIT). */
+  readonly markdownLimit?: number;
 }
 
 /** `layerlens.config.json` from --config, else the working directory or the nearest parent. */
@@ -190,7 +193,7 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
   const result = auditImages(images, { config, baseline: baselineImages, bases });
 
   const markdown = (): string =>
-    renderSectionsMarkdown('layerlens audit', buildAuditSections(result, { markdown: true }));
+    renderSectionsMarkdown('layerlens audit', buildAuditSections(result, { markdown: true }), markdownOptions(args));
   if (args.junit !== undefined) writeFileSync(resolve(io.cwd, args.junit), renderAuditJunit(result));
   if (args.markdown !== undefined) writeFileSync(resolve(io.cwd, args.markdown), markdown());
   if (args.html !== undefined)
