@@ -343,10 +343,12 @@ export function renderDiffMarkdown(result: DiffResult, options: MarkdownOptions 
       // The closing tag is part of the <details> part: kept with any of its content, never apart.
       const details = doc.part(2);
       doc.push(details, '', `<details><summary>${escapeMarkdown(section.title ?? '')}</summary>`, '');
-      for (const block of section.blocks) {
+      section.blocks.forEach((block, i) => {
         if (block.kind === 'line') doc.push(doc.part(2, details), escapeMarkdown(block.text), '');
-        else pushMarkdownTable(doc, details, block, 2);
-      }
+        // A line right under a table is one more row of it in GitHub's Markdown: a blank line
+        // between (`… and 5 more` showed as a one-cell row).
+        else pushMarkdownTable(doc, details, block, 2, section.blocks[i + 1]?.kind === 'line' ? [''] : []);
+      });
       doc.push(details, '', '</details>');
     }
   }

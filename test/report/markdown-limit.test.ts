@@ -155,6 +155,22 @@ describe('Markdown reports fit a pull-request comment', () => {
     expect(bad.stderr).toContain('--markdown-limit takes 0 (no limit) or a whole number of at least 1024');
   });
 
+  it.skipIf(!HAS_CMARK_GFM)(
+    'diff Markdown shows "… and N more" under a cut list as a paragraph, not a table row',
+    () => {
+      const from = imageReport([layerReport(0, [fileRecord('a')], 'RUN base')], { tags: ['app:1'] });
+      const layers = Array.from({ length: 14 }, (_, i) => layerReport(i, [fileRecord(`f${i}`)], `RUN step ${i}`));
+      const markdown = renderDiffMarkdown({
+        comparisons: [compareImages(from, imageReport(layers, { tags: ['app:2'] }))],
+        unpaired: [],
+      });
+      expect(markdown).toContain('… and 5 more (see --json)');
+      const html = renderGfm(markdown);
+      expect(html).toContain('<p>… and 5 more (see --json)</p>');
+      expect(html).not.toMatch(/<td>… and/);
+    },
+  );
+
   it('keeps a part with the parts it belongs to, never alone, and stops at the first part that does not fit', () => {
     const doc = new MarkdownParts();
     doc.push(doc.part(0), '# head');
