@@ -54,7 +54,9 @@ const WHAT = {
 };
 /**
  * GitHub takes at most 1 MiB of job summary from one step, and shows none of a larger one (an
- * error annotation instead). A longer report is cut at the last line that fits, with a note.
+ * error annotation instead). A longer report is cut at the last line that fits, with a note. Only
+ * with layerlens's own limit lifted (`--markdown-limit 0` in `args`): by default the report fits a
+ * pull-request comment, 65,536 UTF-16 code units, at most 192 KiB (src/report/markdown-limit.ts).
  */
 const SUMMARY_MAX = 1024 * 1024;
 

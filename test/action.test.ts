@@ -288,7 +288,7 @@ describe('action.yml', () => {
     expect(run.outputs['markdown']).toBe(join(workspace, 'odd\nexit-code=0.md'));
   }, 60_000);
 
-  it('keeps the job summary under the 1 MiB GitHub takes from one step, and says where the whole report is', async () => {
+  it('fits the Markdown to a PR comment, and with the limit lifted keeps the job summary under the 1 MiB GitHub takes from one step', async () => {
     // 40 images with 4,000-character tags, each named in 8 rule rows, an overview row and a title.
     const images = [];
     for (let i = 0; i < 40; i++)
@@ -296,10 +296,17 @@ describe('action.yml', () => {
         await buildImage({ tags: [`big/${i}:${'t'.repeat(4000)}`], layers: [{ files: [{ path: `f${i}` }] }] }),
       );
     writeFileSync(join(workspace, 'images', 'big.tar'), await writeTar(archiveEntries('docker-classic', images)));
-    const run = runAction({
-      archive: 'images/big.tar',
-      args: '--max-size 1 --max-layers 0 --max-layer-size 1 --max-wasted-size 1 --min-efficiency 100% --max-wasted-percent 1',
-    });
+    const rules =
+      '--max-size 1 --max-layers 0 --max-layer-size 1 --max-wasted-size 1 --min-efficiency 100% --max-wasted-percent 1';
+    // By default the report fits a pull-request comment (layerlens cuts it), and the summary is all of it.
+    const comment = runAction({ archive: 'images/big.tar', args: rules });
+    expect(comment.code).toBe(1);
+    const fitted = readFileSync(comment.outputs['markdown'] ?? '', 'utf8');
+    expect(fitted.length).toBeLessThanOrEqual(65_536);
+    expect(fitted).toMatch(/_Cut to fit the 65,536-character limit of a pull-request comment: /);
+    expect(comment.summary).toBe(fitted);
+    // With the limit lifted, the Action still keeps the summary under GitHub's 1 MiB.
+    const run = runAction({ archive: 'images/big.tar', args: `${rules} --markdown-limit 0` });
     expect(run.code).toBe(1);
     const whole = readFileSync(run.outputs['markdown'] ?? '', 'utf8');
     expect(Buffer.byteLength(whole)).toBeGreaterThan(1024 * 1024);
@@ -307,5 +314,5 @@ describe('action.yml', () => {
     const note = run.summary.lastIndexOf('\n\n> ');
     expect(whole.startsWith(run.summary.slice(0, note + 1))).toBe(true);
     expect(run.summary.slice(note)).toMatch(/over the 1 MiB/);
-  }, 60_000);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { jsonErrorText, terminalText } from '../report/display-text.js';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { auditImages, basesByTag } from '../audit/audit-images.js';
 import {
@@ -12,8 +12,10 @@ import {
 } from '../audit/config.js';
 import { MAX_DIVE_CI_BYTES, parseDiveCi } from '../audit/dive-ci.js';
 import { UsageError } from '../model/errors.js';
+import { MAX_JSON_DEPTH, parseUntrustedJson } from '../model/json.js';
 import { buildAuditJson, buildAuditSections, renderAuditJunit } from '../report/audit-report.js';
 import { renderSectionsMarkdown, renderSectionsText } from '../report/sections.js';
+import { markdownOptions } from './markdown-options.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, printSkipped, readInputs, type ReadResult } from './read-inputs.js';
@@ -37,6 +39,8 @@ export interface AuditArgs {
   readonly quiet: boolean;
   /** Skip unreadable inputs with a warning each; budgets for the rest. */
   readonly keepGoing?: boolean;
+  /** Longest Markdown report, in characters (0: no limit; default DEFAULT_MARKDOWN_LIMIT). */
+  readonly markdownLimit?: number;
 }
 
 /** `layerlens.config.json` from --config, else the working directory or the nearest parent. */
@@ -53,27 +57,60 @@ export function findConfig(cwd: string, explicit: string | undefined): string | 
   }
 }
 
+/** Bytes read from a budgets file per call. */
+const READ_CHUNK = 64 * 1024;
+
+/**
+ * A file of the user's read as UTF-8 text, at most `cap` bytes of it: past that, or when it cannot
+ * be read, a one-line usage error naming `label` (`why` says which cap, and how to raise it). The
+ * size is what is read, not what stat says: a 2 GB budgets file was read whole, and `/dev/zero`
+ * or a pipe (size 0 to stat) until memory ran out (hunt 4).
+ */
+function readCapped(path: string, label: string, cap: number, why: string): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, cap + 1 - total));
+      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > cap) throw new UsageError(`${terminalText(label)} is over the ${cap}-byte cap (${why})`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${terminalText(label)}: ${terminalText((error as Error).message)}`);
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
 function readDiveCi(file: string, cwd: string): Budget {
   const path = isAbsolute(file) ? file : join(cwd, file);
-  let text: string;
-  try {
-    if (statSync(path).size > MAX_DIVE_CI_BYTES) throw new Error(`over ${MAX_DIVE_CI_BYTES} bytes`);
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--dive-ci ${file}: ${(error as Error).message}`);
-  }
+  const text = readCapped(path, `--dive-ci ${file}`, MAX_DIVE_CI_BYTES, 'real ones are a few hundred bytes');
   return parseDiveCi(text, file);
 }
 
 function loadConfig(path: string | null, args: AuditArgs, cwd: string): AuditConfig {
   let config: AuditConfig = { budgets: [], ignore: [] };
   if (path !== null) {
-    let value: unknown;
-    try {
-      value = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (error) {
-      throw new UsageError(`${terminalText(path)} is not valid JSON: ${jsonErrorText(error)}`);
+    // A budgets file is JSON the user supplies (a pull request may change it): capped and parsed
+    // like JSON from an archive.
+    const parsed = parseUntrustedJson(
+      readCapped(path, path, args.maxJson, 'a hostile file? raise --max-json if it is genuine'),
+    );
+    if (!parsed.ok) {
+      throw new UsageError(
+        parsed.why === 'too-deep'
+          ? `${terminalText(path)} nests deeper than ${MAX_JSON_DEPTH} levels: not read`
+          : `${terminalText(path)} is not valid JSON: ${jsonErrorText(parsed.error)}`,
+      );
     }
+    const value = parsed.value;
     config = parseAuditConfig(value, path);
     // A .dive-ci named in the config is read relative to the config file.
     if (config.diveCi !== undefined)
@@ -156,7 +193,7 @@ export async function runAudit(args: AuditArgs, io: CliIo): Promise<ExitCode> {
   const result = auditImages(images, { config, baseline: baselineImages, bases });
 
   const markdown = (): string =>
-    renderSectionsMarkdown('layerlens audit', buildAuditSections(result, { markdown: true }));
+    renderSectionsMarkdown('layerlens audit', buildAuditSections(result, { markdown: true }), markdownOptions(args));
   if (args.junit !== undefined) writeFileSync(resolve(io.cwd, args.junit), renderAuditJunit(result));
   if (args.markdown !== undefined) writeFileSync(resolve(io.cwd, args.markdown), markdown());
   if (args.html !== undefined)

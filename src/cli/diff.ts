@@ -15,6 +15,7 @@ import { mergeImages } from '../sharing/analyze-sharing.js';
 import type { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { writeJson } from './write-json.js';
+import { markdownOptions } from './markdown-options.js';
 import { matchesRef } from './inspect.js';
 import { printInputProblems, readInputs, type ReadResult } from './read-inputs.js';
 
@@ -30,6 +31,8 @@ export interface DiffArgs {
   readonly quiet: boolean;
   /** Also check every blob's digest (diff, like share, trusts them by default). */
   readonly verify: boolean;
+  /** Longest Markdown report, in characters (0: no limit; default DEFAULT_MARKDOWN_LIMIT). */
+  readonly markdownLimit?: number;
 }
 
 /** `repo:tag` matches as a tag; a bare `repo` matches any of its tags, so one --image fits both releases. */
@@ -101,7 +104,7 @@ export async function runDiff(args: DiffArgs, io: CliIo): Promise<ExitCode> {
   if (args.html !== undefined)
     writeFileSync(resolve(io.cwd, args.html), renderDiffHtml(diff, `layerlens diff: ${args.from} -> ${args.to}`));
   if (args.format === 'json') writeJson((text) => io.stdout.write(text), buildDiffJson(diff));
-  else if (args.format === 'markdown') io.stdout.write(renderDiffMarkdown(diff));
+  else if (args.format === 'markdown') io.stdout.write(renderDiffMarkdown(diff, markdownOptions(args)));
   else io.stdout.write(renderDiffText(diff));
   return printInputProblems(result, io);
 }

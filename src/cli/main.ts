@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { CONFIG_FILE } from '../audit/config.js';
 import { InputError, UsageError } from '../model/errors.js';
 import { DEFAULT_JSON_CAP, JSON_ARCHIVE_CAPS, MATRIX_MAX_IMAGES } from '../model/limits.js';
+import { DEFAULT_MARKDOWN_LIMIT, MIN_MARKDOWN_LIMIT } from '../report/markdown-limit.js';
 import type { AuditArgs } from './audit.js';
 import type { DiffArgs } from './diff.js';
 import { EXIT } from './exit-codes.js';
@@ -59,6 +60,21 @@ function withCommonOptions<T>(y: Argv<T>) {
       describe: `largest JSON entry read, in bytes (${JSON_ARCHIVE_CAPS} times it for all together)`,
     })
     .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'no progress on stderr' });
+}
+
+/** `--markdown-limit`: on the commands that write a Markdown report (a pull-request comment). */
+function withMarkdownLimit<T>(y: Argv<T>) {
+  return y.option('markdown-limit', {
+    type: 'number',
+    default: DEFAULT_MARKDOWN_LIMIT,
+    describe: `longest Markdown report in characters (GitHub refuses longer comments); longer ones keep the summary first; 0: no limit`,
+    coerce: (value: unknown) => {
+      const limit = Number(value);
+      if (!Number.isInteger(limit) || (limit !== 0 && limit < MIN_MARKDOWN_LIMIT))
+        throw new Error(`--markdown-limit takes 0 (no limit) or a whole number of at least ${MIN_MARKDOWN_LIMIT}`);
+      return limit;
+    },
+  });
 }
 
 function stdinAware(value: unknown): string[] {
@@ -175,7 +191,7 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
         ),
     )
     .command('share <inputs..>', 'What images share, and what that saves on disk and on the wire', (y) =>
-      withCommonOptions(y)
+      withMarkdownLimit(withCommonOptions(y))
         .positional('inputs', {
           type: 'string',
           array: true,
@@ -226,7 +242,7 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
         .example('$0 share --format markdown a.json b.json', 'merge reports from CI jobs into a PR comment'),
     )
     .command('audit <inputs..>', 'Check images against size, layer and waste budgets; advise on layering', (y) =>
-      withCommonOptions(y)
+      withMarkdownLimit(withCommonOptions(y))
         .positional('inputs', {
           type: 'string',
           array: true,
@@ -296,7 +312,7 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
         ),
     )
     .command('diff <old> <new>', 'What changed between two releases of an image, and why it grew', (y) =>
-      withCommonOptions(y)
+      withMarkdownLimit(withCommonOptions(y))
         .positional('old', {
           type: 'string',
           describe: 'the earlier image: an archive or a saved inspect --json --files report; - reads stdin',
@@ -396,6 +412,7 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
           quiet: args['quiet'] === true,
           keepGoing: args['keepGoing'] === true,
           matrix: args['matrix'] === true,
+          markdownLimit: Number(args['markdownLimit'] ?? DEFAULT_MARKDOWN_LIMIT),
         },
       };
     case 'audit':
@@ -415,6 +432,7 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
           maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
           quiet: args['quiet'] === true,
           keepGoing: args['keepGoing'] === true,
+          markdownLimit: Number(args['markdownLimit'] ?? DEFAULT_MARKDOWN_LIMIT),
         },
       };
     case 'diff': {
@@ -432,6 +450,7 @@ export async function parseCommand(argv: readonly string[], io: CliIo): Promise<
           maxJson: Number(args['maxJson'] ?? DEFAULT_JSON_CAP),
           quiet: args['quiet'] === true,
           verify: args['verify'] === true,
+          markdownLimit: Number(args['markdownLimit'] ?? DEFAULT_MARKDOWN_LIMIT),
         },
       };
     }

@@ -1,3 +1,4 @@
+import { DEFAULT_MARKDOWN_LIMIT } from '../report/markdown-limit.js';
 import { DEFAULT_JSON_CAP } from '../model/limits.js';
 import type { Command } from './main.js';
 
@@ -73,6 +74,7 @@ export function quickCommand(argv: readonly string[]): Command | null {
       quiet,
       keepGoing: false,
       matrix: false,
+      markdownLimit: DEFAULT_MARKDOWN_LIMIT,
     },
   };
 }

@@ -7,6 +7,7 @@ import { textWidth, type CliIo } from './io.js';
 import { printInputProblems, printSkipped, readInputs, type ReadResult } from './read-inputs.js';
 import { writeHtmlReport } from './html-output.js';
 import { writeJson } from './write-json.js';
+import { markdownOptions } from './markdown-options.js';
 
 export interface ShareArgs {
   readonly inputs: readonly string[];
@@ -22,6 +23,8 @@ export interface ShareArgs {
   readonly keepGoing?: boolean;
   /** Compute the full pairwise matrix whatever the number of images. */
   readonly matrix?: boolean;
+  /** Longest Markdown report, in characters (0: no limit; default DEFAULT_MARKDOWN_LIMIT). */
+  readonly markdownLimit?: number;
 }
 
 export async function runShare(args: ShareArgs, io: CliIo): Promise<ExitCode> {
@@ -79,7 +82,7 @@ export async function runShare(args: ShareArgs, io: CliIo): Promise<ExitCode> {
     const sections = buildShareSections(report, { width: textWidth(io) || 80 });
     io.stdout.write(
       args.format === 'markdown'
-        ? renderSectionsMarkdown('layerlens share', sections)
+        ? renderSectionsMarkdown('layerlens share', sections, markdownOptions(args))
         : renderSectionsText(sections, textWidth(io)),
     );
   }

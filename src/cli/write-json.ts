@@ -1,3 +1,4 @@
+import { jsonLogText } from '../report/display-text.js';
 import { chunkedWriter } from './write-chunks.js';
 
 /**
@@ -13,6 +14,10 @@ const MAX_WALK_DEPTH = 12;
  * record, a history step) are stringified whole. A 300k-entry `inspect --files --json` (100 MB)
  * or a fleet's share report is never one string next to the data it comes from (issue 12; V8
  * also caps strings at about 512 MB).
+ *
+ * One difference: `##[` and `##vso[` inside a string are written `##\u005b` (jsonLogText), which
+ * parses to the same value; a CI runner acts on them anywhere in a line of a step's output (hunt 4).
+ * Every piece of JSON text comes from `stringify`, `stringifyRun` or a key, which apply it.
  */
 export function writeJson(write: (text: string) => unknown, value: unknown): void {
   const out = chunkedWriter(write);
@@ -52,14 +57,14 @@ export function writeJson(write: (text: string) => unknown, value: unknown): voi
       }
       out.emit('{\n');
       keys.forEach((key, i) => {
-        out.emit(`${inner}${JSON.stringify(key)}: `);
+        out.emit(`${inner}${stringify(key)}: `);
         walk(item[key], inner, depth + 1);
         out.emit(i < keys.length - 1 ? ',\n' : '\n');
       });
       out.emit(`${indent}}`);
       return;
     }
-    out.emit(reindent(JSON.stringify(item, null, 2), indent));
+    out.emit(reindent(stringify(item), indent));
   };
   walk(value, '', 0);
   out.emit('\n');
@@ -148,10 +153,16 @@ function stringifyRun(run: readonly unknown[], indent: string): string {
   const levels = indent.length / 2;
   let nested: unknown = run;
   for (let level = 0; level < levels; level++) nested = [nested];
-  const text = JSON.stringify(nested, null, 2);
+  const text = stringify(nested);
   const { head, tail } = shellOf(levels);
   return text.slice(head, text.length - tail);
 }
+
+/**
+ * JSON.stringify(value, null, 2) with `##[` made inert in a CI log (jsonLogText): text rendered
+ * ahead is checked as it is rendered, off the path that writes it.
+ */
+const stringify = (value: unknown): string => jsonLogText(JSON.stringify(value, null, 2));
 
 /** Where an element starts, and how much follows the last one, in a run nested `levels` deep. */
 const shells: { head: number; tail: number }[] = [];

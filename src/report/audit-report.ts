@@ -125,10 +125,13 @@ export function buildAuditSections(result: AuditResult, options: { markdown?: bo
               { header: 'STATUS' },
             ],
             rows,
+            // A Markdown report cut to fit keeps the failing rows first (markdown-limit.ts).
+            { rowRanks: rows.map((row) => (row[4] === STATUS_TEXT.fail ? 1 : 2)) },
           )
-        : line('No budget applies to these images: add a layerlens.config.json or flags such as --max-size.'),
+        : line('No budget applies to these images: add a layerlens.config.json or flags such as --max-size.', 0),
       line(
         `${fail > 0 ? 'FAILED' : 'passed'}: ${pass} pass, ${warn} warn, ${fail} fail${skip > 0 ? `, ${skip} skipped` : ''}`,
+        0,
       ),
     ],
   });
@@ -179,6 +182,7 @@ function overviewSection(result: AuditResult): Section {
     now === null || then === null ? '' : ` (${formatGrowth(now - then)})`;
   return {
     title: 'Images against the baseline',
+    rank: 1,
     blocks: [
       table(
         [

@@ -6,7 +6,17 @@ import { describeStep } from '../model/history-step.js';
 import type { ImageReport } from '../model/image.js';
 import { formatGrowth, formatSize, imageName } from './format.js';
 import { clip, wrapText } from './table.js';
-import { escapeMarkdown, line, markdownTable, renderSectionsText, table, type Section } from './sections.js';
+import {
+  escapeMarkdown,
+  line,
+  markdownTable,
+  pushMarkdownTable,
+  renderSectionsText,
+  table,
+  type MarkdownOptions,
+  type Section,
+} from './sections.js';
+import { DEFAULT_MARKDOWN_LIMIT, fitMarkdown, MarkdownParts } from './markdown-limit.js';
 
 export const DIFF_SCHEMA_VERSION = 1;
 /** The JSON Schema of `diff --json`, shipped as `schemas/diff.schema.json` (its `$id`). */
@@ -298,7 +308,7 @@ export function renderDiffText(result: DiffResult, width = 80): string {
         title: heading(diff),
         blocks: [
           table([{ header: '' }, { header: '' }, { header: '' }], summaryRows(diff)),
-          ...diffNotes(diff).flatMap((note) => wrapText(note, width - 2).map(line)),
+          ...diffNotes(diff).flatMap((note) => wrapText(note, width - 2).map((text) => line(text))),
         ],
       },
       ...diffDetailSections(diff, width),
@@ -310,26 +320,38 @@ export function renderDiffText(result: DiffResult, width = 80): string {
   return parts.join('\n') + (tail.length > 0 ? `\n${tail.join('\n')}\n` : '');
 }
 
-/** A pull-request comment: the summary table first, every detail folded in `<details>`. */
-export function renderDiffMarkdown(result: DiffResult): string {
-  const out: string[] = ['### layerlens diff'];
+/**
+ * A pull-request comment: the summary table first, every detail folded in `<details>`. Longer
+ * than `options.limit` (GitHub's comment limit by default), it keeps the summaries and cuts the
+ * details from the end (markdown-limit.ts).
+ */
+export function renderDiffMarkdown(result: DiffResult, options: MarkdownOptions = {}): string {
+  const doc = new MarkdownParts();
+  doc.push(doc.part(0), '### layerlens diff');
   for (const diff of result.comparisons) {
-    out.push('', `**${escapeMarkdown(heading(diff))}**`, '');
-    for (const row of markdownTable(
-      [{ header: '' }, { header: 'from → to' }, { header: 'change', align: 'right' }],
-      summaryRows(diff),
-    ))
-      out.push(row);
-    for (const note of diffNotes(diff)) out.push('', escapeMarkdown(note));
+    const summary = doc.part(0);
+    doc.push(summary, '', `**${escapeMarkdown(heading(diff))}**`, '');
+    doc.push(
+      summary,
+      ...markdownTable(
+        [{ header: '' }, { header: 'from → to' }, { header: 'change', align: 'right' }],
+        summaryRows(diff),
+      ),
+    );
+    for (const note of diffNotes(diff)) doc.push(doc.part(0), '', escapeMarkdown(note));
     for (const section of diffDetailSections(diff, 200)) {
-      out.push('', `<details><summary>${escapeMarkdown(section.title ?? '')}</summary>`, '');
-      for (const block of section.blocks) {
-        if (block.kind === 'line') out.push(escapeMarkdown(block.text), '');
-        else for (const row of markdownTable(block.columns, block.rows)) out.push(row);
-      }
-      out.push('', '</details>');
+      // The closing tag is part of the <details> part: kept with any of its content, never apart.
+      const details = doc.part(2);
+      doc.push(details, '', `<details><summary>${escapeMarkdown(section.title ?? '')}</summary>`, '');
+      section.blocks.forEach((block, i) => {
+        if (block.kind === 'line') doc.push(doc.part(2, details), escapeMarkdown(block.text), '');
+        // A line right under a table is one more row of it in GitHub's Markdown: a blank line
+        // between (`… and 5 more` showed as a one-cell row).
+        else pushMarkdownTable(doc, details, block, 2, section.blocks[i + 1]?.kind === 'line' ? [''] : []);
+      });
+      doc.push(details, '', '</details>');
     }
   }
-  for (const text of unpairedLines(result)) out.push('', escapeMarkdown(text));
-  return `${out.join('\n')}\n`;
+  for (const text of unpairedLines(result)) doc.push(doc.part(2), '', escapeMarkdown(text));
+  return fitMarkdown(doc, options.limit ?? DEFAULT_MARKDOWN_LIMIT, (lines) => `${lines.join('\n')}\n`);
 }

@@ -2,7 +2,8 @@
  * The one place where text an archive or a report supplies (names, tags, paths, history steps,
  * platforms, parser messages) becomes display text. Everything hostile reaches a terminal through
  * `terminalText`, a Markdown document through `markdownText`, HTML through `htmlText` (issue 12).
- * JSON output never goes through here: it stays exact, and JSON.stringify escapes what JSON needs.
+ * JSON output stays exact: JSON.stringify escapes what JSON needs, and `jsonLogText` writes the one
+ * character a CI log acts on as a JSON escape, which parses to the same value.
  *
  * Each function is linear in its input (one regex pass with a character class, no backtracking)
  * and idempotent on its own output, so a message built from escaped parts may be escaped again
@@ -77,6 +78,22 @@ const LEADING_SPACE = /^[ \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*/;
 export function logLine(line: string): string {
   const lead = LEADING_SPACE.exec(line)?.[0].length ?? 0;
   return line.startsWith('::', lead) ? `${line.slice(0, lead)}\\x3a${line.slice(lead + 1)}` : line;
+}
+
+/** `##[` or `##vso[` (any case) in JSON text, where it can only be inside a string. */
+const LOG_COMMAND_IN_JSON = /(##(?:[Vv][Ss][Oo])?)\[/g;
+
+/**
+ * JSON text made inert in a CI log: the `[` of `##[` and `##vso[`, which GitHub's runner and
+ * Azure Pipelines act on anywhere in a line (see UNSAFE), written as the JSON escape `\u005b`,
+ * so the parsed value is the same. A line of JSON output never starts with `::` (it starts with
+ * indentation and `"`, a bracket or a brace), so that is all a runner could act on. In JSON text
+ * a `#` is always a character of a string (no escape or token holds one), so the escape lands
+ * inside that string. Text without `##` is returned as it is after one `includes` (hunt 4).
+ * @example jsonLogText('"##[error]x"') // '"##\\u005berror]x"'
+ */
+export function jsonLogText(json: string): string {
+  return json.includes('##') ? json.replace(LOG_COMMAND_IN_JSON, '$1\\u005b') : json;
 }
 
 const MARKDOWN_ESCAPES: Readonly<Record<string, string>> = {

@@ -1,6 +1,7 @@
 import type { ArchiveReport, ImageLookup, ImageReport, LayerReport } from '../model/image.js';
 import type { Overlay } from '../layer/overlay.js';
 import type { ImagePackages } from '../packages/types.js';
+import { jsonLogText } from './display-text.js';
 
 export const INSPECT_SCHEMA_VERSION = 1;
 /** The JSON Schema of the document, shipped as `schemas/inspect.schema.json` (its `$id`). */
@@ -43,7 +44,8 @@ export function buildInspectJson(archives: readonly ArchiveReport[], options: In
 /**
  * `inspect --format ndjson`: one line per image, with its archive (path, format, compression,
  * verified, entryCount) and everything `inspect --json` says of the image. Data engines load it
- * as a table of images; `share` reads it back line by line. Pure.
+ * as a table of images; `share` reads it back line by line. `##[` in a line is written `##\u005b`
+ * (jsonLogText: a CI runner acts on it anywhere in a line). Pure.
  */
 export function buildInspectNdjsonLines(archive: ArchiveReport, options: InspectJsonOptions = {}): string[] {
   const archiveJson = {
@@ -54,7 +56,9 @@ export function buildInspectNdjsonLines(archive: ArchiveReport, options: Inspect
     entryCount: archive.entryCount,
   };
   return archive.images.map((image) =>
-    JSON.stringify({ schemaVersion: INSPECT_SCHEMA_VERSION, archive: archiveJson, ...imageJson(image, options) }),
+    jsonLogText(
+      JSON.stringify({ schemaVersion: INSPECT_SCHEMA_VERSION, archive: archiveJson, ...imageJson(image, options) }),
+    ),
   );
 }
 

@@ -71,11 +71,14 @@ export function buildShareSections(report: SharingReport, options: { width?: num
   // The five other columns take 51 characters with their gaps at most.
   const nameWidth = Math.max(16, width - 52);
   const sections: Section[] = [];
+  // A Markdown report cut to fit keeps the totals and savings, then the images (markdown-limit.ts).
   sections.push({
     title: null,
+    rank: 1,
     blocks: [
       line(
         `${plural(totals.images, 'image')}, ${plural(totals.layers, 'distinct layer')} (${totals.sharedLayers} shared), keyed by ${report.key === 'diffId' ? 'diff id' : 'chain id'}`,
+        0,
       ),
       table(
         [
@@ -157,7 +160,7 @@ export function buildShareSections(report: SharingReport, options: { width?: num
     savings.push(line('~ = estimate: gzip -6 of uncompressed layers, as docker push sends them.'));
   }
   savings.push(line('The wire dedupes by blob digest: a diff id compressed two ways is sent twice.'));
-  sections.push({ title: 'Savings', blocks: savings });
+  sections.push({ title: 'Savings', rank: 0, blocks: savings });
 
   if (report.bases.length > 0) {
     const blocks = report.bases

@@ -85,8 +85,9 @@ describe('a hostile budgets file', () => {
     const runs = [
       // 400 nines are Infinity: pretty-bytes threw on the limit (exit 70).
       await audit(JSON.stringify({ budgets: [{ maxSize: nines, maxWastedPercent: `${nines}%` }] })),
-      // JSON.stringify of the value for the message overflowed the stack (exit 70).
-      await audit(`{"budgets":[{"maxSize":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}`),
+      // JSON.stringify of the value for the message overflowed the stack (exit 70). Under 64 KiB,
+      // so parsed; past it, such nesting is turned away unparsed (hunt 4).
+      await audit(`{"budgets":[{"maxSize":${'['.repeat(30_000)}${']'.repeat(30_000)}}]}`),
       // A key with newlines forged lines of its own.
       await audit(JSON.stringify({ budgets: [], 'a\nlayerlens: all budgets passed': 1 })),
       // 100,000 unknown keys and a 1 MB value: 5.6 MB of message before.
@@ -96,6 +97,7 @@ describe('a hostile budgets file', () => {
           ...Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, 1])),
         }),
       ),
+      await audit(`{"budgets":[{"maxSize":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}`),
     ];
     for (const run of runs) {
       expect(run.code).toBe(2);
@@ -106,6 +108,7 @@ describe('a hostile budgets file', () => {
     expect(runs[0]?.stderr).toMatch(/maxSize: "9{20}.*… is not a size/);
     expect(runs[1]?.stderr).toMatch(/maxSize: \[\[\[.*… is not a size/);
     expect(runs[3]?.stderr).toMatch(/and 99,9\d\d more/);
+    expect(runs[4]?.stderr).toMatch(/layerlens\.config\.json nests deeper than 64 levels: not read/);
   });
 });
 

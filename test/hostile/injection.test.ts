@@ -1,26 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { decodeHtml, HAS_CMARK_GFM, renderGfm } from '../helpers/cmark.js';
 import { markdownText } from '../../src/report/display-text.js';
 import { EVIL, MENTIONS, RAW_UNSAFE, injectionArchive, mentionArchive, tempFile } from './generators.js';
 
 /** Markdown that GitHub would turn into live HTML or links. */
 const LIVE_MARKDOWN = /<img|<\/style|<script|(?<!\\)\]\(http/i;
-
-function hasCommand(name: string): boolean {
-  try {
-    execFileSync(name, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The text of an HTML fragment: tags dropped, the few entities cmark writes decoded. */
-function decodeHtml(html: string): string {
-  const entities: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"' };
-  return html.replace(/<[^>]*>/g, '').replace(/&(?:amp|lt|gt|quot);/g, (e) => entities[e] ?? e);
-}
 
 describe('hostile text never reaches a terminal or a PR comment raw', () => {
   it('inspect text escapes tag, platform, created, CREATED BY, artifactType, absent platforms and problems', async () => {
@@ -85,8 +70,7 @@ describe('hostile text never reaches a terminal or a PR comment raw', () => {
     }
   });
 
-  // cmark-gfm is GitHub's own Markdown renderer (Debian package cmark-gfm); skipped without it.
-  it.skipIf(!hasCommand('cmark-gfm'))('markdownText renders on GitHub as the text it was given', () => {
+  it.skipIf(!HAS_CMARK_GFM)('markdownText renders on GitHub as the text it was given', () => {
     const texts = [
       ...MENTIONS,
       'a & b < c > "d"',
@@ -97,7 +81,7 @@ describe('hostile text never reaches a terminal or a PR comment raw', () => {
       'C:\\dir\\',
     ];
     const table = ['| text |', '| --- |', ...texts.map((t) => `| ${markdownText(t)} |`)].join('\n');
-    const html = execFileSync('cmark-gfm', ['-e', 'table'], { input: table }).toString();
+    const html = renderGfm(table);
     const cells = [...html.matchAll(/<td>(.*?)<\/td>/g)].map((m) => decodeHtml(m[1] ?? ''));
     // What a reader sees: the same characters, with a zero-width space after each mention's @.
     expect(cells.map((c) => c.replaceAll('\u200b', ''))).toEqual(texts);
