@@ -129,6 +129,7 @@ const FOLDERS = [
   'usr/lib',
   'usr/lib/x',
   'usr/share/doc',
+  'usr/share/locale/de/LC_MESSAGES',
   'var/cache/apt/archives',
   'var/lib/apt/lists',
   'app',
@@ -149,7 +150,7 @@ export function randomFleet(seed) {
   const content = () => {
     const n = Math.floor(next() * 6);
     // Few distinct contents of a few sizes: overwrites that change nothing, duplicates.
-    return n === 0 ? '' : `${'ab'.repeat(n * 40)}${Math.floor(next() * 3)}`;
+    return n === 0 ? '' : `${'ab'.repeat(n * 250)}${Math.floor(next() * 3)}`;
   };
   const known = new Set();
   const fileAt = () => `${pick(FOLDERS)}/f${Math.floor(next() * 5)}`;

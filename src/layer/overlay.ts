@@ -341,6 +341,7 @@ export class OverlayBuilder {
       implied: new Map(),
       folders: new Map(),
       displaced: new Set(),
+      appended: [],
       counted: [],
       applied: [],
     };
@@ -385,7 +386,7 @@ export class OverlayBuilder {
     marked.folders.clear();
     for (const key of marked.counted) this.counted.delete(key);
     for (const list of marked.applied) this.applied.delete(list);
-    marked.counted.length = marked.applied.length = 0;
+    marked.counted.length = marked.applied.length = marked.appended.length = 0;
     this.keys.length = marked.layers;
     this.hidden.length = marked.hidden;
     this.tree.truncate(marked.layers, marked.refTotal);
@@ -495,7 +496,7 @@ export class OverlayBuilder {
           }
         }
       }
-      if (this.changes !== null && !this.changes.has(path)) this.changes.set(path, replaced);
+      if (this.changes !== null) this.changed(path, replaced);
       if (replaced !== undefined) this.visibleSize -= tree.contentSize(replaced);
       const size = list.contentSize(i);
       stored += size;
@@ -504,6 +505,57 @@ export class OverlayBuilder {
       if (this.children !== null) link(this.children, path, this.marked?.folders);
     }
     return stored;
+  }
+
+  /** Notes a path set (changes are tracked): its ref from before, and whether it goes to the end of the tree's Map. */
+  private changed(path: string, replaced: number | undefined): void {
+    const { changes, marked } = this;
+    if (changes !== null && !changes.has(path)) changes.set(path, replaced);
+    if (replaced === undefined) marked?.appended.push(path);
+  }
+
+  /**
+   * The paths of the tree, in its order, that are at the `picked` places of `chain` (the paths of
+   * the tree this builder is a copy of: see ChainPaths), or that changed since the mark; null when
+   * not marked. In the work of the places and the changes, not of the tree: the chain's paths keep
+   * their order unless removed since (TreeOrder), and the others follow in the order they last
+   * went into the tree's Map.
+   */
+  pathsInOrder(chain: ChainPaths, picked: readonly number[]): string[] | null {
+    const { marked, changes } = this;
+    if (marked === null || changes === null) return null;
+    const { refs } = this.tree;
+    const { displaced, appended } = marked;
+    // The chain's paths changed in place join the picked ones at their places.
+    const places: number[] = [];
+    changes.forEach((before, path) => {
+      if (before === undefined || displaced.has(path) || !refs.has(path)) return;
+      const at = chain.place.get(path);
+      if (at !== undefined) places.push(at);
+    });
+    places.sort((a, b) => a - b);
+    const paths: string[] = [];
+    const take = (at: number): void => {
+      const path = chain.paths[at] as string;
+      if (!displaced.has(path) && refs.has(path)) paths.push(path);
+    };
+    let i = 0;
+    for (const at of picked) {
+      for (; i < places.length && (places[i] as number) <= at; i++) if (places[i] !== at) take(places[i] as number);
+      take(at);
+    }
+    for (; i < places.length; i++) take(places[i] as number);
+    // The rest: paths that went into the Map since (new, or removed and back), at their last time.
+    const seen = new Set<string>();
+    const rest: string[] = [];
+    for (let at = appended.length - 1; at >= 0; at--) {
+      const path = appended[at] as string;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      if (refs.has(path)) rest.push(path);
+    }
+    for (let at = rest.length - 1; at >= 0; at--) paths.push(rest[at] as string);
+    return paths;
   }
 
   /** The overlay of the layers applied so far. */
@@ -749,6 +801,8 @@ interface Mark {
   readonly folders: Map<string, Set<string> | undefined>;
   /** The paths taken out of the tree's Map since (see TreeOrder). */
   readonly displaced: Set<string>;
+  /** The paths put in the tree's Map since, each time one went in (at its end). */
+  readonly appended: string[];
   /** Diff ids counted and file lists applied for the first time since. */
   readonly counted: string[];
   readonly applied: FileList[];
@@ -797,6 +851,21 @@ export interface AboveChain<T> {
   readonly depth: number;
   /** Each path the image's layers above the chain changed, with its ref in the chain's tree (undefined: absent). */
   readonly changes: ReadonlyMap<string, number | undefined>;
+  /** OverlayBuilder.pathsInOrder of the image's builder: some of its tree's paths in order, from the chain's. */
+  readonly pathsInOrder: (chain: ChainPaths, picked: readonly number[]) => string[] | null;
+}
+
+/** The paths of a tree in its order, and each one's place in it: for pathsInOrder. */
+export class ChainPaths {
+  readonly paths: string[] = [];
+  readonly place = new Map<string, number>();
+
+  constructor(tree: OverlayTree) {
+    tree.forEachRef((_, path) => {
+      this.place.set(path, this.paths.length);
+      this.paths.push(path);
+    });
+  }
 }
 
 /**
@@ -885,12 +954,18 @@ export class SharedOverlays<T = never> {
   /** The kept chain `start` as the image sees it, its `perChain` value made once; null without `perChain`. */
   private above(start: Chain, image: ImageReport): AboveChain<T> | null {
     const { perChain } = this;
-    const changes = start.working?.changedSinceMark;
-    if (perChain === null || start.builder === null || changes == null) return null;
+    const { working } = start;
+    const changes = working?.changedSinceMark;
+    if (perChain === null || start.builder === null || working == null || changes == null) return null;
     if (start.value === undefined) {
       start.value = perChain({ ...image, layers: image.layers.slice(0, start.depth) }, start.builder.tree);
     }
-    return { value: start.value as T, depth: start.depth, changes };
+    return {
+      value: start.value as T,
+      depth: start.depth,
+      changes,
+      pathsInOrder: (chain, picked) => working.pathsInOrder(chain, picked),
+    };
   }
 
   /**

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAuditConfig } from '../../src/audit/config.js';
 import { auditImages } from '../../src/audit/audit-images.js';
 import type { FileRecord } from '../../src/layer/file-list.js';
-import { OverlayBuilder, overlayOfImage, SharedOverlays, type Overlay } from '../../src/layer/overlay.js';
+import { OverlayBuilder, overlayOfImage, OverlayTree, SharedOverlays, type Overlay } from '../../src/layer/overlay.js';
 import { MAX_REPEATED_ENTRIES } from '../../src/model/limits.js';
 import { chainTreeOf, treeAbove, treeOf } from '../../src/layer/tree-view.js';
 import type { ImageReport, LayerReport } from '../../src/model/image.js';
@@ -45,10 +45,14 @@ describe('overlays of many images on one base', () => {
       }),
     );
     const apply = vi.spyOn(OverlayBuilder.prototype, 'apply');
+    const walks = vi.spyOn(OverlayTree.prototype, 'entries');
     const config = parseAuditConfig({ budgets: [{ maxWastedSize: { warn: 1 } }] }, 'test');
     const result = auditImages(images, { config, baseline: [], bases: new Map() });
     expect(result.images.map((audit) => audit.wastedSize)).toEqual(images.map(() => 1));
     expect(apply.mock.calls.filter(([files]) => files === base.files)).toHaveLength(1);
+    // Findings read the base's paths once: only the last image (which takes the base's own
+    // builder) walks its whole tree: for caches, copies of a file and documentation.
+    expect(walks).toHaveBeenCalledTimes(3);
   });
 
   it('gives each image exactly the overlay applied afresh, in any order asked', () => {

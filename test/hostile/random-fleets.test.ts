@@ -29,7 +29,7 @@ function facts(overlay: Overlay): unknown {
 async function fleet(seed: number): Promise<readonly ImageReport[]> {
   const path = join(dir, `fleet-${seed}.tar`);
   await writeFleetArchive(path, randomFleet(seed));
-  return (await readArchive(path, { keepMetadata: true })).images;
+  return (await readArchive(path, { keepMetadata: true, hashFiles: true })).images;
 }
 
 const SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
