@@ -816,13 +816,18 @@ function copyChildren(children: ReadonlyMap<string, ReadonlySet<string>>): Map<s
 }
 
 /**
- * Entries that the chains SharedOverlays keeps may hold together, each counted twice (the chain
- * and the copy that goes back to it), at most: past it a chain is applied for each image again,
- * as without sharing. A chain applied costs 69 bytes an entry, a copy 37 (100,000 entries, heap
- * measured), so this is about 110 MB: ten bases of 100,000 files asked for in turn, more than a
- * fleet of 200 services on a handful of distros keeps at once.
+ * Entries that the chains SharedOverlays keeps may hold together, each counted three times (the
+ * chain, the copy that goes back to it, and the copy's folder index, made once an image removes a
+ * path) and as many more times as its `perChain` value costs (SharedOverlays' `perChainCost`), at
+ * most: past it a chain is applied for each image again, as without sharing. A chain applied
+ * costs 69 bytes an entry, a copy 37 (100,000 entries, heap measured), so a count is about 50
+ * bytes and this about 100 MB: six bases of 100,000 files asked for in turn, more than a fleet of
+ * 200 services on a handful of distros keeps at once.
  */
 const MAX_SHARED_ENTRIES = 2_000_000;
+
+/** How many times each entry of a kept chain counts (see MAX_SHARED_ENTRIES), but its `perChain` value. */
+const KEPT_CHAIN_COST = 3;
 
 /** A chain of lower layers (its layers are the parents' and its own), as images share it. */
 interface Chain {
@@ -894,6 +899,8 @@ export class SharedOverlays<T = never> {
   constructor(
     images: readonly ImageReport[],
     private readonly perChain: ((lower: ImageReport, tree: OverlayTree) => T) | null = null,
+    /** How many times each entry of a chain counts again for what `perChain` makes of it (see MAX_SHARED_ENTRIES). */
+    private readonly perChainCost = perChain === null ? 0 : 1,
   ) {
     if (images.length < 2) return;
     for (const image of images) {
@@ -983,12 +990,17 @@ export class SharedOverlays<T = never> {
     const kept = from === null ? null : from.waiting === 0 ? this.release(from) : (from.builder?.fork() ?? null);
     const builder = kept ?? new OverlayBuilder();
     for (const layer of image.layers.slice(from?.depth ?? 0, start.depth)) builder.apply(layer.files, layer.diffId);
-    // The chain and the copy that goes back to it count together.
-    const entries = 2 * builder.tree.refCount;
+    // The chain, the copy that goes back to it and what perChain makes of it count together.
+    const entries = this.costOf(builder);
     if (start.waiting === 0 || this.kept + entries > MAX_SHARED_ENTRIES) return builder;
     start.builder = builder;
     this.kept += entries;
     return this.working(start);
+  }
+
+  /** What a chain kept counts for MAX_SHARED_ENTRIES. */
+  private costOf(builder: OverlayBuilder): number {
+    return (KEPT_CHAIN_COST + this.perChainCost) * builder.tree.refCount;
   }
 
   /** A new copy of the chain's kept builder, kept to go back to the chain for the next image when it can. */
@@ -1006,7 +1018,7 @@ export class SharedOverlays<T = never> {
     at.value = undefined;
     if (builder === null) return null;
     at.builder = null;
-    this.kept -= 2 * builder.tree.refCount;
+    this.kept -= this.costOf(builder);
     return builder;
   }
 

@@ -151,6 +151,8 @@ export function patchedAbove(
 ): PackageAttribution | null {
   const { lower, attribution } = chain;
   if (image.packages) return null;
+  // By identity, which does not miss: a chain is of the same file lists, so of the same blobs read
+  // once, and metadataFilesOf gives the same array for a blob's capture each time.
   for (let i = 0; i < above.depth; i++) {
     if (image.layers[i]?.metadataFiles !== lower.layers[i]?.metadataFiles) return null;
   }
