@@ -2,7 +2,15 @@ import { terminalText } from '../report/display-text.js';
 import { clip } from '../report/table.js';
 import type { ImageReport } from '../model/image.js';
 import { plural } from '../model/plural.js';
-import { SharedOverlays, type HiddenCopy, type Overlay } from '../layer/overlay.js';
+import {
+  ChainPaths,
+  SharedOverlays,
+  type AboveChain,
+  type HiddenCopy,
+  type Overlay,
+  type OverlayTree,
+  type TreeEntry,
+} from '../layer/overlay.js';
 import {
   NUMERIC_RULES,
   type AuditConfig,
@@ -12,10 +20,11 @@ import {
   type NumericRule,
   type RuleName,
 } from './config.js';
-import { findLayeringIssues, type Finding } from './findings.js';
+import { findLayeringIssues, mayFindLayeringIssue, type Finding } from './findings.js';
 import { compareImages } from '../diff/compare-images.js';
 import { globSet, matchesAny, type GlobSet } from './glob.js';
-import { findPackageIssues, type PackageFacts } from './package-findings.js';
+import { findPackageIssues, mayFindPackageIssue, type PackageFacts } from './package-findings.js';
+import { chainPackagesOf, patchedAbove, type ChainPackages } from '../packages/head-start.js';
 import { attributePackages, hasPackageData, packagesOfImage } from '../packages/packages-of-image.js';
 import type { PackageRecord } from '../packages/types.js';
 import { textKey } from '../model/text-key.js';
@@ -214,8 +223,8 @@ export function baselineFinder(
  */
 export function auditImages(images: readonly ImageReport[], context: AuditContext): AuditResult {
   const baselineOf = baselineFinder(context.baseline, images.length);
-  // Images on one base apply it once between them (SharedOverlays).
-  const overlays = new SharedOverlays(images);
+  // Images on one base apply it once between them (SharedOverlays), and read it once for findings.
+  const overlays = new SharedOverlays(images, auditChainOf);
   const ignoreOf = ignoreFinder(context.config);
   const audits = images.map((image) => auditImage(image, context, baselineOf(image), overlays, ignoreOf));
   const summary = { pass: 0, warn: 0, fail: 0, skip: 0 };
@@ -239,18 +248,55 @@ function ignoreFinder(config: AuditConfig): (budgets: readonly Budget[]) => Glob
   };
 }
 
+/**
+ * What audit reads of a chain of lower layers that images share, once for them all: the paths
+ * findings may look at, and the packages. Each image above it lists its own tree's paths for the
+ * findings from those and the paths its layers changed (pathsInOrder), and patches the packages
+ * (100 images on one 100,000-entry base: walking each image's tree was 4.2 s of the audit).
+ */
+interface AuditChain {
+  readonly paths: ChainPaths;
+  /** The places in `paths` of those findings may look at (mayFindLayeringIssue, mayFindPackageIssue). */
+  readonly picked: readonly number[];
+  /** The chain attributed to packages, when its layers keep databases (and no saved list). */
+  readonly packages: ChainPackages | null;
+}
+
+function auditChainOf(lower: ImageReport, tree: OverlayTree): AuditChain {
+  const paths = new ChainPaths(tree);
+  const picked: number[] = [];
+  paths.paths.forEach((path, at) => {
+    const entry = tree.get(path);
+    if (mayFindPackageIssue(path) || (entry !== undefined && mayFindLayeringIssue(path, entry.record))) picked.push(at);
+  });
+  const packages = hasPackageData(lower) && !lower.packages ? chainPackagesOf(lower, tree) : null;
+  return { paths, picked, packages };
+}
+
+/** The paths of the image's tree that findings may look at, in its order, with their entries; null: all of them. */
+function findingPaths(above: AboveChain<AuditChain> | null, tree: OverlayTree): [string, TreeEntry][] | null {
+  const paths = above?.pathsInOrder(above.value.paths, above.value.picked) ?? null;
+  if (paths === null) return null;
+  const entries: [string, TreeEntry][] = [];
+  for (const path of paths) {
+    const entry = tree.get(path);
+    if (entry !== undefined) entries.push([path, entry]);
+  }
+  return entries;
+}
+
 function auditImage(
   image: ImageReport,
   context: AuditContext,
   baseline: ImageReport | null,
-  overlays: SharedOverlays,
+  overlays: SharedOverlays<AuditChain>,
   ignoreOf: (budgets: readonly Budget[]) => GlobSet,
 ): ImageAudit {
   const budgets = budgetsFor(image, context.config.budgets);
   const budget = mergeBudgets(budgets);
   const ignore = ignoreOf(budgets);
   const filesKnown = image.layers.every((l) => l.files.length > 0 || l.fileCount === 0 || !l.present);
-  const overlay = overlays.of(image);
+  const { overlay, above } = overlays.ofChained(image);
   // Waste counts, and lists, only hidden copies outside the ignore globs.
   const wasted = overlay.hidden.filter((h) => h.size > 0 && !matchesAny(h.path, ignore));
   const wastedSize = wasted.reduce((sum, h) => sum + h.size, 0);
@@ -285,7 +331,8 @@ function auditImage(
   }
   if (budget.maxGrowth) rules.push(growthResult(image, baseline, budget.maxGrowth));
   if (budget.mustShareBase) rules.push(baseResult(image, budget.mustShareBase, context.bases));
-  const facts = packageFactsOf(image, filesKnown ? overlay : null);
+  const facts = packageFactsOf(image, filesKnown ? overlay : null, above);
+  const paths = filesKnown ? findingPaths(above, overlay.tree) : null;
   if (budget.forbidPackages) rules.push(forbidResult(facts?.packages ?? null, budget.forbidPackages));
   return {
     image,
@@ -299,8 +346,14 @@ function auditImage(
     efficiency,
     filesKnown,
     findings: [
-      ...(filesKnown ? findLayeringIssues(image, overlay, ignore) : []),
-      ...findPackageIssues(image, filesKnown ? overlay : null, facts, ignore),
+      ...(filesKnown ? findLayeringIssues(image, overlay, ignore, paths ?? overlay.tree) : []),
+      ...findPackageIssues(
+        image,
+        filesKnown ? overlay : null,
+        facts,
+        ignore,
+        filesKnown ? (paths ?? overlay.tree) : null,
+      ),
     ].sort((a, b) => b.bytes - a.bytes),
     rules,
     wasted: wasted.sort((a, b) => b.size - a.size).slice(0, TOP_WASTED),
@@ -309,11 +362,17 @@ function auditImage(
 }
 
 /** Packages of an archive read with keepMetadata (with their sources), or a report's saved list; null if unknown. */
-function packageFactsOf(image: ImageReport, overlay: Overlay | null): PackageFacts | null {
+function packageFactsOf(
+  image: ImageReport,
+  overlay: Overlay | null,
+  above: AboveChain<AuditChain> | null,
+): PackageFacts | null {
   if (!hasPackageData(image)) return null;
   if (image.packages) return { packages: image.packages.packages, attributed: null, texts: null };
   if (overlay === null) return null;
-  const { result, attributed, texts } = attributePackages(image, overlay);
+  const chain = above?.value.packages;
+  const patched = above && chain ? patchedAbove(image, chain, above, overlay.tree) : null;
+  const { result, attributed, texts } = patched ? patched.result() : attributePackages(image, overlay);
   return { packages: result.packages, attributed, texts };
 }
 

@@ -1,6 +1,7 @@
 import { plural } from '../model/plural.js';
 import type { ImageReport } from '../model/image.js';
-import type { HiddenCopy, Overlay } from '../layer/overlay.js';
+import type { HiddenCopy, Overlay, TreeEntry } from '../layer/overlay.js';
+import type { FileRecord } from '../layer/file-list.js';
 import { layerLabels } from '../model/history-step.js';
 import { globSet, matchesAny, NO_GLOBS, type GlobSet } from './glob.js';
 
@@ -80,11 +81,27 @@ export function hasAptInstall(text: string): boolean {
 }
 
 /**
+ * Whether findLayeringIssues may look at this path of a tree (a cache, or a copy of a file): the
+ * paths it is given (`paths`) are the tree's, in its order, that this tells or more (audit hands
+ * those of a shared chain that this tells, and those the image's own layers changed).
+ */
+export function mayFindLayeringIssue(path: string, record: FileRecord): boolean {
+  if (record.type !== 'file') return false;
+  if (record.sha256 !== null && record.size >= DUPLICATE_MIN) return true;
+  return CACHES.some((c) => matchesAny(path, c.globs));
+}
+
+/**
  * Reads an image's layers and final tree for the mistakes that make images big: bytes hidden
  * by later layers, caches left behind, steps in an order that re-pushes dependencies, copies of
  * the same file, and many tiny layers. `ignore` path globs exempt paths from waste findings.
  */
-export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore: GlobSet = NO_GLOBS): Finding[] {
+export function findLayeringIssues(
+  image: ImageReport,
+  overlay: Overlay,
+  ignore: GlobSet = NO_GLOBS,
+  paths: Iterable<[string, TreeEntry]> = overlay.tree,
+): Finding[] {
   const findings: Finding[] = [];
   const step = (index: number): string | null => image.layers[index]?.createdBy ?? null;
   const where = layerLabels(image.layers);
@@ -119,7 +136,7 @@ export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore:
   }
 
   const caches = new Map<string, { label: string; layer: number; bytes: number; paths: string[] }>();
-  for (const [path, entry] of overlay.tree) {
+  for (const [path, entry] of paths) {
     if (entry.record.type !== 'file' || matchesAny(path, ignore)) continue;
     const cache = CACHES.find((c) => matchesAny(path, c.globs));
     if (!cache) continue;
@@ -176,7 +193,7 @@ export function findLayeringIssues(image: ImageReport, overlay: Overlay, ignore:
   }
 
   const byHash = new Map<string, { path: string; layer: number; size: number }[]>();
-  for (const [path, entry] of overlay.tree) {
+  for (const [path, entry] of paths) {
     const { record } = entry;
     if (record.type !== 'file' || record.sha256 === null || record.size < DUPLICATE_MIN || matchesAny(path, ignore))
       continue;

