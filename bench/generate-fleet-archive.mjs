@@ -181,16 +181,20 @@ export function randomFleet(seed) {
       } else if (roll < 0.84) put({ path: pick(FOLDERS), content: content() });
       else if (roll < 0.9) put({ path: `${pick(old)}/inner`, content: content() });
       else if (roll < 0.95) put({ path: fileAt(), type: 'symlink', target: pick(old) });
-      else put({ path: `var/cache/apt/archives/p${Math.floor(next() * 9)}.deb`, content: content() });
+      else if (roll < 0.97) put({ path: `var/cache/apt/archives/p${Math.floor(next() * 9)}.deb`, content: content() });
+      // A folder made a link to another (a merged /usr's `lib -> usr/lib`, or one moved upstairs).
+      else put({ path: pick(FOLDERS), type: 'symlink', target: `${next() < 0.5 ? '/' : ''}${pick(FOLDERS)}` });
     }
     for (const file of files) if (!file.path.includes('.wh.')) known.add(file.path);
     return { files, createdBy };
   };
   const databases = (names) => {
+    // Some paths listed through the merged /usr's link (`lib/x/f1` for usr/lib/x/f1), as Debian 12's lists do.
+    const listed = (path) => (path.startsWith('usr/lib/') && next() < 0.5 ? path.slice('usr/'.length) : path);
     const packages = names.map((name) =>
       dpkg(
         name,
-        Array.from({ length: 3 }, () => pick([...known]) ?? 'etc/f0'),
+        Array.from({ length: 3 }, () => listed(pick([...known]) ?? 'etc/f0')),
       ),
     );
     return [
@@ -199,7 +203,7 @@ export function randomFleet(seed) {
     ];
   };
   const base = layerOf(30, 'ADD rootfs.tar /');
-  base.files.push(...databases(['libc', 'coreutils']), {
+  base.files.push({ path: 'lib', type: 'symlink', target: 'usr/lib' }, ...databases(['libc', 'coreutils']), {
     path: 'app/node_modules/left-pad/package.json',
     content: '{"name":"left-pad","version":"1.3.0"}',
   });
