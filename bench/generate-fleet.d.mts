@@ -9,3 +9,5 @@ export interface FleetOptions {
 }
 export function fleetImages(options: FleetOptions): Generator<Record<string, unknown>>;
 export function writeFleet(dir: string, options: FleetOptions): Promise<{ dir?: string; file?: string; count: number }>;
+/** mulberry32: small, fast, and the same numbers on every machine. */
+export function random(seed: number): () => number;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 
 /** mulberry32: small, fast, and the same numbers on every machine. */
-function random(seed) {
+export function random(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

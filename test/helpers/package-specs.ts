@@ -42,6 +42,15 @@ export const curl: DpkgPackage = {
   version: '7.88.1-10',
   files: [{ path: 'usr/bin/curl', content: bytes(300) }],
 };
+/** bash as Debian 12 lists it: `/bin/bash`, where a merged /usr (mergedUsrDpkgLayer) keeps it under usr/bin. */
+export const bashOnBin: DpkgPackage = {
+  name: 'bash',
+  version: '5.2.15-2+b2',
+  files: [
+    { path: 'bin/bash', content: bytes(900) },
+    { path: 'usr/share/doc/bash/copyright', content: bytes(100) },
+  ],
+};
 export const stale: DpkgPackage = { name: 'old-tool', version: '1', status: 'deinstall ok config-files', files: [] };
 
 export const express: NpmPackage = {

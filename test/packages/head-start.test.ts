@@ -14,8 +14,19 @@ import { fileRecord, imageReport, layerReport } from '../helpers/reports.js';
 import { PackageHeadStart, sharedPackageOverlays } from '../../src/packages/head-start.js';
 import { PackageAttribution, packagesOfImage } from '../../src/packages/packages-of-image.js';
 import { buildArchive, type ImageSpec, type LayerSpec } from '../helpers/fixture-builder.js';
-import { dpkgLayer, mergedUsrDpkgLayer, npmPackageFiles, type DpkgPackage } from '../helpers/package-metadata.js';
-import { alpine, bytes, coreutils, debianApp, debug, express, gcc, libc, pipFiles } from '../helpers/package-specs.js';
+import { dpkgLayer, mergedUsrDpkgLayer, npmPackageFiles } from '../helpers/package-metadata.js';
+import {
+  alpine,
+  bashOnBin,
+  bytes,
+  coreutils,
+  debianApp,
+  debug,
+  express,
+  gcc,
+  libc,
+  pipFiles,
+} from '../helpers/package-specs.js';
 
 async function imageOf(spec: ImageSpec): Promise<ImageReport> {
   const { bytes: archive } = await buildArchive('docker-classic', [spec]);
@@ -44,16 +55,6 @@ function provisional(
   });
   return { image: { ...image, layers }, pending };
 }
-
-/** bash as Debian 12 lists it: `/bin/bash`, where a merged /usr keeps it under usr/bin. */
-const bashOnBin: DpkgPackage = {
-  name: 'bash',
-  version: '5.2.15-2+b2',
-  files: [
-    { path: 'bin/bash', content: bytes(900) },
-    { path: 'usr/share/doc/bash/copyright', content: bytes(100) },
-  ],
-};
 
 /** An image whose upper layers change what the lower ones' packages own, without touching a database. */
 const patchedUpstairs: ImageSpec = {

@@ -10,22 +10,13 @@ import {
   mergedUsrDpkgLayer,
   type DpkgPackage,
 } from '../helpers/package-metadata.js';
-import { bytes, len } from '../helpers/package-specs.js';
+import { bashOnBin, bytes, len } from '../helpers/package-specs.js';
 
 /**
- * A real `debootstrap bookworm` tree (merged /usr, see MERGED_USR) had 41 of its 88 packages
+ * A real `debootstrap bookworm` tree (merged /usr, see MERGED_USR) had 40 of its 88 packages
  * listing paths under the links: libc6 owns 12.8 MB there, measured as 8.3 MB before.
  */
-const mergedDpkgLayer = (packages: readonly DpkgPackage[]): FileSpec[] => mergedUsrDpkgLayer(packages);
-
-const bash: DpkgPackage = {
-  name: 'bash',
-  version: '5.2.15-2+b2',
-  files: [
-    { path: 'bin/bash', content: bytes(900) },
-    { path: 'usr/share/doc/bash/copyright', content: bytes(100) },
-  ],
-};
+const bash: DpkgPackage = bashOnBin;
 
 const LOADER_TARGET = '/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2';
 const libc: DpkgPackage = {
@@ -65,7 +56,7 @@ const unownedIn = (result: ImagePackages, folder: string) =>
 
 describe('packages on a merged /usr: listed paths are followed through symlinked folders', () => {
   it('measures what .list files name under bin, sbin, lib and lib64 where usr keeps it', async () => {
-    const result = await packagesOf([{ files: mergedDpkgLayer([bash, libc, login]) }]);
+    const result = await packagesOf([{ files: mergedUsrDpkgLayer([bash, libc, login]) }]);
     // The lists name `/bin`, `/lib`, `/lib64` and `/sbin` as folders; on disk they are the merge's
     // links, and what a listed path is on disk is what the package owns (a link there counts).
     expect(measured(result)).toEqual({
@@ -87,7 +78,7 @@ describe('packages on a merged /usr: listed paths are followed through symlinked
       version: '0.5.12-2',
       files: [{ path: 'bin/dash', content: bytes(120) }],
     };
-    const layer = mergedDpkgLayer([twice]).map((f) =>
+    const layer = mergedUsrDpkgLayer([twice]).map((f) =>
       f.path === dpkgListPath(twice) ? { ...f, content: `/.\n/bin/dash\n/usr/bin/dash\n` } : f,
     );
     expect(measured(await packagesOf([{ files: layer }]))).toEqual({ dash: { size: 120, fileCount: 1 } });
