@@ -336,6 +336,11 @@ export class FileList {
     return this.numbers[i * NUMBERS] as number;
   }
 
+  /** Whether any entry is a link (a symlink or a hard link): most layers have none. */
+  get hasLinks(): boolean {
+    return this.links.size > 0;
+  }
+
   linkTarget(i: number): string | null {
     // Most layers have no links: no lookup per entry for them (contentSize asks for every entry).
     return this.links.size === 0 ? null : (this.links.get(i) ?? null);

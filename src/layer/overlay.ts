@@ -139,6 +139,11 @@ export class OverlayTree {
     return this.refs.size;
   }
 
+  /** Whether a layer applied holds a link (symlink or hard link), visible or not: a question per layer. */
+  get hasLinks(): boolean {
+    return this.lists.some((list) => list.hasLinks);
+  }
+
   /** Adds the entries of the next layer; their refs start at the number returned. */
   addLayer(list: FileList): number {
     const start = this.refTotal;

@@ -12,28 +12,47 @@ export const MAX_LINK_HOPS = 40;
  */
 export const MAX_LINK_WORK = 64 * 1024 * 1024;
 
+/** Where a lookup led, and how many links it followed on the way; null: it cannot be reached. */
+interface Reached {
+  readonly path: string | null;
+  readonly hops: number;
+}
+
+const UNREACHABLE: Reached = { path: null, hops: MAX_LINK_HOPS + 1 };
+
 /**
- * Paths of an image's final tree as a process inside the image would reach them: each folder on
- * the way followed while it is a symlink (relative targets from the link's folder, absolute ones
- * from the image root, `..` never above the root), the last part as it is. Package databases name
- * paths so (dpkg writes through the file system): on a merged /usr (Debian 12, Ubuntu 22.04 on),
- * `bin`, `sbin` and `lib` are links into `usr` while dpkg's lists still say `/bin/bash`.
+ * Paths of an image's final tree as a process inside the image would reach them, as Linux's path
+ * lookup does inside a root: part by part, each followed while it is a symlink (a relative target
+ * from the link's folder, an absolute one from the image root, `..` from where the parts before it
+ * led, never above the root), at most MAX_LINK_HOPS links in all, the last part as it is. Package
+ * databases name paths so (dpkg writes through the file system): on a merged /usr (Debian 12,
+ * Ubuntu 22.04 on), `bin`, `sbin` and `lib` are links into `usr` while dpkg's lists still say
+ * `/bin/bash`.
  *
- * For one tree, as it is: a tree that changes needs a new TreeLinks. Each folder is resolved
- * once, so the paths of one folder cost a map lookup each; no recursion deeper than the links
- * followed, and at most MAX_LINK_WORK characters of work in all.
+ * For one tree, as it is: a tree that changes needs a new TreeLinks. What a folder or a link leads
+ * to is kept with the links it took, so that a result never depends on which lookup came first
+ * (a patch and a fresh attribution resolve alike). No recursion deeper than the links in one chain
+ * (at most MAX_LINK_HOPS + 1), at most MAX_LINK_WORK characters of work in all; a tree without
+ * links (no list of it holds one) costs nothing.
  */
 export class TreeLinks {
-  /** Each folder asked for, resolved (null: a loop, too many links, or too long). */
-  private readonly folders = new Map<string, string | null>();
+  /** Each listed folder asked for, where it leads. */
+  private readonly folders = new Map<string, Reached>();
+  /** Each path whose folder is reached (physical), where its last part leads. */
+  private readonly parts = new Map<string, Reached>();
+  /** Paths being followed, for loops: a link met again inside its own lookup. */
+  private readonly following = new Set<string>();
   /**
-   * Every path looked up as a folder on the way, link or not: a tree that changes any of them (a
-   * link replaced, a folder made a link) may lead the same paths elsewhere.
+   * Every path looked up on the way, link or not: a tree that changes any of them (a link
+   * replaced, a folder made a link) may lead the same paths elsewhere.
    */
   readonly looked = new Set<string>();
   private work = 0;
+  private readonly linked: boolean;
 
-  constructor(private readonly tree: OverlayTree) {}
+  constructor(private readonly tree: OverlayTree) {
+    this.linked = tree.hasLinks;
+  }
 
   /** Whether lookups gave up for MAX_LINK_WORK: the paths asked for since were not resolved. */
   get exhausted(): boolean {
@@ -47,65 +66,86 @@ export class TreeLinks {
    */
   resolve(path: string): string | null {
     const slash = path.lastIndexOf('/');
-    if (slash === -1) return path;
+    if (slash === -1 || !this.linked) return path;
     const folder = path.slice(0, slash);
-    const resolved = this.folder(folder, { hops: 0 });
-    if (resolved === null) return null;
-    return resolved === folder ? path : joined(resolved, path.slice(slash + 1));
+    const reached = this.folder(folder);
+    if (reached.path === null) return null;
+    return reached.path === folder ? path : joined(reached.path, path.slice(slash + 1));
   }
 
-  /** `folder` resolved, from the nearest folder above it resolved before. */
-  private folder(folder: string, hops: { hops: number }): string | null {
+  /** Where the listed folder `folder` leads, from the nearest folder above it asked for before. */
+  private folder(folder: string): Reached {
     const known = this.folders.get(folder);
     if (known !== undefined) return known;
     // The folders from `folder` up to the first one known (or the root), deepest first.
     const pending: string[] = [];
     let at = folder;
-    let resolved: string | null = '';
+    let reached: Reached = { path: '', hops: 0 };
     while (at !== '') {
       const found = this.folders.get(at);
       if (found !== undefined) {
-        resolved = found;
+        reached = found;
         break;
       }
-      if (!this.spend(at.length)) return null;
+      if (!this.spend(at.length)) return UNREACHABLE;
       pending.push(at);
       at = parentPath(at);
     }
     for (let i = pending.length - 1; i >= 0; i--) {
       const unresolved = pending[i] as string;
-      if (resolved !== null) {
+      if (reached.path !== null) {
         // Unchanged so far: the folder itself, as asked (no new string).
-        const name = resolved === parentPath(unresolved) ? unresolved : joined(resolved, baseName(unresolved));
-        resolved = this.follow(name, hops);
+        const name = reached.path === parentPath(unresolved) ? unresolved : joined(reached.path, baseName(unresolved));
+        reached = added(reached.hops, this.part(name, 0));
       }
-      this.folders.set(unresolved, resolved);
+      this.folders.set(unresolved, reached);
     }
-    return resolved;
+    return reached;
   }
 
-  /** `path` (its folders resolved) followed while it is a symlink. */
-  private follow(path: string, hops: { hops: number }): string | null {
-    let current = path;
-    for (;;) {
-      this.looked.add(current);
-      const ref = this.tree.refs.get(current);
-      if (ref === undefined || this.tree.type(ref) !== 'symlink') return current;
-      const target = this.tree.linkTarget(ref) ?? '';
-      hops.hops++;
-      if (hops.hops > MAX_LINK_HOPS || target === '' || !this.spend(current.length + target.length)) return null;
-      const next = climbed(target.startsWith('/') ? '' : parentPath(current), target);
-      if (next.length > MAX_PATH_LENGTH) return null;
-      const slash = next.lastIndexOf('/');
-      if (slash === -1) {
-        current = next;
+  /**
+   * Where `path`, whose folder is reached already, leads: itself unless it is a symlink, else
+   * where the link's target leads from the link's folder. `depth`: links of the chain being
+   * followed around it; a chain longer than MAX_LINK_HOPS fails its outermost lookup anyway, and
+   * is not kept, so what is kept does not depend on where a lookup began.
+   */
+  private part(path: string, depth: number): Reached {
+    const known = this.parts.get(path);
+    if (known !== undefined) return known;
+    this.looked.add(path);
+    const ref = this.tree.refs.get(path);
+    if (ref === undefined || this.tree.type(ref) !== 'symlink') return this.keep(path, { path, hops: 0 });
+    const target = this.tree.linkTarget(ref) ?? '';
+    if (target === '' || depth >= MAX_LINK_HOPS || this.following.has(path) || !this.spend(path.length + target.length))
+      return UNREACHABLE;
+    this.following.add(path);
+    let hops = 1;
+    let at: string | null = target.startsWith('/') ? '' : parentPath(path);
+    for (const name of target.split('/')) {
+      if (name === '' || name === '.') continue;
+      if (name === '..') {
+        at = parentPath(at);
         continue;
       }
-      // The target's own folders may be links too.
-      const folder = this.folder(next.slice(0, slash), hops);
-      if (folder === null) return null;
-      current = joined(folder, next.slice(slash + 1));
+      const next = joined(at, name);
+      if (next.length > MAX_PATH_LENGTH) {
+        at = null;
+        break;
+      }
+      const reached = this.part(next, depth + 1);
+      hops += reached.hops;
+      at = reached.path;
+      if (at === null || hops > MAX_LINK_HOPS) break;
     }
+    this.following.delete(path);
+    const result = at === null || hops > MAX_LINK_HOPS ? UNREACHABLE : { path: at, hops };
+    // Cut short by the chain around it, a lookup from elsewhere could still succeed: not kept.
+    return depth === 0 || result.path !== null ? this.keep(path, result) : result;
+  }
+
+  private keep(path: string, reached: Reached): Reached {
+    this.parts.set(path, reached);
+    return reached;
   }
 
   private spend(characters: number): boolean {
@@ -114,17 +154,12 @@ export class TreeLinks {
   }
 }
 
-function joined(folder: string, name: string): string {
-  return folder === '' ? name : `${folder}/${name}`;
+/** Links taken so far and then `next`'s: past MAX_LINK_HOPS, unreachable. */
+function added(hops: number, next: Reached): Reached {
+  if (next.path === null || hops + next.hops > MAX_LINK_HOPS) return UNREACHABLE;
+  return hops === 0 ? next : { path: next.path, hops: hops + next.hops };
 }
 
-/** `target` taken from the folder `base`, as the kernel does inside a root: `..` at the root stays there. */
-function climbed(base: string, target: string): string {
-  const parts = base === '' ? [] : base.split('/');
-  for (const part of target.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
-    else parts.push(part);
-  }
-  return parts.join('/');
+function joined(folder: string, name: string): string {
+  return folder === '' ? name : `${folder}/${name}`;
 }

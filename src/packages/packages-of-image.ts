@@ -1,6 +1,7 @@
 import { terminalText } from '../report/display-text.js';
 import { plural } from '../model/plural.js';
 import { compareText } from '../model/compare-text.js';
+import { firstPast } from '../model/search.js';
 import { overlayOfImage, type Overlay, type OverlayTree } from '../layer/overlay.js';
 import { MAX_LINK_WORK, TreeLinks } from '../layer/tree-links.js';
 import type { ImageReport } from '../model/image.js';
@@ -129,6 +130,10 @@ export class PackageAttribution {
    * that changes one of them changes where paths lead, and cannot follow (canPatch).
    */
   private looked = new Set<string>();
+  /** Whether `looked` is this attribution's alone: copies share it until one adds to it. */
+  private lookedOwn = true;
+  /** Every listed path, sorted, made when canPatch first needs it; copies share it (same claims). */
+  private listing: { sorted: readonly string[] | null } = { sorted: null };
   /** Whether a measure gave up following links (MAX_LINK_WORK): warned once. */
   private linksExhausted = false;
 
@@ -160,7 +165,10 @@ export class PackageAttribution {
     this.moreOwners.forEach((owners, ref) => copy.moreOwners.set(ref, owners.slice()));
     this.absentOwners.forEach((owners, path) => copy.absentOwners.set(path, owners.slice()));
     copy.byFolder = new Map(this.byFolder);
-    copy.looked = new Set(this.looked);
+    copy.looked = this.looked;
+    copy.lookedOwn = false;
+    this.lookedOwn = false;
+    copy.listing = this.listing;
     copy.linksExhausted = this.linksExhausted;
     // Sorted lists are never changed, only made again when a package is measured again.
     copy.sorted = this.sorted;
@@ -178,6 +186,11 @@ export class PackageAttribution {
 
   /** Remembers the paths `links` looked up, and whether it gave up. */
   private keepLooked(links: TreeLinks): void {
+    if (links.looked.size === 0) return;
+    if (!this.lookedOwn) {
+      this.looked = new Set(this.looked);
+      this.lookedOwn = true;
+    }
     links.looked.forEach((path) => this.looked.add(path));
     this.linksExhausted ||= links.exhausted;
   }
@@ -248,7 +261,8 @@ export class PackageAttribution {
    * links, no: checking each against every listed path would cost more than attributing afresh.
    */
   canPatch(changes: ReadonlyMap<string, number | undefined>, tree: OverlayTree): boolean {
-    if (changesDatabases(changes)) return false;
+    // A measure that gave up following links stopped at a point a patch would not stop at.
+    if (changesDatabases(changes) || this.linksExhausted) return false;
     let links = 0;
     for (const [path, before] of changes) {
       const now = tree.refs.get(path);
@@ -259,14 +273,22 @@ export class PackageAttribution {
     return true;
   }
 
-  /** Whether a claim lists a path inside the folder `folder`. */
+  /** Whether a claim lists a path inside the folder `folder`: a binary search of the sorted listing. */
   private listsUnder(folder: string): boolean {
     const prefix = `${folder}/`;
-    for (const claim of this.claims) {
-      const paths = claim.paths ?? [];
-      for (let i = 0; i < paths.length; i++) if ((paths[i] as string).startsWith(prefix)) return true;
+    let sorted = this.listing.sorted;
+    if (sorted === null) {
+      const all: string[] = [];
+      for (const claim of this.claims) {
+        const paths = claim.paths ?? [];
+        for (let i = 0; i < paths.length; i++) all.push(paths[i] as string);
+      }
+      sorted = all.sort();
+      this.listing.sorted = sorted;
     }
-    return false;
+    const list = sorted;
+    const at = firstPast(list.length, (i) => (list[i] as string) >= prefix);
+    return at < list.length && (list[at] as string).startsWith(prefix);
   }
 
   /**

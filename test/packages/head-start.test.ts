@@ -162,7 +162,38 @@ const targetRelinked: ImageSpec = {
   ],
 };
 
+/**
+ * Lists that spend the link budget (MAX_LINK_WORK) before a later package's link is followed: a
+ * patch would start a budget of its own and follow it, so the attribution is made afresh.
+ */
+const linksSpent: ImageSpec = (() => {
+  const deep = Array.from({ length: 2000 }, () => 'd').join('/');
+  const hog = Array.from({ length: 40 }, (_, i) => `/l/${i}/${deep}/x`);
+  const status = ['hog', 'victim']
+    .map((name) => `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n`)
+    .join('\n');
+  return {
+    tags: ['example.com/links-spent:1'],
+    layers: [
+      {
+        files: [
+          { path: 'l', type: 'symlink', target: 'real' },
+          { path: 'm', type: 'symlink', target: 'real' },
+          { path: 'real/q', content: bytes(3) },
+          { path: 'real/z', content: bytes(400) },
+          { path: 'var/lib/dpkg/info/hog.list', content: `${hog.join('\n')}\n` },
+          { path: 'var/lib/dpkg/info/victim.list', content: '/real/q\n/m/z\n' },
+          { path: 'var/lib/dpkg/status', content: status },
+        ],
+      },
+      { files: [{ path: 'srv/a', content: bytes(5) }] },
+      { files: [{ path: 'real/q', content: bytes(9) }] },
+    ],
+  };
+})();
+
 const specs: [string, ImageSpec][] = [
+  ['lists that spend the link budget', linksSpent],
   ['merged /usr, a folder links led into made a link', targetRelinked],
   ['merged /usr (links followed, then changed)', mergedUsr],
   ['merged /usr link added upstairs', linkUpstairs],

@@ -145,6 +145,57 @@ describe('packages on a merged /usr: listed paths are followed through symlinked
     expect(measured(await packagesOf([{ files }]))).toEqual({ looped: { size: 8, fileCount: 2 } });
   });
 
+  it('takes .. in a target from where the links before it led, as the kernel does', async () => {
+    const tool: DpkgPackage = { name: 'tool', version: '1', files: [{ path: 'foo/x', content: '' }] };
+    const files: FileSpec[] = [
+      { path: 'lib', type: 'symlink', target: 'usr/lib' },
+      // lib/.. is usr, not the root: foo/x is usr/share/x.
+      { path: 'foo', type: 'symlink', target: 'lib/../share' },
+      { path: 'usr/share/x', content: bytes(100) },
+      { path: 'share/x', content: bytes(5) },
+      { path: dpkgListPath(tool), content: filesOnly(tool) },
+      { path: 'var/lib/dpkg/status', content: dpkgStatus([tool]) },
+    ];
+    expect(measured(await packagesOf([{ files }]))).toEqual({ tool: { size: 100, fileCount: 1 } });
+  });
+
+  it('counts links over the whole lookup, whichever package asked first', async () => {
+    // s: 30 links to realS; t: 15 links to s/d, so t/f2 takes 45 (too many), s/f1 30.
+    const chain = (name: string, count: number, last: string): FileSpec[] =>
+      Array.from({ length: count }, (_, i) => ({
+        path: `${name}${i === 0 ? '' : i}`,
+        type: 'symlink' as const,
+        target: i === count - 1 ? last : `${name}${i + 1}`,
+      }));
+    const far: DpkgPackage = { name: 'far', version: '1', files: [{ path: 't/f2', content: '' }] };
+    const near: DpkgPackage = {
+      name: 'near',
+      version: '1',
+      files: [
+        { path: 's/f1', content: '' },
+        { path: 'realS/g', content: '' },
+      ],
+    };
+    for (const order of [
+      [far, near],
+      [near, far],
+    ]) {
+      const files: FileSpec[] = [
+        ...chain('s', 30, 'realS'),
+        ...chain('t', 15, 's/d'),
+        { path: 'realS/f1', content: bytes(100) },
+        { path: 'realS/d/f2', content: bytes(7) },
+        { path: 'realS/g', content: bytes(10) },
+        ...order.map((p) => ({ path: dpkgListPath(p), content: filesOnly(p) })),
+        { path: 'var/lib/dpkg/status', content: dpkgStatus(order) },
+      ];
+      expect(measured(await packagesOf([{ files }])), order[0]?.name).toEqual({
+        near: { size: 110, fileCount: 2 },
+        far: { size: 0, fileCount: 0 },
+      });
+    }
+  });
+
   it('follows a link an upper layer adds, and a file an upper layer rewrites where the link leads', async () => {
     const lower: FileSpec[] = [
       { path: 'usr/bin/bash', content: bytes(900) },
