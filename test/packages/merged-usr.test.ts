@@ -48,6 +48,20 @@ async function packagesOf(layers: LayerSpec[]): Promise<ImagePackages> {
 /** A .list naming the package's files only, not their folders (which would be links here). */
 const filesOnly = (p: DpkgPackage): string => `/.\n${p.files.map((f) => `/${f.path}\n`).join('')}`;
 
+/** `count` links `name -> name1 -> ... -> last`. */
+const chain = (name: string, count: number, last: string): FileSpec[] =>
+  Array.from({ length: count }, (_, i) => ({
+    path: `${name}${i === 0 ? '' : i}`,
+    type: 'symlink' as const,
+    target: i === count - 1 ? last : `${name}${i + 1}`,
+  }));
+
+/** The dpkg database of `packages`, their lists naming their files only. */
+const databaseOf = (packages: readonly DpkgPackage[]): FileSpec[] => [
+  ...packages.map((p) => ({ path: dpkgListPath(p), content: filesOnly(p) })),
+  { path: 'var/lib/dpkg/status', content: dpkgStatus(packages) },
+];
+
 const measured = (result: ImagePackages) =>
   Object.fromEntries(result.packages.map((p) => [p.name, { size: p.size, fileCount: p.fileCount }]));
 
@@ -106,8 +120,7 @@ describe('packages on a merged /usr: listed paths are followed through symlinked
       { path: 'opt/app/current', type: 'symlink', target: 'v2' },
       { path: 'opt/app/v2', type: 'symlink', target: '/srv/v2' },
       { path: 'srv/v2/d', content: bytes(80) },
-      { path: dpkgListPath(tool), content: filesOnly(tool) },
-      { path: 'var/lib/dpkg/status', content: dpkgStatus([tool]) },
+      ...databaseOf([tool]),
     ];
     expect(measured(await packagesOf([{ files }]))).toEqual({ tool: { size: 150, fileCount: 4 } });
   });
@@ -123,24 +136,17 @@ describe('packages on a merged /usr: listed paths are followed through symlinked
         { path: 'real/w', content: bytes(5) },
       ],
     };
-    const chain = (name: string, count: number): FileSpec[] =>
-      Array.from({ length: count }, (_, i) => ({
-        path: `${name}${i === 0 ? '' : i}`,
-        type: 'symlink' as const,
-        target: i === count - 1 ? 'real' : `${name}${i + 1}`,
-      }));
     const files: FileSpec[] = [
       { path: 'a', type: 'symlink', target: 'b' },
       { path: 'b', type: 'symlink', target: 'a' },
       // 41 links to follow before `real`: one too many; 40 are fine.
-      ...chain('deep', 41),
-      ...chain('fine', 40),
+      ...chain('deep', 41, 'real'),
+      ...chain('fine', 40, 'real'),
       { path: 'real/x', content: bytes(1) },
       { path: 'real/y', content: bytes(2) },
       { path: 'real/z', content: bytes(3) },
       { path: 'real/w', content: bytes(5) },
-      { path: dpkgListPath(looped), content: filesOnly(looped) },
-      { path: 'var/lib/dpkg/status', content: dpkgStatus([looped]) },
+      ...databaseOf([looped]),
     ];
     expect(measured(await packagesOf([{ files }]))).toEqual({ looped: { size: 8, fileCount: 2 } });
   });
@@ -153,20 +159,13 @@ describe('packages on a merged /usr: listed paths are followed through symlinked
       { path: 'foo', type: 'symlink', target: 'lib/../share' },
       { path: 'usr/share/x', content: bytes(100) },
       { path: 'share/x', content: bytes(5) },
-      { path: dpkgListPath(tool), content: filesOnly(tool) },
-      { path: 'var/lib/dpkg/status', content: dpkgStatus([tool]) },
+      ...databaseOf([tool]),
     ];
     expect(measured(await packagesOf([{ files }]))).toEqual({ tool: { size: 100, fileCount: 1 } });
   });
 
   it('counts links over the whole lookup, whichever package asked first', async () => {
     // s: 30 links to realS; t: 15 links to s/d, so t/f2 takes 45 (too many), s/f1 30.
-    const chain = (name: string, count: number, last: string): FileSpec[] =>
-      Array.from({ length: count }, (_, i) => ({
-        path: `${name}${i === 0 ? '' : i}`,
-        type: 'symlink' as const,
-        target: i === count - 1 ? last : `${name}${i + 1}`,
-      }));
     const far: DpkgPackage = { name: 'far', version: '1', files: [{ path: 't/f2', content: '' }] };
     const near: DpkgPackage = {
       name: 'near',
@@ -186,8 +185,7 @@ describe('packages on a merged /usr: listed paths are followed through symlinked
         { path: 'realS/f1', content: bytes(100) },
         { path: 'realS/d/f2', content: bytes(7) },
         { path: 'realS/g', content: bytes(10) },
-        ...order.map((p) => ({ path: dpkgListPath(p), content: filesOnly(p) })),
-        { path: 'var/lib/dpkg/status', content: dpkgStatus(order) },
+        ...databaseOf(order),
       ];
       expect(measured(await packagesOf([{ files }])), order[0]?.name).toEqual({
         near: { size: 110, fileCount: 2 },
