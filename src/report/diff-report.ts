@@ -149,6 +149,16 @@ export function diffNotes(diff: ImageDiff): string[] {
       'Files were compared by type, size and link target only (an input has no file hashes: save reports with inspect --json --files --hash); a same-size edit is not seen.',
     );
   }
+  // Size is what the layers ship, files what the final tree holds: a file a layer adds and a later
+  // one removes is in the first and not the second. Said when that part is a tenth of the change.
+  if (diff.files) {
+    const hidden = diff.sizeDelta - diff.files.sizeDelta;
+    if (Math.abs(hidden) >= Math.max(1000, Math.abs(diff.sizeDelta) / 10)) {
+      notes.push(
+        `Of the ${formatGrowth(diff.sizeDelta)}, ${formatGrowth(diff.files.sizeDelta)} is in the final tree and ${formatGrowth(hidden)} in copies that later layers hide (removed or overwritten, still shipped in the layers below: audit names them).`,
+      );
+    }
+  }
   if (diff.pull.pullSize === null) notes.push('Download size unknown: some layers are stored uncompressed.');
   return notes;
 }

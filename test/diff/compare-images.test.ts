@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { compareImages, type ImageDiff } from '../../src/diff/compare-images.js';
+import { diffNotes } from '../../src/report/diff-report.js';
 import type { ImageReport } from '../../src/model/image.js';
 import { readArchive } from '../../src/read-archive.js';
 import { buildArchive, type ImageSpec, type LayerSpec } from '../helpers/fixture-builder.js';
@@ -267,5 +268,32 @@ describe('compareImages', () => {
     expect(diff.packages?.changed).toEqual([
       { ecosystem: 'apk', name: 'musl', fromVersion: '1.2.4', toVersion: '1.2.5', fromSize: 600, toSize: 610 },
     ]);
+  });
+});
+
+describe('diffNotes', () => {
+  it('says how much of the growth is in the final tree and how much in copies later layers hide', async () => {
+    // NEW adds a 50 kB cache in one layer and removes it in the next: it ships 50 kB more, its
+    // final tree is the same; and it adds a 2 kB file that stays.
+    const cache: LayerSpec = { files: [{ path: 'var/cache/big.bin', content: Buffer.alloc(50_000, 2) }] };
+    const cleanup: LayerSpec = {
+      files: [
+        { path: 'var/cache/.wh.big.bin', content: '' },
+        { path: 'srv/kept.txt', content: Buffer.alloc(2_000, 3) },
+      ],
+    };
+    const diff = compareImages(
+      await imageOf(spec([base], ['ADD base'], 'x:1')),
+      await imageOf(spec([base, cache, cleanup], ['ADD base', 'RUN fetch', 'RUN clean'], 'x:2')),
+    );
+    expect(diffNotes(diff)).toContain(
+      'Of the +52 kB, +2 kB is in the final tree and +50 kB in copies that later layers hide (removed or overwritten, still shipped in the layers below: audit names them).',
+    );
+    // No such note when the final tree is all of it.
+    const plain = compareImages(
+      await imageOf(spec([base], ['ADD base'], 'x:1')),
+      await imageOf(spec([base, app], ['ADD base', 'COPY app'], 'x:3')),
+    );
+    expect(diffNotes(plain).join('\n')).not.toMatch(/copies that later layers hide/);
   });
 });
