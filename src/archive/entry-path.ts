@@ -59,13 +59,18 @@ export function joinRelative(base: string, path: string): string | null {
   const head = end === base.length ? base : base.slice(0, end);
   if (parts.length === 0) return head;
   const tail = parts.join('/');
-  return head === '' ? tail : `${head}/${tail}`;
+  return childPath(head, tail);
 }
 
 /** The folder holding `path` (`''` for the root). */
 export function parentPath(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash === -1 ? '' : path.slice(0, slash);
+}
+
+/** The path of `name` in the folder `folder` (`''` is the root): the inverse of parentPath and baseName. */
+export function childPath(folder: string, name: string): string {
+  return folder === '' ? name : `${folder}/${name}`;
 }
 
 /** The last part of `path`: its name in the folder holding it. */

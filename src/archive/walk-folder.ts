@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { InputError, InputErrorCode } from '../model/errors.js';
 import { BlobReader } from './blob-reader.js';
 import { EntryCollector } from './entry-collector.js';
-import { resolveLinkTarget } from './entry-path.js';
+import { childPath, resolveLinkTarget } from './entry-path.js';
 import type { TarEntryType } from './tar-parser.js';
 import type { ArchiveWalk } from './walk-archive.js';
 import { BlockReader, readFileEntry, WaitingBlobs, type FileWalkOptions } from './walk-file.js';
@@ -41,7 +41,7 @@ export async function walkFolder(root: string, options: FileWalkOptions, label: 
     // Pushed in reverse so that the stack pops them in sorted order.
     const subfolders: string[] = [];
     for (const name of names) {
-      const path = folder === '' ? name : `${folder}/${name}`;
+      const path = childPath(folder, name);
       const full = join(root, path);
       let info;
       try {

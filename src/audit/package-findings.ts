@@ -5,7 +5,7 @@ import type { ImageReport } from '../model/image.js';
 import { layerLabels } from '../model/history-step.js';
 import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../packages/npm.js';
 import type { AttributedPackage } from '../packages/packages-of-image.js';
-import { parentPath } from '../packages/image-path.js';
+import { childPath, parentPath } from '../archive/entry-path.js';
 import { MODULES_FOLDER } from '../packages/metadata-paths.js';
 import type { MetadataTexts } from '../packages/metadata-texts.js';
 import type { Ecosystem, PackageRecord } from '../packages/types.js';
@@ -222,7 +222,7 @@ export function findPackageIssues(
         if (summary === null) continue;
         const { dev, layer } = summary;
         const dir = parentPath(app.path);
-        const modules = `${dir === '' ? '' : `${dir}/`}${MODULES_FOLDER}`;
+        const modules = childPath(dir, MODULES_FOLDER);
         findings.push({
           code: FindingCode.devDependencies,
           severity: 'warning',

@@ -1,4 +1,4 @@
-import { baseName, parentPath } from '../archive/entry-path.js';
+import { baseName, childPath, parentPath } from '../archive/entry-path.js';
 import { MAX_PATH_LENGTH } from '../model/limits.js';
 import type { OverlayTree } from './overlay.js';
 
@@ -70,7 +70,7 @@ export class TreeLinks {
     const folder = path.slice(0, slash);
     const reached = this.folder(folder);
     if (reached.path === null) return null;
-    return reached.path === folder ? path : joined(reached.path, path.slice(slash + 1));
+    return reached.path === folder ? path : childPath(reached.path, path.slice(slash + 1));
   }
 
   /** Where the listed folder `folder` leads, from the nearest folder above it asked for before. */
@@ -95,7 +95,8 @@ export class TreeLinks {
       const unresolved = pending[i] as string;
       if (reached.path !== null) {
         // Unchanged so far: the folder itself, as asked (no new string).
-        const name = reached.path === parentPath(unresolved) ? unresolved : joined(reached.path, baseName(unresolved));
+        const name =
+          reached.path === parentPath(unresolved) ? unresolved : childPath(reached.path, baseName(unresolved));
         reached = added(reached.hops, this.part(name, 0));
       }
       this.folders.set(unresolved, reached);
@@ -127,7 +128,7 @@ export class TreeLinks {
         at = parentPath(at);
         continue;
       }
-      const next = joined(at, name);
+      const next = childPath(at, name);
       if (next.length > MAX_PATH_LENGTH) {
         at = null;
         break;
@@ -158,8 +159,4 @@ export class TreeLinks {
 function added(hops: number, next: Reached): Reached {
   if (next.path === null || hops + next.hops > MAX_LINK_HOPS) return UNREACHABLE;
   return hops === 0 ? next : { path: next.path, hops: hops + next.hops };
-}
-
-function joined(folder: string, name: string): string {
-  return folder === '' ? name : `${folder}/${name}`;
 }

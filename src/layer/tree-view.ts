@@ -1,5 +1,5 @@
 import type { Overlay, OverlayTree } from './overlay.js';
-import { baseName, parentPath } from '../archive/entry-path.js';
+import { baseName, childPath, parentPath } from '../archive/entry-path.js';
 import { compareText } from '../model/compare-text.js';
 
 /** A node of the final file tree with the bytes under it, for display. */
@@ -160,7 +160,7 @@ export function treeAbove(
     const kept = (chain.nodes.get(folder)?.children ?? []).filter((child) => !names.has(child.name));
     const remade: TreeNode[] = [];
     for (const name of names) {
-      const path = folder === '' ? name : `${folder}/${name}`;
+      const path = childPath(folder, name);
       const node = made.has(path) ? made.get(path) : nodeOf(path, name, chain.nodes.get(path)?.children ?? [], files);
       if (node) remade.push(node);
     }

@@ -1,4 +1,4 @@
-import { baseName, joinRelative, parentPath } from '../archive/entry-path.js';
+import { baseName, childPath, joinRelative, parentPath } from '../archive/entry-path.js';
 
 /**
  * Whiteouts, per the OCI image spec ("Representing Changes") and AUFS before it: a file named
@@ -50,5 +50,5 @@ export function whiteoutTarget(path: string): string | null {
   if (base === OPAQUE_MARKER) return dir;
   const name = base.slice(WHITEOUT_PREFIX.length);
   if (!base.startsWith(WHITEOUT_PREFIX) || name === '' || name === '.' || name === '..') return null;
-  return dir === '' ? name : `${dir}/${name}`;
+  return childPath(dir, name);
 }

@@ -257,18 +257,17 @@ export class PackageAttribution {
    * Whether `patch` can follow these changes of the tree: no database or npm package folder
    * changed (changesDatabases), and no symlink that could change where a listed path leads: a link
    * now or before at a path that following listed paths looked up, or at a folder that a listed
-   * path lies under. A link elsewhere (an app's own) is patched like any file. Past a few changed
-   * links, no: checking each against every listed path would cost more than attributing afresh.
+   * path lies under (a binary search of the sorted listing per changed link). A link elsewhere (an
+   * app's own) is patched like any file.
    */
   canPatch(changes: ReadonlyMap<string, number | undefined>, tree: OverlayTree): boolean {
     // A measure that gave up following links stopped at a point a patch would not stop at.
     if (changesDatabases(changes) || this.linksExhausted) return false;
-    let links = 0;
     for (const [path, before] of changes) {
       const now = tree.refs.get(path);
       const wasLink = before !== undefined && tree.type(before) === 'symlink';
       if (!wasLink && (now === undefined || tree.type(now) !== 'symlink')) continue;
-      if (this.looked.has(path) || ++links > MAX_CHANGED_LINKS || this.listsUnder(path)) return false;
+      if (this.looked.has(path) || this.listsUnder(path)) return false;
     }
     return true;
   }
@@ -455,9 +454,6 @@ export class PackageAttribution {
     }
   }
 }
-
-/** Changed symlinks canPatch checks against the listed paths before it gives up. */
-const MAX_CHANGED_LINKS = 16;
 
 /**
  * Whether a change of the tree can change what the databases say: a database file or an npm
