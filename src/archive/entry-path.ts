@@ -31,6 +31,35 @@ export function normalizeEntryPath(raw: string): string {
 }
 
 /**
+ * A layer entry's normalized path as Docker's applier writes it (moby go-archive `UnpackLayer`
+ * cleans each name with filepath.Clean): `a/../b` is `b`, and a name that began with `/` stays at the
+ * root (`/../b` is `b`). Null when the name climbs above the layer's root (`../b`, `a/../../b`): a
+ * breakout, for which Docker refuses the whole layer. `rooted`: whether the name as written began
+ * with `/`. Linear in the path; most names hold no `..` part and come back as they are.
+ */
+export function layerEntryPath(path: string, rooted: boolean): string | null {
+  if (!hasParentPart(path)) return path;
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part !== '..') parts.push(part);
+    else if (parts.length > 0) parts.pop();
+    else if (!rooted) return null;
+  }
+  return parts.join('/');
+}
+
+function hasParentPart(path: string): boolean {
+  // `.wh..wh..opq` and `f..g` hold `..` but no `..` part: the substring test only screens.
+  if (!path.includes('..')) return false;
+  return path === '..' || path.startsWith('../') || path.endsWith('/..') || path.includes('/../');
+}
+
+/** An entry's path as a one-line message shows it: its first 100 characters, made safe for a terminal. */
+export function shownEntryPath(path: string): string {
+  return terminalText(clip(path, SHOWN_PATH));
+}
+
+/**
  * Resolves a link target against the folder of the link (symlinks) or the archive root (hard
  * links). Returns null when the target leaves the archive: an absolute path or too many `..`.
  */
@@ -90,10 +119,7 @@ export class OverlongPathError extends TarFormatError {
 }
 
 export function overlongPath(path: string, offset: number): OverlongPathError {
-  return new OverlongPathError(
-    `entry ${terminalText(clip(path, SHOWN_PATH))}: its path is ${overPathMax(path.length)}`,
-    offset,
-  );
+  return new OverlongPathError(`entry ${shownEntryPath(path)}: its path is ${overPathMax(path.length)}`, offset);
 }
 
 /** Characters of an overlong path a message shows. */

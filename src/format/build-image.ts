@@ -2,6 +2,7 @@ import { terminalText } from '../report/display-text.js';
 import { plural } from '../model/plural.js';
 import { MAX_TAG_LENGTH } from '../model/limits.js';
 import type { ArchiveEntry } from '../archive/walk-archive.js';
+import { shownEntryPath } from '../archive/entry-path.js';
 import type { ImageConfig } from '../model/config.js';
 import type { Digest } from '../model/digest.js';
 import type { ImageReport, LayerReport } from '../model/image.js';
@@ -209,6 +210,17 @@ function checkLayerBlob(entry: ArchiveEntry, index: number, problems: Problem[])
         ProblemCode.invalidLayer,
         'error',
         `layer ${index} (${path}): ${blob.layer.tarProblem} (no runtime can extract this layer: a truncated, corrupted or hostile tar)`,
+        entry.path,
+      ),
+    );
+  }
+  const escapes = blob.layer?.escapes;
+  if (escapes) {
+    problems.push(
+      problem(
+        ProblemCode.invalidLayer,
+        'error',
+        `layer ${index} (${path}): entry ${shownEntryPath(escapes.first)} climbs above the layer's root${escapes.count > 1 ? `, and ${plural(escapes.count - 1, 'more entry', 'more entries')}` : ''}: left out of the tree (docker load refuses such a layer: a hand-made or hostile tar)`,
         entry.path,
       ),
     );

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { TarFormatError, TarParser, type TarHandlers, type TarHeader } from '../archive/tar-parser.js';
-import { normalizeEntryPath, overlongPath } from '../archive/entry-path.js';
+import { layerEntryPath, normalizeEntryPath, overlongPath } from '../archive/entry-path.js';
 import { MAX_PATH_LENGTH } from '../model/limits.js';
 import { contentBytesOf, FileBatchWriter, FileList, FileListBuilder, type FileBatch } from './file-list.js';
 import { metadataKindOf, type MetadataKind } from '../packages/metadata-paths.js';
@@ -46,6 +46,12 @@ export interface LayerContents {
    * the walk was not asked to keep them.
    */
   readonly metadata: CapturedMetadata | null;
+  /**
+   * Entries whose names climb above the layer's root (`../x`): the first of them and how many. They
+   * are not in `files`; their bytes count in fileCount and contentSize (the blob holds them). Docker
+   * refuses such a layer (a breakout), so the image cannot be loaded as it is. Null when none.
+   */
+  readonly escapes: { readonly first: string; readonly count: number } | null;
 }
 
 /** A package database file met in the walk whose content is still to be kept (see LayerWalker.write). */
@@ -214,10 +220,12 @@ export class LayerWalker implements TarHandlers {
       sawEndOfArchive: sawEnd,
       estargz: this.estargz,
       metadata: this.metadata?.take() ?? null,
+      escapes: this.escapes,
     };
   }
 
   private fileCount = 0;
+  private escapes: { first: string; count: number } | null = null;
 
   private takeFiles(): FileList {
     if (this.files.length > 0) this.handOver();
@@ -235,11 +243,18 @@ export class LayerWalker implements TarHandlers {
    * hashed), and only then do onData and onEntryEnd run for it.
    */
   onEntry(header: TarHeader): boolean {
-    const path = normalizeEntryPath(header.path);
-    if (path === '') return false;
-    if (path.length > MAX_PATH_LENGTH) throw overlongPath(path, header.headerOffset);
+    const written = normalizeEntryPath(header.path);
+    if (written === '') return false;
+    if (written.length > MAX_PATH_LENGTH) throw overlongPath(written, header.headerOffset);
     this.fileCount++;
     this.contentSize += contentBytesOf(header.type, header.size, header.linkTarget);
+    const path = layerEntryPath(written, header.path.charCodeAt(0) === 0x2f);
+    if (path === null) {
+      if (this.escapes === null) this.escapes = { first: written, count: 1 };
+      else this.escapes.count++;
+      return false;
+    }
+    if (path === '') return false;
     if (path === 'stargz.index.json') this.estargz = true;
     if (this.keepFiles) {
       // The newest entry's sha256 may still be on the way (finishHash): a full batch goes when the next entry comes.

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { LayerWalker } from '../../src/layer/layer-contents.js';
+import { applyLayers } from '../../src/layer/overlay.js';
+import { writeTar, type EntrySpec } from '../helpers/fixture-builder.js';
+
+/**
+ * Entry names with `..`, as Docker's applier (moby go-archive UnpackLayer) takes them: the name
+ * cleaned (filepath.Clean), `a/../b` written at `b`; a name that climbs above the layer's root is a
+ * breakout Docker refuses the layer for, and a rooted one (`/../b`) stays at the root.
+ */
+async function walk(entries: EntrySpec[]) {
+  const walker = new LayerWalker({ keepFiles: true });
+  walker.write(await writeTar(entries));
+  return walker.finish();
+}
+
+const content = (size: number) => Buffer.alloc(size, 0x61);
+
+describe('layer entry names with ..', () => {
+  it('are cleaned as Docker writes them: a/../b is b, /../c is c', async () => {
+    const layer = await walk([
+      { path: 'a/', type: 'dir' },
+      { path: 'a/../b', content: content(3) },
+      { path: '/../c', content: content(4) },
+      { path: 'a/x/../../d/e', content: content(5) },
+      { path: 'f..g/h..', content: content(6) },
+    ]);
+    expect(layer.files.records().map((r) => r.path)).toEqual(['a', 'b', 'c', 'd/e', 'f..g/h..']);
+    expect(layer.escapes).toBeNull();
+    expect([layer.fileCount, layer.contentSize]).toEqual([5, 18]);
+  });
+
+  it('keep a name that climbs above the root out of the tree, and say which and how many', async () => {
+    const layer = await walk([
+      { path: 'keep', content: content(2) },
+      { path: '../evil', content: content(7) },
+      { path: 'a/../../etc/passwd', content: content(9) },
+      { path: '../.wh.keep', content: Buffer.alloc(0) },
+    ]);
+    expect(layer.files.records().map((r) => r.path)).toEqual(['keep']);
+    expect(layer.escapes).toEqual({ first: '../evil', count: 3 });
+    // The bytes are in the layer's blob all the same.
+    expect([layer.fileCount, layer.contentSize]).toEqual([4, 18]);
+  });
+
+  it('overwrite what a lower layer wrote at the cleaned path, as Docker does', async () => {
+    const lower = await walk([{ path: 'etc/passwd', content: content(10) }]);
+    const upper = await walk([
+      { path: 'usr/', type: 'dir' },
+      { path: 'usr/../etc/passwd', content: content(30) },
+    ]);
+    const overlay = applyLayers([lower.files.records(), upper.files.records()]);
+    expect([...overlay.tree].map(([path, e]) => [path, e.layerIndex])).toEqual([
+      ['etc/passwd', 1],
+      ['usr', 1],
+    ]);
+    expect([overlay.wastedSize, overlay.visibleSize]).toEqual([10, 30]);
+  });
+});
