@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { buildArchive, type FileSpec, type ImageSpec } from '../helpers/fixture-builder.js';
 import { HostTree, lstatOrNull, sortedEntries } from '../helpers/host-trees.js';
@@ -15,6 +15,10 @@ import { HostTree, lstatOrNull, sortedEntries } from '../helpers/host-trees.js';
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'layerlens-real-trees-'));
+// The archives hold tens of MB of the host's files: gone after the run.
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 interface Measured {
   name: string;
