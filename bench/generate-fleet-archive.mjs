@@ -14,7 +14,7 @@ export { random };
 const MTIME = new Date(0);
 const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-/** A layer tar of `files` ({ path, content } | { path, type: 'dir' } | { path, type: 'symlink', target }). */
+/** A layer tar of `files` ({ path, content } | { path, type: 'dir' } | { path, type: 'symlink' | 'hardlink', target }). */
 async function layerTar(files) {
   const pack = tar.pack();
   const chunks = [];
@@ -27,6 +27,8 @@ async function layerTar(files) {
     if (file.type === 'dir') pack.entry({ name: `${file.path}/`, type: 'directory', mtime: MTIME, mode: 0o755 });
     else if (file.type === 'symlink')
       pack.entry({ name: file.path, type: 'symlink', linkname: file.target, mtime: MTIME, mode: 0o777 });
+    else if (file.type === 'hardlink')
+      pack.entry({ name: file.path, type: 'link', linkname: file.target, mtime: MTIME, mode: 0o644 });
     else pack.entry({ name: file.path, mtime: MTIME, mode: 0o644 }, Buffer.from(file.content ?? ''));
   }
   pack.finalize();
@@ -132,7 +134,8 @@ const FOLDERS = [
 /**
  * A small random fleet: bases and runtimes that images share (or hold a copy of under another
  * blob), each image's own layers adding, overwriting, removing (files and folders), hiding
- * folders, turning files into folders and back, listing a layer again; dpkg and npm databases
+ * folders, turning files into folders and back, hard-linking files (of the layer, as tars do, or
+ * of a lower one) that later layers remove or replace, listing a layer again; dpkg and npm databases
  * that images keep, change or remove; images in a random order. The same seed, the same fleet.
  */
 export function randomFleet(seed) {
@@ -156,8 +159,12 @@ export function randomFleet(seed) {
     for (let i = 0; i < count; i++) {
       const roll = next();
       const old = [...known];
-      if (roll < 0.45 || old.length === 0) put({ path: fileAt(), content: content() });
-      else if (roll < 0.55) put({ path: pick(FOLDERS), type: 'dir' });
+      if (roll < 0.45 || old.length === 0) {
+        const path = fileAt();
+        put({ path, content: content() });
+        // A second name for it, as a tar writes a hard link: to an earlier entry of the layer.
+        if (next() < 0.25) put({ path: fileAt(), type: 'hardlink', target: path });
+      } else if (roll < 0.55) put({ path: pick(FOLDERS), type: 'dir' });
       else if (roll < 0.7) {
         const path = pick(old);
         const slash = path.lastIndexOf('/');
@@ -171,7 +178,9 @@ export function randomFleet(seed) {
         put({ path: `${folder}/back${Math.floor(next() * 3)}`, content: content() });
       } else if (roll < 0.84) put({ path: pick(FOLDERS), content: content() });
       else if (roll < 0.9) put({ path: `${pick(old)}/inner`, content: content() });
-      else if (roll < 0.95) put({ path: fileAt(), type: 'symlink', target: pick(old) });
+      else if (roll < 0.93) put({ path: fileAt(), type: 'symlink', target: pick(old) });
+      // A hard link to a lower layer's path (hostile: Docker's overlay2 refuses it).
+      else if (roll < 0.95) put({ path: fileAt(), type: 'hardlink', target: pick(old) });
       else if (roll < 0.97) put({ path: `var/cache/apt/archives/p${Math.floor(next() * 9)}.deb`, content: content() });
       // A folder made a link to another (a merged /usr's `lib -> usr/lib`, or one moved upstairs).
       else put({ path: pick(FOLDERS), type: 'symlink', target: `${next() < 0.5 ? '/' : ''}${pick(FOLDERS)}` });

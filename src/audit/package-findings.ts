@@ -1,6 +1,5 @@
 import { terminalText } from '../report/display-text.js';
 import type { Overlay, TreeEntry } from '../layer/overlay.js';
-import { contentBytesOf } from '../layer/file-list.js';
 import type { ImageReport } from '../model/image.js';
 import { layerLabels } from '../model/history-step.js';
 import { devOnlyPackages, readAppManifests, readInstalledNpm } from '../packages/npm.js';
@@ -255,7 +254,7 @@ export function findPackageIssues(
     for (const [path, entry] of paths) {
       const folder = docFolderOf(path, locales);
       if (folder === null || matchesAny(path, ignore)) continue;
-      const size = contentBytesOf(entry.record.type, entry.record.size, entry.record.linkTarget);
+      const { size } = entry;
       if (size === 0) continue;
       const group = byLayer.get(entry.layerIndex) ?? { bytes: 0, folders: new Set<string>() };
       group.bytes += size;

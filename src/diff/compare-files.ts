@@ -1,11 +1,11 @@
 import { parentPath } from '../archive/entry-path.js';
 import { compareText } from '../model/compare-text.js';
-import { contentBytesOf, type FileRecord } from '../layer/file-list.js';
+import type { FileRecord } from '../layer/file-list.js';
 import type { Overlay } from '../layer/overlay.js';
 
 export interface FileEntry {
   readonly path: string;
-  /** Content bytes: a regular file's size, a symlink's target length, 0 for anything else. */
+  /** Content bytes the path holds in the tree (TreeEntry.size): a file's size, a symlink's target length. */
   readonly size: number;
 }
 
@@ -43,7 +43,6 @@ export interface FileDiff {
 }
 
 const isDirectory = (record: FileRecord): boolean => record.type === 'directory';
-const sizeOf = (record: FileRecord): number => contentBytesOf(record.type, record.size, record.linkTarget);
 
 /** FolderTrie's id of the root folder (`''`). */
 const ROOT = '0';
@@ -151,26 +150,29 @@ export function compareTrees(from: Overlay, to: Overlay): FileDiff {
   // A regular file without a hash on either side makes this a size-only comparison.
   const unhashed = (record: FileRecord): number => (record.type === 'file' && record.sha256 === null ? 1 : 0);
   let unhashedCount = 0;
-  for (const [path, { record: before }] of from.tree) {
+  for (const [path, { record: before, size: fromSize }] of from.tree) {
     if (isDirectory(before)) continue;
     unhashedCount += unhashed(before);
-    const after = to.tree.get(path)?.record;
-    if (after === undefined || isDirectory(after)) {
-      removed.push({ path, size: sizeOf(before) });
+    const now = to.tree.get(path);
+    const after = now?.record;
+    if (now === undefined || after === undefined || isDirectory(after)) {
+      removed.push({ path, size: fromSize });
       continue;
     }
+    // A hard link whose file's name is gone on one side only holds its bytes there (docs/diff.md).
     const differs =
       before.type !== after.type ||
       before.size !== after.size ||
       before.linkTarget !== after.linkTarget ||
+      fromSize !== now.size ||
       (before.sha256 !== null && after.sha256 !== null && before.sha256 !== after.sha256);
-    if (differs) changed.push({ path, fromSize: sizeOf(before), toSize: sizeOf(after) });
+    if (differs) changed.push({ path, fromSize, toSize: now.size });
   }
-  for (const [path, { record: after }] of to.tree) {
+  for (const [path, { record: after, size }] of to.tree) {
     if (isDirectory(after)) continue;
     unhashedCount += unhashed(after);
     const before = from.tree.get(path)?.record;
-    if (before === undefined || isDirectory(before)) added.push({ path, size: sizeOf(after) });
+    if (before === undefined || isDirectory(before)) added.push({ path, size });
   }
   const byPath = (a: { path: string }, b: { path: string }): number => compareText(a.path, b.path);
   added.sort(byPath);

@@ -24,6 +24,7 @@ const TYPES: readonly TarEntryType[] = ['file', 'hardlink', 'symlink', 'director
 const TYPE_MASK = 0x0f;
 const DELETE = 0x10;
 const OPAQUE = 0x20;
+const HARD_LINK = 1;
 const DIRECTORY = 3;
 
 /** The index of `type` in TYPES: a switch, small enough for the walk's hot loop (a Map lookup inlined is not). */
@@ -32,7 +33,7 @@ function typeCodeOf(type: TarEntryType): number {
     case 'file':
       return 0;
     case 'hardlink':
-      return 1;
+      return HARD_LINK;
     case 'symlink':
       return 2;
     case 'directory':
@@ -245,6 +246,7 @@ export class FileList {
   );
 
   private cached: readonly FileRecord[] | null = null;
+  private hardLinkIndices: readonly number[] | null = null;
 
   /**
    * Paths stay in their batches' `names` (see FileBatch), joined for consecutive batches: per
@@ -339,6 +341,21 @@ export class FileList {
   /** Whether any entry is a link (a symlink or a hard link): most layers have none. */
   get hasLinks(): boolean {
     return this.links.size > 0;
+  }
+
+  /**
+   * The indices of the hard links, in order (made once from the entries that have a link target:
+   * no loop over the entries). Empty for most layers: the overlay then does no hard-link work.
+   */
+  get hardLinks(): readonly number[] {
+    if (this.hardLinkIndices === null) {
+      const indices: number[] = [];
+      this.links.forEach((_, i) => {
+        if (((this.kinds[i] as number) & TYPE_MASK) === HARD_LINK) indices.push(i);
+      });
+      this.hardLinkIndices = indices.sort((a, b) => a - b);
+    }
+    return this.hardLinkIndices;
   }
 
   linkTarget(i: number): string | null {

@@ -1,4 +1,4 @@
-import { parentPath } from '../archive/entry-path.js';
+import { layerEntryPath, normalizeEntryPath, parentPath } from '../archive/entry-path.js';
 import type { TarEntryType } from '../archive/tar-parser.js';
 import { FileList, type FileRecord } from './file-list.js';
 import { whiteoutTarget } from './whiteout.js';
@@ -13,6 +13,8 @@ import { textKey, V8_HASHED_LENGTH } from '../model/text-key.js';
 export interface TreeEntry {
   readonly record: FileRecord;
   readonly layerIndex: number;
+  /** The content bytes the path holds in the tree (OverlayTree.contentSize): a hard link may hold its file's. */
+  readonly size: number;
 }
 
 export type HiddenBy = 'overwrite' | 'delete' | 'opaque' | 'replace';
@@ -64,6 +66,12 @@ export class OverlayTree {
   private readonly starts: number[];
   private layerOfRef: Int32Array;
   private refTotal: number;
+  /**
+   * The hard links that hold their inode's bytes, by ref: the file's own name left the tree while
+   * they stayed (see OverlayBuilder, Inode). Null while none does (most trees): contentSize then
+   * asks nothing more. A ref keeps what it held after it leaves the tree.
+   */
+  private held: Map<number, number> | null;
 
   /** An empty tree, or a copy of `from` that changes apart from it (see OverlayBuilder.fork). */
   constructor(from?: OverlayTree) {
@@ -74,6 +82,7 @@ export class OverlayTree {
     this.starts = from === undefined ? [] : from.starts.slice();
     this.layerOfRef = from === undefined ? new Int32Array(1024) : from.layerOfRef.slice();
     this.refTotal = from === undefined ? 0 : from.refTotal;
+    this.held = from?.held == null ? null : new Map(from.held);
   }
 
   /**
@@ -177,13 +186,41 @@ export class OverlayTree {
     return this.listOf(ref).linkTarget(this.indexOf(ref));
   }
 
-  /** contentBytesOf the entry. */
+  /**
+   * The content bytes the entry holds in the tree: contentBytesOf the entry, or for a hard link
+   * whose file's other names all left the tree, the file's (an inode's bytes count once, under the
+   * first of its names still there).
+   */
   contentSize(ref: number): number {
+    const { held } = this;
+    if (held !== null) {
+      const bytes = held.get(ref);
+      if (bytes !== undefined) return bytes;
+    }
     return this.listOf(ref).contentSize(this.indexOf(ref));
   }
 
+  /** Whether the hard link `ref` came to hold its inode's bytes (see contentSize), in the tree or since gone. */
+  holdsInode(ref: number): boolean {
+    return this.held?.has(ref) === true;
+  }
+
+  /** The hard link `ref` holds its inode's bytes from now on (OverlayBuilder only). */
+  hold(ref: number, bytes: number): void {
+    (this.held ??= new Map()).set(ref, bytes);
+  }
+
+  /** The hard link `ref` holds nothing again (OverlayBuilder.rewind). */
+  unhold(ref: number): void {
+    this.held?.delete(ref);
+  }
+
   entry(ref: number): TreeEntry {
-    return { record: this.listOf(ref).record(this.indexOf(ref)), layerIndex: this.layerOf(ref) };
+    return {
+      record: this.listOf(ref).record(this.indexOf(ref)),
+      layerIndex: this.layerOf(ref),
+      size: this.contentSize(ref),
+    };
   }
 
   /** The file list of the layer the ref is in. */
@@ -276,6 +313,14 @@ export class OverlayBuilder {
    * null when it is not a copy, or a copy of a tree whose Map is not in its order.
    */
   private readonly source: OverlayTree | null;
+  /**
+   * The inode of each name that a hard link made one of several (the link's ref, and its
+   * target's), gone from the tree or not; null until a layer links a name to a file with bytes.
+   * Layers without hard links never look at it but where a copy leaves the tree.
+   */
+  private inodes: Map<number, Inode> | null;
+  /** The layer of the bytes that `leaving` last saw leave (or stay in) the tree. */
+  private leftFrom = 0;
 
   /**
    * A builder with no layers applied, or one in the state of `from` (see `fork`), budgets and
@@ -295,6 +340,7 @@ export class OverlayBuilder {
     this.visibleSize = from?.visibleSize ?? 0;
     this.listedAgain = from?.listedAgain ?? false;
     this.source = from !== undefined && from.tree.inMapOrder ? from.tree : null;
+    this.inodes = from?.inodes == null ? null : copyInodes(from.inodes);
   }
 
   /**
@@ -349,6 +395,9 @@ export class OverlayBuilder {
       appended: [],
       counted: [],
       applied: [],
+      inodes: new Map(),
+      linked: [],
+      held: [],
     };
     return true;
   }
@@ -391,7 +440,15 @@ export class OverlayBuilder {
     marked.folders.clear();
     for (const key of marked.counted) this.counted.delete(key);
     for (const list of marked.applied) this.applied.delete(list);
+    marked.inodes.forEach(({ names, first }, inode) => {
+      inode.names.length = inode.paths.length = names;
+      inode.first = first;
+    });
+    marked.inodes.clear();
+    for (const ref of marked.linked) this.inodes?.delete(ref);
+    for (const ref of marked.held) this.tree.unhold(ref);
     marked.counted.length = marked.applied.length = marked.appended.length = 0;
+    marked.linked.length = marked.held.length = 0;
     this.keys.length = marked.layers;
     this.hidden.length = marked.hidden;
     this.tree.truncate(marked.layers, marked.refTotal);
@@ -447,15 +504,32 @@ export class OverlayBuilder {
     else this.remove(target, 'delete', layerIndex);
   }
 
-  /** Applies the layer's entries and whiteouts in order; returns the entries' content bytes. */
+  /**
+   * Applies the layer's entries and whiteouts in order; returns the entries' content bytes. A
+   * layer with hard links is applied up to each one, which is then linked to its target's inode
+   * (linkName): one loop over the entries as for any layer, none for a layer without.
+   */
   private applyEntries(list: FileList, start: number, layerIndex: number): number {
+    const links = list.hardLinks;
+    if (links.length === 0) return this.applyRange(list, start, layerIndex, 0, list.length);
+    let stored = 0;
+    let from = 0;
+    for (const i of links) {
+      stored += this.applyRange(list, start, layerIndex, from, i + 1);
+      this.linkName(list, i, start + i);
+      from = i + 1;
+    }
+    return stored + this.applyRange(list, start, layerIndex, from, list.length);
+  }
+
+  /** Applies entries `from` to `to` (excluded) of the layer; returns their content bytes. */
+  private applyRange(list: FileList, start: number, layerIndex: number, from: number, to: number): number {
     const { tree, implied } = this;
     let stored = 0;
     const refs = tree.refs;
-    const count = list.length;
     /** The folder the last climb started from: it is a folder still, whatever the entries since. */
     let climbed = '';
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < to; i++) {
       const whiteout = list.whiteout(i);
       if (whiteout !== null) {
         this.applyWhiteout(list.path(i), whiteout === 'opaque', layerIndex);
@@ -493,23 +567,21 @@ export class OverlayBuilder {
       if (replaced !== undefined) {
         const wasDirectory = tree.isDirectory(replaced);
         if (!(wasDirectory && isDirectory)) {
-          const below = tree.layerOf(replaced);
           if (wasDirectory || isDirectory) {
             this.remove(path, 'replace', layerIndex);
             replaced = undefined;
-          } else if (below !== layerIndex && !this.sameLayer(below, layerIndex)) {
-            this.hidden.push({
-              path,
-              layerIndex: below,
-              size: tree.contentSize(replaced),
-              hiddenBy: 'overwrite',
-              byLayer: layerIndex,
-            });
+          } else {
+            // A file over a file (a folder over a folder holds no bytes, and hides nothing).
+            const size = this.leaving(replaced);
+            this.visibleSize -= size;
+            const below = this.leftFrom;
+            if (below !== layerIndex && !this.sameLayer(below, layerIndex)) {
+              this.hidden.push({ path, layerIndex: below, size, hiddenBy: 'overwrite', byLayer: layerIndex });
+            }
           }
         }
       }
       if (this.changes !== null) this.changed(path, replaced);
-      if (replaced !== undefined) this.visibleSize -= tree.contentSize(replaced);
       const size = list.contentSize(i);
       stored += size;
       this.visibleSize += size;
@@ -643,6 +715,79 @@ export class OverlayBuilder {
     return this.children;
   }
 
+  /**
+   * Links the hard link at entry `i` of the layer (at `ref`, applied just now) to the inode at its
+   * target: the path the tree has there now, named as Docker's applier names it (os.Link to the
+   * target joined to the root, after the link's own path was removed). Nothing to link (a dangling
+   * link: no target, one above the root, its own path, a folder, a file of no bytes): the link
+   * holds no bytes, as before.
+   */
+  private linkName(list: FileList, i: number, ref: number): void {
+    const { tree } = this;
+    const path = list.path(i);
+    const written = list.linkTarget(i);
+    // A whiteout named as a hard link is a whiteout: not in the tree.
+    if (written === null || tree.refs.get(path) !== ref) return;
+    const target = layerEntryPath(normalizeEntryPath(written), false);
+    if (target === null || target === path) return;
+    const to = tree.refs.get(target);
+    if (to === undefined || tree.isDirectory(to)) return;
+    const { marked } = this;
+    let inode = this.inodes?.get(to);
+    if (inode === undefined) {
+      const bytes = tree.contentSize(to);
+      if (bytes === 0) return;
+      inode = { bytes, layer: tree.layerOf(to), names: [to], paths: [target], first: 0 };
+      (this.inodes ??= new Map()).set(to, inode);
+      marked?.linked.push(to);
+    } else if (marked !== null && !marked.inodes.has(inode)) {
+      marked.inodes.set(inode, { names: inode.names.length, first: inode.first });
+    }
+    inode.names.push(ref);
+    inode.paths.push(path);
+    this.inodes?.set(ref, inode);
+    marked?.linked.push(ref);
+  }
+
+  /**
+   * The content bytes that leave the tree with the copy at `ref`, which leaves it now, and the
+   * layer they are of (in `leftFrom`): its own, but for the last name of an inode (see Inode), whose
+   * bytes are those of the inode's file. A name of an inode that keeps another takes no bytes
+   * with it: the first of the others left holds them from now on (it changes in place).
+   */
+  private leaving(ref: number): number {
+    const { tree } = this;
+    const inode = this.inodes === null ? undefined : this.inodes.get(ref);
+    if (inode === undefined) {
+      this.leftFrom = tree.layerOf(ref);
+      return tree.contentSize(ref);
+    }
+    if (inode.names[inode.first] !== ref) {
+      this.leftFrom = tree.layerOf(ref);
+      return 0;
+    }
+    const { marked, changes } = this;
+    if (marked !== null && !marked.inodes.has(inode)) {
+      marked.inodes.set(inode, { names: inode.names.length, first: inode.first });
+    }
+    // The names before `first` are gone: each is passed over once.
+    const { names, paths } = inode;
+    let next = inode.first + 1;
+    while (next < names.length && tree.refs.get(paths[next] as string) !== names[next]) next++;
+    inode.first = next;
+    if (next === names.length) {
+      this.leftFrom = inode.layer;
+      return inode.bytes;
+    }
+    const holder = names[next] as number;
+    const path = paths[next] as string;
+    tree.hold(holder, inode.bytes);
+    marked?.held.push(holder);
+    if (changes !== null && !changes.has(path)) changes.set(path, holder);
+    this.leftFrom = tree.layerOf(ref);
+    return 0;
+  }
+
   /** Removes `path` and everything below it, recording hidden copies from layers below `byLayer`. */
   private removeOne(children: Map<string, Set<string>>, path: string, hiddenBy: HiddenBy, byLayer: number): void {
     const { marked } = this;
@@ -667,9 +812,9 @@ export class OverlayBuilder {
       const siblings = children.get(parent);
       if (siblings?.has(path) === true) ownSet(children, marked.folders, parent, siblings).delete(path);
     }
-    const size = tree.contentSize(ref);
+    const size = this.leaving(ref);
     this.visibleSize -= size;
-    const layerIndex = tree.layerOf(ref);
+    const layerIndex = this.leftFrom;
     // A copy of the same layer (a whiteout after it, a file after its folder) is not a lower copy.
     if ((size > 0 || !tree.isDirectory(ref)) && layerIndex !== byLayer && !this.sameLayer(layerIndex, byLayer)) {
       this.hidden.push({ path, layerIndex, size, hiddenBy, byLayer });
@@ -819,6 +964,42 @@ interface Mark {
   /** Diff ids counted and file lists applied for the first time since. */
   readonly counted: string[];
   readonly applied: FileList[];
+  /** Each inode changed since, with its count of names and its `first` then. */
+  readonly inodes: Map<Inode, { readonly names: number; readonly first: number }>;
+  /** The refs given an inode since, and the hard links that came to hold their inode's bytes. */
+  readonly linked: number[];
+  readonly held: number[];
+}
+
+/**
+ * A file that hard links name more than once, as Docker's applier makes it: one inode, its bytes
+ * in the tree while any of its names is (they count once, under the first name still there), and
+ * hidden once its last name leaves. Made when a layer links a name to a file (or symlink) with bytes.
+ */
+interface Inode {
+  readonly bytes: number;
+  /** The layer of the entry that stored the bytes: the waste's when the last name leaves. */
+  readonly layer: number;
+  /** The refs of its names, in the order they were linked, and their paths. */
+  readonly names: number[];
+  readonly paths: string[];
+  /** The first name still in the tree (those before it are gone; names.length: none is left). */
+  first: number;
+}
+
+/** A deep copy of a builder's inodes: the copy's change apart from the original's (each inode copied once). */
+function copyInodes(inodes: ReadonlyMap<number, Inode>): Map<number, Inode> {
+  const copies = new Map<Inode, Inode>();
+  const copy = new Map<number, Inode>();
+  inodes.forEach((inode, ref) => {
+    let made = copies.get(inode);
+    if (made === undefined) {
+      made = { ...inode, names: inode.names.slice(), paths: inode.paths.slice() };
+      copies.set(inode, made);
+    }
+    copy.set(ref, made);
+  });
+  return copy;
 }
 
 /** A deep copy of an overlay's folder index: the copy's folders change apart from the original's. */

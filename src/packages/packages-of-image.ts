@@ -258,12 +258,14 @@ export class PackageAttribution {
    * changed (changesDatabases), and no symlink that could change where a listed path leads: a link
    * now or before at a path that following listed paths looked up, or at a folder that a listed
    * path lies under (a binary search of the sorted listing per changed link). A link elsewhere (an
-   * app's own) is patched like any file.
+   * app's own) is patched like any file. Nor a hard link that came to hold its file's bytes (the
+   * file's name left the tree): its size changed in place, and its size before is not known.
    */
   canPatch(changes: ReadonlyMap<string, number | undefined>, tree: OverlayTree): boolean {
     // A measure that gave up following links stopped at a point a patch would not stop at.
     if (changesDatabases(changes) || this.linksExhausted) return false;
     for (const [path, before] of changes) {
+      if (before !== undefined && tree.holdsInode(before)) return false;
       const now = tree.refs.get(path);
       const wasLink = before !== undefined && tree.type(before) === 'symlink';
       if (!wasLink && (now === undefined || tree.type(now) !== 'symlink')) continue;

@@ -201,6 +201,30 @@ describe('compareImages', () => {
     });
   });
 
+  it("moves a hard-linked file's bytes to its other name when one name is removed", async () => {
+    const perl: LayerSpec = {
+      files: [
+        { path: 'usr/', type: 'dir' },
+        { path: 'usr/bin/', type: 'dir' },
+        { path: 'usr/bin/perl', content: Buffer.alloc(3000, 7) },
+        { path: 'usr/bin/perl5.36.0', type: 'hardlink', target: 'usr/bin/perl' },
+      ],
+    };
+    const rm: LayerSpec = { files: [{ path: 'usr/bin/.wh.perl', content: '' }] };
+    const diff = compareImages(
+      await imageOf(spec([perl], ['ADD perl'])),
+      await imageOf(spec([perl, rm], ['ADD perl', 'RUN rm /usr/bin/perl'], 'x:2')),
+    );
+    // The inode stays under perl5.36.0: the final tree holds the same bytes.
+    expect(lists(diff).files).toEqual({
+      comparedBy: 'sha256',
+      added: [],
+      removed: [{ path: 'usr/bin/perl', size: 3000 }],
+      changed: [{ path: 'usr/bin/perl5.36.0', fromSize: 0, toSize: 3000 }],
+      folders: [{ folder: 'usr/bin/', status: 'changed', sizeDelta: 0, added: 0, removed: 1, changed: 1 }],
+    });
+  });
+
   it('puts a chmod copy-up on its step, not among changed files: the content is the same', async () => {
     const chmod: LayerSpec = { files: [{ path: 'bin/sh', content: Buffer.alloc(4000, 1), mode: 0o755 }] };
     const diff = compareImages(

@@ -194,6 +194,58 @@ describe('overlays of many images on one base', () => {
     expect(fork).toHaveBeenCalledTimes(1);
   });
 
+  it('goes back to a chain whose hard links images unlink, relink and hand bytes between', () => {
+    const link = (path: string, target: string): FileRecord =>
+      fileRecord(path, { type: 'hardlink', linkTarget: target, size: 0 });
+    // perl and its versioned name; git and two more names of it, one of them removed by the chain.
+    const base = shared(
+      0,
+      [
+        file('usr/bin/perl', 100),
+        link('usr/bin/perl5', 'usr/bin/perl'),
+        file('usr/lib/git', 50),
+        link('usr/lib/git-add', 'usr/lib/git'),
+        link('usr/lib/git-commit', 'usr/lib/git'),
+      ],
+      'sha256:base',
+    );
+    const runtime = shared(1, [deleted('usr/lib/.wh.git')], 'sha256:rt');
+    const tops: FileRecord[][] = [
+      [deleted('usr/bin/.wh.perl')],
+      [file('usr/bin/perl', 7)],
+      [deleted('usr/bin/.wh.perl'), deleted('usr/bin/.wh.perl5')],
+      [deleted('usr/lib/.wh.git-add')],
+      [deleted('usr/lib/.wh.git-add'), deleted('usr/lib/.wh.git-commit')],
+      [link('usr/bin/perl6', 'usr/bin/perl5'), deleted('usr/bin/.wh.perl'), deleted('usr/bin/.wh.perl5')],
+      [file('usr/bin/perl', 3), link('usr/bin/perl5', 'usr/bin/perl')],
+      [deleted('.wh.usr'), file('usr/bin/perl', 1)],
+      [],
+    ];
+    const images = tops.flatMap((top, n) => [
+      imageReport([base, layerReport(1, top)], { tags: [`svc${n}:1`] }),
+      imageReport([base, runtime, layerReport(2, top)], { tags: [`rt${n}:1`] }),
+    ]);
+    const afresh = images.map((image) => facts(overlayOfImage(image)));
+    const trees = images.map((image) => treeOf(overlayOfImage(image)));
+    expect(images.map((image) => facts(new SharedOverlays(images).of(image)))).toEqual(afresh);
+    const overlays = new SharedOverlays(images, (_, tree) => chainTreeOf(tree));
+    const order = [...images.keys()].concat([...images.keys()].reverse());
+    for (const i of order) {
+      const made = overlays.ofChained(images[i] as ImageReport);
+      expect(facts(made.overlay)).toEqual(afresh[i]);
+      const tree = made.above
+        ? treeAbove(made.above.value, made.above.changes, made.overlay.tree)
+        : treeOf(made.overlay);
+      expect(tree).toEqual(trees[i]);
+    }
+    // The bytes stay while a name does (perl's 100 under perl5, then perl6; git's 50 under
+    // git-add, then git-commit), and are waste once none does.
+    expect(afresh[0]).toMatchObject({ visibleSize: 150, wastedSize: 0 });
+    expect(afresh[7]).toMatchObject({ visibleSize: 150, wastedSize: 0 });
+    expect(afresh[9]).toMatchObject({ visibleSize: 100, wastedSize: 50 });
+    expect(afresh[11]).toMatchObject({ visibleSize: 150, wastedSize: 0 });
+  });
+
   it('keeps the OVERLAY_TOO_LARGE budget of each image on a shared chain, naming the image', () => {
     const big = Array.from({ length: 2000 }, (_, i) => file(`d/f${i}`));
     const layer = shared(0, big, 'sha256:big');

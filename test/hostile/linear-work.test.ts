@@ -71,6 +71,21 @@ describe('deep folders no entry lists, and many copies of a package', () => {
     expect(overlay.wastedSize).toBe(1);
   });
 
+  it(
+    "hands one file's bytes down 50,000 hard links as a layer removes its names one by one",
+    { timeout: 10_000 },
+    () => {
+      // Each removal of the name that holds the bytes passes them to the next name still there:
+      // a search from the first name each time was quadratic.
+      const count = 50_000;
+      const links = Array.from({ length: count }, (_, i) => fileRecord(`l${i}`, { type: 'hardlink', linkTarget: 'f' }));
+      const gone = (path: string): FileRecord => fileRecord(`.wh.${path}`, { size: 0, whiteout: 'delete' });
+      const removals = [gone('f'), ...Array.from({ length: count - 1 }, (_, i) => gone(`l${i}`))];
+      const overlay = applyLayers([[fileRecord('f', { size: 100 }), ...links], removals]);
+      expect([overlay.tree.size, overlay.visibleSize, overlay.wastedSize]).toEqual([1, 100, 0]);
+    },
+  );
+
   it('stops an image whose paths are each 2,000 new folders deep, within PATH_MAX', { timeout: 10_000 }, () => {
     // Every new folder is a key hashed in full, so each path cost its length times its depth: 2,000
     // such paths (a 10 MB archive) took audit 27.6 s.

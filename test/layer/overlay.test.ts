@@ -122,6 +122,97 @@ describe('applyLayers', () => {
     expect(overlay.wastedSize).toBe(0);
   });
 
+  describe('a hard link whose file a later layer removes or replaces', () => {
+    // Docker's applier (moby go-archive UnpackLayer) links the name to the inode: the inode, and
+    // its bytes, stay while any name of it is in the tree.
+    const pair = [file('a', 100), hardlink('b', 'a')];
+    const sizeAt = (overlay: ReturnType<typeof applyLayers>, path: string): number | undefined => {
+      const ref = overlay.tree.refs.get(path);
+      return ref === undefined ? undefined : overlay.tree.contentSize(ref);
+    };
+
+    it("keeps the bytes under the link when the file's name is deleted", () => {
+      const overlay = applyLayers([pair, [file('.wh.a', 0)]]);
+      expect([...overlay.tree.keys()]).toEqual(['b']);
+      expect([overlay.visibleSize, overlay.wastedSize]).toEqual([100, 0]);
+      expect(sizeAt(overlay, 'b')).toBe(100);
+      expect(overlay.tree.get('b')?.size).toBe(100);
+      expect(overlay.hidden).toEqual([{ path: 'a', layerIndex: 0, size: 0, hiddenBy: 'delete', byLayer: 1 }]);
+    });
+
+    it("keeps the bytes under the link when a new file replaces the file's name", () => {
+      const overlay = applyLayers([pair, [file('a', 50)]]);
+      expect([overlay.visibleSize, overlay.wastedSize]).toEqual([150, 0]);
+      expect([sizeAt(overlay, 'a'), sizeAt(overlay, 'b')]).toEqual([50, 100]);
+    });
+
+    it('counts one inode once under its names, and as waste once the last name goes', () => {
+      const three = [file('a', 100), hardlink('b', 'a'), hardlink('c', 'a')];
+      const noA = applyLayers([three, [file('.wh.a', 0)]]);
+      expect([noA.visibleSize, noA.wastedSize, sizeAt(noA, 'b'), sizeAt(noA, 'c')]).toEqual([100, 0, 100, 0]);
+      const onlyC = applyLayers([three, [file('.wh.a', 0)], [file('.wh.b', 0)]]);
+      expect([onlyC.visibleSize, onlyC.wastedSize, sizeAt(onlyC, 'c')]).toEqual([100, 0, 100]);
+      const none = applyLayers([three, [file('.wh.a', 0)], [file('.wh.b', 0)], [file('.wh.c', 0)]]);
+      expect([none.visibleSize, none.wastedSize, none.tree.size]).toEqual([0, 100, 0]);
+      // The bytes are the first layer's: the last name takes them with it.
+      expect(none.hidden.filter((h) => h.size > 0)).toEqual([
+        { path: 'c', layerIndex: 0, size: 100, hiddenBy: 'delete', byLayer: 3 },
+      ]);
+      // A link removed while the file stays hides nothing, as before.
+      const noB = applyLayers([three, [file('.wh.b', 0)]]);
+      expect([noB.visibleSize, noB.wastedSize, sizeAt(noB, 'a')]).toEqual([100, 0, 100]);
+    });
+
+    it('moves the bytes when a whole folder of names goes, or a folder replaces the name', () => {
+      const tree = [dir('bin'), file('bin/perl', 100), dir('usr'), hardlink('usr/perl5', 'bin/perl')];
+      const gone = applyLayers([tree, [file('.wh.bin', 0)]]);
+      expect([gone.visibleSize, gone.wastedSize, sizeAt(gone, 'usr/perl5')]).toEqual([100, 0, 100]);
+      const opaque = applyLayers([tree, [file('bin/.wh..wh..opq', 0), dir('bin/perl'), file('bin/perl/x', 1)]]);
+      expect([opaque.visibleSize, opaque.wastedSize, sizeAt(opaque, 'usr/perl5')]).toEqual([101, 0, 100]);
+      const both = applyLayers([tree, [file('.wh.usr', 0), file('.wh.bin', 0)]]);
+      expect([both.visibleSize, both.wastedSize]).toEqual([0, 100]);
+    });
+
+    it('links to what the tree has at the target path when the entry is applied', () => {
+      // A link to a lower layer's file (hostile: real tars link to an earlier entry of their own).
+      const lower = applyLayers([[file('a', 100)], [hardlink('b', 'a'), file('.wh.a', 0)]]);
+      expect([lower.visibleSize, lower.wastedSize, sizeAt(lower, 'b')]).toEqual([100, 0, 100]);
+      // Names cleaned as Docker joins them to the root.
+      const spelled = applyLayers([
+        [file('a', 100), hardlink('b', './x/../a'), hardlink('c', '/a')],
+        [file('.wh.a', 0)],
+      ]);
+      expect([spelled.visibleSize, sizeAt(spelled, 'b'), sizeAt(spelled, 'c')]).toEqual([100, 100, 0]);
+      // Dangling (nothing there, above the root, itself, a folder, a file written after it): 0 bytes.
+      for (const target of ['none', '../a', 'b', 'd', 'later']) {
+        const overlay = applyLayers([
+          [file('a', 100), dir('d'), hardlink('b', target), file('later', 7)],
+          [file('.wh.a', 0)],
+        ]);
+        expect([overlay.visibleSize, overlay.wastedSize, sizeAt(overlay, 'b')]).toEqual([7, 100, 0]);
+      }
+      // A link to a link is a link to its inode.
+      const chained = applyLayers([
+        [file('a', 100), hardlink('b', 'a'), hardlink('c', 'b')],
+        [file('.wh.a', 0), file('.wh.b', 0)],
+      ]);
+      expect([chained.visibleSize, chained.wastedSize, sizeAt(chained, 'c')]).toEqual([100, 0, 100]);
+    });
+
+    it('links a name written again to the new file: the old inode goes with its last name', () => {
+      const overlay = applyLayers([pair, [file('a', 50), hardlink('b', 'a')]]);
+      expect([overlay.visibleSize, overlay.wastedSize, sizeAt(overlay, 'a'), sizeAt(overlay, 'b')]).toEqual([
+        50, 100, 50, 0,
+      ]);
+      expect(overlay.hidden.filter((h) => h.size > 0)).toEqual([
+        { path: 'b', layerIndex: 0, size: 100, hiddenBy: 'overwrite', byLayer: 1 },
+      ]);
+      // A layer listed again is stored once: its copies hide nothing.
+      const again = applyLayers([pair, [file('g', 1)], pair], ['sha256:p', 'sha256:g', 'sha256:p']);
+      expect([again.visibleSize, again.wastedSize, again.totalSize]).toEqual([101, 0, 101]);
+    });
+  });
+
   it('ignores a whiteout of a path that never existed', () => {
     const overlay = applyLayers([[file('a', 1)], [file('.wh.never', 0), file('dir/.wh..wh..opq', 0)]]);
     expect(overlay.hidden).toEqual([]);
@@ -311,19 +402,34 @@ describe.skipIf(!existsSync(real))('waste on the corpus (truth files list every 
  * departure: Docker remembers a path its layer unpacked even after a whiteout of the layer removed
  * it, and an opaque marker keeps the folder if an entry makes it again; here (as in applyLayers)
  * it is forgotten (docs/design.md, Whiteouts).
+ *
+ * Each name is of an inode, as on a disk: a file makes one, a hard link (`os.Link` after the name
+ * is removed) names the inode at its target path, or none when nothing but a folder or nothing is
+ * there. An inode's bytes are in the tree while it has a name, held by its first name still there
+ * (in the order they were linked); waste when its last name goes in a later layer than its own.
  */
-function unpackLayers(layers: { path: string; type: string; size: number }[][]): {
+function unpackLayers(layers: { path: string; type: string; size: number; target?: string }[][]): {
   waste: number;
-  live: Map<string, { layer: number }>;
+  visible: number;
+  live: Map<string, { layer: number; size: number }>;
 } {
-  const fs = new Map<string, { layer: number; size: number; isDir: boolean; implied: boolean }>();
+  interface Inode {
+    readonly size: number;
+    readonly layer: number;
+    readonly names: string[];
+  }
+  const fs = new Map<string, { layer: number; isDir: boolean; implied: boolean; inode: Inode | null }>();
   let waste = 0;
   let unpacked = new Set<string>();
   const below = (folder: string, path: string): boolean => folder === '' || path.startsWith(`${folder}/`);
   const removeAll = (path: string, layer: number): void => {
     for (const [p, node] of [...fs]) {
       if (p !== path && !below(path, p)) continue;
-      if (node.layer < layer && !node.implied) waste += node.size;
+      const { inode } = node;
+      if (inode) {
+        inode.names.splice(inode.names.indexOf(p), 1);
+        if (inode.names.length === 0 && inode.layer < layer) waste += inode.size;
+      }
       fs.delete(p);
       unpacked.delete(p);
     }
@@ -336,7 +442,7 @@ function unpackLayers(layers: { path: string; type: string; size: number }[][]):
       const folder = parts.join('/');
       for (let i = 1; i <= parts.length; i++) {
         const implied = parts.slice(0, i).join('/');
-        if (!fs.has(implied)) fs.set(implied, { layer, size: 0, isDir: true, implied: true });
+        if (!fs.has(implied)) fs.set(implied, { layer, isDir: true, implied: true, inode: null });
       }
       if (base === '.wh..wh..opq') {
         const paths = [...fs.keys()].filter((p) => below(folder, p)).sort();
@@ -347,14 +453,26 @@ function unpackLayers(layers: { path: string; type: string; size: number }[][]):
         const old = fs.get(e.path);
         const isDir = e.type === 'dir';
         if (old && !(old.isDir && isDir)) removeAll(e.path, layer);
-        fs.set(e.path, { layer, size: e.size, isDir, implied: false });
+        let inode: Inode | null = isDir ? null : { size: e.size, layer, names: [] };
+        if (e.type === 'link') {
+          const target = fs.get(e.target ?? '');
+          inode = target?.inode ?? { size: 0, layer, names: [] };
+        }
+        inode?.names.push(e.path);
+        fs.set(e.path, { layer, isDir, implied: false, inode });
         unpacked.add(e.path);
       }
     }
   });
-  const live = new Map<string, { layer: number }>();
-  for (const [p, node] of fs) if (!node.implied) live.set(p, { layer: node.layer });
-  return { waste, live };
+  const live = new Map<string, { layer: number; size: number }>();
+  let visible = 0;
+  for (const [p, node] of fs) {
+    if (node.implied) continue;
+    const size = node.inode?.names[0] === p ? node.inode.size : 0;
+    visible += size;
+    live.set(p, { layer: node.layer, size });
+  }
+  return { waste, visible, live };
 }
 
 describe('applyLayers on random layers', () => {
@@ -374,6 +492,10 @@ describe('applyLayers on random layers', () => {
       .map(([path, size]) => ({ path, type: 'file', size })),
     fc.constantFrom(...folders, ...files).map((path) => ({ path: whiteoutOf(path), type: 'file', size: 0 })),
     fc.constantFrom(...folders).map((path) => ({ path: `${path}/.wh..wh..opq`, type: 'file', size: 0 })),
+    // Hard links to files of this layer or lower ones, to folders, to themselves, to nothing.
+    fc
+      .tuple(fc.constantFrom(...files), fc.constantFrom(...files, ...files, 'a', 'none'))
+      .map(([path, target]) => ({ path, type: 'link', size: 0, target })),
   );
   const layers = fc.array(fc.uniqueArray(entry, { selector: (e) => e.path, maxLength: 8 }), {
     minLength: 1,
@@ -384,13 +506,25 @@ describe('applyLayers on random layers', () => {
     fc.assert(
       fc.property(layers, (truthLayers) => {
         const records = truthLayers.map((entries) =>
-          entries.map((e) => (e.type === 'dir' ? dir(e.path) : file(e.path, e.size))),
+          entries.map((e) =>
+            e.type === 'dir'
+              ? dir(e.path)
+              : e.type === 'link'
+                ? hardlink(e.path, 'target' in e ? e.target : '')
+                : file(e.path, e.size),
+          ),
         );
         const overlay = applyLayers(records);
         const expected = unpackLayers(truthLayers);
-        expect(overlay.wastedSize).toBe(expected.waste);
-        const tree = [...overlay.tree].map(([path, { layerIndex }]) => [path, layerIndex]).sort();
-        const live = [...expected.live].map(([path, { layer }]) => [path, layer]).sort();
+        expect([overlay.wastedSize, overlay.visibleSize]).toEqual([expected.waste, expected.visible]);
+        const tree = [...overlay.tree]
+          .map(([path, { layerIndex }]) => [
+            path,
+            layerIndex,
+            overlay.tree.contentSize(overlay.tree.refs.get(path) ?? -1),
+          ])
+          .sort();
+        const live = [...expected.live].map(([path, { layer, size }]) => [path, layer, size]).sort();
         expect(tree).toEqual(live);
       }),
       { numRuns: 500 },

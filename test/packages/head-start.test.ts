@@ -192,7 +192,33 @@ const linksSpent: ImageSpec = (() => {
   };
 })();
 
+/** Hard-linked pairs (one listed by a package, one not) whose names upper layers remove and replace. */
+const hardLinksUpstairs: ImageSpec = {
+  tags: ['example.com/hard-links:1'],
+  layers: [
+    {
+      files: [
+        ...dpkgLayer([{ ...coreutils, files: [...coreutils.files, { path: 'usr/bin/ls2', content: '' }] }]).map((f) =>
+          f.path === 'usr/bin/ls2' ? { path: f.path, type: 'hardlink' as const, target: 'usr/bin/ls' } : f,
+        ),
+        { path: 'opt/tool', content: bytes(300) },
+        { path: 'opt/tool2', type: 'hardlink', target: 'opt/tool' },
+      ],
+    },
+    { files: [{ path: 'usr/bin/.wh.ls', content: '' }] },
+    { files: [{ path: 'srv/data.bin', content: bytes(64) }] },
+    // In the top layer too: the one a head start patches its attribution for.
+    {
+      files: [
+        { path: 'opt/.wh.tool', content: '' },
+        { path: 'opt/tool', content: bytes(5) },
+      ],
+    },
+  ],
+};
+
 const specs: [string, ImageSpec][] = [
+  ['hard-linked names removed and replaced upstairs', hardLinksUpstairs],
   ['lists that spend the link budget', linksSpent],
   ['merged /usr, a folder links led into made a link', targetRelinked],
   ['merged /usr (links followed, then changed)', mergedUsr],

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { packagesOfImage, readArchive, type ImagePackages } from '../../src/index.js';
 import { buildArchive, type ImageSpec } from '../helpers/fixture-builder.js';
-import { appPackageJson, dpkgList, dpkgStatus } from '../helpers/package-metadata.js';
+import { appPackageJson, dpkgLayer, dpkgList, dpkgStatus, type DpkgPackage } from '../helpers/package-metadata.js';
 import {
   alpine,
   coreutils,
@@ -104,6 +104,41 @@ describe('packagesOfImage', () => {
     const owned = result.packages.reduce((sum, p) => sum + p.size, 0);
     const { overlayOfImage } = await import('../../src/layer/overlay.js');
     expect(owned + result.unownedSize).toBe(overlayOfImage(image).visibleSize);
+  });
+
+  it("keeps a hard-linked file's bytes in its package when an upper layer deletes one of its names", async () => {
+    // perl-base ships usr/bin/perl and usr/bin/perl5.36.0 as one inode; a later `rm` of one name
+    // leaves the inode (and its bytes) under the other, in Docker's applier as on disk.
+    const perl: DpkgPackage = {
+      name: 'perl-base',
+      version: '5.36.0-7',
+      files: [
+        { path: 'usr/bin/perl', content: 'p'.repeat(1000) },
+        { path: 'usr/bin/perl5.36.0', content: '' },
+      ],
+    };
+    const base = dpkgLayer([perl]).map((f) =>
+      f.path === 'usr/bin/perl5.36.0' ? { path: f.path, type: 'hardlink' as const, target: 'usr/bin/perl' } : f,
+    );
+    // Unowned too: a hard-linked pair no package lists, one name replaced by a new file.
+    base.push(
+      { path: 'opt/tool', content: 't'.repeat(300) },
+      { path: 'opt/tool2', type: 'hardlink', target: 'opt/tool' },
+    );
+    const report = await read({
+      tags: ['perl:1'],
+      layers: [
+        { files: base },
+        { files: [{ path: 'usr/bin/.wh.perl' }, { path: 'opt/tool', content: 'n'.repeat(5) }] },
+      ],
+    });
+    const image = report.images[0];
+    if (!image) throw new Error('no image');
+    const result = packagesOfImage(image);
+    expect(result.packages.map((p) => [p.name, p.size, p.fileCount])).toEqual([['perl-base', 1000, 1]]);
+    expect(result.unownedByFolder.find((f) => f.folder === 'opt/')?.size).toBe(305);
+    const { overlayOfImage } = await import('../../src/layer/overlay.js');
+    expect(1000 + result.unownedSize).toBe(overlayOfImage(image).visibleSize);
   });
 
   it('reads apk installed databases', async () => {
