@@ -338,7 +338,7 @@ describe('the glob and folder helpers', () => {
     const match = (name: string) => () => {
       expect(matchesWildcard('*a*a*a*a*a*b', name)).toBe(false);
     };
-    expect(await slowdown(match('a'.repeat(200_000)), match('c'.repeat(200_000)))).toBeLessThan(8);
+    expect(await slowdown(match('a'.repeat(20_000)), match('c'.repeat(20_000)))).toBeLessThan(8);
   });
 
   it.each([
