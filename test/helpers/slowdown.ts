@@ -16,7 +16,7 @@ export async function slowdown(hostile: () => unknown, benign: () => unknown, tr
 }
 
 /** A run shorter than this is repeated until it is not: a millisecond is mostly noise (JIT, GC). */
-const MIN_MEASURED_MS = 20;
+const MIN_MEASURED_MS = 10;
 
 /** Milliseconds one run of `work` takes. */
 async function timed(work: () => unknown): Promise<number> {
