@@ -257,15 +257,13 @@ describe('analyzeSharing at fleet scale', () => {
     const images = [...fleetImages({ images: 10_000 })].map(
       (image, i) => parseImageLine({ schemaVersion: 1, archive: { path: `r${i}` }, ...image }, `line ${i}`).images[0],
     );
-    const started = Date.now();
     const report = analyzeSharing(inputs(images.filter((i): i is ImageReport => i !== undefined)));
-    const seconds = (Date.now() - started) / 1000;
     expect(report.images).toHaveLength(10_000);
+    // Counted, not timed: no matrix, and the pairs found within PAIR_WORK_LIMIT pair updates.
     expect(report.matrix).toBeNull();
     expect(report.pairsExact).toBe(true);
     expect(report.pairs).toHaveLength(20);
     // Each base is named after its own image, and holds the images built on it.
     expect(report.bases.filter((b) => b.name.startsWith('registry.example/base/'))).toHaveLength(30);
-    expect(seconds).toBeLessThan(30);
   });
 });
