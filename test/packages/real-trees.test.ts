@@ -20,6 +20,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A part's title, with why it is skipped when it is. */
+const titled = (title: string, skipped: boolean, why: string): string =>
+  skipped ? `${title} (skipped: ${why})` : title;
+
 interface Measured {
   name: string;
   version: string | null;
@@ -185,7 +189,11 @@ const statusOf = (stanzas: readonly DpkgStanza[]): string => `${stanzas.map((s) 
 const whiteout = (path: string): FileSpec => ({ path: join(dirname(path), `.wh.${basename(path)}`), content: '' });
 
 describe.skipIf(!existsSync(`${DPKG}/status`))(
-  'inspect --packages on the host dpkg tree (no /var/lib/dpkg/status: not Debian)',
+  titled(
+    'inspect --packages on the host dpkg tree',
+    !existsSync(`${DPKG}/status`),
+    'no /var/lib/dpkg/status: not Debian',
+  ),
   () => {
     it('measures each package of a real Debian tree, merged /usr included, as lstat on the host does; also after a purge and rm -rf /usr/share/doc/*', async () => {
       const links = rootLinks();
@@ -354,7 +362,7 @@ function readDistInfo(site: string, folder: string): DistInfo {
 const sitePackages = hostSitePackages();
 
 describe.skipIf(sitePackages === null)(
-  'inspect --packages on a host site-packages (none with a *.dist-info/RECORD found)',
+  titled('inspect --packages on a host site-packages', sitePackages === null, 'none with a *.dist-info/RECORD found'),
   () => {
     it('measures each pip package of a real site-packages, bin/ scripts included, as lstat on the host does', async () => {
       if (sitePackages === null) return;
@@ -459,7 +467,7 @@ function npmPackagesUnder(modules: string, tops: readonly string[]): { packages:
 }
 
 describe.skipIf(!existsSync(projectModules))(
-  'inspect --packages on this project node_modules (no node_modules: run npm ci)',
+  titled('inspect --packages on this project node_modules', !existsSync(projectModules), 'no node_modules: run npm ci'),
   () => {
     it('measures each npm package of a real node_modules, nested and scoped ones included, as lstat on the host does', async () => {
       const modules = realpathSync(projectModules);
