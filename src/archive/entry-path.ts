@@ -31,21 +31,20 @@ export function normalizeEntryPath(raw: string): string {
 }
 
 /**
- * A layer entry's normalized path as Docker's applier writes it (moby go-archive `UnpackLayer`
- * cleans each name with filepath.Clean): `a/../b` is `b`, and a name that began with `/` stays at the
- * root (`/../b` is `b`). Null when the name climbs above the layer's root (`../b`, `a/../../b`): a
- * breakout, for which Docker refuses the whole layer. `rooted`: whether the name as written began
- * with `/`. Linear in the path; most names hold no `..` part and come back as they are.
+ * A layer entry's normalized path as runtimes write it: `a/../b` is `b`, and `..` at the root stays
+ * there (`../b` and `/../b` are `b`). containerd resolves each name inside the root (fs.RootPath),
+ * and Docker's applier cleans it (filepath.Clean) and runs chrooted into the layer's folder, so
+ * both clamp; go-archive 0.3 and later refuses the layer instead (climbsAboveRoot tells such a
+ * name). The same for hard-link targets, which both join to the root. Linear in the path; most
+ * names hold no `..` part and come back as they are.
  */
-export function layerEntryPath(path: string, rooted: boolean): string | null {
-  if (!hasParentPart(path)) return path;
-  const parts: string[] = [];
-  for (const part of path.split('/')) {
-    if (part !== '..') parts.push(part);
-    else if (parts.length > 0) parts.pop();
-    else if (!rooted) return null;
-  }
-  return parts.join('/');
+export function layerEntryPath(path: string): string {
+  return hasParentPart(path) ? (joinRelative('', path, true) as string) : path;
+}
+
+/** Whether a layer entry's normalized path climbs above the layer's root on the way (`../b`, `a/../../b`). */
+export function climbsAboveRoot(path: string): boolean {
+  return hasParentPart(path) && joinRelative('', path) === null;
 }
 
 function hasParentPart(path: string): boolean {
@@ -71,19 +70,21 @@ export function resolveLinkTarget(linkPath: string, target: string, kind: 'symli
 /**
  * `path` taken from the folder `base` (`''` is the root; a normalized path, whose segments are
  * taken as they are): `..` climbs, `.` and empty segments vanish. Returns null when it climbs above
- * the root. The one place paths are climbed, for archive links and for paths a package database
+ * the root, unless `stayAtRoot` (then `..` at the root stays there, as a process's does). The one
+ * place paths are climbed, for archive links, layer entry names and paths a package database
  * names. `base` is cut at its slashes, never split: a database of 2M `./x` lines under one folder
  * of 4,000 characters split it 2M times (20,000 under 16 KB: 5.3 s, 407 MB).
  */
-export function joinRelative(base: string, path: string): string | null {
+export function joinRelative(base: string, path: string, stayAtRoot = false): string | null {
   let end = base.length;
   const parts: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
     if (part !== '..') parts.push(part);
     else if (parts.length > 0) parts.pop();
-    else if (end === 0) return null;
-    else end = Math.max(0, base.lastIndexOf('/', end - 1));
+    else if (end === 0) {
+      if (!stayAtRoot) return null;
+    } else end = Math.max(0, base.lastIndexOf('/', end - 1));
   }
   const head = end === base.length ? base : base.slice(0, end);
   if (parts.length === 0) return head;

@@ -220,7 +220,7 @@ function checkLayerBlob(entry: ArchiveEntry, index: number, problems: Problem[])
       problem(
         ProblemCode.invalidLayer,
         'error',
-        `layer ${index} (${path}): entry ${shownEntryPath(escapes.first)} climbs above the layer's root${escapes.count > 1 ? `, and ${plural(escapes.count - 1, 'more entry', 'more entries')}` : ''}: left out of the tree (docker load refuses such a layer: a hand-made or hostile tar)`,
+        `layer ${index} (${path}): entry ${shownEntryPath(escapes.first)} climbs above the layer's root${escapes.count > 1 ? `, and ${plural(escapes.count - 1, 'more entry', 'more entries')}` : ''}: read at the root, as containerd and older Docker write it (Docker's go-archive 0.3 and later refuses such a layer: a hand-made or hostile tar)`,
         entry.path,
       ),
     );

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { TarFormatError, TarParser, type TarHandlers, type TarHeader } from '../archive/tar-parser.js';
-import { layerEntryPath, normalizeEntryPath, overlongPath } from '../archive/entry-path.js';
+import { climbsAboveRoot, layerEntryPath, normalizeEntryPath, overlongPath } from '../archive/entry-path.js';
 import { MAX_PATH_LENGTH } from '../model/limits.js';
 import { contentBytesOf, FileBatchWriter, FileList, FileListBuilder, type FileBatch } from './file-list.js';
 import { metadataKindOf, type MetadataKind } from '../packages/metadata-paths.js';
@@ -48,8 +48,8 @@ export interface LayerContents {
   readonly metadata: CapturedMetadata | null;
   /**
    * Entries whose names climb above the layer's root (`../x`): the first of them and how many. They
-   * are not in `files`; their bytes count in fileCount and contentSize (the blob holds them). Docker
-   * refuses such a layer (a breakout), so the image cannot be loaded as it is. Null when none.
+   * are in `files` at the root (`x`), where containerd and Docker's chrooted applier write them;
+   * go-archive 0.3 and later refuses such a layer. Null when none.
    */
   readonly escapes: { readonly first: string; readonly count: number } | null;
 }
@@ -248,11 +248,10 @@ export class LayerWalker implements TarHandlers {
     if (written.length > MAX_PATH_LENGTH) throw overlongPath(written, header.headerOffset);
     this.fileCount++;
     this.contentSize += contentBytesOf(header.type, header.size, header.linkTarget);
-    const path = layerEntryPath(written, header.path.charCodeAt(0) === 0x2f);
-    if (path === null) {
+    const path = layerEntryPath(written);
+    if (path !== written && climbsAboveRoot(written)) {
       if (this.escapes === null) this.escapes = { first: written, count: 1 };
       else this.escapes.count++;
-      return false;
     }
     if (path === '') return false;
     if (path === 'stargz.index.json') this.estargz = true;

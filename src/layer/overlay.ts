@@ -718,8 +718,9 @@ export class OverlayBuilder {
   /**
    * Links the hard link at entry `i` of the layer (at `ref`, applied just now) to the inode at its
    * target: the path the tree has there now, named as Docker's applier names it (os.Link to the
-   * target joined to the root, after the link's own path was removed). Nothing to link (a dangling
-   * link: no target, one above the root, its own path, a folder, a file of no bytes): the link
+   * target joined to the root, `..` staying at the root: layerEntryPath), after the link's own path
+   * was removed. Nothing to link (a dangling link: no target, its own path, a folder, a file of no
+   * bytes): the link
    * holds no bytes, as before.
    */
   private linkName(list: FileList, i: number, ref: number): void {
@@ -728,8 +729,8 @@ export class OverlayBuilder {
     const written = list.linkTarget(i);
     // A whiteout named as a hard link is a whiteout: not in the tree.
     if (written === null || tree.refs.get(path) !== ref) return;
-    const target = layerEntryPath(normalizeEntryPath(written), false);
-    if (target === null || target === path) return;
+    const target = layerEntryPath(normalizeEntryPath(written));
+    if (target === '' || target === path) return;
     const to = tree.refs.get(target);
     if (to === undefined || tree.isDirectory(to)) return;
     const { marked } = this;

@@ -1,4 +1,4 @@
-import { baseName, childPath, joinRelative, parentPath } from '../archive/entry-path.js';
+import { baseName, childPath, layerEntryPath, parentPath } from '../archive/entry-path.js';
 
 /**
  * Whiteouts, per the OCI image spec ("Representing Changes") and AUFS before it: a file named
@@ -30,19 +30,16 @@ export function whiteoutKindOf(path: string): WhiteoutKind | null {
 
 /**
  * The path a whiteout removes: `a/.wh.b` -> `a/b`; `a/.wh..wh..opq` -> `a` (the directory whose
- * lower content goes); null when it removes nothing. `..` in its folder climbs, as Docker cleans
- * an entry's name. Null for a name that names no file or `.`/`..` (`.wh.`, `.wh..`, `.wh...`:
- * containerd and Docker on overlay2 refuse the layer, where Docker's naive applier removes the
- * folder or fails), for a folder above the root (Docker refuses the layer), and for AUFS metadata.
+ * lower content goes); null when it removes nothing. `..` in its folder climbs, and stays at the
+ * root, as in entry names (layerEntryPath). Null for a name that names no file or `.`/`..` (`.wh.`,
+ * `.wh..`, `.wh...`: containerd and Docker on overlay2 refuse the layer, where Docker's naive
+ * applier removes the folder or fails), and for AUFS metadata.
  */
 export function whiteoutTarget(path: string): string | null {
   let dir = parentPath(path);
   const base = baseName(path);
-  if (dir.includes('..')) {
-    const climbed = joinRelative('', dir);
-    if (climbed === null) return null;
-    dir = climbed;
-  }
+  // Names read from a layer are cleaned already (layerEntryPath); these come from saved reports.
+  if (dir.includes('..')) dir = layerEntryPath(dir);
   // AUFS metadata: Docker skips every entry whose cleaned name starts with `.wh..wh.`, but the marker.
   if (dir === '' ? base !== OPAQUE_MARKER && base.startsWith(AUFS_META_PREFIX) : dir.startsWith(AUFS_META_PREFIX)) {
     return null;

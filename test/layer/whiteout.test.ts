@@ -22,9 +22,9 @@ describe('whiteoutKindOf and whiteoutTarget', () => {
     ['a/.wh.', 'delete', null],
     ['a/.wh..', 'delete', null],
     ['a/b/.wh...', 'delete', null],
-    // Climbs above the root: Docker refuses the layer (breakout).
-    ['../.wh.b', 'delete', null],
-    ['a/../../.wh..wh..opq', 'opaque', null],
+    // Climbs above the root: stays at the root, as containerd and Docker's chrooted applier have it.
+    ['../.wh.b', 'delete', 'b'],
+    ['a/../../.wh..wh..opq', 'opaque', ''],
     // AUFS metadata at the root: Docker skips it all (and the AUFS hard-link folder's files).
     ['.wh..wh.plnk', 'delete', null],
     ['.wh..wh.plnk/123.456', 'delete', null],
