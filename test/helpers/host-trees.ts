@@ -6,7 +6,16 @@
  * the image resolves paths as the host does. What a path is on the host is read with lstat,
  * readlink and realpath: the host kernel follows the links, not layerlens's code.
  */
-import { lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  lstatSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { FileSpec } from './fixture-builder.js';
 
@@ -38,6 +47,22 @@ export function lstatOrNull(hostPath: string): Stats | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Whether this user can read every regular file among `hostPaths` (a CI machine that runs the tests
+ * as another user than root may find a 0600 file in a package): a part leaves out what it cannot write.
+ */
+export function allReadable(hostPaths: Iterable<string>): boolean {
+  for (const path of hostPaths) {
+    if (!lstatOrNull(path)?.isFile()) continue;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The entries of a folder, sorted; none when it cannot be read. */
