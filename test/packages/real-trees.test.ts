@@ -88,6 +88,37 @@ function truthOf(
   return { size, fileCount: owned.size, owned };
 }
 
+/**
+ * An image of one layer measured as the truth has it: each package of `ecosystem` (its layer 0
+ * when it has files), the bytes no package owns, and no database problem.
+ */
+function expectOneLayerImage(
+  image: ImagePackagesJson | undefined,
+  ecosystem: string,
+  tree: HostTree,
+  truth: readonly (Omit<Measured, 'layerIndex'> & { owned: Set<string> })[],
+): void {
+  expect(measuredOf(image, ecosystem)).toEqual(
+    truth
+      .map(({ name, version, size, fileCount }) => ({
+        name,
+        version,
+        size,
+        fileCount,
+        layerIndex: fileCount > 0 ? 0 : null,
+      }))
+      .sort(byName),
+  );
+  expect(image?.unownedSize).toBe(
+    unownedTruth(
+      tree,
+      tree.contentSize(),
+      truth.map((t) => t.owned),
+    ),
+  );
+  expect(image?.packageProblems).toEqual([]);
+}
+
 /** The final tree's bytes no package owns: all of it less each owned path once. */
 function unownedTruth(tree: HostTree, total: number, owned: Iterable<Set<string>>): number {
   const all = new Set<string>();
@@ -406,25 +437,7 @@ describe.skipIf(sitePackages === null)(
           ...truthOf(tree, info.listed),
         };
       });
-      expect(measuredOf(image, 'pip')).toEqual(
-        truth
-          .map(({ name, version, size, fileCount }) => ({
-            name,
-            version,
-            size,
-            fileCount,
-            layerIndex: fileCount > 0 ? 0 : null,
-          }))
-          .sort(byName),
-      );
-      expect(image?.unownedSize).toBe(
-        unownedTruth(
-          tree,
-          tree.contentSize(),
-          truth.map((t) => t.owned),
-        ),
-      );
-      expect(image?.packageProblems).toEqual([]);
+      expectOneLayerImage(image, 'pip', tree, truth);
     });
   },
 );
@@ -532,25 +545,7 @@ describe.skipIf(!existsSync(projectModules))(
           ...truthOf(tree, p.paths),
         };
       });
-      expect(measuredOf(image, 'npm')).toEqual(
-        truth
-          .map(({ name, version, size, fileCount }) => ({
-            name,
-            version,
-            size,
-            fileCount,
-            layerIndex: fileCount > 0 ? 0 : null,
-          }))
-          .sort(byName),
-      );
-      expect(image?.unownedSize).toBe(
-        unownedTruth(
-          tree,
-          tree.contentSize(),
-          truth.map((t) => t.owned),
-        ),
-      );
-      expect(image?.packageProblems).toEqual([]);
+      expectOneLayerImage(image, 'npm', tree, truth);
     });
   },
 );
