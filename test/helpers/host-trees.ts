@@ -79,7 +79,8 @@ export class HostTree {
   private readonly entries = new Map<string, HostEntry>();
   private readonly realFolders = new Map<string, string | null>();
   private readonly foldersDone = new Set<string>();
-  private firstNames: Map<string, string> | null = null;
+  /** Each inode's names (image paths) in tar order: made when asked, after the last add. */
+  private inodeNames: Map<string, string[]> | null = null;
 
   /** `imagePathOf` maps an absolute host path to the image's (default: the same place, no leading `/`). */
   constructor(private readonly imagePathOf: (hostPath: string) => string = (hostPath) => hostPath.slice(1)) {}
@@ -112,7 +113,7 @@ export class HostTree {
     else if (stats.isFile())
       this.entries.set(image, { kind: 'file', host: location, size: stats.size, inode: `${stats.dev}:${stats.ino}` });
     else return false;
-    this.firstNames = null;
+    this.inodeNames = null;
     return true;
   }
 
@@ -152,28 +153,50 @@ export class HostTree {
     return [...this.entries.keys()].sort();
   }
 
-  /** Each inode's first name in the tar: it carries the bytes, later names are hard links to it. */
-  private firstNameOf(inode: string, imagePath: string): string {
-    if (this.firstNames === null) {
-      this.firstNames = new Map();
+  /**
+   * Whether the name `imagePath` of `inode` holds its bytes: the first of its names in the tar (the
+   * others are hard links to it), or with `present` (which host paths a later layer left in the
+   * image), the first of those still present: a hard link keeps its file's bytes when the file's
+   * own name is deleted, as on the host.
+   */
+  private holdsBytes(inode: string, imagePath: string, present?: (location: string) => boolean): boolean {
+    if (this.inodeNames === null) {
+      this.inodeNames = new Map();
       for (const path of this.sortedPaths()) {
         const entry = this.entries.get(path);
-        if (entry?.kind === 'file' && !this.firstNames.has(entry.inode)) this.firstNames.set(entry.inode, path);
+        if (entry?.kind !== 'file') continue;
+        const names = this.inodeNames.get(entry.inode);
+        if (names === undefined) this.inodeNames.set(entry.inode, [path]);
+        else names.push(path);
       }
     }
-    return this.firstNames.get(inode) ?? imagePath;
+    const names = this.inodeNames.get(inode) ?? [imagePath];
+    const holder =
+      present === undefined
+        ? names[0]
+        : names.find((name) => {
+            const entry = this.entries.get(name);
+            return entry?.kind === 'file' && present(entry.host);
+          });
+    return holder === imagePath;
   }
 
   /**
    * What the tar entry at host path `location` is, and its content bytes there: a file's size for
-   * an inode's first name and 0 for its hard links (as `du`), a symlink's target length. Null when
-   * not in this tree.
+   * the name of its inode that holds them (holdsBytes) and 0 for its other names (as `du`), a
+   * symlink's target length. Null when not in this tree.
    */
-  entryAt(location: string): { kind: 'file' | 'symlink' | 'dir'; bytes: number } | null {
-    return this.entryOf(this.imagePathOf(location));
+  entryAt(
+    location: string,
+    present?: (location: string) => boolean,
+  ): { kind: 'file' | 'symlink' | 'dir'; bytes: number } | null {
+    return this.entryOf(this.imagePathOf(location), present);
   }
 
-  private entryOf(imagePath: string): { kind: 'file' | 'symlink' | 'dir'; bytes: number } | null {
+  private entryOf(
+    imagePath: string,
+    present?: (location: string) => boolean,
+  ): { kind: 'file' | 'symlink' | 'dir'; bytes: number } | null {
     const entry = this.entries.get(imagePath);
     if (entry === undefined) return null;
     switch (entry.kind) {
@@ -184,14 +207,24 @@ export class HostTree {
       case 'text':
         return { kind: 'file', bytes: entry.content.length };
       case 'file':
-        return { kind: 'file', bytes: this.firstNameOf(entry.inode, imagePath) === imagePath ? entry.size : 0 };
+        return { kind: 'file', bytes: this.holdsBytes(entry.inode, imagePath, present) ? entry.size : 0 };
     }
   }
 
-  /** Content bytes of every entry whose image path `keep` accepts. */
-  contentSize(keep: (imagePath: string) => boolean = () => true): number {
+  /** The host path of the first name, in tar order, of the first file with several names that `where` accepts; null when none. */
+  firstOfSeveralNames(where: (location: string) => boolean): string | null {
+    for (const path of this.sortedPaths()) {
+      const entry = this.entries.get(path);
+      if (entry?.kind !== 'file' || !where(entry.host) || !this.holdsBytes(entry.inode, path)) continue;
+      if ((this.inodeNames?.get(entry.inode)?.length ?? 0) > 1) return entry.host;
+    }
+    return null;
+  }
+
+  /** Content bytes of every entry whose image path `keep` accepts; `present` as for entryAt. */
+  contentSize(keep: (imagePath: string) => boolean = () => true, present?: (location: string) => boolean): number {
     let total = 0;
-    for (const path of this.entries.keys()) if (keep(path)) total += this.entryOf(path)?.bytes ?? 0;
+    for (const path of this.entries.keys()) if (keep(path)) total += this.entryOf(path, present)?.bytes ?? 0;
     return total;
   }
 
@@ -202,7 +235,7 @@ export class HostTree {
     for (const [path, entry] of this.entries) {
       if (entry.kind === 'dir') continue;
       files++;
-      if (entry.kind === 'file' && this.firstNameOf(entry.inode, path) !== path) hardLinks++;
+      if (entry.kind === 'file' && !this.holdsBytes(entry.inode, path)) hardLinks++;
     }
     return { files, hardLinks };
   }
