@@ -86,7 +86,8 @@ export function hasAptInstall(text: string): boolean {
  * those of a shared chain that this tells, and those the image's own layers changed).
  */
 export function mayFindLayeringIssue(path: string, record: FileRecord): boolean {
-  if (record.type !== 'file') return false;
+  // A hard link may hold its file's bytes (a cache finding counts them): see the caches below.
+  if (record.type !== 'file' && record.type !== 'hardlink') return false;
   if (record.sha256 !== null && record.size >= DUPLICATE_MIN) return true;
   return CACHES.some((c) => matchesAny(path, c.globs));
 }
@@ -137,12 +138,14 @@ export function findLayeringIssues(
 
   const caches = new Map<string, { label: string; layer: number; bytes: number; paths: string[] }>();
   for (const [path, entry] of paths) {
-    if (entry.record.type !== 'file' || matchesAny(path, ignore)) continue;
+    // A cache's files, and a hard link in it that holds a file's bytes (its file's other names gone).
+    const { type } = entry.record;
+    if ((type !== 'file' && (type !== 'hardlink' || entry.size === 0)) || matchesAny(path, ignore)) continue;
     const cache = CACHES.find((c) => matchesAny(path, c.globs));
     if (!cache) continue;
     const key = `${cache.label}|${entry.layerIndex}`;
     const group = caches.get(key) ?? { label: cache.label, layer: entry.layerIndex, bytes: 0, paths: [] };
-    group.bytes += entry.record.size;
+    group.bytes += entry.size;
     group.paths.push(path);
     caches.set(key, group);
   }

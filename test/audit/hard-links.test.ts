@@ -29,4 +29,20 @@ describe('audit of hard links whose file a later layer removes', () => {
     expect(audit?.wastedSize).toBe(0);
     expect(audit?.findings.map((f) => [f.code, f.bytes])).toEqual([['DOCS_AND_MAN_PAGES', manual]]);
   });
+
+  it('counts the bytes of a cache file that a hard link keeps', () => {
+    const deb = 2 * 1024 * 1024;
+    const image = imageReport([
+      layerReport(0, [
+        fileRecord('tmp/tool.deb', { size: deb }),
+        link('var/cache/apt/archives/tool.deb', 'tmp/tool.deb'),
+      ]),
+      layerReport(1, [deleted('tmp/.wh.tool.deb')], 'RUN rm /tmp/tool.deb'),
+    ]);
+    const config = parseAuditConfig({ budgets: [] }, 'test');
+    const [audit] = auditImages([image], { config, baseline: [], bases: new Map() }).images;
+    expect(audit?.findings.map((f) => [f.code, f.bytes, f.paths])).toEqual([
+      ['PACKAGE_CACHE', deb, ['var/cache/apt/archives/tool.deb']],
+    ]);
+  });
 });
