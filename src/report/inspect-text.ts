@@ -164,7 +164,8 @@ function* imageBlock(image: ImageReport, options: InspectTextOptions): Generator
     yield* treeLines(view.tree, options.treeDepth ?? 3);
   }
   const packages = options.packages?.get(image);
-  if (packages) yield* renderPackagesText(image, packages.result, packages.finalSize);
+  if (packages)
+    yield* renderPackagesText(image, packages.result, packages.finalSize, options.width ?? DEFAULT_TEXT_WIDTH);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ImageReport } from '../model/image.js';
 import { ECOSYSTEMS, type ImagePackages, type PackageRecord } from '../packages/types.js';
 import { formatSize } from './format.js';
 import { renderTable } from './table.js';
+import { DEFAULT_TEXT_WIDTH } from './wrap.js';
 import { pushAll } from '../model/column.js';
 
 /** What an image without packages says instead of an empty table. */
@@ -14,11 +15,26 @@ const FOLDERS_SHOWN = 8;
 const PROBLEMS_SHOWN = 10;
 
 /**
- * The `inspect --packages` block of one image: every package biggest first (within 80 columns),
- * totals per ecosystem, unowned bytes by top folder, and the sum that ties them to the image's
- * content size. Pure.
+ * Longest name and version shown whatever the width: npm's longest name (214), and a version far
+ * past any real one; a hostile name is cut there rather than padded onto every row.
  */
-export function renderPackagesText(image: ImageReport, result: ImagePackages, finalSize: number): string[] {
+const MAX_NAME = 214;
+const MAX_VERSION = 64;
+/** The version column's share of a terminal: 22 at 80 columns, half of what the others leave beyond. */
+const versionWidth = (width: number): number =>
+  width <= 0 ? MAX_VERSION : Math.min(MAX_VERSION, Math.max(22, Math.floor((width - 36) / 2)));
+
+/**
+ * The `inspect --packages` block of one image: every package biggest first (within `width`
+ * columns, names giving way first; 0: no limit), totals per ecosystem, unowned bytes by top
+ * folder, and the sum that ties them to the image's content size. Pure.
+ */
+export function renderPackagesText(
+  image: ImageReport,
+  result: ImagePackages,
+  finalSize: number,
+  width = DEFAULT_TEXT_WIDTH,
+): string[] {
   const size = (n: number): string => formatSize(n);
   const measured = result.packages.filter((p) => p.declared !== true);
   const ownedSize = finalSize - result.unownedSize;
@@ -30,8 +46,8 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, fi
       renderTable(
         [
           { header: 'ECO' },
-          { header: 'NAME', max: 20 },
-          { header: 'VERSION', max: 22 },
+          { header: 'NAME', max: MAX_NAME, flex: true },
+          { header: 'VERSION', max: versionWidth(width) },
           { header: 'SIZE', align: 'right' },
           { header: 'FILES', align: 'right' },
           { header: 'LAYER', align: 'right' },
@@ -45,6 +61,7 @@ export function renderPackagesText(image: ImageReport, result: ImagePackages, fi
           p.layerIndex === null ? '-' : String(p.layerIndex),
         ]),
         '    ',
+        width,
       ),
     );
   }
