@@ -175,6 +175,8 @@ const version = (v: string | null): string => (v === null ? '?' : terminalText(v
 export function diffDetailSections(diff: ImageDiff, width = 80): Section[] {
   const sections: Section[] = [];
   const wide = Math.max(24, width - 24);
+  // Package names and versions: 30 and 18 at 80 columns; a wider terminal shares its room between them.
+  const packageWidth = Math.max(30, Math.floor((width - 20) / 2));
   if (diff.steps.length > 0) {
     sections.push({
       title: `Growth by step of ${clip(imageName(diff.to), 60)}`,
@@ -249,8 +251,8 @@ export function diffDetailSections(diff: ImageDiff, width = 80): Section[] {
             [
               { header: 'DELTA', align: 'right' },
               { header: 'CHANGE' },
-              { header: 'PACKAGE', max: 30 },
-              { header: 'VERSION', max: Math.max(16, width - 62) },
+              { header: 'PACKAGE', max: packageWidth },
+              { header: 'VERSION', max: Math.max(16, width - 32 - packageWidth) },
             ],
             rows.slice(0, TOP_ROWS).map((r) => r.row),
           ),

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { compareImages, type ImageDiff } from '../../src/diff/compare-images.js';
-import { diffNotes } from '../../src/report/diff-report.js';
+import { diffNotes, renderDiffText } from '../../src/report/diff-report.js';
 import type { ImageReport } from '../../src/model/image.js';
 import { readArchive } from '../../src/read-archive.js';
 import { buildArchive, type ImageSpec, type LayerSpec } from '../helpers/fixture-builder.js';
@@ -292,6 +292,26 @@ describe('compareImages', () => {
     expect(diff.packages?.changed).toEqual([
       { ecosystem: 'apk', name: 'musl', fromVersion: '1.2.4', toVersion: '1.2.5', fromSize: 600, toSize: 610 },
     ]);
+  });
+});
+
+describe('diff text: the packages table', () => {
+  it('gives package names the room a wide terminal leaves, and fits 80 columns', async () => {
+    const image = await imageOf(v1);
+    const name = 'google-cloud-cli-firestore-emulator';
+    const diff = compareImages(image, image, {
+      packages: {
+        from: [{ ecosystem: 'dpkg', name, version: '527.0.0-0', size: 50_000_000 }],
+        to: [{ ecosystem: 'dpkg', name, version: '528.0.0-0', size: 53_400_000 }],
+      },
+    });
+    const rowOf = (width: number) =>
+      renderDiffText({ comparisons: [diff], unpaired: [] }, width)
+        .split('\n')
+        .find((line) => line.includes('changed') && line.includes('google'));
+    expect(rowOf(160)).toContain(`dpkg ${name}`);
+    expect(rowOf(80)).toContain('dpkg google-cloud-cli-firesto…');
+    expect(rowOf(80)?.length).toBeLessThanOrEqual(80);
   });
 });
 
