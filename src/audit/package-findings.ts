@@ -1,4 +1,5 @@
 import { terminalText } from '../report/display-text.js';
+import { formatSize } from '../report/format.js';
 import type { Overlay, TreeEntry } from '../layer/overlay.js';
 import type { ImageReport } from '../model/image.js';
 import { layerLabels } from '../model/history-step.js';
@@ -146,8 +147,6 @@ const cutAt = (text: string, mark: string): string => {
 const DOCS_MIN = 1024 * 1024;
 const NAMES_SHOWN = 8;
 
-const kB = (bytes: number): string => `${Math.round(bytes / 1000)} kB`;
-
 /** The packages only an app's devDependencies bring in, as a finding tells them. */
 interface DevSummary {
   readonly dev: readonly PackageRecord[];
@@ -266,7 +265,7 @@ export function findPackageIssues(
       findings.push({
         code: FindingCode.docsAndManPages,
         severity: 'info',
-        message: `${where(layer)} ships ${kB(group.bytes)} of documentation, man pages and translations (${[...group.folders].sort().join(', ')}; copyright files not counted): delete them in the step that installs them, or keep dpkg from unpacking them (path-exclude in /etc/dpkg/dpkg.cfg.d)`,
+        message: `${where(layer)} ships ${formatSize(group.bytes)} of documentation, man pages and translations (${[...group.folders].sort().join(', ')}; copyright files not counted): delete them in the step that installs them, or keep dpkg from unpacking them (path-exclude in /etc/dpkg/dpkg.cfg.d)`,
         bytes: group.bytes,
         layerIndex: layer,
         paths: [...group.folders].sort(),
@@ -309,7 +308,7 @@ function latestLayer(packages: readonly PackageRecord[]): number | null {
 function nameList(packages: readonly PackageRecord[]): string {
   const shown = packages
     .slice(0, NAMES_SHOWN)
-    .map((p) => `${terminalText(p.name)} (${kB(p.size)})`)
+    .map((p) => `${terminalText(p.name)} (${formatSize(p.size)})`)
     .join(', ');
   return packages.length > NAMES_SHOWN ? `${shown} and ${packages.length - NAMES_SHOWN} more` : shown;
 }
