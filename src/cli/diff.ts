@@ -13,7 +13,7 @@ import { buildDiffJson, renderDiffMarkdown, renderDiffText, type DiffResult } fr
 import { renderDiffHtml } from '../report/diff-html.js';
 import { mergeImages } from '../sharing/analyze-sharing.js';
 import type { ExitCode } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { textWidth, type CliIo } from './io.js';
 import { writeJson } from './write-json.js';
 import { markdownOptions } from './markdown-options.js';
 import { matchesRef } from './inspect.js';
@@ -105,6 +105,6 @@ export async function runDiff(args: DiffArgs, io: CliIo): Promise<ExitCode> {
     writeFileSync(resolve(io.cwd, args.html), renderDiffHtml(diff, `layerlens diff: ${args.from} -> ${args.to}`));
   if (args.format === 'json') writeJson((text) => io.stdout.write(text), buildDiffJson(diff));
   else if (args.format === 'markdown') io.stdout.write(renderDiffMarkdown(diff, markdownOptions(args)));
-  else io.stdout.write(renderDiffText(diff));
+  else io.stdout.write(renderDiffText(diff, textWidth(io)));
   return printInputProblems(result, io);
 }

@@ -6,6 +6,7 @@ import { describeStep } from '../model/history-step.js';
 import type { ImageReport } from '../model/image.js';
 import { formatGrowth, formatSize, imageName } from './format.js';
 import { clip, wrapText } from './table.js';
+import { DEFAULT_TEXT_WIDTH } from './wrap.js';
 import {
   escapeMarkdown,
   line,
@@ -312,21 +313,28 @@ function unpairedLines(result: DiffResult): string[] {
   );
 }
 
-/** The text report, 80 columns wide. */
-export function renderDiffText(result: DiffResult, width = 80): string {
+/**
+ * The width the columns' caps assume when the terminal sets no limit (COLUMNS=0): text a real
+ * image has fits whole, and hostile text is still cut rather than padded onto every row.
+ */
+const NO_LIMIT_WIDTH = 1_000;
+
+/** The text report, `width` columns wide (the terminal's; 0: no limit). */
+export function renderDiffText(result: DiffResult, width = DEFAULT_TEXT_WIDTH): string {
+  const room = width <= 0 ? NO_LIMIT_WIDTH : width;
   const parts = result.comparisons.map((diff) => {
     const sections: Section[] = [
       {
         title: heading(diff),
         blocks: [
           table([{ header: '' }, { header: '' }, { header: '' }], summaryRows(diff)),
-          ...diffNotes(diff).flatMap((note) => wrapText(note, width - 2).map((text) => line(text))),
+          ...diffNotes(diff).flatMap((note) => wrapText(note, room - 2).map((text) => line(text))),
         ],
       },
-      ...diffDetailSections(diff, width),
+      ...diffDetailSections(diff, room),
     ];
     // The summary table has no header row: drop renderTable's empty first line.
-    return renderSectionsText(sections).replace(/^(.*:\n) *\n/, '$1');
+    return renderSectionsText(sections, width).replace(/^(.*:\n) *\n/, '$1');
   });
   const tail = unpairedLines(result);
   return parts.join('\n') + (tail.length > 0 ? `\n${tail.join('\n')}\n` : '');

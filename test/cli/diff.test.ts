@@ -103,6 +103,21 @@ describe('layerlens diff', () => {
     expect(run.stdout).toMatch(/\+90 kB\s+2\s+RUN npm ci/);
   });
 
+  it("fits the terminal's width (COLUMNS), whole at 0", async () => {
+    const step = 'RUN rm /tmp/build-cache.tgz && chmod 755 /app/server.js';
+    for (const [columns, whole] of [
+      ['200', true],
+      ['0', true],
+      ['80', false],
+    ] as const) {
+      const run = await runCli(['diff', '--image', 'example/app', v1, v2], { env: { COLUMNS: columns } });
+      const layerRow = run.stdout.split('\n').find((line) => line.includes('b1bad4a221ed'));
+      expect(layerRow?.includes(step), columns).toBe(whole);
+      const widest = Math.max(...run.stdout.split('\n').map((line) => Array.from(line).length));
+      if (columns !== '0') expect(widest).toBeLessThanOrEqual(Number(columns));
+    }
+  });
+
   it('says plainly when a rebuilt base changed every ChainID above it', async () => {
     const layered = (tag: string, base: string): ImageSpec => ({
       tags: [tag],
