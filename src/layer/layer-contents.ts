@@ -47,9 +47,10 @@ export interface LayerContents {
    */
   readonly metadata: CapturedMetadata | null;
   /**
-   * Entries whose names climb above the layer's root (`../x`): the first of them and how many. They
-   * are in `files` at the root (`x`), where containerd and Docker's chrooted applier write them;
-   * go-archive 0.3 and later refuses such a layer. Null when none.
+   * Entries whose names, or hard-link targets, climb above the layer's root (`../x`, `b -> ../a`):
+   * the first of them and how many. They are in `files` at the root (`x`, a link to `a`), where
+   * containerd and Docker's chrooted applier write them; go-archive 0.3 and later refuses such a
+   * layer. Null when none.
    */
   readonly escapes: { readonly first: string; readonly count: number } | null;
 }
@@ -227,6 +228,12 @@ export class LayerWalker implements TarHandlers {
   private fileCount = 0;
   private escapes: { first: string; count: number } | null = null;
 
+  /** Counts an entry whose name (or hard-link target) climbs above the root: `shown` names the first. */
+  private escaped(shown: string): void {
+    if (this.escapes === null) this.escapes = { first: shown, count: 1 };
+    else this.escapes.count++;
+  }
+
   private takeFiles(): FileList {
     if (this.files.length > 0) this.handOver();
     return this.onFiles === null ? this.kept.finish() : FileList.empty;
@@ -249,9 +256,11 @@ export class LayerWalker implements TarHandlers {
     this.fileCount++;
     this.contentSize += contentBytesOf(header.type, header.size, header.linkTarget);
     const path = layerEntryPath(written);
-    if (path !== written && climbsAboveRoot(written)) {
-      if (this.escapes === null) this.escapes = { first: written, count: 1 };
-      else this.escapes.count++;
+    if (path !== written && climbsAboveRoot(written)) this.escaped(written);
+    else if (header.type === 'hardlink' && header.linkTarget?.includes('..') === true) {
+      // go-archive 0.3 refuses a hard link whose target climbs above the root too.
+      const target = normalizeEntryPath(header.linkTarget);
+      if (climbsAboveRoot(target)) this.escaped(`${written} -> ${target}`);
     }
     if (path === '') return false;
     if (path === 'stargz.index.json') this.estargz = true;

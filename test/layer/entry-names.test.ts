@@ -46,6 +46,21 @@ describe('layer entry names with ..', () => {
     expect([...applyLayers([layer.files.records()]).tree.keys()]).toEqual(['evil', 'etc/passwd', 'c']);
   });
 
+  it('count a hard link whose target climbs above the root, as go-archive 0.3 refuses it too', async () => {
+    const layer = await walk([
+      { path: 'a', content: content(5) },
+      { path: 'b', type: 'hardlink', target: '../a' },
+      { path: 'c', type: 'hardlink', target: 'x/../a' },
+      { path: 'd', type: 'hardlink', target: '/../a' },
+    ]);
+    expect(layer.escapes).toEqual({ first: 'b -> ../a', count: 2 });
+    // Both read as links to `a`, at the root: they keep its bytes when it goes.
+    const records = layer.files.records();
+    const gone = records.map((r) => (r.path === 'a' ? { ...r, path: '.wh.a', whiteout: 'delete' as const } : null));
+    const overlay = applyLayers([records, gone.filter((r) => r !== null)]);
+    expect(overlay.visibleSize).toBe(5);
+  });
+
   it('overwrite what a lower layer wrote at the cleaned path, as Docker does', async () => {
     const lower = await walk([{ path: 'etc/passwd', content: content(10) }]);
     const upper = await walk([
