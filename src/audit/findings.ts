@@ -140,7 +140,8 @@ export function findLayeringIssues(
   for (const [path, entry] of paths) {
     // A cache's files, and a hard link in it that holds a file's bytes (its file's other names gone).
     const { type } = entry.record;
-    if ((type !== 'file' && (type !== 'hardlink' || entry.size === 0)) || matchesAny(path, ignore)) continue;
+    const holdsBytes = type === 'file' || (type === 'hardlink' && entry.size > 0);
+    if (!holdsBytes || matchesAny(path, ignore)) continue;
     const cache = CACHES.find((c) => matchesAny(path, c.globs));
     if (!cache) continue;
     const key = `${cache.label}|${entry.layerIndex}`;

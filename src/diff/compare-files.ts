@@ -154,11 +154,11 @@ export function compareTrees(from: Overlay, to: Overlay): FileDiff {
     if (isDirectory(before)) continue;
     unhashedCount += unhashed(before);
     const now = to.tree.get(path);
-    const after = now?.record;
-    if (now === undefined || after === undefined || isDirectory(after)) {
+    if (now === undefined || isDirectory(now.record)) {
       removed.push({ path, size: fromSize });
       continue;
     }
+    const after = now.record;
     // A hard link whose file's name is gone on one side only holds its bytes there (docs/diff.md).
     const differs =
       before.type !== after.type ||

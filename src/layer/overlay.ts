@@ -319,8 +319,6 @@ export class OverlayBuilder {
    * Layers without hard links never look at it but where a copy leaves the tree.
    */
   private inodes: Map<number, Inode> | null;
-  /** The layer of the bytes that `leaving` last saw leave (or stay in) the tree. */
-  private leftFrom = 0;
 
   /**
    * A builder with no layers applied, or one in the state of `from` (see `fork`), budgets and
@@ -572,9 +570,8 @@ export class OverlayBuilder {
             replaced = undefined;
           } else {
             // A file over a file (a folder over a folder holds no bytes, and hides nothing).
-            const size = this.leaving(replaced);
+            const { size, layer: below } = this.leaving(replaced);
             this.visibleSize -= size;
-            const below = this.leftFrom;
             if (below !== layerIndex && !this.sameLayer(below, layerIndex)) {
               this.hidden.push({ path, layerIndex: below, size, hiddenBy: 'overwrite', byLayer: layerIndex });
             }
@@ -720,8 +717,7 @@ export class OverlayBuilder {
    * target: the path the tree has there now, named as Docker's applier names it (os.Link to the
    * target joined to the root, `..` staying at the root: layerEntryPath), after the link's own path
    * was removed. Nothing to link (a dangling link: no target, its own path, a folder, a file of no
-   * bytes): the link
-   * holds no bytes, as before.
+   * bytes): the link holds no bytes, as before.
    */
   private linkName(list: FileList, i: number, ref: number): void {
     const { tree } = this;
@@ -741,52 +737,46 @@ export class OverlayBuilder {
       inode = { bytes, layer: tree.layerOf(to), names: [to], paths: [target], first: 0 };
       (this.inodes ??= new Map()).set(to, inode);
       marked?.linked.push(to);
-    } else if (marked !== null && !marked.inodes.has(inode)) {
-      marked.inodes.set(inode, { names: inode.names.length, first: inode.first });
-    }
+    } else this.willChange(inode);
     inode.names.push(ref);
     inode.paths.push(path);
     this.inodes?.set(ref, inode);
     marked?.linked.push(ref);
   }
 
-  /**
-   * The content bytes that leave the tree with the copy at `ref`, which leaves it now, and the
-   * layer they are of (in `leftFrom`): its own, but for the last name of an inode (see Inode), whose
-   * bytes are those of the inode's file. A name of an inode that keeps another takes no bytes
-   * with it: the first of the others left holds them from now on (it changes in place).
-   */
-  private leaving(ref: number): number {
-    const { tree } = this;
-    const inode = this.inodes === null ? undefined : this.inodes.get(ref);
-    if (inode === undefined) {
-      this.leftFrom = tree.layerOf(ref);
-      return tree.contentSize(ref);
-    }
-    if (inode.names[inode.first] !== ref) {
-      this.leftFrom = tree.layerOf(ref);
-      return 0;
-    }
-    const { marked, changes } = this;
+  /** Keeps what a rewind puts back of `inode`, before its first change since the mark. */
+  private willChange(inode: Inode): void {
+    const { marked } = this;
     if (marked !== null && !marked.inodes.has(inode)) {
       marked.inodes.set(inode, { names: inode.names.length, first: inode.first });
     }
+  }
+
+  /**
+   * The content bytes that leave the tree with the copy at `ref`, which leaves it now, and the
+   * layer they are of: its own, but for the last name of an inode (see Inode), whose bytes are
+   * those of the inode's file. A name of an inode that keeps another takes no bytes with it: the
+   * first of the others left holds them from now on (it changes in place).
+   */
+  private leaving(ref: number): { readonly size: number; readonly layer: number } {
+    const { tree } = this;
+    const inode = this.inodes === null ? undefined : this.inodes.get(ref);
+    if (inode === undefined) return { size: tree.contentSize(ref), layer: tree.layerOf(ref) };
+    if (inode.names[inode.first] !== ref) return { size: 0, layer: tree.layerOf(ref) };
+    const { marked, changes } = this;
+    this.willChange(inode);
     // The names before `first` are gone: each is passed over once.
     const { names, paths } = inode;
     let next = inode.first + 1;
     while (next < names.length && tree.refs.get(paths[next] as string) !== names[next]) next++;
     inode.first = next;
-    if (next === names.length) {
-      this.leftFrom = inode.layer;
-      return inode.bytes;
-    }
+    if (next === names.length) return { size: inode.bytes, layer: inode.layer };
     const holder = names[next] as number;
     const path = paths[next] as string;
     tree.hold(holder, inode.bytes);
     marked?.held.push(holder);
     if (changes !== null && !changes.has(path)) changes.set(path, holder);
-    this.leftFrom = tree.layerOf(ref);
-    return 0;
+    return { size: 0, layer: tree.layerOf(ref) };
   }
 
   /** Removes `path` and everything below it, recording hidden copies from layers below `byLayer`. */
@@ -813,9 +803,8 @@ export class OverlayBuilder {
       const siblings = children.get(parent);
       if (siblings?.has(path) === true) ownSet(children, marked.folders, parent, siblings).delete(path);
     }
-    const size = this.leaving(ref);
+    const { size, layer: layerIndex } = this.leaving(ref);
     this.visibleSize -= size;
-    const layerIndex = this.leftFrom;
     // A copy of the same layer (a whiteout after it, a file after its folder) is not a lower copy.
     if ((size > 0 || !tree.isDirectory(ref)) && layerIndex !== byLayer && !this.sameLayer(layerIndex, byLayer)) {
       this.hidden.push({ path, layerIndex, size, hiddenBy, byLayer });
